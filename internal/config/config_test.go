@@ -1,0 +1,85 @@
+package config
+
+import (
+	"bytes"
+	"flag"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func load(t *testing.T, env map[string]string, args ...string) (*Config, error) {
+	t.Helper()
+	fs := flag.NewFlagSet("test", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	return Load(fs, args, func(k string) string { return env[k] })
+}
+
+func TestDefaults(t *testing.T) {
+	c, err := load(t, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Listen != "127.0.0.1:8080" || c.DataDir != "./data" || !c.SQLite() {
+		t.Fatalf("got listen %q data %q sqlite %v", c.Listen, c.DataDir, c.SQLite())
+	}
+	if c.PublicURL != "http://127.0.0.1:8080" {
+		t.Fatalf("got public url %q, want it derived from the listen address", c.PublicURL)
+	}
+	if c.SecureCookies() {
+		t.Fatal("http public URL must not ask for Secure cookies")
+	}
+}
+
+func TestPrecedenceAndFile(t *testing.T) {
+	keyFile := filepath.Join(t.TempDir(), "key")
+	os.WriteFile(keyFile, []byte("c2VjcmV0LWtleS1mcm9tLWZpbGUtMzItYnl0ZXMhISE=\n"), 0o600)
+	c, err := load(t, map[string]string{
+		"OAUTHIMAP_LISTEN":          "127.0.0.1:9000",
+		"OAUTHIMAP_SECRET_KEY_FILE": keyFile,
+		"OAUTHIMAP_PUBLIC_URL":      "https://helpdesk.example.com/",
+	}, "-listen", "127.0.0.1:9100")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Listen != "127.0.0.1:9100" {
+		t.Errorf("got listen %q, want the flag to win over the env", c.Listen)
+	}
+	if c.SecretKey != "c2VjcmV0LWtleS1mcm9tLWZpbGUtMzItYnl0ZXMhISE=" {
+		t.Errorf("got secret key %q from file", c.SecretKey)
+	}
+	if c.PublicURL != "https://helpdesk.example.com" || !c.SecureCookies() {
+		t.Errorf("got public url %q secure %v", c.PublicURL, c.SecureCookies())
+	}
+	var b bytes.Buffer
+	c.Print(&b)
+	if strings.Contains(b.String(), "c2VjcmV0") || !strings.Contains(b.String(), "OAUTHIMAP_SECRET_KEY") {
+		t.Errorf("print must mask the secret:\n%s", b.String())
+	}
+}
+
+func TestInvalid(t *testing.T) {
+	tests := []struct {
+		name string
+		env  map[string]string
+		want string
+	}{
+		{"listen", map[string]string{"OAUTHIMAP_LISTEN": "nonsense"}, "OAUTHIMAP_LISTEN"},
+		{"public url", map[string]string{"OAUTHIMAP_PUBLIC_URL": "ftp://x"}, "OAUTHIMAP_PUBLIC_URL"},
+		{"workers", map[string]string{"OAUTHIMAP_WORKERS": "0"}, "OAUTHIMAP_WORKERS"},
+		{"log format", map[string]string{"OAUTHIMAP_LOG_FORMAT": "xml"}, "OAUTHIMAP_LOG_FORMAT"},
+		{"duration", map[string]string{"OAUTHIMAP_SESSION_IDLE": "soon"}, "OAUTHIMAP_SESSION_IDLE"},
+		{"both secret forms", map[string]string{"OAUTHIMAP_SECRET_KEY": "a", "OAUTHIMAP_SECRET_KEY_FILE": "/x"}, "not both"},
+		{"database", map[string]string{"OAUTHIMAP_DATABASE": "mysql"}, "OAUTHIMAP_DATABASE"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := load(t, tc.env)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("got %v, want an error naming %s", err, tc.want)
+			}
+		})
+	}
+}
