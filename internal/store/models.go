@@ -1,0 +1,353 @@
+package store
+
+import "time"
+
+// The GORM models mirror the migrated schema column for column; the schema
+// test fails when the two disagree. Columns holding secrets are sealed
+// (see secret.Keyring) and named in their comment.
+
+// Roles of a user.
+const (
+	RoleAdmin      = "admin"
+	RoleTechnician = "technician"
+)
+
+// User is a person who logs into the console.
+type User struct {
+	ID           int64
+	Login        string
+	Name         string
+	Email        string
+	PasswordHash string
+	Role         string
+	IsActive     bool
+	LastLoginAt  *time.Time
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+// Session is a server-side login session; ID is the SHA-256 of the cookie value.
+type Session struct {
+	ID         string
+	UserID     int64
+	CSRFToken  string `gorm:"column:csrf_token"`
+	Flash      string
+	IP         string `gorm:"column:ip"`
+	UserAgent  string
+	CreatedAt  time.Time
+	LastSeenAt time.Time
+	ExpiresAt  time.Time
+}
+
+// LoginThrottle counts failed logins for one account or one address; ID is
+// a hash of the key so no login name or address is kept in clear.
+type LoginThrottle struct {
+	ID          string
+	Failures    int
+	WindowStart time.Time
+	LockedUntil *time.Time
+}
+
+// Setting is one named value of the console's settings.
+type Setting struct {
+	Name      string `gorm:"primaryKey"`
+	Value     string
+	UpdatedAt time.Time
+}
+
+// AuditEvent records who changed what, and every OAuth state change.
+type AuditEvent struct {
+	ID         int64
+	At         time.Time
+	UserID     *int64
+	Actor      string
+	Kind       string
+	ObjectType string
+	ObjectID   int64
+	Message    string
+}
+
+// Application is an OAuth application (GLPI's "OAuth IMAP application").
+type Application struct {
+	ID                    int64
+	Name                  string
+	Comment               string
+	IsActive              bool
+	Provider              string
+	Cloud                 string
+	AuthorityURL          string `gorm:"column:authority_url"`
+	ClientID              string `gorm:"column:client_id"`
+	ClientSecret          string // sealed
+	ClientSecretExpiresAt *time.Time
+	TenantID              string `gorm:"column:tenant_id"`
+	IssuerURL             string `gorm:"column:issuer_url"`
+	ExtraScopes           string
+	CreatedAt             time.Time
+	UpdatedAt             time.Time
+}
+
+// TableName keeps GORM on the migrated name.
+func (Application) TableName() string { return "oauth_applications" }
+
+// Authorization is one mailbox account's grant for an application.
+type Authorization struct {
+	ID             int64
+	ApplicationID  int64
+	Email          string
+	Kind           string
+	TenantID       string `gorm:"column:tenant_id"`
+	ObjectID       string `gorm:"column:object_id"`
+	Subject        string
+	UPN            string `gorm:"column:upn"`
+	AccessToken    string // sealed
+	RefreshToken   string // sealed
+	IDToken        string `gorm:"column:id_token"` // sealed
+	Scope          string
+	ExpiresAt      *time.Time
+	RefreshTokenAt *time.Time
+	LastRefreshAt  *time.Time
+	State          string
+	ErrorClass     string
+	LastError      string
+	Failures       int
+	NextRefreshAt  *time.Time
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+}
+
+// TableName keeps GORM on the migrated name.
+func (Authorization) TableName() string { return "oauth_authorizations" }
+
+// PendingAuthorization is a sign-in in flight: state, PKCE verifier and nonce.
+type PendingAuthorization struct {
+	StateHash       string `gorm:"primaryKey"`
+	ApplicationID   int64
+	AuthorizationID int64
+	ReceiverID      int64
+	UserID          int64
+	Verifier        string // sealed
+	Nonce           string
+	ReturnTo        string
+	CreatedAt       time.Time
+	ExpiresAt       time.Time
+}
+
+// TableName keeps GORM on the migrated name.
+func (PendingAuthorization) TableName() string { return "oauth_pending" }
+
+// Receiver is a mailbox to collect (GLPI's glpi_mailcollectors).
+type Receiver struct {
+	ID                  int64
+	Name                string
+	IsActive            bool
+	Host                string
+	Port                int
+	Security            string
+	ValidateCert        bool
+	ApplicationID       *int64
+	Login               string
+	Password            string // sealed
+	Folder              string
+	AcceptedFolder      string
+	RefusedFolder       string
+	FilesizeMax         int64
+	UseMailDate         bool
+	RequesterField      string
+	AddToToObserver     bool
+	AddCcToObserver     bool
+	CollectOnlyUnread   bool
+	CreateUserFromEmail bool
+	Budget              int
+	PollIntervalSeconds int
+	IdleEnabled         bool
+	Errors              int
+	State               string
+	ErrorClass          string
+	LastError           string
+	LastCollectAt       *time.Time
+	NextCollectAt       *time.Time
+	LeaseOwner          string
+	LeaseUntil          *time.Time
+	UIDValidity         uint32 `gorm:"column:uidvalidity"`
+	LastUID             uint32 `gorm:"column:last_uid"`
+	Comment             string
+	CreatedAt           time.Time
+	UpdatedAt           time.Time
+}
+
+// CollectRun is one run of a receiver (the "automatic actions" log).
+type CollectRun struct {
+	ID              int64
+	ReceiverID      int64
+	TriggerKind     string
+	Instance        string
+	StartedAt       time.Time
+	EndedAt         *time.Time
+	Available       int
+	AlreadyImported int
+	Retrieved       int
+	Refused         int
+	Errors          int
+	Blacklisted     int
+	ErrorClass      string
+	ErrorText       string
+}
+
+// Contact is a requester known only by e-mail.
+type Contact struct {
+	ID        int64
+	Email     string
+	Name      string
+	CreatedAt time.Time
+}
+
+// Ticket statuses, GLPI's numbers.
+const (
+	StatusNew        = 1
+	StatusAssigned   = 2
+	StatusPlanned    = 3
+	StatusPending    = 4
+	StatusSolved     = 5
+	StatusClosed     = 6
+	DefaultUrgency   = 3
+	SourceEmail      = "E-Mail"
+	ActorRequester   = "requester"
+	ActorObserver    = "observer"
+	FollowupEmail    = "email"
+	FollowupStaff    = "staff"
+	FollowupBounce   = "bounce"
+	DecisionTicket   = "ticket"
+	DecisionFollowup = "followup"
+	DecisionRefused  = "refused"
+)
+
+// Ticket is a helpdesk ticket.
+type Ticket struct {
+	ID             int64
+	Title          string
+	Content        string
+	Status         int
+	Urgency        int
+	RequestSource  string
+	ReceiverID     *int64
+	RequesterEmail string
+	RequesterName  string
+	LinkedTicketID *int64
+	MessageID      string
+	DecisionReason string
+	OpenedAt       time.Time
+	UpdatedAt      time.Time
+	SolvedAt       *time.Time
+	ClosedAt       *time.Time
+}
+
+// TicketActor is a requester or observer of a ticket.
+type TicketActor struct {
+	ID        int64
+	TicketID  int64
+	Role      string
+	Email     string
+	Name      string
+	UserID    *int64
+	ContactID *int64
+}
+
+// Followup is a reply on a ticket, from e-mail or from staff.
+type Followup struct {
+	ID             int64
+	TicketID       int64
+	Kind           string
+	AuthorUserID   *int64
+	AuthorEmail    string
+	AuthorName     string
+	Content        string
+	MessageID      string
+	DecisionReason string
+	CreatedAt      time.Time
+}
+
+// Document is an attachment; its bytes live in the content-addressed store.
+type Document struct {
+	ID         int64
+	TicketID   int64
+	FollowupID *int64
+	Name       string
+	MIMEType   string `gorm:"column:mime_type"`
+	Size       int64
+	SHA256     string `gorm:"column:sha256"`
+	ContentID  string
+	IsInline   bool
+	CreatedAt  time.Time
+}
+
+// TicketEvent is a change on a ticket shown in its timeline.
+type TicketEvent struct {
+	ID        int64
+	TicketID  int64
+	UserID    *int64
+	Kind      string
+	OldValue  string
+	NewValue  string
+	CreatedAt time.Time
+}
+
+// QuarantinedMail is a refused mail kept with its reason (GLPI's "Not
+// imported emails", but durable).
+type QuarantinedMail struct {
+	ID          int64
+	ReceiverID  *int64
+	FromAddress string
+	ToAddress   string
+	Subject     string
+	MessageID   string
+	MailDate    *time.Time
+	Reason      string
+	ReasonText  string
+	Size        int64
+	RawSHA256   string `gorm:"column:raw_sha256"`
+	CreatedAt   time.Time
+}
+
+// TableName keeps GORM on the migrated name.
+func (QuarantinedMail) TableName() string { return "quarantine" }
+
+// LedgerEntry is the collector's record of one IMAP message: what became
+// of it and whether its IMAP action (move or flag) was done.
+type LedgerEntry struct {
+	ID           int64
+	ReceiverID   int64
+	UIDValidity  uint32 `gorm:"column:uidvalidity"`
+	UID          uint32 `gorm:"column:uid"`
+	MessageID    string
+	ContentHash  string
+	Decision     string
+	Reason       string
+	TicketID     *int64
+	FollowupID   *int64
+	QuarantineID *int64
+	ActionDone   bool
+	CreatedAt    time.Time
+}
+
+// TableName keeps GORM on the migrated name.
+func (LedgerEntry) TableName() string { return "messages" }
+
+// BlacklistEntry is a refused sender: an address, a domain or a pattern.
+type BlacklistEntry struct {
+	ID        int64
+	Kind      string
+	Value     string
+	Comment   string
+	CreatedAt time.Time
+}
+
+// TableName keeps GORM on the migrated name.
+func (BlacklistEntry) TableName() string { return "blacklist" }
+
+// AllModels lists every model, for the schema agreement test.
+func AllModels() []any {
+	return []any{&User{}, &Session{}, &LoginThrottle{}, &Setting{}, &AuditEvent{},
+		&Application{}, &Authorization{}, &PendingAuthorization{}, &Receiver{}, &CollectRun{},
+		&Contact{}, &Ticket{}, &TicketActor{}, &Followup{}, &Document{}, &TicketEvent{},
+		&QuarantinedMail{}, &LedgerEntry{}, &BlacklistEntry{}}
+}

@@ -1,0 +1,240 @@
+// Package store is the only package that talks SQL. It opens SQLite or
+// MySQL/MariaDB through GORM, applies the versioned migrations, and offers
+// one file of queries per aggregate. Secret columns are sealed here, with
+// the keyring given to Open, so callers only see plaintext values.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/glebarez/sqlite"
+	"github.com/go-sql-driver/mysql"
+	"github.com/pressly/goose/v3"
+	gmysql "gorm.io/driver/mysql"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+
+	"github.com/oauthimap/oauthimap/internal/secret"
+	"github.com/oauthimap/oauthimap/migrations"
+)
+
+// ErrNotFound is returned when a record does not exist.
+var ErrNotFound = errors.New("store: not found")
+
+// ErrDuplicate is returned when a unique key is already taken.
+var ErrDuplicate = errors.New("store: already exists")
+
+// ErrSchemaOutdated means the MySQL schema lacks migrations and serve was
+// not told to apply them.
+var ErrSchemaOutdated = errors.New("store: the database schema is outdated: run `oauthimap migrate` or start with OAUTHIMAP_MIGRATE=true")
+
+// Dialect names a supported database.
+type Dialect string
+
+// The supported dialects.
+const (
+	SQLite Dialect = "sqlite"
+	MySQL  Dialect = "mysql"
+)
+
+// Options tell Open what to connect to.
+type Options struct {
+	// SQLitePath is the database file; used when DSN is empty.
+	SQLitePath string
+	// DSN is a MySQL/MariaDB DSN; when set, MySQL is used.
+	DSN string
+	// Keyring seals and opens secret columns.
+	Keyring *secret.Keyring
+	// Logger receives slow-query warnings; nil discards them.
+	Logger *slog.Logger
+}
+
+// Store is the database handle shared by the whole process.
+type Store struct {
+	db      *gorm.DB
+	dialect Dialect
+	keys    *secret.Keyring
+	now     func() time.Time
+}
+
+// Open connects to the database; it does not migrate.
+func Open(ctx context.Context, o Options) (*Store, error) {
+	cfg := &gorm.Config{
+		TranslateError: true,
+		Logger:         logger.Discard,
+		NowFunc:        func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) },
+	}
+	var (
+		d       gorm.Dialector
+		dialect Dialect
+	)
+	if o.DSN == "" {
+		dialect = SQLite
+		// WAL lets readers run beside the one writer; busy_timeout makes a
+		// second writer wait instead of failing; foreign keys are off in
+		// SQLite unless asked for.
+		d = sqlite.Open(o.SQLitePath + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate")
+	} else {
+		dialect = MySQL
+		mc, err := mysql.ParseDSN(o.DSN)
+		if err != nil {
+			return nil, fmt.Errorf("store: OAUTHIMAP_DATABASE is not a valid MySQL DSN: %s", strings.ReplaceAll(err.Error(), o.DSN, "…"))
+		}
+		mc.ParseTime = true
+		mc.Loc = time.UTC
+		if mc.Params == nil {
+			mc.Params = map[string]string{}
+		}
+		mc.Params["charset"] = "utf8mb4"
+		mc.Params["time_zone"] = "'+00:00'"
+		mc.Collation = "utf8mb4_unicode_ci"
+		mc.MultiStatements = true // goose runs a migration file as one script
+		d = gmysql.New(gmysql.Config{DSNConfig: mc})
+	}
+	db, err := gorm.Open(d, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", dialect, err)
+	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	if dialect == SQLite {
+		// One connection writes at a time anyway; a small pool keeps
+		// readers concurrent without piling up busy waits.
+		sqlDB.SetMaxOpenConns(4)
+	} else {
+		sqlDB.SetMaxOpenConns(32)
+		sqlDB.SetConnMaxLifetime(5 * time.Minute)
+	}
+	s := &Store{db: db, dialect: dialect, keys: o.Keyring, now: cfg.NowFunc}
+	if err := s.Ping(ctx); err != nil {
+		sqlDB.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Dialect tells which database is in use.
+func (s *Store) Dialect() Dialect { return s.dialect }
+
+// Close releases the connections.
+func (s *Store) Close() error {
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.Close()
+}
+
+// Ping checks the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := sqlDB.PingContext(ctx); err != nil {
+		return fmt.Errorf("store: database unreachable: %w", err)
+	}
+	return nil
+}
+
+func (s *Store) migrator() (*goose.Provider, error) {
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return nil, err
+	}
+	dir, dialect := "sqlite", goose.DialectSQLite3
+	if s.dialect == MySQL {
+		dir, dialect = "mysql", goose.DialectMySQL
+	}
+	sub, err := fs.Sub(migrations.FS, dir)
+	if err != nil {
+		return nil, err
+	}
+	return goose.NewProvider(dialect, sqlDB, sub)
+}
+
+// Migrate applies every pending migration and returns how many ran.
+func (s *Store) Migrate(ctx context.Context) (int, error) {
+	p, err := s.migrator()
+	if err != nil {
+		return 0, fmt.Errorf("store: migrate: %w", err)
+	}
+	res, err := p.Up(ctx)
+	if err != nil {
+		return len(res), fmt.Errorf("store: migrate: %w", err)
+	}
+	return len(res), nil
+}
+
+// SchemaVersion returns the applied and the latest known schema versions.
+func (s *Store) SchemaVersion(ctx context.Context) (current, latest int64, err error) {
+	p, err := s.migrator()
+	if err != nil {
+		return 0, 0, fmt.Errorf("store: %w", err)
+	}
+	current, latest, err = p.GetVersions(ctx)
+	if err != nil {
+		return 0, 0, fmt.Errorf("store: schema version: %w", err)
+	}
+	return current, latest, nil
+}
+
+// CheckSchema returns ErrSchemaOutdated when migrations are pending.
+func (s *Store) CheckSchema(ctx context.Context) error {
+	cur, latest, err := s.SchemaVersion(ctx)
+	if err != nil {
+		return err
+	}
+	if cur < latest {
+		return fmt.Errorf("%w (at version %d of %d)", ErrSchemaOutdated, cur, latest)
+	}
+	return nil
+}
+
+// SQLDB exposes the connection pool for tests and tools that need raw SQL.
+func (s *Store) SQLDB() (*sql.DB, error) { return s.db.DB() }
+
+// translate maps GORM's errors onto the package's own.
+func translate(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, gorm.ErrRecordNotFound):
+		return ErrNotFound
+	case errors.Is(err, gorm.ErrDuplicatedKey):
+		return ErrDuplicate
+	}
+	return fmt.Errorf("store: %w", err)
+}
+
+// seal encrypts a secret column value.
+func (s *Store) seal(v string) (string, error) {
+	out, err := s.keys.Seal(v)
+	if err != nil {
+		return "", fmt.Errorf("store: %w", err)
+	}
+	return out, nil
+}
+
+// open decrypts a secret column value.
+func (s *Store) open(v string) (string, error) {
+	out, err := s.keys.Open(v)
+	if err != nil {
+		return "", fmt.Errorf("store: %w", err)
+	}
+	return out, nil
+}
+
+// Now is the store's clock (UTC, microseconds, as both dialects keep it).
+func (s *Store) Now() time.Time { return s.now() }

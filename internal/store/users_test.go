@@ -1,0 +1,150 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+)
+
+func mkUser(t *testing.T, s *Store, login, role string) *User {
+	t.Helper()
+	u := &User{Login: login, Name: login, Role: role, IsActive: true}
+	if err := s.CreateUser(context.Background(), u, "correct horse battery"); err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+func TestUsers(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		admin := mkUser(t, s, " Admin ", RoleAdmin)
+		if admin.Login != "admin" {
+			t.Fatalf("got login %q, want it normalised", admin.Login)
+		}
+		if err := s.CreateUser(ctx, &User{Login: "ADMIN", Role: RoleAdmin, IsActive: true}, "correct horse battery"); !errors.Is(err, ErrDuplicate) {
+			t.Fatalf("got %v, want ErrDuplicate for the same login in another case", err)
+		}
+		if err := s.CreateUser(ctx, &User{Login: "short", Role: RoleAdmin}, "short"); err == nil {
+			t.Fatal("a short password must be refused")
+		}
+		if _, err := s.Authenticate(ctx, "admin", "correct horse battery"); err != nil {
+			t.Fatalf("good password: %v", err)
+		}
+		for _, tc := range []struct{ name, login, pw string }{
+			{"wrong password", "admin", "wrong password!"},
+			{"unknown login", "nobody", "correct horse battery"},
+		} {
+			if _, err := s.Authenticate(ctx, tc.login, tc.pw); !errors.Is(err, ErrBadCredentials) {
+				t.Errorf("%s: got %v, want ErrBadCredentials", tc.name, err)
+			}
+		}
+		// The last active admin cannot be demoted or deactivated.
+		admin.Role = RoleTechnician
+		if err := s.UpdateUser(ctx, admin); !errors.Is(err, ErrLastAdmin) {
+			t.Fatalf("got %v, want ErrLastAdmin", err)
+		}
+		tech := mkUser(t, s, "tech", RoleTechnician)
+		tech.IsActive = false
+		if err := s.UpdateUser(ctx, tech); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Authenticate(ctx, "tech", "correct horse battery"); !errors.Is(err, ErrBadCredentials) {
+			t.Fatalf("inactive user: got %v, want ErrBadCredentials", err)
+		}
+		users, total, err := s.ListUsers(ctx, ListQuery{Search: "tec"})
+		if err != nil || total != 1 || len(users) != 1 || users[0].Login != "tech" {
+			t.Fatalf("search: got %v %d %v", users, total, err)
+		}
+		if _, total, _ := s.ListUsers(ctx, ListQuery{Search: "%"}); total != 0 {
+			t.Fatalf("a %% search must match a literal %%, got %d rows", total)
+		}
+	})
+}
+
+func TestSessions(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		u := mkUser(t, s, "alice", RoleAdmin)
+		p := SessionPolicy{Idle: time.Hour, Absolute: 2 * time.Hour}
+		tok, sess, err := s.CreateSession(ctx, u.ID, "127.0.0.1", "test", p, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sess.ID == tok {
+			t.Fatal("the session id must be a hash of the cookie, not the cookie")
+		}
+		if _, got, err := s.LookupSession(ctx, tok, p); err != nil || got.ID != u.ID {
+			t.Fatalf("lookup: %v", err)
+		}
+		// Rotation: a new login replaces the old session.
+		tok2, _, err := s.CreateSession(ctx, u.ID, "127.0.0.1", "test", p, tok)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := s.LookupSession(ctx, tok, p); !errors.Is(err, ErrSessionExpired) {
+			t.Fatalf("old session after rotation: got %v", err)
+		}
+		// Idle timeout.
+		s.db.Model(&Session{}).Where("id = ?", hashToken(tok2)).Update("last_seen_at", s.now().Add(-2*time.Hour))
+		if _, _, err := s.LookupSession(ctx, tok2, p); !errors.Is(err, ErrSessionExpired) {
+			t.Fatalf("idle session: got %v", err)
+		}
+		// Absolute timeout.
+		tok3, _, _ := s.CreateSession(ctx, u.ID, "", "", p, "")
+		s.db.Model(&Session{}).Where("id = ?", hashToken(tok3)).Update("expires_at", s.now().Add(-time.Second))
+		if _, _, err := s.LookupSession(ctx, tok3, p); !errors.Is(err, ErrSessionExpired) {
+			t.Fatalf("expired session: got %v", err)
+		}
+		// A password change ends every session.
+		tok4, _, _ := s.CreateSession(ctx, u.ID, "", "", p, "")
+		if err := s.SetPassword(ctx, u.ID, "another good password"); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := s.LookupSession(ctx, tok4, p); !errors.Is(err, ErrSessionExpired) {
+			t.Fatalf("after password change: got %v", err)
+		}
+	})
+}
+
+func TestThrottle(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		r := ThrottleRule{Max: 3, Window: time.Minute, Lock: time.Minute}
+		k := ThrottleKey("login", "alice")
+		for i := 0; i < 2; i++ {
+			s.RecordFailure(ctx, k, r)
+		}
+		if locked, _ := s.Throttled(ctx, k); locked {
+			t.Fatal("locked before the limit")
+		}
+		s.RecordFailure(ctx, k, r)
+		if locked, err := s.Throttled(ctx, k, ThrottleKey("ip", "x")); !locked || err != nil {
+			t.Fatalf("got locked=%v %v, want locked at the limit", locked, err)
+		}
+		s.ClearFailures(ctx, k)
+		if locked, _ := s.Throttled(ctx, k); locked {
+			t.Fatal("still locked after clear")
+		}
+	})
+}
+
+func TestSettingsAndAudit(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		if v, _ := s.Setting(ctx, "x", "def"); v != "def" {
+			t.Fatalf("got %q, want the default", v)
+		}
+		s.SetSetting(ctx, "x", "1")
+		s.SetSetting(ctx, "x", "2")
+		if v, _ := s.Setting(ctx, "x", "def"); v != "2" {
+			t.Fatalf("got %q, want 2", v)
+		}
+		s.Audit(ctx, 0, "", "test.kind", "thing", 7, "hello")
+		ev, err := s.AuditEvents(ctx, "thing", 7, 10)
+		if err != nil || len(ev) != 1 || ev[0].Actor != "system" || ev[0].Message != "hello" {
+			t.Fatalf("got %+v %v", ev, err)
+		}
+	})
+}
