@@ -1,0 +1,140 @@
+package mailbox
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"io"
+	"net"
+	"strings"
+	"syscall"
+
+	"github.com/emersion/go-imap/v2"
+)
+
+// ErrorClass sorts failures by what the administrator has to do about them.
+type ErrorClass string
+
+// The error classes, stored on receivers and collect runs.
+const (
+	ClassNone              ErrorClass = ""
+	ClassNetwork           ErrorClass = "network"
+	ClassTLS               ErrorClass = "tls"
+	ClassAuthentication    ErrorClass = "authentication"
+	ClassMailboxPermission ErrorClass = "mailbox_permission"
+	ClassFolderMissing     ErrorClass = "folder_missing"
+	ClassServerLimit       ErrorClass = "server_limit"
+	ClassConfig            ErrorClass = "config"
+	ClassOther             ErrorClass = "other"
+)
+
+// Classify returns the class of an error from this package (nil: ClassNone).
+// Order matters: a TLS failure is also a network read error, and Exchange's
+// throttling text arrives as an ordinary NO.
+func Classify(err error) ErrorClass {
+	if err == nil {
+		return ClassNone
+	}
+	if errors.Is(err, ErrConfig) {
+		return ClassConfig
+	}
+	if isTLS(err) {
+		return ClassTLS
+	}
+	var ie *imap.Error
+	if errors.As(err, &ie) {
+		if c := classifyIMAP(ie); c != ClassOther {
+			return c
+		}
+	}
+	switch {
+	case errors.Is(err, ErrFolderMissing):
+		return ClassFolderMissing
+	case errors.Is(err, ErrMechanismNotOffered), errors.Is(err, ErrToken):
+		return ClassAuthentication
+	}
+	if isNetwork(err) {
+		return ClassNetwork
+	}
+	return ClassOther
+}
+
+func classifyIMAP(ie *imap.Error) ErrorClass {
+	text := strings.ToLower(ie.Text)
+	switch {
+	// Exchange Online accepted the token but cannot open the mailbox:
+	// missing FullAccess, IMAP disabled for it, or not provisioned.
+	case strings.Contains(text, "authenticated but not connected"):
+		return ClassMailboxPermission
+	case ie.Code == imap.ResponseCodeLimit, ie.Code == imap.ResponseCodeOverQuota,
+		ie.Code == imap.ResponseCodeUnavailable, ie.Code == imap.ResponseCodeInUse,
+		containsAny(text, "too many simultaneous", "too many connections", "throttl",
+			"bandwidth limits", "server unavailable", "try again later", "too many login"):
+		return ClassServerLimit
+	case ie.Code == imap.ResponseCodeNoPerm:
+		return ClassMailboxPermission
+	case ie.Code == imap.ResponseCodeAuthenticationFailed, ie.Code == imap.ResponseCodeAuthorizationFailed,
+		ie.Code == imap.ResponseCodeExpired, ie.Code == imap.ResponseCodePrivacyRequired,
+		containsAny(text, "authenticate failed", "authentication failed", "invalid credentials", "login failed"):
+		return ClassAuthentication
+	case folderMissing(ie):
+		return ClassFolderMissing
+	}
+	return ClassOther
+}
+
+func isTLS(err error) bool {
+	var (
+		rh    tls.RecordHeaderError
+		alert tls.AlertError
+		cv    *tls.CertificateVerificationError
+		ua    x509.UnknownAuthorityError
+		hn    x509.HostnameError
+		ci    x509.CertificateInvalidError
+	)
+	return errors.As(err, &rh) || errors.As(err, &alert) || errors.As(err, &cv) ||
+		errors.As(err, &ua) || errors.As(err, &hn) || errors.As(err, &ci) ||
+		strings.Contains(err.Error(), "tls: ")
+}
+
+func isNetwork(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, net.ErrClosed) || errors.Is(err, syscall.ECONNREFUSED) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, context.DeadlineExceeded) ||
+		errors.Is(err, context.Canceled)
+}
+
+func containsAny(s string, subs ...string) bool {
+	for _, sub := range subs {
+		if strings.Contains(s, sub) {
+			return true
+		}
+	}
+	return false
+}
+
+// Remedy says, in one sentence for an administrator, what to do about a class.
+func Remedy(c ErrorClass) string {
+	switch c {
+	case ClassNone:
+		return ""
+	case ClassNetwork:
+		return "The server could not be reached or dropped the connection: check the host name and port, the firewall, and that the server is up; collection retries by itself."
+	case ClassTLS:
+		return "The secure connection failed: check that the security mode matches the port (SSL for 993, STARTTLS for 143) and that the server's certificate is valid for this host name, or turn certificate validation off only for a server you trust."
+	case ClassAuthentication:
+		return "The server refused the login: for OAuth, re-authorize the mailbox and check that the application has the IMAP permission and that IMAP is enabled for the account; for a password, check the login and password."
+	case ClassMailboxPermission:
+		return "The login worked but the mailbox cannot be opened: give the signed-in account Full Access to this mailbox (Exchange: Add-MailboxPermission) and check that IMAP is enabled for it (Set-CASMailbox -ImapEnabled $true)."
+	case ClassFolderMissing:
+		return "A folder set on this receiver does not exist on the server: create it in the mailbox or pick an existing one with the folder browser."
+	case ClassServerLimit:
+		return "The server is limiting this account (too many connections, throttling or quota): reduce the number of receivers or workers using this mailbox, or wait; collection retries with backoff."
+	case ClassConfig:
+		return "The receiver's settings are incomplete or invalid: fix them in the receiver form."
+	default:
+		return "An unexpected error occurred: read the message and the connection transcript from Test connection."
+	}
+}

@@ -1,0 +1,40 @@
+package mailbox
+
+import (
+	"context"
+	"slices"
+
+	"github.com/emersion/go-imap/v2"
+)
+
+// UIDsAfter returns, ascending, the UIDs greater than lastUID in the selected
+// folder, at most limit of them (limit <= 0: all). Messages flagged \Deleted
+// are left out: a move without UIDPLUS leaves its source flagged, and they
+// must not be collected twice. With onlyUnseen, \Seen messages are left out too.
+func (s *Session) UIDsAfter(ctx context.Context, lastUID uint32, onlyUnseen bool, limit int) ([]uint32, error) {
+	crit := &imap.SearchCriteria{
+		UID:     []imap.UIDSet{{imap.UIDRange{Start: imap.UID(lastUID + 1), Stop: 0}}},
+		NotFlag: []imap.Flag{imap.FlagDeleted},
+	}
+	if onlyUnseen {
+		crit.NotFlag = append(crit.NotFlag, imap.FlagSeen)
+	}
+	defer s.guard(ctx)()
+	data, err := s.c.UIDSearch(crit, nil).Wait()
+	if err != nil {
+		return nil, s.wrap(ctx, "uid search", err)
+	}
+	var out []uint32
+	for _, u := range data.AllUIDs() {
+		// "n:*" always matches the highest UID, even when it is below n
+		// (RFC 3501 section 6.4.8), so filter again.
+		if uint32(u) > lastUID {
+			out = append(out, uint32(u))
+		}
+	}
+	slices.Sort(out)
+	if limit > 0 && len(out) > limit {
+		out = out[:limit]
+	}
+	return out, nil
+}
