@@ -1,0 +1,298 @@
+package ingest
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"html"
+	"log/slog"
+	"regexp"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/emersion/go-message"
+)
+
+// maxTitle is the longest title kept, in characters (GLPI's name column).
+const maxTitle = 255
+
+// Decide reads one raw e-mail and decides what it becomes, given the
+// receiver's settings, what the store knows, and the collect time. A broken
+// or hostile message always yields a Decision; the error is only for a
+// failing store or settings that ValidateSettings rejects.
+func Decide(ctx context.Context, raw []byte, s Settings, k Knowledge, now time.Time) (d *Decision, err error) {
+	c, err := compile(s)
+	if err != nil {
+		return nil, err
+	}
+	base := Decision{Size: int64(len(raw)), SHA256: sha256Hex(raw), Date: now, Title: noSubject}
+	defer func() {
+		if r := recover(); r != nil {
+			// A bug, never the sender's fault: keep the mail in quarantine
+			// and leave a trace to fix it (no content: it may be private).
+			slog.Error("ingest: parser panic", "sha256", base.SHA256, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+			d, err = refuse(&base, ReasonParserPanic, "The message crashed the parser; it is kept for a developer to look at."), nil
+		}
+	}()
+	return c.decide(ctx, raw, k, now, base)
+}
+
+const noSubject = "(No subject)"
+
+func refuse(d *Decision, code, text string) *Decision {
+	d.Kind, d.Reason = KindRefused, Reason{Code: code, Text: text}
+	d.TicketID, d.Reopen, d.Documents = 0, false, nil
+	return d
+}
+
+func (c *compiled) decide(ctx context.Context, raw []byte, k Knowledge, now time.Time, d Decision) (*Decision, error) {
+	ent, ok := readMessage(raw)
+	if !ok {
+		return refuse(&d, ReasonUnreadable, "This is not an e-mail that can be read: no header could be parsed."), nil
+	}
+	e := readEnvelope(ent.Header)
+	c.fillEnvelope(&d, e, now)
+
+	if c.MaxMessageSize > 0 && int64(len(raw)) > c.MaxMessageSize && !c.ImportAnyway {
+		return refuse(&d, ReasonTooLarge, fmt.Sprintf("The message is %s, over this receiver's limit of %s.",
+			humanSize(int64(len(raw))), humanSize(c.MaxMessageSize))), nil
+	}
+
+	limit := c.FileSizeMax
+	w := &walker{readLimit: max(limit, 0)}
+	b := w.entity(ent, 0)
+
+	if r := c.refusal(e, &d, w); r != nil && !c.ImportAnyway {
+		if r.Code == ReasonBounce {
+			return c.bounce(ctx, k, e, &d, w, b)
+		}
+		// The content is kept so the quarantine can show what was refused.
+		d.ContentHTML = SanitizeHTML(segmentsHTML(b))
+		return refuse(&d, r.Code, r.Text), nil
+	}
+	if d.Requester.Email == "" && !c.ImportAnyway {
+		d.ContentHTML = SanitizeHTML(segmentsHTML(b))
+		return refuse(&d, ReasonNoSender, "The message has no sender address to answer to."), nil
+	}
+	if err := c.thread(ctx, k, e, &d); err != nil {
+		return nil, err
+	}
+	trimmed := false
+	if d.Kind == KindFollowup {
+		b, trimmed = trimBody(b)
+	}
+	var notes []string
+	d.Documents, notes = c.documents(w.docs, b, trimmed)
+	if trimmed {
+		d.Documents = append(d.Documents, Document{Name: uniqueOriginalName(d.Documents), MIMEType: "message/rfc822",
+			Size: int64(len(raw)), SHA256: d.SHA256, Data: raw})
+	}
+	d.ContentHTML = SanitizeHTML(segmentsHTML(b) + notesHTML(notes))
+	return &d, nil
+}
+
+// readMessage parses the header, repairing it once if a stray line breaks
+// it. The header may be as long as the message: raw is already in memory.
+func readMessage(raw []byte) (*message.Entity, bool) {
+	opts := &message.ReadOptions{MaxHeaderBytes: -1}
+	ent, err := message.ReadWithOptions(bytes.NewReader(raw), opts)
+	if ent == nil || err != nil && !message.IsUnknownCharset(err) && !message.IsUnknownEncoding(err) {
+		ent, err = message.ReadWithOptions(bytes.NewReader(repairHeader(raw)), opts)
+	}
+	if ent == nil || err != nil && !message.IsUnknownCharset(err) && !message.IsUnknownEncoding(err) {
+		return nil, false
+	}
+	if ent.Header.Len() == 0 {
+		return nil, false
+	}
+	return ent, true
+}
+
+func (c *compiled) fillEnvelope(d *Decision, e envelope, now time.Time) {
+	d.From, d.To, d.Cc, d.ReplyTo = e.From, e.To, e.Cc, e.ReplyTo
+	d.Subject, d.SentAt = e.Subject, e.SentAt
+	d.MessageID, d.InReplyTo, d.References = e.MessageID, e.InReplyTo, e.References
+	if t := cleanLine(e.Subject, maxTitle); t != "" {
+		d.Title = t
+	}
+	// A Date far in the future would sort the ticket above everything.
+	if c.UseMailDate && !e.SentAt.IsZero() && e.SentAt.Before(now.Add(24*time.Hour)) {
+		d.Date = e.SentAt
+	}
+	d.Requester = e.From
+	if c.RequesterField == RequesterReplyTo && len(e.ReplyTo) > 0 {
+		d.Requester = e.ReplyTo[0]
+	}
+	seen := map[string]bool{d.Requester.Email: true}
+	var cands []Address
+	if c.AddCCObserver {
+		cands = append(cands, e.Cc...)
+	}
+	if c.AddToObserver {
+		cands = append(cands, e.To...)
+	}
+	for _, a := range cands {
+		if seen[a.Email] || c.own[a.Email] {
+			continue
+		}
+		if _, black := c.blacklisted(a.Email); black {
+			continue
+		}
+		seen[a.Email] = true
+		d.Observers = append(d.Observers, a)
+	}
+}
+
+// refusal returns why the message must not become a ticket, or nil. A
+// delivery report comes back as ReasonBounce for the caller to resolve.
+func (c *compiled) refusal(e envelope, d *Decision, w *walker) *Reason {
+	if e.MessageID != "" && c.ownMsgID.MatchString(e.MessageID) {
+		return &Reason{ReasonOwnNotification, fmt.Sprintf("Message-ID <%s> is one of our own notifications: refused to avoid a mail loop.", e.MessageID)}
+	}
+	if c.own[e.From.Email] {
+		return &Reason{ReasonOwnAddress, fmt.Sprintf("Sent from %s, this receiver's own address: refused to avoid a mail loop.", e.From.Email)}
+	}
+	if w.report || isBounceSender(e.From.Email) {
+		return &Reason{Code: ReasonBounce}
+	}
+	if why := autoReply(e.header, e.Subject); why != "" {
+		return &Reason{ReasonAutoReply, "Automatic reply, not written by a person: " + why + "."}
+	}
+	for _, a := range []string{e.From.Email, d.Requester.Email} {
+		if a == "" {
+			continue
+		}
+		if entry, black := c.blacklisted(a); black {
+			return &Reason{ReasonBlacklisted, fmt.Sprintf("Sender %s is blacklisted (%s %q).", a, entry.Kind, entry.Value)}
+		}
+	}
+	return nil
+}
+
+// bounce attaches a delivery report to the ticket whose mail bounced, so a
+// technician sees that the requester did not get the answer; a report about
+// a mail we do not know is refused.
+func (c *compiled) bounce(ctx context.Context, k Knowledge, e envelope, d *Decision, w *walker, b body) (*Decision, error) {
+	ids := dedupe(append(append(append([]string(nil), w.reportIDs...), e.InReplyTo...), e.References...))
+	if len(ids) > 0 {
+		known, err := k.TicketsByMessageID(ctx, ids)
+		if err != nil {
+			return nil, fmt.Errorf("ingest: look up bounced Message-IDs: %w", err)
+		}
+		for _, id := range ids {
+			t, ok := known[id]
+			if !ok {
+				continue
+			}
+			d.Kind, d.TicketID, d.Observers = KindFollowup, t.ID, nil
+			d.Reason = Reason{ReasonBounce, fmt.Sprintf(
+				"Delivery failure report for <%s>, a mail of ticket %d: added to the ticket so the failed delivery is seen.", id, t.ID)}
+			var notes []string
+			d.Documents, notes = c.documents(w.docs, b, false)
+			d.ContentHTML = SanitizeHTML(segmentsHTML(b) + notesHTML(notes))
+			return d, nil
+		}
+	}
+	d.ContentHTML = SanitizeHTML(segmentsHTML(b))
+	return refuse(d, ReasonBounce, "Delivery failure report about a mail no ticket knows: refused."), nil
+}
+
+// trimBody removes quoted history from each segment of a follow-up.
+func trimBody(b body) (body, bool) {
+	out := make(body, len(b))
+	cut := false
+	for i, s := range b {
+		t, ok1 := trimGLPIMarkers(s.s, s.html)
+		var ok2 bool
+		if s.html {
+			t, ok2 = trimHTMLQuote(t)
+		} else {
+			t, ok2 = trimTextQuote(t)
+		}
+		out[i] = segment{html: s.html, s: t}
+		cut = cut || ok1 || ok2
+	}
+	return out, cut
+}
+
+func segmentsHTML(b body) string {
+	var sb strings.Builder
+	for _, s := range b {
+		if s.html {
+			sb.WriteString(s.s)
+		} else {
+			sb.WriteString(TextToHTML(s.s))
+		}
+		sb.WriteByte('\n')
+	}
+	return sb.String()
+}
+
+func notesHTML(notes []string) string {
+	if len(notes) == 0 {
+		return ""
+	}
+	return "<hr>" + TextToHTML(strings.Join(notes, "\n"))
+}
+
+// cidRef finds cid: URLs in the HTML before sanitising; an image the
+// sanitiser later drops only makes its document a plain attachment.
+var cidRef = regexp.MustCompile(`(?i)\bcid:([^"'\s<>)]{1,500})`)
+
+// documents applies the file rules to the parts that are not body text:
+// names made safe and unique, the size limit, inline images tied to the
+// content by Content-ID. It returns the lines to add to the content.
+func (c *compiled) documents(raw []rawDoc, b body, trimmed bool) ([]Document, []string) {
+	cids := map[string]bool{}
+	for _, s := range b {
+		if !s.html {
+			continue
+		}
+		for _, m := range cidRef.FindAllStringSubmatch(s.s, -1) {
+			cids[urlUnescape(html.UnescapeString(m[1]))] = true
+		}
+	}
+	taken := map[string]bool{}
+	var docs []Document
+	var notes []string
+	for i, r := range raw {
+		name := uniqueName(safeName(r.name, r.mimeType, i+1), taken)
+		inline := r.contentID != "" && cids[r.contentID]
+		if r.contentID != "" && r.inlineDisp && !inline && trimmed {
+			continue // an image of the quoted history: it stays in the original
+		}
+		switch {
+		case c.FileSizeMax <= 0:
+			if !inline {
+				notes = append(notes, fmt.Sprintf("Attached file not imported (file import is disabled on this receiver): %s (%s)", name, humanSize(r.size)))
+			}
+			continue
+		case r.size > c.FileSizeMax || r.truncated:
+			notes = append(notes, fmt.Sprintf("Too large attached file: %s (%s, the limit is %s)", name, humanSize(r.size), humanSize(c.FileSizeMax)))
+			continue
+		}
+		docs = append(docs, Document{Name: name, MIMEType: r.mimeType, Size: r.size, SHA256: sha256Hex(r.data),
+			ContentID: r.contentID, Inline: inline, Data: r.data})
+	}
+	return docs, notes
+}
+
+func uniqueOriginalName(docs []Document) string {
+	taken := map[string]bool{}
+	for _, d := range docs {
+		taken[strings.ToLower(d.Name)] = true
+	}
+	return uniqueName("original-message.eml", taken)
+}
+
+// humanSize writes sizes the way the receiver form shows them.
+func humanSize(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d bytes", n)
+}

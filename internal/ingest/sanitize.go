@@ -1,0 +1,168 @@
+package ingest
+
+import (
+	"html"
+	"regexp"
+	"strings"
+	"sync"
+
+	"github.com/microcosm-cc/bluemonday"
+	xhtml "golang.org/x/net/html"
+)
+
+// policy is built once: bluemonday policies are safe for concurrent use
+// once configured.
+var policy = sync.OnceValue(newPolicy)
+
+func newPolicy() *bluemonday.Policy {
+	p := bluemonday.NewPolicy()
+	p.AllowElements("p", "br", "div", "span", "hr", "pre", "code", "blockquote", "center",
+		"b", "strong", "i", "em", "u", "s", "strike", "del", "ins", "sub", "sup", "small", "big",
+		"mark", "tt", "kbd", "samp", "var", "cite", "q", "abbr", "address",
+		"h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "dl", "dt", "dd",
+		"table", "thead", "tbody", "tfoot", "tr", "caption", "colgroup", "col", "font",
+		"figure", "figcaption", "details", "summary")
+	p.AllowElements("th", "td")
+	p.AllowAttrs("colspan", "rowspan").Matching(bluemonday.Integer).OnElements("td", "th")
+	p.AllowAttrs("span").Matching(bluemonday.Integer).OnElements("col", "colgroup")
+	p.AllowAttrs("align").Matching(regexp.MustCompile(`(?i)^(left|right|center|justify)$`)).Globally()
+	p.AllowAttrs("valign").Matching(regexp.MustCompile(`(?i)^(top|middle|bottom|baseline)$`)).OnElements("td", "th", "tr")
+	p.AllowAttrs("width", "height").Matching(regexp.MustCompile(`^[0-9]{1,4}(%|px)?$`)).OnElements("table", "td", "th", "img", "col")
+	p.AllowAttrs("border", "cellpadding", "cellspacing").Matching(bluemonday.Integer).OnElements("table")
+	p.AllowAttrs("bgcolor").Matching(regexp.MustCompile(`^#?[0-9a-zA-Z]{1,20}$`)).OnElements("table", "td", "th", "tr")
+	p.AllowAttrs("color").Matching(regexp.MustCompile(`^#?[0-9a-zA-Z]{1,20}$`)).OnElements("font")
+	p.AllowAttrs("face").Matching(regexp.MustCompile(`^[\w ,'-]{1,100}$`)).OnElements("font")
+	p.AllowAttrs("size").Matching(regexp.MustCompile(`^[+-]?[1-7]$`)).OnElements("font")
+	p.AllowAttrs("dir").Matching(bluemonday.Direction).Globally()
+	p.AllowAttrs("title").Matching(bluemonday.Paragraph).Globally()
+	p.AllowAttrs("open").Matching(regexp.MustCompile(`(?i)^(|open)$`)).OnElements("details")
+	p.AllowAttrs("start").Matching(bluemonday.Integer).OnElements("ol")
+	p.AllowAttrs("type").Matching(regexp.MustCompile(`^[aAiI1]$|^(disc|circle|square)$`)).OnElements("ol", "ul")
+	p.AllowStyles("color", "background-color", "font-weight", "font-style", "font-size", "font-family",
+		"text-align", "text-decoration", "vertical-align", "white-space",
+		"border", "border-collapse", "border-top", "border-bottom", "border-left", "border-right",
+		"padding", "padding-top", "padding-bottom", "padding-left", "padding-right",
+		"margin", "margin-top", "margin-bottom", "margin-left", "margin-right",
+		"width", "height", "line-height").Globally()
+
+	// Links: only safe schemes, always a new tab that cannot reach back.
+	p.AllowAttrs("href").OnElements("a")
+	p.AllowURLSchemes("http", "https", "mailto")
+	p.RequireParseableURLs(true)
+	p.RequireNoReferrerOnLinks(true)
+	p.AddTargetBlankToFullyQualifiedLinks(true)
+
+	// Images never carry a src here; see the package documentation.
+	p.AllowAttrs("alt").Matching(bluemonday.Paragraph).OnElements("img")
+	p.AllowAttrs("data-cid").Matching(regexp.MustCompile(`^[\x21-\x7e]{1,500}$`)).OnElements("img")
+	p.AllowAttrs("data-remote-src").Matching(regexp.MustCompile(`^(?i:https?)://[^\s"'<>\\]+$`)).OnElements("img")
+
+	p.SkipElementsContent("script", "style", "title", "xml", "noscript", "template", "textarea", "select", "option", "iframe", "object", "svg", "math")
+	return p
+}
+
+// SanitizeHTML returns html made safe to show inside our pages: formatting,
+// tables, links and images are kept; anything that can run code, submit a
+// form, navigate the page or load a remote resource is removed. Images are
+// rewritten as the package documentation describes.
+func SanitizeHTML(s string) string {
+	return strings.TrimSpace(policy().Sanitize(rewriteImages(s)))
+}
+
+// rewriteImages moves every <img src> to data-cid (cid: URLs) or
+// data-remote-src (http/https), before the sanitiser has the last word. The
+// token stream is re-serialised with escaped attributes, so this pass cannot
+// smuggle markup past the sanitiser.
+func rewriteImages(s string) string {
+	if !containsFold(s, "<img") {
+		return s
+	}
+	z := xhtml.NewTokenizer(strings.NewReader(s))
+	var b strings.Builder
+	b.Grow(len(s))
+	for {
+		tt := z.Next()
+		if tt == xhtml.ErrorToken {
+			return b.String()
+		}
+		raw := z.Raw()
+		if tt != xhtml.StartTagToken && tt != xhtml.SelfClosingTagToken {
+			b.Write(raw)
+			continue
+		}
+		tok := z.Token()
+		if tok.Data != "img" {
+			b.Write(raw)
+			continue
+		}
+		var attrs []xhtml.Attribute
+		for _, a := range tok.Attr {
+			if a.Key != "src" {
+				if a.Key != "data-cid" && a.Key != "data-remote-src" {
+					attrs = append(attrs, a)
+				}
+				continue
+			}
+			src := strings.TrimSpace(a.Val)
+			lower := strings.ToLower(src)
+			switch {
+			case strings.HasPrefix(lower, "cid:"):
+				attrs = append(attrs, xhtml.Attribute{Key: "data-cid", Val: urlUnescape(src[4:])})
+			case strings.HasPrefix(lower, "http://"), strings.HasPrefix(lower, "https://"):
+				attrs = append(attrs, xhtml.Attribute{Key: "data-remote-src", Val: src})
+			}
+		}
+		tok.Attr = attrs
+		b.WriteString(tok.String())
+	}
+}
+
+// urlUnescape decodes %XX in a cid: URL (RFC 2392); a bad escape is kept.
+func urlUnescape(s string) string {
+	if !strings.Contains(s, "%") {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]) {
+			b.WriteByte(unhex(s[i+1])<<4 | unhex(s[i+2]))
+			i += 2
+			continue
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+func unhex(c byte) byte {
+	switch {
+	case c <= '9':
+		return c - '0'
+	case c <= 'F':
+		return c - 'A' + 10
+	}
+	return c - 'a' + 10
+}
+
+func containsFold(s, sub string) bool {
+	return strings.Contains(strings.ToLower(s), sub)
+}
+
+// TextToHTML escapes plain text and keeps its line breaks, for showing a
+// text/plain mail or a staff follow-up typed in a textarea.
+func TextToHTML(text string) string {
+	text = strings.ReplaceAll(text, "\r\n", "\n")
+	text = strings.TrimRight(text, "\n \t")
+	if text == "" {
+		return ""
+	}
+	lines := strings.Split(text, "\n")
+	for i, l := range lines {
+		lines[i] = html.EscapeString(strings.ToValidUTF8(l, "\uFFFD"))
+	}
+	return "<p>" + strings.Join(lines, "<br>\n") + "</p>"
+}

@@ -1,0 +1,123 @@
+package ingest
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+// Settings are a receiver's options that shape decisions. The zero value is
+// not useful: start from DefaultSettings.
+type Settings struct {
+	// FileSizeMax is the largest attachment imported, in bytes; larger ones
+	// are dropped with a line in the content. 0 means "No import".
+	FileSizeMax int64
+	// MaxMessageSize refuses a whole message larger than this; 0 = no limit.
+	MaxMessageSize int64
+	// UseMailDate takes the ticket date from the Date header instead of now.
+	UseMailDate bool
+	// RequesterField is "from" or "reply-to" (Reply-To falls back to From).
+	RequesterField string
+	AddCCObserver  bool
+	AddToObserver  bool
+	// OwnAddresses are the receiver's own addresses (lower-case or not):
+	// never observers, and mail from them is refused.
+	OwnAddresses []string
+	// SubjectTagPrefix is the word in "[GLPI #0000123]"; default "GLPI".
+	SubjectTagPrefix string
+	// ClosedTicketReply is "new" (a new ticket linked to the closed one,
+	// GLPI's way) or "reopen" (a follow-up that reopens it).
+	ClosedTicketReply string
+	// OwnMessageIDPattern matches the Message-ID of our own notifications
+	// (case-insensitive); empty means DefaultOwnMessageIDPattern.
+	OwnMessageIDPattern string
+	Blacklist           []BlacklistEntry
+	// ImportAnyway turns every refusal except "unreadable" into a ticket or
+	// follow-up: the quarantine's "Import anyway" action decides again with it.
+	ImportAnyway bool
+}
+
+// Values of Settings fields.
+const (
+	RequesterFrom    = "from"
+	RequesterReplyTo = "reply-to"
+	ClosedNew        = "new"
+	ClosedReopen     = "reopen"
+)
+
+// DefaultOwnMessageIDPattern matches GLPI's notification Message-IDs (all
+// its formats since 9.x) and ours ("oauthimap-...@").
+const DefaultOwnMessageIDPattern = `GLPI(_[a-z0-9]+)?(-[a-z]+)?(-[0-9]+)?(/[a-z_]+)?(\.[0-9]+\.[0-9]+)?@|^oauthimap-[^@]*@`
+
+// DefaultSettings are GLPI's defaults for a new receiver, with a 2 MB file
+// limit (GLPI's default_mailcollector_filesize_max) and a 50 MB message cap.
+func DefaultSettings() Settings {
+	return Settings{
+		FileSizeMax:       2 << 20,
+		MaxMessageSize:    50 << 20,
+		RequesterField:    RequesterFrom,
+		AddCCObserver:     true,
+		SubjectTagPrefix:  "GLPI",
+		ClosedTicketReply: ClosedNew,
+	}
+}
+
+// ValidateSettings reports settings Decide would reject, for the receiver
+// form; Decide itself returns the same error.
+func ValidateSettings(s Settings) error {
+	switch s.RequesterField {
+	case "", RequesterFrom, RequesterReplyTo:
+	default:
+		return fmt.Errorf("ingest: requester field %q (want from or reply-to)", s.RequesterField)
+	}
+	switch s.ClosedTicketReply {
+	case "", ClosedNew, ClosedReopen:
+	default:
+		return fmt.Errorf("ingest: closed ticket reply %q (want new or reopen)", s.ClosedTicketReply)
+	}
+	if s.FileSizeMax < 0 || s.MaxMessageSize < 0 {
+		return fmt.Errorf("ingest: sizes must not be negative")
+	}
+	_, err := compile(s)
+	return err
+}
+
+// compiled is Settings prepared once per Decide call.
+type compiled struct {
+	Settings
+	own      map[string]bool
+	ownMsgID *regexp.Regexp
+	tag      *regexp.Regexp
+	black    []matcher
+}
+
+func compile(s Settings) (*compiled, error) {
+	c := &compiled{Settings: s, own: map[string]bool{}}
+	for _, a := range s.OwnAddresses {
+		if a = strings.ToLower(strings.TrimSpace(a)); a != "" {
+			c.own[a] = true
+		}
+	}
+	pat := s.OwnMessageIDPattern
+	if pat == "" {
+		pat = DefaultOwnMessageIDPattern
+	}
+	re, err := regexp.Compile("(?i)" + pat)
+	if err != nil {
+		return nil, fmt.Errorf("ingest: own Message-ID pattern: %w", err)
+	}
+	c.ownMsgID = re
+	prefix := s.SubjectTagPrefix
+	if prefix == "" {
+		prefix = "GLPI"
+	}
+	c.tag = regexp.MustCompile(`(?i)\[\s*` + regexp.QuoteMeta(prefix) + `\s*#\s*0*([0-9]{1,18})\s*\]`)
+	for _, e := range s.Blacklist {
+		m, err := newMatcher(e)
+		if err != nil {
+			return nil, err
+		}
+		c.black = append(c.black, m)
+	}
+	return c, nil
+}
