@@ -55,7 +55,7 @@ func Diagnose(ctx context.Context, cfg Config, opts ...Option) Report {
 	if err != nil {
 		return failConnect(&r, cfg, s.marks, err, fail)
 	}
-	r.connectSteps(cfg, o, s)
+	r.connectSteps(cfg, o, s, rec.transcript())
 
 	step := func(name string, f func(context.Context) (string, error)) bool {
 		sctx, cancel := context.WithTimeout(ctx, cfg.timeout())
@@ -118,7 +118,7 @@ func failConnect(r *Report, cfg Config, m marks, err error, fail func(string, ti
 }
 
 // connectSteps turns the phases of a successful connect into steps.
-func (r *Report) connectSteps(cfg Config, o *options, s *Session) {
+func (r *Report) connectSteps(cfg Config, o *options, s *Session, wire []Line) {
 	m := s.marks
 	r.Steps = append(r.Steps, Step{Name: "connect", OK: true, Detail: "TCP connection to " + cfg.Addr(), Duration: m.dialed.Sub(m.start)})
 	greetingFrom := m.dialed
@@ -133,7 +133,14 @@ func (r *Report) connectSteps(cfg Config, o *options, s *Session) {
 			greetingFrom = m.tls
 		}
 	}
-	r.Steps = append(r.Steps, Step{Name: "greeting", OK: true, Detail: "server ready", Duration: m.greeted.Sub(greetingFrom)})
+	greeting := "server ready"
+	for _, l := range wire {
+		if l.Dir == DirReceived {
+			greeting = l.Text
+			break
+		}
+	}
+	r.Steps = append(r.Steps, Step{Name: "greeting", OK: true, Detail: greeting, Duration: m.greeted.Sub(greetingFrom)})
 }
 
 // tlsDetail describes the handshake and whether the certificate is trusted,

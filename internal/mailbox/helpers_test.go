@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/emersion/go-imap/v2"
+
 	"github.com/oauthimap/oauthimap/internal/mailbox/imaptest"
 )
 
@@ -55,4 +57,12 @@ func ctxT(t *testing.T) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	t.Cleanup(cancel)
 	return ctx
+}
+
+func toFlags(fs []string) []imap.Flag {
+	var out []imap.Flag
+	for _, f := range fs {
+		out = append(out, imap.Flag(f))
+	}
+	return out
 }

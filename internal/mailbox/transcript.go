@@ -82,6 +82,11 @@ func (r *recorder) add(dir int, line string) {
 		line = r.redactSent(line)
 	} else if r.authTag != "" && strings.HasPrefix(line, r.authTag+" ") {
 		r.authTag = ""
+	} else if r.authTag != "" && strings.HasPrefix(line, "+ ") {
+		// A SASL error challenge is base64 JSON; show what it says.
+		if b, err := base64.StdEncoding.DecodeString(line[2:]); err == nil && len(b) > 0 && b[0] == '{' {
+			line += " (decoded: " + string(b) + ")"
+		}
 	}
 	for _, s := range r.secrets {
 		line = strings.ReplaceAll(line, s, Redacted)
