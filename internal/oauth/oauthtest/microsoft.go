@@ -74,7 +74,7 @@ func msError(code string, aadsts int, description string) map[string]any {
 	now := time.Now().UTC()
 	return map[string]any{
 		"error": code,
-		"error_description": fmt.Sprintf("AADSTS%d: %s Trace ID: %s Correlation ID: %s Timestamp: %s",
+		"error_description": fmt.Sprintf("AADSTS%d: %s\r\nTrace ID: %s\r\nCorrelation ID: %s\r\nTimestamp: %s",
 			aadsts, description, newGUID(), newGUID(), now.Format("2006-01-02 15:04:05Z")),
 		"error_codes":    []int{aadsts},
 		"timestamp":      now.Format("2006-01-02 15:04:05Z"),
@@ -87,8 +87,5 @@ func msError(code string, aadsts int, description string) map[string]any {
 // ErrorBody returns a token endpoint error body shaped as Microsoft's, with
 // error_codes, for FailNext.
 func ErrorBody(code string, aadsts int, description string) string {
-	m := msError(code, aadsts, description)
-	// Microsoft separates the trace lines with CRLF.
-	m["error_description"] = strings.Replace(m["error_description"].(string), " Trace ID:", "\r\nTrace ID:", 1)
-	return mustJSON(m)
+	return mustJSON(msError(code, aadsts, description))
 }
