@@ -1,0 +1,94 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/oauthimap/oauthimap/static"
+	"github.com/oauthimap/oauthimap/web"
+)
+
+// serve runs the console until ctx ends, then drains requests.
+func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
+	var printConfig bool
+	cfg, _, err := loadConfig("serve", args, stderr, getenv, func(fs *flag.FlagSet) {
+		fs.BoolVar(&printConfig, "print-config", false, "print the effective configuration (secrets masked) and exit")
+	})
+	if err != nil {
+		return err
+	}
+	if printConfig {
+		cfg.Print(stdout)
+		return nil
+	}
+	t0 := time.Now()
+	log := newLogger(stderr, cfg.LogFormat, cfg.LogLevel)
+	st, _, err := openStore(ctx, cfg, log, cfg.Migrate)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	assets, err := static.New()
+	if err != nil {
+		return err
+	}
+	h, err := web.New(web.Options{Store: st, Config: cfg, Assets: assets, Logger: log, Version: version})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s (OAUTHIMAP_LISTEN): %w", cfg.Listen, err)
+	}
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      120 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+	}
+	bg, stopBG := context.WithCancel(ctx)
+	defer stopBG()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		housekeeping(bg, st, h, log)
+	}()
+
+	link, err := web.SetupLink(ctx, st, cfg.PublicURL)
+	if err != nil {
+		return err
+	}
+	log.Info("oauthimap is serving", "version", version, "url", cfg.PublicURL, "listen", ln.Addr().String(),
+		"database", string(st.Dialect()), "startup_ms", time.Since(t0).Milliseconds())
+	if link != "" {
+		log.Info("no user exists yet: open the setup link to create the first administrator (valid 24 h, once), or run `oauthimap user add --admin --login NAME`", "setup_link", link)
+	}
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: draining requests", "grace", cfg.ShutdownGrace.String())
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownGrace)
+	defer cancel()
+	err = srv.Shutdown(sctx)
+	stopBG()
+	<-done
+	if err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	log.Info("stopped")
+	return nil
+}

@@ -1,0 +1,94 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/oauthimap/oauthimap/internal/store"
+	"github.com/oauthimap/oauthimap/web/views"
+)
+
+// user manages console users from the shell: the way to make the first
+// administrator, or to get back in after losing a password.
+func user(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) error {
+	if len(args) == 0 {
+		return errors.New("user: want add, passwd or list")
+	}
+	sub, args := args[0], args[1:]
+	var login, name, email string
+	var isAdmin bool
+	cfg, _, err := loadConfig("user "+sub, args, stderr, getenv, func(fs *flag.FlagSet) {
+		if sub == "list" {
+			return
+		}
+		fs.StringVar(&login, "login", "", "the user's login")
+		if sub == "add" {
+			fs.StringVar(&name, "name", "", "the user's name")
+			fs.StringVar(&email, "email", "", "the user's email address")
+			fs.BoolVar(&isAdmin, "admin", false, "make the user an administrator (default: technician)")
+		}
+	})
+	if err != nil {
+		return err
+	}
+	log := newLogger(stderr, cfg.LogFormat, "warn")
+	st, _, err := openStore(ctx, cfg, log, false)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	switch sub {
+	case "list":
+		users, _, err := st.ListUsers(ctx, store.ListQuery{PerPage: 200})
+		if err != nil {
+			return err
+		}
+		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "ID\tLOGIN\tNAME\tPROFILE\tACTIVE\tLAST LOGIN")
+		for _, u := range users {
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", u.ID, u.Login, u.Name, views.RoleLabel(u.Role), views.YesNo(u.IsActive), views.FormatTime(u.LastLoginAt))
+		}
+		return tw.Flush()
+	case "add", "passwd":
+		if login == "" {
+			return fmt.Errorf("user %s: --login is required", sub)
+		}
+		fmt.Fprint(stderr, "Password (read from standard input): ")
+		pw, err := bufio.NewReader(stdin).ReadString('\n')
+		fmt.Fprintln(stderr)
+		if err != nil && pw == "" {
+			return fmt.Errorf("user %s: no password on standard input", sub)
+		}
+		pw = strings.TrimRight(pw, "\r\n")
+		if sub == "passwd" {
+			u, err := st.UserByLogin(ctx, login)
+			if err != nil {
+				return fmt.Errorf("user passwd: %s: %w", login, err)
+			}
+			if err := st.SetPassword(ctx, u.ID, pw); err != nil {
+				return err
+			}
+			st.Audit(ctx, 0, "cli", "user.password", "user", u.ID, "password changed from the command line")
+			fmt.Fprintf(stdout, "password of %s changed\n", u.Login)
+			return nil
+		}
+		role := store.RoleTechnician
+		if isAdmin {
+			role = store.RoleAdmin
+		}
+		u := &store.User{Login: login, Name: name, Email: email, Role: role, IsActive: true}
+		if err := st.CreateUser(ctx, u, pw); err != nil {
+			return fmt.Errorf("user add: %w", err)
+		}
+		st.Audit(ctx, 0, "cli", "user.create", "user", u.ID, "user created from the command line")
+		fmt.Fprintf(stdout, "user %s added (%s)\n", u.Login, views.RoleLabel(role))
+		return nil
+	}
+	return fmt.Errorf("user: unknown subcommand %q (want add, passwd or list)", sub)
+}

@@ -1,0 +1,173 @@
+package web
+
+import (
+	"crypto/subtle"
+	"fmt"
+	"net/http"
+	"runtime/debug"
+	"strings"
+	"time"
+)
+
+// recoverPanics turns a panic into a log line and a plain error page; the
+// browser never sees a stack trace.
+func (h *Handler) recoverPanics(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				h.log.Error("panic while serving a request", "method", r.Method, "path", r.URL.Path,
+					"panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+				h.renderError(w, r, http.StatusInternalServerError, "Internal error", "Something went wrong on our side. The error was logged; try again in a moment.")
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	bytes  int
+}
+
+func (s *statusWriter) WriteHeader(code int) {
+	if s.status == 0 {
+		s.status = code
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusWriter) Write(b []byte) (int, error) {
+	if s.status == 0 {
+		s.status = http.StatusOK
+	}
+	n, err := s.ResponseWriter.Write(b)
+	s.bytes += n
+	return n, err
+}
+
+func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
+// accessLog writes one line per request. Only the path is logged, never the
+// query (the sign-in callback carries the authorization code there),
+// cookies or form values.
+func (h *Handler) accessLog(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		t0 := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		next.ServeHTTP(sw, r)
+		if r.URL.Path == "/healthz" || r.URL.Path == "/readyz" || strings.HasPrefix(r.URL.Path, "/static/") {
+			return
+		}
+		h.log.Info("http request", "method", r.Method, "path", r.URL.Path, "status", sw.status,
+			"bytes", sw.bytes, "duration_ms", time.Since(t0).Milliseconds(), "remote", clientIP(r))
+	})
+}
+
+// csp builds the Content-Security-Policy: no inline script or style at all,
+// nothing from other origins; forms may post only here, or to the
+// identity provider a page signs in with.
+func csp(formTargets ...string) string {
+	fa := "'self'"
+	for _, t := range formTargets {
+		fa += " " + t
+	}
+	return "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; " +
+		"connect-src 'self'; form-action " + fa + "; frame-ancestors 'none'; base-uri 'none'"
+}
+
+// securityHeaders sets the headers every answer carries.
+func (h *Handler) securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hd := w.Header()
+		hd.Set("Content-Security-Policy", csp())
+		hd.Set("X-Content-Type-Options", "nosniff")
+		hd.Set("X-Frame-Options", "DENY")
+		hd.Set("Referrer-Policy", "same-origin")
+		hd.Set("Cross-Origin-Opener-Policy", "same-origin")
+		hd.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+		if h.cfg.SecureCookies() {
+			hd.Set("Strict-Transport-Security", "max-age=31536000")
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// allowFormAction lets this page's forms lead to another origin (the
+// identity provider, for "Create an authorization").
+func allowFormAction(w http.ResponseWriter, origins ...string) {
+	w.Header().Set("Content-Security-Policy", csp(origins...))
+}
+
+// limitBody caps request bodies.
+func (h *Handler) limitBody(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Body != nil {
+			r.Body = http.MaxBytesReader(w, r.Body, h.cfg.MaxBodyBytes)
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// crossOrigin refuses state-changing requests that a browser marks as
+// coming from another site (Go's CrossOriginProtection).
+func (h *Handler) crossOrigin(next http.Handler) http.Handler {
+	p := http.NewCrossOriginProtection()
+	if o := h.publicOrigin(); o != "" {
+		if err := p.AddTrustedOrigin(o); err != nil {
+			h.log.Warn("public URL is not a valid trusted origin", "error", err)
+		}
+	}
+	p.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.renderError(w, r, http.StatusForbidden, "Forbidden", "This request came from another site and was refused.")
+	}))
+	return p.Handler(next)
+}
+
+// checkFormToken requires the form token on every state-changing request:
+// the session's token when logged in, else the pre-session cookie's.
+func (h *Handler) checkFormToken(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.Method {
+		case http.MethodGet, http.MethodHead, http.MethodOptions:
+			next.ServeHTTP(w, r)
+			return
+		}
+		want := ""
+		if s := sessionOf(r); s != nil {
+			want = s.CSRFToken
+		} else if c, err := r.Cookie(formCookie); err == nil {
+			want = c.Value
+		}
+		got := r.PostFormValue("csrf_token")
+		if want == "" || subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
+			h.renderError(w, r, http.StatusForbidden, "Forbidden", "The form has expired or did not come from this console. Go back, reload the page and try again.")
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// guard enforces a route's access rule.
+func (h *Handler) guard(a access, next http.HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		u := userOf(r)
+		switch {
+		case a == public:
+		case u == nil:
+			if r.Method == http.MethodGet {
+				http.Redirect(w, r, "/login?next="+urlQueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+				return
+			}
+			h.renderError(w, r, http.StatusForbidden, "Forbidden", "Your session has ended. Log in again.")
+			return
+		case a == admin && u.Role != "admin":
+			h.renderError(w, r, http.StatusForbidden, "Access denied", "You don't have permission to perform this action.")
+			return
+		}
+		next(w, r)
+	})
+}

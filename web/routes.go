@@ -1,0 +1,85 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+)
+
+// access says who may reach a route.
+type access int
+
+const (
+	public access = iota // no session needed
+	staff                // any logged-in user: technicians and administrators
+	admin                // administrators only
+)
+
+// route is one line of the route table.
+type route struct {
+	method  string
+	pattern string
+	access  access
+	handler http.HandlerFunc
+}
+
+// routeTable is every route of the console, read top to bottom. A new
+// route must also get a line in the access test, or that test fails.
+func (h *Handler) routeTable() []route {
+	return []route{
+		// Probes and assets.
+		{"GET", "/healthz", public, h.healthz},
+		{"GET", "/readyz", public, h.readyz},
+
+		// Sign-in.
+		{"GET", "/login", public, h.loginShow},
+		{"POST", "/login", public, h.loginSubmit},
+		{"POST", "/logout", staff, h.logout},
+		{"GET", "/setup", public, h.setupShow},
+		{"POST", "/setup", public, h.setupSubmit},
+
+		// Home.
+		{"GET", "/", staff, h.home},
+
+		// Administration > Users.
+		{"GET", "/admin/users", admin, h.usersList},
+		{"GET", "/admin/users/new", admin, h.userNew},
+		{"POST", "/admin/users", admin, h.userCreate},
+		{"GET", "/admin/users/{id}", admin, h.userEdit},
+		{"POST", "/admin/users/{id}", admin, h.userSave},
+		{"POST", "/admin/users/{id}/password", admin, h.userPassword},
+	}
+}
+
+// menu is the left menu; an entry shows only when a GET route serves its
+// link and the user's role may reach it.
+var menu = []struct {
+	title string
+	items []menuEntry
+}{
+	{"Assistance", []menuEntry{{"Tickets", "ti-ticket", "/tickets"}}},
+	{"Setup", []menuEntry{{"OAuth IMAP", "ti-login-2", "/setup/oauthimap"}, {"Receivers", "ti-inbox", "/setup/receivers"}, {"Blacklisted mail addresses", "ti-ban", "/setup/blacklist"}, {"Not imported emails", "ti-mail-x", "/setup/quarantine"}}},
+	{"Administration", []menuEntry{{"Users", "ti-users", "/admin/users"}}},
+}
+
+type menuEntry struct{ label, icon, href string }
+
+func (h *Handler) buildRouter() (http.Handler, error) {
+	r := chi.NewRouter()
+	// The order is written once: outermost first.
+	r.Use(h.recoverPanics)
+	r.Use(h.accessLog)
+	r.Use(h.securityHeaders)
+	r.Use(h.limitBody)
+	r.Use(h.crossOrigin)
+	r.Use(h.loadSession)
+	r.Use(h.checkFormToken)
+
+	r.NotFound(func(w http.ResponseWriter, r *http.Request) { h.notFound(w, r) })
+	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) { h.notFound(w, r) })
+	r.Handle("/static/*", h.assets.Handler())
+	for _, rt := range h.routes {
+		r.Method(rt.method, rt.pattern, h.guard(rt.access, rt.handler))
+	}
+	return r, nil
+}

@@ -1,0 +1,72 @@
+// Package web is the console's HTTP face: the route table, the middleware,
+// and one handler file per page or action. It holds no domain rules: it
+// parses, validates the form, calls internal packages, and renders.
+package web
+
+import (
+	"log/slog"
+	"net/http"
+	"net/url"
+
+	"github.com/oauthimap/oauthimap/internal/config"
+	"github.com/oauthimap/oauthimap/internal/store"
+	"github.com/oauthimap/oauthimap/static"
+)
+
+// Options are the console's dependencies.
+type Options struct {
+	Store   *store.Store
+	Config  *config.Config
+	Assets  *static.Assets
+	Logger  *slog.Logger
+	Version string
+}
+
+// Handler serves the console.
+type Handler struct {
+	store   *store.Store
+	cfg     *config.Config
+	assets  *static.Assets
+	log     *slog.Logger
+	version string
+	policy  store.SessionPolicy
+	router  http.Handler
+	routes  []route
+}
+
+// New builds the console's handler.
+func New(o Options) (*Handler, error) {
+	h := &Handler{
+		store:   o.Store,
+		cfg:     o.Config,
+		assets:  o.Assets,
+		log:     o.Logger,
+		version: o.Version,
+		policy:  store.SessionPolicy{Idle: o.Config.SessionIdle, Absolute: o.Config.SessionMax},
+	}
+	if h.log == nil {
+		h.log = slog.New(slog.DiscardHandler)
+	}
+	h.routes = h.routeTable()
+	r, err := h.buildRouter()
+	if err != nil {
+		return nil, err
+	}
+	h.router = r
+	return h, nil
+}
+
+// ServeHTTP answers one request.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.router.ServeHTTP(w, r) }
+
+// publicOrigin is the scheme://host of the configured public URL.
+func (h *Handler) publicOrigin() string {
+	u, err := url.Parse(h.cfg.PublicURL)
+	if err != nil {
+		return ""
+	}
+	return u.Scheme + "://" + u.Host
+}
+
+// SessionPolicy is the sessions' idle and absolute timeouts.
+func (h *Handler) SessionPolicy() store.SessionPolicy { return h.policy }

@@ -1,0 +1,151 @@
+package web
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/oauthimap/oauthimap/internal/store"
+	"github.com/oauthimap/oauthimap/web/views"
+)
+
+const (
+	sessionCookie = "oauthimap_session"
+	formCookie    = "oauthimap_form" // form token before login (double submit)
+)
+
+type ctxKey int
+
+const (
+	userKey ctxKey = iota
+	sessionKey
+	tokenKey
+)
+
+func userOf(r *http.Request) *store.User {
+	u, _ := r.Context().Value(userKey).(*store.User)
+	return u
+}
+
+func sessionOf(r *http.Request) *store.Session {
+	s, _ := r.Context().Value(sessionKey).(*store.Session)
+	return s
+}
+
+// loadSession attaches the logged-in user, if any, to the request.
+func (h *Handler) loadSession(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := r.Cookie(sessionCookie)
+		if err != nil || strings.HasPrefix(r.URL.Path, "/static/") || r.URL.Path == "/healthz" || r.URL.Path == "/readyz" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		sess, u, err := h.store.LookupSession(r.Context(), c.Value, h.policy)
+		switch {
+		case errors.Is(err, store.ErrSessionExpired):
+			h.clearCookie(w, sessionCookie)
+		case err != nil:
+			h.serverError(w, r, err)
+			return
+		default:
+			ctx := context.WithValue(r.Context(), userKey, u)
+			ctx = context.WithValue(ctx, sessionKey, sess)
+			ctx = context.WithValue(ctx, tokenKey, c.Value)
+			r = r.WithContext(ctx)
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (h *Handler) setCookie(w http.ResponseWriter, name, value string, maxAge int) {
+	http.SetCookie(w, &http.Cookie{Name: name, Value: value, Path: "/", MaxAge: maxAge,
+		HttpOnly: true, Secure: h.cfg.SecureCookies(), SameSite: http.SameSiteLaxMode})
+}
+
+func (h *Handler) clearCookie(w http.ResponseWriter, name string) { h.setCookie(w, name, "", -1) }
+
+// startSession logs a user in, rotating out any session the browser had.
+func (h *Handler) startSession(w http.ResponseWriter, r *http.Request, u *store.User) error {
+	old := ""
+	if c, err := r.Cookie(sessionCookie); err == nil {
+		old = c.Value
+	}
+	tok, _, err := h.store.CreateSession(r.Context(), u.ID, clientIP(r), r.UserAgent(), h.policy, old)
+	if err != nil {
+		return err
+	}
+	h.setCookie(w, sessionCookie, tok, int(h.policy.Absolute.Seconds()))
+	h.clearCookie(w, formCookie)
+	return nil
+}
+
+// formToken returns the pre-session form token, setting its cookie.
+func (h *Handler) formToken(w http.ResponseWriter, r *http.Request) string {
+	if c, err := r.Cookie(formCookie); err == nil && len(c.Value) >= 32 {
+		return c.Value
+	}
+	b := make([]byte, 32)
+	rand.Read(b)
+	v := base64.RawURLEncoding.EncodeToString(b)
+	h.setCookie(w, formCookie, v, 3600)
+	return v
+}
+
+// flash queues a message for the session's next page.
+func (h *Handler) flash(r *http.Request, kind, text string) {
+	s := sessionOf(r)
+	if s == nil {
+		return
+	}
+	var list []views.Flash
+	if s.Flash != "" {
+		json.Unmarshal([]byte(s.Flash), &list)
+	}
+	list = append(list, views.Flash{Kind: kind, Text: text})
+	b, _ := json.Marshal(list)
+	s.Flash = string(b)
+	if err := h.store.SetFlash(r.Context(), s.ID, s.Flash); err != nil {
+		h.log.Error("flash not saved", "error", err)
+	}
+}
+
+// popFlash takes the queued messages.
+func (h *Handler) popFlash(r *http.Request) []views.Flash {
+	s := sessionOf(r)
+	if s == nil || s.Flash == "" {
+		return nil
+	}
+	var list []views.Flash
+	json.Unmarshal([]byte(s.Flash), &list)
+	s.Flash = ""
+	if err := h.store.SetFlash(r.Context(), s.ID, ""); err != nil {
+		h.log.Error("flash not cleared", "error", err)
+	}
+	return list
+}
+
+// clientIP is the peer address (a proxy's X-Forwarded-For is not trusted:
+// it would let anyone dodge the per-address login throttle).
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+func urlQueryEscape(s string) string { return url.QueryEscape(s) }
+
+// safeNext keeps a post-login redirect on this site.
+func safeNext(next string) string {
+	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") || strings.ContainsAny(next, "\r\n") {
+		return "/"
+	}
+	return next
+}

@@ -1,0 +1,24 @@
+package views
+
+import (
+	"strconv"
+	"time"
+)
+
+func statusText(code int) string { return strconv.Itoa(code) }
+
+// FormatTime shows a time as GLPI does (local wall clock, minutes), or "Never".
+func FormatTime(t *time.Time) string {
+	if t == nil || t.IsZero() {
+		return "Never"
+	}
+	return t.UTC().Format("2006-01-02 15:04")
+}
+
+// YesNo is GLPI's boolean column text.
+func YesNo(b bool) string {
+	if b {
+		return "Yes"
+	}
+	return "No"
+}
