@@ -42,7 +42,10 @@ func (b body) hasHTML() bool {
 
 func (b body) empty() bool {
 	for _, s := range b {
-		if strings.TrimSpace(s.s) != "" {
+		if s.html && (!visibleEmpty(s.s, true) || containsFold(s.s, "<img")) {
+			return false
+		}
+		if !s.html && strings.TrimSpace(s.s) != "" {
 			return false
 		}
 	}

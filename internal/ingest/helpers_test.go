@@ -1,0 +1,119 @@
+package ingest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// fakeKnowledge is a fixed store: three tickets and the Message-IDs that
+// point to them.
+type fakeKnowledge struct {
+	tickets map[int64]TicketRef
+	ids     map[string]int64
+	fail    bool
+}
+
+func newFakeKnowledge() *fakeKnowledge {
+	return &fakeKnowledge{
+		tickets: map[int64]TicketRef{
+			101: {ID: 101, Participants: []string{"alice@example.com", "bob@example.com"}},
+			202: {ID: 202, Closed: true, Participants: []string{"carol@example.org"}},
+			303: {ID: 303, Participants: []string{"dave@example.net"}},
+		},
+		ids: map[string]int64{
+			"orig101@mail.example.com":             101,
+			"ticket101-notif@helpdesk.example.com": 101,
+			"notif202@helpdesk.example.com":        202,
+			"notif303@helpdesk.example.com":        303,
+		},
+	}
+}
+
+var errStoreDown = errors.New("store down")
+
+func (k *fakeKnowledge) TicketsByMessageID(_ context.Context, ids []string) (map[string]TicketRef, error) {
+	if k.fail {
+		return nil, errStoreDown
+	}
+	out := map[string]TicketRef{}
+	for _, id := range ids {
+		if t, ok := k.ids[id]; ok {
+			out[id] = k.tickets[t]
+		}
+	}
+	return out, nil
+}
+
+func (k *fakeKnowledge) Ticket(_ context.Context, id int64) (TicketRef, bool, error) {
+	if k.fail {
+		return TicketRef{}, false, errStoreDown
+	}
+	t, ok := k.tickets[id]
+	return t, ok, nil
+}
+
+// testNow is the collect time of every test decision.
+var testNow = time.Date(2026, 3, 4, 12, 0, 0, 0, time.UTC)
+
+// testSettings is a receiver as an admin would set it up for the corpus.
+func testSettings() Settings {
+	s := DefaultSettings()
+	s.FileSizeMax = 64 << 10
+	s.MaxMessageSize = 4 << 20
+	s.OwnAddresses = []string{"Helpdesk@example.com"}
+	s.Blacklist = []BlacklistEntry{
+		{Kind: BlacklistAddress, Value: "spam@spam.example"},
+		{Kind: BlacklistDomain, Value: "spammy.biz"},
+		{Kind: BlacklistPattern, Value: "noreply-*@*.bulkmail.*"},
+	}
+	return s
+}
+
+// settingsFor gives the few corpus files that exercise an option their
+// receiver's settings.
+func settingsFor(name string) Settings {
+	s := testSettings()
+	switch name {
+	case "reply-closed-reopen":
+		s.ClosedTicketReply = ClosedReopen
+	case "reply-to-requester":
+		s.RequesterField = RequesterReplyTo
+	case "to-observers":
+		s.AddToObserver = true
+	case "too-large-message":
+		s.MaxMessageSize = 2000
+	case "file-import-disabled":
+		s.FileSizeMax = 0
+	case "mail-date":
+		s.UseMailDate = true
+	}
+	return s
+}
+
+// buildMail builds a small message for table tests.
+func buildMail(headers map[string]string, body string) []byte {
+	var b strings.Builder
+	keys := []string{"From", "To", "Cc", "Reply-To", "Subject", "Message-ID", "In-Reply-To", "References", "Content-Type"}
+	if _, ok := headers["Content-Type"]; !ok {
+		headers["Content-Type"] = "text/plain; charset=utf-8"
+	}
+	for _, k := range keys {
+		if v, ok := headers[k]; ok {
+			fmt.Fprintf(&b, "%s: %s\r\n", k, v)
+		}
+	}
+	for k, v := range headers {
+		found := false
+		for _, kk := range keys {
+			found = found || kk == k
+		}
+		if !found {
+			fmt.Fprintf(&b, "%s: %s\r\n", k, v)
+		}
+	}
+	b.WriteString("\r\n" + body)
+	return []byte(b.String())
+}
