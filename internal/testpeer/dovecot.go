@@ -1,0 +1,370 @@
+package testpeer
+
+import (
+	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/hex"
+	"encoding/json"
+	"encoding/pem"
+	"fmt"
+	"math/big"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+const dovecotInstall = "apt-get install dovecot-core dovecot-imapd"
+
+// Dovecot is a private Dovecot 2.3 on loopback: XOAUTH2 and OAUTHBEARER
+// checked by token introspection against a URL the test owns, and PLAIN/LOGIN
+// with one static password for any user (Password). Users exist on first
+// use; mail lives in Maildirs under a temporary directory.
+type Dovecot struct {
+	// Password logs any user in with LOGIN or AUTHENTICATE PLAIN.
+	Password string
+
+	t       testing.TB
+	bin     string
+	dir     string
+	conf    string
+	addr    string // plain, STARTTLS offered
+	tlsAddr string // implicit TLS
+	pool    *x509.CertPool
+
+	mu  sync.Mutex
+	cmd *exec.Cmd
+}
+
+// StartDovecot starts a Dovecot whose oauth2 passdb POSTs token=... to
+// introspectURL (RFC 7662: it wants {"active":true,"username":EMAIL}). It
+// stops at t.Cleanup and prints its log when the test failed.
+func StartDovecot(t testing.TB, introspectURL string) *Dovecot {
+	t.Helper()
+	bin := LookPath(t, "dovecot", dovecotInstall)
+	LookPath(t, "doveadm", dovecotInstall)
+	// Not t.TempDir: when run as root Dovecot's mail processes are "nobody",
+	// who must traverse the directory, and TempDir is 0700 under a 0700 parent.
+	dir, err := os.MkdirTemp("", "oauthimap-dovecot-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	d := &Dovecot{t: t, bin: bin, dir: dir, conf: filepath.Join(dir, "dovecot.conf"),
+		addr: FreeAddr(t), tlsAddr: FreeAddr(t), Password: randomHex(12)}
+	d.pool = writeCert(t, dir)
+	if err := d.writeConfig(introspectURL); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		d.Stop()
+		if t.Failed() {
+			t.Logf("dovecot log:\n%s", d.Log())
+		}
+	})
+	d.start()
+	return d
+}
+
+// Addr is the plain listener, which offers STARTTLS.
+func (d *Dovecot) Addr() string { return d.addr }
+
+// TLSAddr is the implicit TLS listener.
+func (d *Dovecot) TLSAddr() string { return d.tlsAddr }
+
+// CertPool trusts the server's certificate (issued for 127.0.0.1 and localhost).
+func (d *Dovecot) CertPool() *x509.CertPool { return d.pool }
+
+// Conf is the configuration file, for doveadm -c.
+func (d *Dovecot) Conf() string { return d.conf }
+
+// Log returns Dovecot's log so far.
+func (d *Dovecot) Log() string {
+	b, _ := os.ReadFile(filepath.Join(d.dir, "dovecot.log"))
+	return string(b)
+}
+
+// Deliver stores raw in user's folder without SMTP (doveadm save), creating
+// the user on first use. It takes about 15 ms.
+func (d *Dovecot) Deliver(t testing.TB, user, folder string, raw []byte) {
+	t.Helper()
+	d.doveadm(t, raw, "save", "-u", user, "-m", folder)
+}
+
+// CreateFolder creates folder in user's mailbox.
+func (d *Dovecot) CreateFolder(t testing.TB, user, folder string) {
+	t.Helper()
+	d.doveadm(t, nil, "mailbox", "create", "-u", user, folder)
+}
+
+func (d *Dovecot) doveadm(t testing.TB, stdin []byte, args ...string) {
+	t.Helper()
+	cmd := exec.Command("doveadm", append([]string{"-c", d.conf}, args...)...)
+	cmd.Stdin = bytes.NewReader(stdin)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("doveadm %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+}
+
+// Stop ends Dovecot and waits for it, so an outage can be simulated;
+// Restart brings it back on the same ports. With a client logged in, a
+// SIGTERM to the master alone takes Dovecot 2.3 10 s, so its whole process
+// group (its own, see start) is signalled: SIGTERM to every process ends it
+// in tens of milliseconds, SIGKILL follows if not.
+func (d *Dovecot) Stop() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.cmd == nil {
+		return
+	}
+	pid := d.cmd.Process.Pid
+	_ = syscall.Kill(-pid, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() { _ = d.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(1500 * time.Millisecond):
+		_ = syscall.Kill(-pid, syscall.SIGKILL)
+		<-done
+	}
+	// The master is gone; make sure no child still holds a port.
+	_ = syscall.Kill(-pid, syscall.SIGKILL)
+	d.cmd = nil
+}
+
+// Restart stops Dovecot if it runs and starts it again with its mail intact.
+func (d *Dovecot) Restart() {
+	d.t.Helper()
+	d.Stop()
+	d.start()
+}
+
+func (d *Dovecot) start() {
+	d.t.Helper()
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	// -F keeps the master our child, so Stop can Wait on it instead of
+	// polling a pid file.
+	cmd := exec.Command(d.bin, "-F", "-c", d.conf)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // Stop signals the group
+	var stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stderr, &stderr
+	t0 := time.Now()
+	if err := cmd.Start(); err != nil {
+		d.t.Fatalf("dovecot: %v", err)
+	}
+	d.cmd = cmd
+	for !listening(d.addr) || !listening(d.tlsAddr) {
+		if time.Since(t0) > 10*time.Second {
+			d.t.Fatalf("dovecot did not start in 10s:\n%s\n%s", stderr.String(), d.Log())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func listening(addr string) bool {
+	c, err := net.DialTimeout("tcp", addr, time.Second)
+	if err != nil {
+		return false
+	}
+	c.Close()
+	return true
+}
+
+// writeConfig writes a standalone configuration that includes nothing from
+// /etc/dovecot and listens on loopback only.
+func (d *Dovecot) writeConfig(introspectURL string) error {
+	mail := filepath.Join(d.dir, "mail")
+	if err := os.Mkdir(mail, 0o755); err != nil {
+		return err
+	}
+	mailUser, mailGroup, rootless := "nobody", "nogroup", ""
+	chroot := ""
+	if os.Geteuid() == 0 {
+		if err := os.Chown(mail, 65534, 65534); err != nil {
+			return err
+		}
+	} else {
+		// Unprivileged: every process runs as us, and chroot needs root.
+		u, err := user.Current()
+		if err != nil {
+			return err
+		}
+		g, err := user.LookupGroupId(u.Gid)
+		if err != nil {
+			return err
+		}
+		mailUser, mailGroup = u.Username, g.Name
+		rootless = fmt.Sprintf("default_login_user = %[1]s\ndefault_internal_user = %[1]s\ndefault_internal_group = %[2]s\n", u.Username, g.Name)
+		chroot = "  chroot =\n"
+	}
+	_, port, _ := net.SplitHostPort(d.addr)
+	_, tlsPort, _ := net.SplitHostPort(d.tlsAddr)
+	conf := fmt.Sprintf(`# oauthimap test instance; standalone.
+protocols = imap
+listen = 127.0.0.1
+base_dir = %[1]s/run
+state_dir = %[1]s/state
+instance_name = oauthimap-test-%[8]s
+log_path = %[1]s/dovecot.log
+auth_verbose = yes
+# no 2 s delay after a failed login, it would slow every negative test
+auth_failure_delay = 0
+%[6]s
+ssl = yes
+ssl_cert = <%[1]s/cert.pem
+ssl_key = <%[1]s/key.pem
+disable_plaintext_auth = no
+auth_mechanisms = xoauth2 oauthbearer plain login
+
+passdb {
+  driver = oauth2
+  mechanisms = xoauth2 oauthbearer
+  args = %[1]s/oauth2.conf.ext
+}
+passdb {
+  driver = static
+  mechanisms = plain login
+  args = password=%[9]s
+}
+userdb {
+  driver = static
+  args = uid=%[4]s gid=%[5]s home=%[1]s/mail/%%u allow_all_users=yes
+}
+mail_location = maildir:~/Maildir
+namespace inbox {
+  inbox = yes
+  separator = /
+}
+service imap-login {
+%[7]s  inet_listener imap {
+    address = 127.0.0.1
+    port = %[2]s
+  }
+  inet_listener imaps {
+    address = 127.0.0.1
+    port = %[3]s
+    ssl = yes
+  }
+}
+# no per-IP penalty for failed logins (it would delay later tests up to 15 s)
+service anvil {
+%[7]s  unix_listener anvil-auth-penalty {
+    mode = 0
+  }
+}
+`, d.dir, port, tlsPort, mailUser, mailGroup, rootless, chroot, filepath.Base(d.dir), d.Password)
+	if err := os.WriteFile(d.conf, []byte(conf), 0o644); err != nil {
+		return err
+	}
+	ext := "introspection_mode = post\nintrospection_url = " + introspectURL +
+		"\nusername_attribute = username\nactive_attribute = active\nactive_value = true\ntimeout_msecs = 5000\n"
+	return os.WriteFile(filepath.Join(d.dir, "oauth2.conf.ext"), []byte(ext), 0o644)
+}
+
+// writeCert makes a self-signed P-256 certificate for 127.0.0.1 and
+// localhost, writes it for Dovecot and returns the pool that trusts it.
+func writeCert(t testing.TB, dir string) *x509.CertPool {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber:          big.NewInt(time.Now().UnixNano()),
+		Subject:               pkix.Name{CommonName: "oauthimap test dovecot"},
+		NotBefore:             time.Now().Add(-time.Hour),
+		NotAfter:              time.Now().Add(24 * time.Hour),
+		DNSNames:              []string{"localhost"},
+		IPAddresses:           []net.IP{net.IPv4(127, 0, 0, 1)},
+		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kb, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	certPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
+	if err := os.WriteFile(filepath.Join(dir, "cert.pem"), certPEM, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "key.pem"), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(certPEM)
+	return pool
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// Introspector is a minimal RFC 7662 token introspection endpoint for tests
+// that do not run a whole fake identity provider: a token maps to an e-mail.
+type Introspector struct {
+	srv    *httptest.Server
+	mu     sync.Mutex
+	tokens map[string]string
+}
+
+// NewIntrospector serves on 127.0.0.1 until t ends.
+func NewIntrospector(t testing.TB) *Introspector {
+	in := &Introspector{tokens: map[string]string{}}
+	in.srv = httptest.NewServer(in)
+	t.Cleanup(in.srv.Close)
+	return in
+}
+
+// URL is the endpoint to give StartDovecot.
+func (in *Introspector) URL() string { return in.srv.URL + "/introspect" }
+
+// Add makes token active for email.
+func (in *Introspector) Add(token, email string) {
+	in.mu.Lock()
+	in.tokens[token] = email
+	in.mu.Unlock()
+}
+
+// Revoke makes token inactive.
+func (in *Introspector) Revoke(token string) {
+	in.mu.Lock()
+	delete(in.tokens, token)
+	in.mu.Unlock()
+}
+
+func (in *Introspector) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	_ = r.ParseForm() // Dovecot's introspection_mode = post sends token=...
+	in.mu.Lock()
+	email, ok := in.tokens[r.PostForm.Get("token")]
+	in.mu.Unlock()
+	resp := map[string]any{"active": false}
+	if ok {
+		resp = map[string]any{"active": true, "username": email, "email": email}
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(resp)
+}
