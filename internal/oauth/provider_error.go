@@ -85,10 +85,10 @@ func parseErrorBody(status int, body []byte, secrets ...string) *ProviderError {
 	if json.Unmarshal(body, &raw) != nil {
 		return e // an HTML error page or a proxy's text: the status says enough
 	}
-	e.Code = redact(firstLine(raw.Error, 64), secrets)
-	e.Description = redact(firstLine(raw.Description, maxDescription), secrets)
-	e.URI = redact(firstLine(raw.URI, maxDescription), secrets)
-	e.Suberror = redact(firstLine(raw.Suberror, 64), secrets)
+	e.Code = firstLine(redact(raw.Error, secrets), 64)
+	e.Description = firstLine(redact(raw.Description, secrets), maxDescription)
+	e.URI = firstLine(redact(raw.URI, secrets), maxDescription)
+	e.Suberror = firstLine(redact(raw.Suberror, secrets), 64)
 	var codes []int
 	if json.Unmarshal(raw.Codes, &codes) == nil {
 		e.Codes = codes
@@ -108,8 +108,8 @@ func fromRetrieveError(re *oauth2.RetrieveError, secrets ...string) *ProviderErr
 	}
 	e := parseErrorBody(status, re.Body, secrets...)
 	if e.Code == "" && re.ErrorCode != "" {
-		e.Code = redact(firstLine(re.ErrorCode, 64), secrets)
-		e.Description = redact(firstLine(re.ErrorDescription, maxDescription), secrets)
+		e.Code = firstLine(redact(re.ErrorCode, secrets), 64)
+		e.Description = firstLine(redact(re.ErrorDescription, secrets), maxDescription)
 		e.Codes = codesIn(re.ErrorDescription)
 	}
 	return e
@@ -129,10 +129,10 @@ func CallbackError(query map[string][]string) error {
 		return nil
 	}
 	return &ProviderError{
-		Code:        firstLine(code, 64),
-		Description: firstLine(desc, maxDescription),
-		URI:         firstLine(get("error_uri"), maxDescription),
-		Suberror:    firstLine(get("error_subcode"), 64),
+		Code:        firstLine(redact(code, nil), 64),
+		Description: firstLine(redact(desc, nil), maxDescription),
+		URI:         firstLine(redact(get("error_uri"), nil), maxDescription),
+		Suberror:    firstLine(redact(get("error_subcode"), nil), 64),
 		Codes:       codesIn(desc),
 	}
 }
@@ -155,19 +155,33 @@ func firstLine(s string, n int) string {
 	}
 	s = strings.TrimSpace(s)
 	if len(s) > n {
-		s = s[:n] + "…"
+		s = strings.ToValidUTF8(s[:n], "") + "…"
 	}
 	return s
 }
 
-// redact replaces every secret found in s.
+// tokenLike matches long runs of base64/JWT characters: what a token, a
+// code or a secret looks like, and what a provider's prose never is.
+var tokenLike = regexp.MustCompile(`[A-Za-z0-9_\-.~+/=]{32,}`)
+
+// redact replaces every known secret found in s, then every word shaped like
+// a token (mixed case and digits, 32 characters or more), which catches
+// tokens the provider echoes that this request did not send. GUIDs, URLs and
+// AADSTS codes are kept: they lack upper case or length.
 func redact(s string, secrets []string) string {
 	for _, x := range secrets {
 		if len(x) >= 4 && strings.Contains(s, x) {
 			s = strings.ReplaceAll(s, x, "[redacted]")
 		}
 	}
-	return s
+	return tokenLike.ReplaceAllStringFunc(s, func(w string) string {
+		if strings.ContainsAny(w, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") &&
+			strings.ContainsAny(w, "abcdefghijklmnopqrstuvwxyz") &&
+			strings.ContainsAny(w, "0123456789") {
+			return "[redacted]"
+		}
+		return w
+	})
 }
 
 // asProviderError finds a ProviderError in err's chain.
