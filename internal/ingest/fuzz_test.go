@@ -1,0 +1,81 @@
+package ingest
+
+import (
+	"context"
+	"strings"
+	"testing"
+)
+
+func FuzzDecide(f *testing.F) {
+	for _, raw := range corpus(f) {
+		f.Add(raw)
+	}
+	f.Add(deepNesting(20, "nested"))
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		d, err := Decide(context.Background(), raw, testSettings(), newFakeKnowledge(), testNow)
+		if err != nil {
+			t.Fatalf("Decide returned an error without a store failure: %v", err)
+		}
+		if d == nil {
+			t.Fatal("got nil decision")
+		}
+		if d.Reason.Code == ReasonParserPanic {
+			t.Fatalf("parser panicked on this input")
+		}
+		switch d.Kind {
+		case KindTicket, KindFollowup, KindRefused:
+		default:
+			t.Fatalf("got kind %q", d.Kind)
+		}
+		if bad := unsafeMarkup(d.ContentHTML); bad != "" {
+			t.Fatalf("content keeps %s: %q", bad, d.ContentHTML)
+		}
+		if d.Title == "" || strings.ContainsAny(d.Title, "\r\n") {
+			t.Fatalf("got title %q, want one non-empty line", d.Title)
+		}
+		for _, doc := range d.Documents {
+			if doc.Name == "" || strings.ContainsAny(doc.Name, "/\\\x00") || strings.HasPrefix(doc.Name, ".") {
+				t.Fatalf("got unsafe document name %q", doc.Name)
+			}
+			if doc.Size > testSettings().FileSizeMax && doc.Name != "original-message.eml" {
+				t.Fatalf("document %q is %d bytes, over the limit", doc.Name, doc.Size)
+			}
+		}
+	})
+}
+
+func benchMessage(size int) []byte {
+	var b strings.Builder
+	b.WriteString("From: Alice <alice@example.com>\r\nTo: helpdesk@example.com\r\nSubject: Benchmark\r\n" +
+		"Message-ID: <bench@example.com>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n" +
+		"--b\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>Hello, <b>see</b> the attached file.</p>\r\n" +
+		"--b\r\nContent-Type: application/octet-stream; name=\"data.bin\"\r\nContent-Transfer-Encoding: base64\r\n\r\n")
+	line := "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2d3h5ejAxMjM0\r\n"
+	for b.Len() < size-20 {
+		b.WriteString(line)
+	}
+	b.WriteString("--b--\r\n")
+	return []byte(b.String())
+}
+
+func BenchmarkDecide(b *testing.B) {
+	for _, bc := range []struct {
+		name string
+		size int
+	}{{"10KB", 10 << 10}, {"1MB", 1 << 20}} {
+		b.Run(bc.name, func(b *testing.B) {
+			raw := benchMessage(bc.size)
+			s := testSettings()
+			s.FileSizeMax = 2 << 20
+			k := newFakeKnowledge()
+			b.SetBytes(int64(len(raw)))
+			b.ReportAllocs()
+			for b.Loop() {
+				d, err := Decide(context.Background(), raw, s, k, testNow)
+				if err != nil || d.Kind != KindTicket || len(d.Documents) != 1 {
+					b.Fatalf("got %v, %v", d, err)
+				}
+			}
+		})
+	}
+}

