@@ -13,7 +13,7 @@ import (
 	"strings"
 )
 
-//go:embed app.css app.js vendor
+//go:embed app.css app.js favicon.svg vendor
 var files embed.FS
 
 // Prefix is where the assets are served.
