@@ -42,6 +42,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return migrate(ctx, args, stdout, stderr, getenv)
 	case "user":
 		return user(ctx, args, stdin, stdout, stderr, getenv)
+	case "healthcheck":
+		return healthcheck(ctx, args, stderr, getenv)
 	case "version":
 		fmt.Fprintln(stdout, "oauthimap", version)
 		return nil
@@ -60,6 +62,7 @@ commands:
   user add         add a user: --login L [--name N] [--email E] [--admin]; password on stdin
   user passwd      change a password: --login L; new password on stdin
   user list        list users
+  healthcheck      ask the running server's /healthz (for container health checks)
   version          print the version
 
 Every flag has an environment variable (OAUTHIMAP_...); run "oauthimap serve -h" for the list.
