@@ -20,7 +20,7 @@ func dovecot(t *testing.T) *testpeer.Dovecot {
 	return testpeer.StartDovecot(t, in.URL())
 }
 
-func dovecotConfig(t *testing.T, addr string, sec Security, auth Auth) Config {
+func dovecotConfig(t testing.TB, addr string, sec Security, auth Auth) Config {
 	t.Helper()
 	host, port, _ := net.SplitHostPort(addr)
 	p, _ := strconv.Atoi(port)

@@ -102,3 +102,17 @@ func TestFetchStopsOnCallbackError(t *testing.T) {
 		t.Fatalf("UIDsAfter after a stopped fetch: %v", err)
 	}
 }
+
+func TestFetchConnectionDropped(t *testing.T) {
+	srv := memServer(t, imaptest.Options{})
+	srv.Deliver(alice, "INBOX", mail("m", 500))
+	s := dialMem(t, srv)
+	if _, err := s.Select(ctxT(t), "INBOX"); err != nil {
+		t.Fatal(err)
+	}
+	srv.DropNext("FETCH")
+	err := s.Fetch(ctxT(t), []uint32{1}, 0, func(Message) error { return nil })
+	if Classify(err) != ClassNetwork {
+		t.Fatalf("Fetch on a dropped connection: got %v (class %q), want network", err, Classify(err))
+	}
+}
