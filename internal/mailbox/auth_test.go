@@ -106,6 +106,16 @@ func TestDialTLS(t *testing.T) {
 	}
 }
 
+func TestDialSTARTTLSRefused(t *testing.T) {
+	srv := memServer(t, imaptest.Options{}) // plain text, no STARTTLS
+	cfg := memConfig(srv, XOAUTH2(alice, staticToken(aliceToken)))
+	cfg.Security = SecuritySTARTTLS
+	_, err := Dial(ctxT(t), cfg)
+	if !errors.Is(err, ErrSTARTTLSRefused) || Classify(err) != ClassTLS {
+		t.Fatalf("got %v (class %q), want ErrSTARTTLSRefused, tls", err, Classify(err))
+	}
+}
+
 func TestDialRejectsBadConfig(t *testing.T) {
 	cfg := Config{Host: "127.0.0.1", Port: 143, Security: "tls", Auth: Login(alice, "x")}
 	_, err := Dial(context.Background(), cfg)

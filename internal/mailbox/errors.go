@@ -39,7 +39,7 @@ func Classify(err error) ErrorClass {
 	if errors.Is(err, ErrConfig) {
 		return ClassConfig
 	}
-	if isTLS(err) {
+	if isTLS(err) || errors.Is(err, ErrSTARTTLSRefused) {
 		return ClassTLS
 	}
 	var ie *imap.Error

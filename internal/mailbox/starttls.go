@@ -2,12 +2,17 @@ package mailbox
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"net"
 	"strings"
 
 	"github.com/emersion/go-imap/v2"
 )
+
+// ErrSTARTTLSRefused means the server would not start TLS on the plain
+// connection: the receiver's security mode does not match the server.
+var ErrSTARTTLSRefused = errors.New("mailbox: server refused STARTTLS")
 
 // startTLS reads the greeting and runs STARTTLS on the plain connection.
 // It is done here rather than by imapclient so that the TLS handshake honours
@@ -40,7 +45,7 @@ func startTLS(conn net.Conn) error {
 		if strings.HasPrefix(line, "S1 OK") {
 			return nil
 		}
-		return statusError(line, "S1")
+		return fmt.Errorf("%w: %w", ErrSTARTTLSRefused, statusError(line, "S1"))
 	}
 }
 
