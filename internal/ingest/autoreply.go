@@ -39,7 +39,7 @@ func autoReply(h message.Header, subject string) string {
 	s := strings.ToLower(subject)
 	for _, prefix := range autoReplySubjects {
 		if strings.HasPrefix(s, prefix) {
-			return fmt.Sprintf("subject starts with %q (out-of-office reply)", subject[:len(prefix)])
+			return fmt.Sprintf("subject starts with %q (out-of-office reply)", strings.TrimSpace(prefix))
 		}
 	}
 	return ""

@@ -121,7 +121,9 @@ func (c *compiled) fillEnvelope(d *Decision, e envelope, now time.Time) {
 		d.Date = e.SentAt
 	}
 	d.Requester = e.From
-	if c.RequesterField == RequesterReplyTo && len(e.ReplyTo) > 0 {
+	// A Reply-To pointing back at the receiver would make the helpdesk its
+	// own requester: keep the From then.
+	if c.RequesterField == RequesterReplyTo && len(e.ReplyTo) > 0 && !c.own[e.ReplyTo[0].Email] {
 		d.Requester = e.ReplyTo[0]
 	}
 	seen := map[string]bool{d.Requester.Email: true}

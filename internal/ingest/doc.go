@@ -21,3 +21,45 @@
 // Links keep http, https and mailto targets only, and open in a new tab with
 // rel="noopener noreferrer".
 package ingest
+
+// # Rules, in the order they apply
+//
+//  1. Unreadable (no header at all) -> refused "unreadable".
+//  2. Larger than Settings.MaxMessageSize -> refused "too_large".
+//  3. Message-ID matching Settings.OwnMessageIDPattern -> refused
+//     "own_notification"; From one of Settings.OwnAddresses -> refused
+//     "own_address". Both stop mail loops.
+//  4. A delivery report (multipart/report; report-type=delivery-status, or
+//     From MAILER-DAEMON/postmaster) about a Message-ID the store knows ->
+//     a follow-up of that ticket with reason "bounce", never reopening it;
+//     about anything else -> refused "bounce".
+//  5. Auto-replies -> refused "auto_reply": Auto-Submitted other than "no",
+//     X-Auto-Response-Suppress, X-Autoreply/X-Autorespond, Precedence
+//     auto_reply/bulk/junk, Exchange inbox-rule headers, out-of-office
+//     subjects. Precedence: list and List-Id are NOT refused: people write
+//     to helpdesks through lists and aliases.
+//  6. From or requester on the blacklist -> refused "blacklisted".
+//  7. No sender address -> refused "no_sender".
+//  8. Threading: In-Reply-To, then References (closest ancestor first),
+//     then the subject tag, which counts only when the sender is already a
+//     requester or observer of that ticket. A reply to a closed ticket
+//     follows Settings.ClosedTicketReply.
+//
+// Settings.ImportAnyway skips rules 2 to 7, for the quarantine's "Import
+// anyway" action. A refused Decision keeps the sanitised content (for the
+// quarantine page) but no Documents.
+//
+// # Follow-ups, attachments, dates
+//
+// Quoted history is trimmed from follow-ups only; when something was cut,
+// the raw message is added as the document "original-message.eml", so
+// nothing the sender wrote is lost. Inline images that only illustrated the
+// trimmed history are dropped (they remain inside that .eml).
+//
+// An attachment over Settings.FileSizeMax is dropped and a line naming it
+// is added to the content; with FileSizeMax 0 ("No import") every
+// attachment is dropped, each visible one with such a line. A Document is
+// Inline when the HTML shows it through its Content-ID.
+//
+// With Settings.UseMailDate the ticket takes the Date header, unless it is
+// missing, unreadable or more than a day ahead of the collect time.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 )
 
 func FuzzDecide(f *testing.F) {
@@ -12,7 +13,20 @@ func FuzzDecide(f *testing.F) {
 	}
 	f.Add(deepNesting(20, "nested"))
 	f.Fuzz(func(t *testing.T, raw []byte) {
-		d, err := Decide(context.Background(), raw, testSettings(), newFakeKnowledge(), testNow)
+		var d *Decision
+		var err error
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			d, err = Decide(context.Background(), raw, testSettings(), newFakeKnowledge(), testNow)
+		}()
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			// Quadratic or endless work on a small input is a denial of
+			// service for the collector: treat it as a crash.
+			t.Fatalf("Decide took over 5s on %d bytes", len(raw))
+		}
 		if err != nil {
 			t.Fatalf("Decide returned an error without a store failure: %v", err)
 		}

@@ -104,11 +104,10 @@ func rewriteImages(s string) string {
 				continue
 			}
 			src := strings.TrimSpace(a.Val)
-			lower := strings.ToLower(src)
 			switch {
-			case strings.HasPrefix(lower, "cid:"):
+			case hasPrefixFold(src, "cid:"):
 				attrs = append(attrs, xhtml.Attribute{Key: "data-cid", Val: urlUnescape(src[4:])})
-			case strings.HasPrefix(lower, "http://"), strings.HasPrefix(lower, "https://"):
+			case hasPrefixFold(src, "http://"), hasPrefixFold(src, "https://"):
 				attrs = append(attrs, xhtml.Attribute{Key: "data-remote-src", Val: src})
 			}
 		}
@@ -146,6 +145,10 @@ func unhex(c byte) byte {
 		return c - 'A' + 10
 	}
 	return c - 'a' + 10
+}
+
+func hasPrefixFold(s, prefix string) bool {
+	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
 }
 
 func containsFold(s, sub string) bool {
