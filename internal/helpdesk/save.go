@@ -1,0 +1,177 @@
+package helpdesk
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/oauthimap/oauthimap/internal/ingest"
+	"github.com/oauthimap/oauthimap/internal/store"
+)
+
+// Save records one decision with tx, a store bound to the caller's
+// transaction (the collector also writes its ledger row in it); a store
+// outside a transaction works too, as Save writes inside a nested one.
+// Document bytes go to the docstore first (content-addressed and
+// idempotent, so a rolled-back transaction only leaves unreferenced
+// blobs); refused mails keep their raw bytes in the docstore, referenced
+// by the quarantine row. receiverID may be 0 (a staff import).
+func (s *Service) Save(ctx context.Context, tx *store.Store, receiverID int64, raw []byte, d *ingest.Decision) (Saved, error) {
+	if d == nil {
+		return Saved{}, errors.New("helpdesk: save: no decision")
+	}
+	var rid *int64
+	if receiverID != 0 {
+		rid = &receiverID
+	}
+	switch d.Kind {
+	case ingest.KindRefused:
+		id, err := s.quarantine(ctx, tx, rid, raw, d)
+		return Saved{QuarantineID: id}, err
+	case ingest.KindTicket, ingest.KindFollowup:
+	default:
+		return Saved{}, fmt.Errorf("helpdesk: save: unknown decision kind %q", d.Kind)
+	}
+	if err := s.putDocuments(d.Documents); err != nil {
+		return Saved{}, err
+	}
+	var out Saved
+	err := tx.InTx(ctx, func(t *store.Store) error {
+		var err error
+		if d.Kind == ingest.KindTicket {
+			out.TicketID, err = s.saveTicket(ctx, t, rid, d)
+		} else {
+			out.TicketID = d.TicketID
+			out.FollowupID, err = s.saveFollowup(ctx, t, d)
+		}
+		if err != nil {
+			return err
+		}
+		var fid *int64
+		if out.FollowupID != 0 {
+			fid = &out.FollowupID
+		}
+		return t.CreateDocuments(ctx, documentRows(out.TicketID, fid, d.Documents))
+	})
+	if err != nil {
+		return Saved{}, fmt.Errorf("helpdesk: save %s: %w", d.Kind, err)
+	}
+	return out, nil
+}
+
+func (s *Service) putDocuments(docs []ingest.Document) error {
+	for _, doc := range docs {
+		sha, err := s.docs.Put(doc.Data)
+		if err != nil {
+			return fmt.Errorf("helpdesk: store document: %w", err)
+		}
+		if doc.SHA256 != "" && !strings.EqualFold(sha, doc.SHA256) {
+			return fmt.Errorf("helpdesk: document %q: hash %s, decision says %s", doc.Name, sha, doc.SHA256)
+		}
+	}
+	return nil
+}
+
+func documentRows(ticketID int64, followupID *int64, docs []ingest.Document) []store.Document {
+	rows := make([]store.Document, 0, len(docs))
+	for _, doc := range docs {
+		rows = append(rows, store.Document{TicketID: ticketID, FollowupID: followupID, Name: doc.Name, MIMEType: doc.MIMEType,
+			Size: int64(len(doc.Data)), SHA256: strings.ToLower(doc.SHA256), ContentID: doc.ContentID, IsInline: doc.Inline})
+	}
+	return rows
+}
+
+func (s *Service) saveTicket(ctx context.Context, t *store.Store, rid *int64, d *ingest.Decision) (int64, error) {
+	emails := []string{d.Requester.Email}
+	for _, o := range d.Observers {
+		emails = append(emails, o.Email)
+	}
+	users, err := t.UserIDsByEmail(ctx, emails)
+	if err != nil {
+		return 0, err
+	}
+	req := store.TicketActor{Role: store.ActorRequester, Email: d.Requester.Email, Name: d.Requester.Name}
+	if uid, ok := users[d.Requester.Email]; ok {
+		req.UserID = &uid
+	} else if rid != nil && d.Requester.Email != "" {
+		create, err := t.ReceiverCreatesContacts(ctx, *rid)
+		if err != nil {
+			return 0, err
+		}
+		if create {
+			cid, err := t.EnsureContact(ctx, d.Requester.Email, d.Requester.Name)
+			if err != nil {
+				return 0, err
+			}
+			req.ContactID = &cid
+		}
+	}
+	actors := []store.TicketActor{req}
+	for _, o := range d.Observers {
+		a := store.TicketActor{Role: store.ActorObserver, Email: o.Email, Name: o.Name}
+		if uid, ok := users[o.Email]; ok {
+			a.UserID = &uid
+		}
+		actors = append(actors, a)
+	}
+	tk := &store.Ticket{Title: d.Title, Content: d.ContentHTML, Status: store.StatusNew, Urgency: store.DefaultUrgency,
+		RequestSource: store.SourceEmail, ReceiverID: rid, RequesterEmail: d.Requester.Email, RequesterName: d.Requester.Name,
+		MessageID: d.MessageID, DecisionReason: d.Reason.Text, OpenedAt: d.Date}
+	if d.TicketID != 0 {
+		linked := d.TicketID
+		tk.LinkedTicketID = &linked
+	}
+	if err := t.CreateTicket(ctx, tk, actors); err != nil {
+		return 0, err
+	}
+	return tk.ID, nil
+}
+
+func (s *Service) saveFollowup(ctx context.Context, t *store.Store, d *ingest.Decision) (int64, error) {
+	if d.TicketID == 0 {
+		return 0, errors.New("a follow-up decision without a ticket")
+	}
+	f := &store.Followup{TicketID: d.TicketID, Kind: store.FollowupEmail, AuthorEmail: d.Requester.Email, AuthorName: d.Requester.Name,
+		Content: d.ContentHTML, MessageID: d.MessageID, DecisionReason: d.Reason.Text, CreatedAt: d.Date}
+	if d.Reason.Code == ingest.ReasonBounce {
+		f.Kind = store.FollowupBounce
+	}
+	users, err := t.UserIDsByEmail(ctx, []string{d.Requester.Email})
+	if err != nil {
+		return 0, err
+	}
+	if uid, ok := users[d.Requester.Email]; ok {
+		f.AuthorUserID = &uid
+	}
+	if err := t.CreateFollowup(ctx, f); err != nil {
+		return 0, err
+	}
+	if d.Reopen {
+		if _, err := t.SetTicketStatus(ctx, d.TicketID, store.StatusNew, 0, store.EventReopen); err != nil {
+			return 0, err
+		}
+	}
+	return f.ID, nil
+}
+
+func (s *Service) quarantine(ctx context.Context, tx *store.Store, rid *int64, raw []byte, d *ingest.Decision) (int64, error) {
+	sha, err := s.docs.Put(raw)
+	if err != nil {
+		return 0, fmt.Errorf("helpdesk: keep refused mail: %w", err)
+	}
+	to := make([]string, 0, len(d.To))
+	for _, a := range d.To {
+		to = append(to, a.Email)
+	}
+	q := &store.QuarantinedMail{ReceiverID: rid, FromAddress: d.From.Email, ToAddress: strings.Join(to, ", "), Subject: d.Subject,
+		MessageID: d.MessageID, Reason: d.Reason.Code, ReasonText: d.Reason.Text, Size: int64(len(raw)), RawSHA256: sha}
+	if !d.SentAt.IsZero() {
+		at := d.SentAt
+		q.MailDate = &at
+	}
+	if err := tx.CreateQuarantined(ctx, q); err != nil {
+		return 0, fmt.Errorf("helpdesk: quarantine: %w", err)
+	}
+	return q.ID, nil
+}

@@ -1,0 +1,390 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// TicketStatuses are GLPI's statuses in the order its screens list them.
+var TicketStatuses = []int{StatusNew, StatusAssigned, StatusPlanned, StatusPending, StatusSolved, StatusClosed}
+
+// StatusLabel is a status as GLPI names it.
+func StatusLabel(status int) string {
+	switch status {
+	case StatusNew:
+		return "New"
+	case StatusAssigned:
+		return "Processing (assigned)"
+	case StatusPlanned:
+		return "Processing (planned)"
+	case StatusPending:
+		return "Pending"
+	case StatusSolved:
+		return "Solved"
+	case StatusClosed:
+		return "Closed"
+	}
+	return fmt.Sprintf("Status %d", status)
+}
+
+// ValidStatus reports whether status is one of TicketStatuses.
+func ValidStatus(status int) bool { return status >= StatusNew && status <= StatusClosed }
+
+// Ticket event kinds shown in a ticket's timeline.
+const (
+	EventStatus = "status" // OldValue and NewValue are status numbers
+	EventReopen = "reopen" // a mail reopened the ticket; same values
+)
+
+// maxMessageIDColumn is the width of the message_id columns (VARCHAR(255)
+// on MySQL).
+const maxMessageIDColumn = 255
+
+// NormalMessageID is the form a Message-ID is written and looked up in:
+// without <> and surrounding spaces; one longer than the column keeps its
+// first 190 bytes (cut at a rune boundary), "#", and the SHA-256 of the
+// whole ID, so two long IDs that share a prefix stay apart. Everything that
+// stores a Message-ID (tickets, follow-ups, the ledger) must use it.
+func NormalMessageID(id string) string {
+	id = strings.TrimSpace(id)
+	id = strings.TrimSuffix(strings.TrimPrefix(id, "<"), ">")
+	if len(id) <= maxMessageIDColumn {
+		return id
+	}
+	sum := sha256.Sum256([]byte(id))
+	cut := 190
+	for cut > 0 && !utf8.RuneStart(id[cut]) {
+		cut--
+	}
+	return id[:cut] + "#" + hex.EncodeToString(sum[:])
+}
+
+// fitVarchar cuts s to the 255 characters of a VARCHAR(255) column.
+func fitVarchar(s string) string {
+	if utf8.RuneCountInString(s) <= 255 {
+		return s
+	}
+	return string([]rune(s)[:255])
+}
+
+// CreateTicket adds a ticket and its actors.
+func (s *Store) CreateTicket(ctx context.Context, t *Ticket, actors []TicketActor) error {
+	t.Title = fitVarchar(t.Title)
+	t.RequesterEmail, t.RequesterName = fitVarchar(t.RequesterEmail), fitVarchar(t.RequesterName)
+	t.MessageID = NormalMessageID(t.MessageID)
+	if t.Status == 0 {
+		t.Status = StatusNew
+	}
+	if t.Urgency == 0 {
+		t.Urgency = DefaultUrgency
+	}
+	if t.RequestSource == "" {
+		t.RequestSource = SourceEmail
+	}
+	if t.OpenedAt.IsZero() {
+		t.OpenedAt = s.now()
+	}
+	t.OpenedAt = t.OpenedAt.UTC().Truncate(time.Microsecond)
+	t.UpdatedAt = s.now()
+	return s.tx(ctx, func(s *Store) error {
+		if err := s.db.Create(t).Error; err != nil {
+			return translate(err)
+		}
+		seen := map[string]bool{}
+		for i := range actors {
+			a := &actors[i]
+			a.Email = fitVarchar(strings.ToLower(a.Email))
+			key := a.Role + "\x00" + a.Email
+			if a.Email == "" || seen[key] {
+				continue
+			}
+			seen[key] = true
+			a.ID, a.TicketID, a.Name = 0, t.ID, fitVarchar(a.Name)
+			if err := s.db.Create(a).Error; err != nil {
+				return translate(err)
+			}
+		}
+		return nil
+	})
+}
+
+// Ticket returns one ticket.
+func (s *Store) Ticket(ctx context.Context, id int64) (*Ticket, error) {
+	var t Ticket
+	if err := s.db.WithContext(ctx).Take(&t, id).Error; err != nil {
+		return nil, translate(err)
+	}
+	return &t, nil
+}
+
+// TicketActors returns the requesters and observers of a ticket.
+func (s *Store) TicketActors(ctx context.Context, ticketID int64) ([]TicketActor, error) {
+	var out []TicketActor
+	err := s.db.WithContext(ctx).Where("ticket_id = ?", ticketID).Order("role DESC").Order("id").Find(&out).Error
+	return out, translate(err)
+}
+
+// TicketEvents returns a ticket's changes, oldest first.
+func (s *Store) TicketEvents(ctx context.Context, ticketID int64) ([]TicketEvent, error) {
+	var out []TicketEvent
+	err := s.db.WithContext(ctx).Where("ticket_id = ?", ticketID).Order("created_at").Order("id").Find(&out).Error
+	return out, translate(err)
+}
+
+// SetTicketStatus changes a ticket's status and records the change as a
+// ticket event of kind (EventStatus or EventReopen); userID 0 means the
+// system. It reports false when the ticket already had that status.
+func (s *Store) SetTicketStatus(ctx context.Context, id int64, status int, userID int64, kind string) (bool, error) {
+	if !ValidStatus(status) {
+		return false, fmt.Errorf("store: unknown ticket status %d", status)
+	}
+	changed := false
+	err := s.tx(ctx, func(s *Store) error {
+		var t Ticket
+		q := s.db.Select("id", "status")
+		if s.dialect == MySQL {
+			q = q.Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate})
+		}
+		if err := q.Take(&t, id).Error; err != nil {
+			return translate(err)
+		}
+		if t.Status == status {
+			return nil
+		}
+		now := s.now()
+		up := map[string]any{"status": status, "updated_at": now}
+		switch {
+		case status == StatusSolved:
+			up["solved_at"] = now
+		case status == StatusClosed:
+			up["closed_at"] = now
+		default:
+			up["solved_at"], up["closed_at"] = nil, nil
+		}
+		if err := s.db.Model(&Ticket{}).Where("id = ?", id).Updates(up).Error; err != nil {
+			return translate(err)
+		}
+		ev := TicketEvent{TicketID: id, Kind: kind, OldValue: fmt.Sprint(t.Status), NewValue: fmt.Sprint(status), CreatedAt: now}
+		if userID != 0 {
+			ev.UserID = &userID
+		}
+		changed = true
+		return translate(s.db.Create(&ev).Error)
+	})
+	return changed, err
+}
+
+// TicketThread is what threading needs about a ticket.
+type TicketThread struct {
+	ID     int64
+	Status int
+	// Participants are the lower-cased e-mails of requesters and observers.
+	Participants []string
+}
+
+// TicketThreads returns, for each existing ticket of ids, its status and
+// participants.
+func (s *Store) TicketThreads(ctx context.Context, ids []int64) (map[int64]TicketThread, error) {
+	out := map[int64]TicketThread{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var ts []Ticket
+	if err := s.db.WithContext(ctx).Select("id", "status", "requester_email").Where("id IN ?", ids).Find(&ts).Error; err != nil {
+		return nil, translate(err)
+	}
+	for _, t := range ts {
+		th := TicketThread{ID: t.ID, Status: t.Status}
+		if t.RequesterEmail != "" {
+			th.Participants = append(th.Participants, strings.ToLower(t.RequesterEmail))
+		}
+		out[t.ID] = th
+	}
+	var as []TicketActor
+	if err := s.db.WithContext(ctx).Select("ticket_id", "email").Where("ticket_id IN ?", ids).Find(&as).Error; err != nil {
+		return nil, translate(err)
+	}
+	for _, a := range as {
+		th := out[a.TicketID]
+		th.Participants = append(th.Participants, strings.ToLower(a.Email))
+		out[a.TicketID] = th
+	}
+	return out, nil
+}
+
+// TicketsByMessageID maps each Message-ID (any form; see NormalMessageID)
+// that a ticket, a follow-up or the collector's ledger knows to its
+// ticket. The keys of the result are the IDs as given.
+func (s *Store) TicketsByMessageID(ctx context.Context, ids []string) (map[string]int64, error) {
+	out := map[string]int64{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	byNorm := map[string][]string{}
+	norms := make([]string, 0, len(ids))
+	for _, id := range ids {
+		n := NormalMessageID(id)
+		if n == "" {
+			continue
+		}
+		if _, ok := byNorm[n]; !ok {
+			norms = append(norms, n)
+		}
+		byNorm[n] = append(byNorm[n], id)
+	}
+	if len(norms) == 0 {
+		return out, nil
+	}
+	type hit struct {
+		MessageID string
+		TicketID  int64
+	}
+	var hits []hit
+	// The three sources in one round trip; the oldest ticket wins when an
+	// ID is known twice (a mail imported into two receivers).
+	q := `SELECT message_id, id AS ticket_id FROM tickets WHERE message_id IN ?
+		UNION ALL SELECT message_id, ticket_id FROM followups WHERE message_id IN ?
+		UNION ALL SELECT message_id, ticket_id FROM messages WHERE message_id IN ? AND ticket_id IS NOT NULL`
+	if err := s.db.WithContext(ctx).Raw(q, norms, norms, norms).Scan(&hits).Error; err != nil {
+		return nil, translate(err)
+	}
+	found := map[string]int64{}
+	for _, h := range hits {
+		// MySQL compares case-insensitively; map back through the exact form
+		// when there is one, else through any case-insensitive match.
+		key := h.MessageID
+		if _, ok := byNorm[key]; !ok {
+			for n := range byNorm {
+				if strings.EqualFold(n, key) {
+					key = n
+					break
+				}
+			}
+		}
+		if old, ok := found[key]; !ok || h.TicketID < old {
+			found[key] = h.TicketID
+		}
+	}
+	for n, tid := range found {
+		for _, id := range byNorm[n] {
+			out[id] = tid
+		}
+	}
+	return out, nil
+}
+
+// TicketFilter is the ticket list's search, filters, sort and page.
+type TicketFilter struct {
+	ListQuery
+	Status     int   // 0: any
+	ReceiverID int64 // 0: any
+}
+
+// TicketRow is one line of Assistance > Tickets.
+type TicketRow struct {
+	ID             int64
+	Title          string
+	Status         int
+	UpdatedAt      time.Time
+	OpenedAt       time.Time
+	RequesterEmail string
+	RequesterName  string
+	ReceiverID     *int64
+	ReceiverName   string
+}
+
+// TicketSearchCountCap bounds the count of a searched list: counting every
+// match of a LIKE over 100,000 contents would cost more than the page.
+const TicketSearchCountCap = 1000
+
+// ticketSorts are the sortable columns of the ticket list.
+var ticketSorts = map[string]string{
+	"id": "tickets.id", "title": "tickets.title", "status": "tickets.status", "updated": "tickets.updated_at",
+	"opened": "tickets.opened_at", "requester": "tickets.requester_email", "receiver": "receivers.name",
+}
+
+// ListTickets returns a page of tickets, newest update first by default,
+// and the number of matches; with a search the count stops at
+// TicketSearchCountCap and capped is true when it did.
+func (s *Store) ListTickets(ctx context.Context, f TicketFilter) (rows []TicketRow, total int64, capped bool, err error) {
+	where := s.db.WithContext(ctx).Model(&Ticket{})
+	if f.Status != 0 {
+		where = where.Where("tickets.status = ?", f.Status)
+	}
+	if f.ReceiverID != 0 {
+		where = where.Where("tickets.receiver_id = ?", f.ReceiverID)
+	}
+	search := strings.TrimSpace(f.Search)
+	if search != "" {
+		like := "%" + escapeLike(search) + "%"
+		cond := "tickets.title LIKE ? ESCAPE '!' OR tickets.requester_email LIKE ? ESCAPE '!' OR tickets.requester_name LIKE ? ESCAPE '!' OR tickets.content LIKE ? ESCAPE '!'"
+		args := []any{like, like, like, like}
+		if n, perr := parseTicketNumber(search); perr == nil {
+			cond += " OR tickets.id = ?"
+			args = append(args, n)
+		}
+		where = where.Where("("+cond+")", args...)
+	}
+	if search == "" {
+		err = where.Count(&total).Error
+	} else {
+		sub := where.Session(&gorm.Session{}).Select("tickets.id").Limit(TicketSearchCountCap + 1)
+		err = s.db.WithContext(ctx).Table("(?) AS m", sub).Count(&total).Error
+		if total > TicketSearchCountCap {
+			total, capped = TicketSearchCountCap, true
+		}
+	}
+	if err != nil {
+		return nil, 0, false, translate(err)
+	}
+	q := f.ListQuery
+	if q.Sort == "" {
+		q.Sort, q.Desc = "updated", true
+	}
+	dir := " ASC"
+	if q.Desc {
+		dir = " DESC"
+	}
+	err = where.Select("tickets.id, tickets.title, tickets.status, tickets.updated_at, tickets.opened_at, " +
+		"tickets.requester_email, tickets.requester_name, tickets.receiver_id, receivers.name AS receiver_name").
+		Joins("LEFT JOIN receivers ON receivers.id = tickets.receiver_id").
+		Order(q.Order(ticketSorts, "updated")).Order("tickets.id" + dir).
+		Limit(q.Limit()).Offset(q.Offset()).Scan(&rows).Error
+	return rows, total, capped, translate(err)
+}
+
+// parseTicketNumber reads "123" or "#123" typed in the search box.
+func parseTicketNumber(s string) (int64, error) {
+	var n int64
+	_, err := fmt.Sscanf(strings.TrimPrefix(s, "#"), "%d", &n)
+	if err != nil || n <= 0 || fmt.Sprint(n) != strings.TrimLeft(strings.TrimPrefix(s, "#"), "0") {
+		return 0, fmt.Errorf("store: not a ticket number")
+	}
+	return n, nil
+}
+
+// TouchTicket sets a ticket's last update to now.
+func (s *Store) TouchTicket(ctx context.Context, id int64) error {
+	return translate(s.db.WithContext(ctx).Model(&Ticket{}).Where("id = ?", id).Update("updated_at", s.now()).Error)
+}
+
+// ReceiverChoice is a receiver as the ticket list's filter offers it.
+type ReceiverChoice struct {
+	ID   int64
+	Name string
+}
+
+// TicketReceiverChoices lists every receiver by name, for the filter.
+func (s *Store) TicketReceiverChoices(ctx context.Context) ([]ReceiverChoice, error) {
+	var out []ReceiverChoice
+	err := s.db.WithContext(ctx).Model(&Receiver{}).Select("id", "name").Order("name").Scan(&out).Error
+	return out, translate(err)
+}
