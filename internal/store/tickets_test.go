@@ -1,0 +1,209 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+)
+
+// testReceiver adds a receiver row directly (the receivers file owns the
+// real API).
+func testReceiver(t *testing.T, s *Store, name string) int64 {
+	t.Helper()
+	r := Receiver{Name: name, Port: 993, Security: "ssl", RequesterField: "from", State: "ok", CreatedAt: s.now(), UpdatedAt: s.now()}
+	if err := s.db.Create(&r).Error; err != nil {
+		t.Fatal(err)
+	}
+	return r.ID
+}
+
+func TestNormalMessageID(t *testing.T) {
+	long := strings.Repeat("a", 300) + "@example.com"
+	long2 := strings.Repeat("a", 300) + "@example.org"
+	tests := []struct {
+		name, in, want string
+	}{
+		{"brackets and spaces", " <abc@x> ", "abc@x"},
+		{"short kept", "abc@x", "abc@x"},
+		{"exactly 255 kept", strings.Repeat("b", 255), strings.Repeat("b", 255)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := NormalMessageID(tt.in); got != tt.want {
+				t.Fatalf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+	a, b := NormalMessageID(long), NormalMessageID(long2)
+	if len(a) > 255 || a == b || !strings.HasPrefix(a, strings.Repeat("a", 190)+"#") {
+		t.Fatalf("long IDs: got %q and %q, want distinct prefix+hash forms of at most 255 bytes", a, b)
+	}
+	if NormalMessageID("<"+long+">") != a {
+		t.Fatal("the normal form must not depend on brackets")
+	}
+}
+
+func TestTicketsByMessageIDAllSources(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		rid := testReceiver(t, s, "support")
+		long := strings.Repeat("x", 400) + "@long.example"
+		t1 := &Ticket{Title: "one", MessageID: "<first@a>", ReceiverID: &rid}
+		t2 := &Ticket{Title: "two", MessageID: long}
+		for _, tk := range []*Ticket{t1, t2} {
+			if err := s.CreateTicket(ctx, tk, []TicketActor{{Role: ActorRequester, Email: "Req@Example.com"}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		f := &Followup{TicketID: t1.ID, MessageID: "reply@b", Content: "<p>hi</p>"}
+		if err := s.CreateFollowup(ctx, f); err != nil {
+			t.Fatal(err)
+		}
+		led := LedgerEntry{ReceiverID: rid, UIDValidity: 1, UID: 7, MessageID: "ledger@c", Decision: DecisionTicket, TicketID: &t2.ID, CreatedAt: s.now()}
+		if err := s.db.Create(&led).Error; err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.TicketsByMessageID(ctx, []string{"first@a", "reply@b", "ledger@c", long, "unknown@z"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := map[string]int64{"first@a": t1.ID, "reply@b": t1.ID, "ledger@c": t2.ID, long: t2.ID}
+		if len(got) != len(want) {
+			t.Fatalf("got %v, want %v", got, want)
+		}
+		for k, v := range want {
+			if got[k] != v {
+				t.Errorf("Message-ID %.20s: got ticket %d, want %d", k, got[k], v)
+			}
+		}
+		th, err := s.TicketThreads(ctx, []int64{t1.ID})
+		if err != nil || len(th[t1.ID].Participants) == 0 || th[t1.ID].Participants[0] != "req@example.com" {
+			t.Fatalf("got threads %+v (%v), want the lower-cased requester", th, err)
+		}
+	})
+}
+
+func TestSetTicketStatusRecordsEvents(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		tk := &Ticket{Title: "status"}
+		if err := s.CreateTicket(ctx, tk, nil); err != nil {
+			t.Fatal(err)
+		}
+		steps := []struct {
+			name    string
+			status  int
+			changed bool
+		}{
+			{"to closed", StatusClosed, true},
+			{"closed again", StatusClosed, false},
+			{"reopened", StatusNew, true},
+		}
+		for _, st := range steps {
+			changed, err := s.SetTicketStatus(ctx, tk.ID, st.status, 0, EventStatus)
+			if err != nil || changed != st.changed {
+				t.Fatalf("%s: got changed=%v (%v), want %v", st.name, changed, err, st.changed)
+			}
+		}
+		got, _ := s.Ticket(ctx, tk.ID)
+		if got.Status != StatusNew || got.ClosedAt != nil {
+			t.Fatalf("got status %d closed_at %v, want New and no close date", got.Status, got.ClosedAt)
+		}
+		evs, err := s.TicketEvents(ctx, tk.ID)
+		if err != nil || len(evs) != 2 || evs[0].NewValue != "6" || evs[1].OldValue != "6" {
+			t.Fatalf("got events %+v (%v), want two status changes", evs, err)
+		}
+		if _, err := s.SetTicketStatus(ctx, tk.ID, 9, 0, EventStatus); err == nil {
+			t.Fatal("status 9 accepted")
+		}
+		if _, err := s.SetTicketStatus(ctx, 999999, StatusClosed, 0, EventStatus); err != ErrNotFound {
+			t.Fatalf("missing ticket: got %v, want ErrNotFound", err)
+		}
+	})
+}
+
+func TestListTicketsSearchFilterSort(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		rA, rB := testReceiver(t, s, "alpha"), testReceiver(t, s, "beta")
+		base := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+		for i := 1; i <= 30; i++ {
+			rid := rA
+			if i%3 == 0 {
+				rid = rB
+			}
+			tk := &Ticket{Title: fmt.Sprintf("Printer %02d", i), Content: "<p>body</p>", ReceiverID: &rid,
+				RequesterEmail: fmt.Sprintf("user%d@example.com", i), OpenedAt: base.Add(time.Duration(i) * time.Hour)}
+			if i == 7 {
+				tk.Title, tk.Content = "VPN broken", "<p>the 100% tunnel_x fails</p>"
+			}
+			if err := s.CreateTicket(ctx, tk, nil); err != nil {
+				t.Fatal(err)
+			}
+			if i%5 == 0 {
+				s.SetTicketStatus(ctx, tk.ID, StatusSolved, 0, EventStatus)
+			}
+		}
+		tests := []struct {
+			name      string
+			f         TicketFilter
+			wantTotal int64
+			wantFirst string
+		}{
+			{"all, newest update first", TicketFilter{}, 30, ""},
+			{"title search", TicketFilter{ListQuery: ListQuery{Search: "vpn"}}, 1, "VPN broken"},
+			{"content search with wildcards taken literally", TicketFilter{ListQuery: ListQuery{Search: "100% tunnel_x"}}, 1, "VPN broken"},
+			{"a percent alone matches only real percents", TicketFilter{ListQuery: ListQuery{Search: "%"}}, 1, "VPN broken"},
+			{"requester search", TicketFilter{ListQuery: ListQuery{Search: "user12@"}}, 1, "Printer 12"},
+			{"status filter", TicketFilter{Status: StatusSolved}, 6, ""},
+			{"receiver filter", TicketFilter{ReceiverID: rB}, 10, ""},
+			{"sort by title", TicketFilter{ListQuery: ListQuery{Sort: "title"}}, 30, "Printer 01"},
+			{"sort by title desc", TicketFilter{ListQuery: ListQuery{Sort: "title", Desc: true}}, 30, "VPN broken"},
+			{"sort by receiver desc", TicketFilter{ListQuery: ListQuery{Sort: "receiver", Desc: true, PerPage: 1}}, 30, ""},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				rows, total, capped, err := s.ListTickets(ctx, tt.f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if total != tt.wantTotal || capped {
+					t.Fatalf("got total %d capped %v, want %d", total, capped, tt.wantTotal)
+				}
+				if tt.wantFirst != "" && (len(rows) == 0 || rows[0].Title != tt.wantFirst) {
+					t.Fatalf("got first row %+v, want %q", rows, tt.wantFirst)
+				}
+				if tt.name == "sort by receiver desc" && rows[0].ReceiverName != "beta" {
+					t.Fatalf("got receiver %q first, want beta", rows[0].ReceiverName)
+				}
+			})
+		}
+		rows, _, _, _ := s.ListTickets(ctx, TicketFilter{ListQuery: ListQuery{PerPage: 5, Page: 2}})
+		if len(rows) != 5 || rows[0].ReceiverName == "" {
+			t.Fatalf("page 2: got %d rows %+v, want 5 with receiver names", len(rows), rows)
+		}
+	})
+}
+
+func TestListTicketsCountIsCappedWhenSearching(t *testing.T) {
+	s := openDialect(t, SQLite)
+	ctx := context.Background()
+	now := s.now()
+	rows := make([]Ticket, TicketSearchCountCap+5)
+	for i := range rows {
+		rows[i] = Ticket{Title: "same words", Status: StatusNew, Urgency: 3, RequestSource: SourceEmail, OpenedAt: now, UpdatedAt: now}
+	}
+	if err := s.db.CreateInBatches(rows, 200).Error; err != nil {
+		t.Fatal(err)
+	}
+	_, total, capped, err := s.ListTickets(ctx, TicketFilter{ListQuery: ListQuery{Search: "same"}})
+	if err != nil || total != TicketSearchCountCap || !capped {
+		t.Fatalf("got total %d capped %v (%v), want %d capped", total, capped, err, TicketSearchCountCap)
+	}
+	_, total, capped, _ = s.ListTickets(ctx, TicketFilter{})
+	if total != int64(len(rows)) || capped {
+		t.Fatalf("without search: got %d capped %v, want the exact %d", total, capped, len(rows))
+	}
+}
