@@ -25,6 +25,26 @@ var routeAccess = map[string]access{
 	"GET /admin/users/{id}":           admin,
 	"POST /admin/users/{id}":          admin,
 	"POST /admin/users/{id}/password": admin,
+
+	"GET /setup/oauthimap":                                        admin,
+	"GET /setup/oauthimap/new":                                    admin,
+	"POST /setup/oauthimap":                                       admin,
+	"GET /setup/oauthimap/{id}":                                   admin,
+	"POST /setup/oauthimap/{id}":                                  admin,
+	"POST /setup/oauthimap/{id}/delete":                           admin,
+	"GET /setup/oauthimap/{id}/authorizations":                    admin,
+	"POST /setup/oauthimap/{id}/authorize":                        admin,
+	"GET /setup/oauthimap/{id}/apponly":                           admin,
+	"POST /setup/oauthimap/{id}/apponly":                          admin,
+	"GET /setup/oauthimap/authorizations/{id}":                    admin,
+	"POST /setup/oauthimap/authorizations/{id}":                   admin,
+	"POST /setup/oauthimap/authorizations/{id}/reauthorize":       admin,
+	"POST /setup/oauthimap/authorizations/{id}/delete":            admin,
+	"GET /setup/oauthimap/authorizations/{id}/diagnose":           admin,
+	"POST /setup/oauthimap/authorizations/{id}/diagnose":          admin,
+	"GET /front/authorization.callback.php":                       public,
+	"GET /marketplace/oauthimap/front/authorization.callback.php": public,
+	"GET /plugins/oauthimap/front/authorization.callback.php":     public,
 }
 
 func TestRouteAccessTable(t *testing.T) {

@@ -48,6 +48,29 @@ func (h *Handler) routeTable() []route {
 		{"GET", "/admin/users/{id}", admin, h.userEdit},
 		{"POST", "/admin/users/{id}", admin, h.userSave},
 		{"POST", "/admin/users/{id}/password", admin, h.userPassword},
+
+		// Setup > OAuth IMAP: applications, their authorizations, the sign-in.
+		{"GET", "/setup/oauthimap", admin, h.applicationsList},
+		{"GET", "/setup/oauthimap/new", admin, h.applicationNew},
+		{"POST", "/setup/oauthimap", admin, h.applicationCreate},
+		{"GET", "/setup/oauthimap/{id}", admin, h.applicationEdit},
+		{"POST", "/setup/oauthimap/{id}", admin, h.applicationSave},
+		{"POST", "/setup/oauthimap/{id}/delete", admin, h.applicationDelete},
+		{"GET", "/setup/oauthimap/{id}/authorizations", admin, h.applicationAuthorizations},
+		{"POST", "/setup/oauthimap/{id}/authorize", admin, h.authorizationStart},
+		{"GET", "/setup/oauthimap/{id}/apponly", admin, h.authorizationAppOnlyShow},
+		{"POST", "/setup/oauthimap/{id}/apponly", admin, h.authorizationAppOnlyCreate},
+		{"GET", "/setup/oauthimap/authorizations/{id}", admin, h.authorizationEdit},
+		{"POST", "/setup/oauthimap/authorizations/{id}", admin, h.authorizationSave},
+		{"POST", "/setup/oauthimap/authorizations/{id}/reauthorize", admin, h.authorizationReauthorize},
+		{"POST", "/setup/oauthimap/authorizations/{id}/delete", admin, h.authorizationDelete},
+		{"GET", "/setup/oauthimap/authorizations/{id}/diagnose", admin, h.authorizationDiagnose},
+		{"POST", "/setup/oauthimap/authorizations/{id}/diagnose", admin, h.authorizationDiagnoseRun},
+		// The identity provider's redirect, at GLPI's paths too (public: the
+		// single-use state and the session decide).
+		{"GET", callbackPath, public, h.oauthCallback},
+		{"GET", "/marketplace/oauthimap" + callbackPath, public, h.oauthCallback},
+		{"GET", "/plugins/oauthimap" + callbackPath, public, h.oauthCallback},
 	}
 }
 

@@ -113,9 +113,12 @@ type GrantToSave struct {
 	// AuthorizationID is set for a re-authorization: that row is renewed,
 	// keeping its e-mail, and only by the identity pinned on it.
 	AuthorizationID int64
-	Grant           *oauth.Grant
-	AppOnly         bool
-	Actor           *User
+	// ReceiverID is set when the sign-in started from a receiver's form:
+	// that receiver then logs in with this authorization, as in GLPI.
+	ReceiverID int64
+	Grant      *oauth.Grant
+	AppOnly    bool
+	Actor      *User
 }
 
 // pinned is the identity recorded on an authorization.
@@ -161,6 +164,13 @@ func (s *Store) SaveGrant(ctx context.Context, in GrantToSave) (auth *Authorizat
 		}
 		if err := s.db.Save(&row).Error; err != nil {
 			return translate(err)
+		}
+		if in.ReceiverID != 0 {
+			err := s.db.Model(&Receiver{}).Where("id = ?", in.ReceiverID).
+				Updates(map[string]any{"application_id": row.ApplicationID, "login": row.Email, "updated_at": s.now()}).Error
+			if err != nil {
+				return translate(err)
+			}
 		}
 		verb := "renewed"
 		if created {

@@ -1,0 +1,60 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/mail"
+	"strings"
+
+	"github.com/oauthimap/oauthimap/internal/store"
+	"github.com/oauthimap/oauthimap/web/views"
+)
+
+func authorizationForm(auth *store.Authorization, app *store.Application) views.AuthorizationForm {
+	f := views.AuthorizationForm{ID: auth.ID, ApplicationID: app.ID, ApplicationName: app.Name, Email: auth.Email, Errors: map[string]string{}}
+	if auth.UPN != "" && !strings.EqualFold(auth.UPN, auth.Email) {
+		f.SignedInAs = auth.UPN
+	}
+	return f
+}
+
+// authorizationEdit is the authorization form: its Email only.
+func (h *Handler) authorizationEdit(w http.ResponseWriter, r *http.Request) {
+	auth, app, ok := h.authorizationParam(w, r)
+	if !ok {
+		return
+	}
+	h.render(w, r, http.StatusOK, views.AuthorizationPage(authorizationForm(auth, app)))
+}
+
+// authorizationSave changes the Email (the SASL user) and re-points the
+// receivers that used the old one.
+func (h *Handler) authorizationSave(w http.ResponseWriter, r *http.Request) {
+	auth, app, ok := h.authorizationParam(w, r)
+	if !ok {
+		return
+	}
+	f := authorizationForm(auth, app)
+	f.Email = strings.TrimSpace(r.PostFormValue("email"))
+	if a, err := mail.ParseAddress(f.Email); err != nil || a.Address != f.Email {
+		f.Errors["email"] = "This is not a valid email address."
+		h.render(w, r, http.StatusUnprocessableEntity, views.AuthorizationPage(f))
+		return
+	}
+	updated, err := h.store.UpdateAuthorizationEmail(r.Context(), auth.ID, f.Email, userOf(r))
+	switch {
+	case errors.Is(err, store.ErrDuplicate):
+		f.Errors["email"] = "This application already has an authorization for this address."
+		h.render(w, r, http.StatusUnprocessableEntity, views.AuthorizationPage(f))
+		return
+	case err != nil:
+		h.serverError(w, r, err)
+		return
+	}
+	h.flash(r, "success", "Item successfully updated.")
+	for _, n := range updated {
+		h.flash(r, "info", fmt.Sprintf("Mail receiver \"%s\" has been updated.", n))
+	}
+	redirect(w, r, authorizationsTab(app.ID))
+}

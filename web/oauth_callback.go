@@ -1,0 +1,138 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/oauthimap/oauthimap/internal/oauth"
+	"github.com/oauthimap/oauthimap/internal/store"
+	"github.com/oauthimap/oauthimap/web/views"
+)
+
+// Why a known state is still refused (wrapped in oauth.ErrStateMismatch,
+// so the page shows GLPI's "Unable to verify authorization code").
+var (
+	errPendingExpired = fmt.Errorf("%w: the sign-in took longer than %s", oauth.ErrStateMismatch, store.PendingLifetime)
+	errOtherSession   = fmt.Errorf("%w: the sign-in was started by another session", oauth.ErrStateMismatch)
+)
+
+// oauthCallback is where the identity provider sends the browser back. It
+// checks in GLPI's order: the provider's error, the state, the code, the
+// exchange, the e-mail; then it records the grant and returns to where the
+// sign-in started. The state is single use: its row is deleted first,
+// whatever the outcome. The session cookie is SameSite=Lax, which a
+// top-level GET from the provider carries; the sign-in must come back to
+// the session that started it.
+func (h *Handler) oauthCallback(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	q := r.URL.Query()
+	// The exchange must name the very redirect URI the provider was given,
+	// which is the address the browser came back to.
+	redirectURI := h.cfg.PublicURL + r.URL.Path
+	pending, perr := h.store.TakePending(ctx, q.Get("state"))
+	if perr != nil && !errors.Is(perr, store.ErrNotFound) && !errors.Is(perr, store.ErrPendingExpired) {
+		h.serverError(w, r, perr)
+		return
+	}
+	var app *store.Application
+	if pending != nil {
+		a, err := h.store.Application(ctx, pending.ApplicationID)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			h.serverError(w, r, err)
+			return
+		}
+		app = a
+	}
+	fail := func(err error) { h.callbackFailed(w, r, app, pending, redirectURI, err) }
+	me := userOf(r)
+	if err := oauth.CallbackError(q); err != nil {
+		fail(err)
+		return
+	}
+	switch {
+	case errors.Is(perr, store.ErrPendingExpired):
+		fail(errPendingExpired)
+		return
+	case pending == nil || app == nil:
+		fail(oauth.ErrStateMismatch)
+		return
+	case me == nil || me.ID != pending.UserID:
+		fail(errOtherSession)
+		return
+	}
+	g, err := oauth.Complete(ctx, app.OAuth(), redirectURI, q.Get("code"), oauth.Pending{State: q.Get("state"), Verifier: pending.Verifier, Nonce: pending.Nonce})
+	if err != nil {
+		fail(err)
+		return
+	}
+	auth, created, err := h.store.SaveGrant(ctx, store.GrantToSave{
+		ApplicationID: app.ID, AuthorizationID: pending.AuthorizationID, ReceiverID: pending.ReceiverID, Grant: g, Actor: me,
+	})
+	var mismatch *oauth.IdentityMismatchError
+	switch {
+	case errors.As(err, &mismatch):
+		fail(err)
+		return
+	case err != nil:
+		h.serverError(w, r, err)
+		return
+	}
+	if created {
+		h.flash(r, "success", fmt.Sprintf("Authorization for %s has been created.", auth.Email))
+	} else {
+		h.flash(r, "success", fmt.Sprintf("Authorization for %s has been renewed.", auth.Email))
+	}
+	redirect(w, r, pending.ReturnTo)
+}
+
+// callbackFailed shows a failed sign-in: with a session, GLPI's message,
+// what it means, what to do and the links that help; without one, GLPI's
+// message and a link to log in, nothing about the application.
+func (h *Handler) callbackFailed(w http.ResponseWriter, r *http.Request, app *store.Application, p *store.PendingAuthorization, redirectURI string, err error) {
+	var oapp oauth.Application
+	if app != nil {
+		oapp = app.OAuth()
+	}
+	f := oauth.Explain(oapp, redirectURI, err)
+	appID := int64(0)
+	if app != nil {
+		appID = app.ID
+	}
+	h.log.Warn("oauth sign-in failed", "application_id", appID, "kind", string(f.Kind), "class", string(f.Class))
+	me := userOf(r)
+	if me == nil || (p != nil && p.UserID != me.ID) {
+		msg := f.GLPIMessage
+		if f.Kind != oauth.KindState && f.Kind != oauth.KindNoCode {
+			msg = "Authorization failed."
+		}
+		h.render(w, r, http.StatusBadRequest, views.CallbackFailurePage(views.FailureView{GLPIMessage: msg}, false))
+		return
+	}
+	v := failureView(f)
+	v.BackHref, v.BackLabel = "/setup/oauthimap", "Back to OAuth IMAP"
+	if app != nil {
+		h.store.Audit(r.Context(), me.ID, me.Login, "authorization.failed", "application", app.ID, f.GLPIMessage+" ("+string(f.Kind)+")")
+		v.BackHref, v.BackLabel = authorizationsTab(app.ID), "Back to "+app.Name
+		v.RetryAction = fmt.Sprintf("/setup/oauthimap/%d/authorize", app.ID)
+		if p != nil && p.AuthorizationID != 0 {
+			v.RetryAction = fmt.Sprintf("/setup/oauthimap/authorizations/%d/reauthorize", p.AuthorizationID)
+		}
+		if app.IsActive {
+			allowFormAction(w, h.authorizeOrigin(context.WithoutCancel(r.Context()), app))
+		}
+	}
+	h.render(w, r, http.StatusBadRequest, views.CallbackFailurePage(v, true))
+}
+
+func failureView(f *oauth.Failure) views.FailureView {
+	v := views.FailureView{GLPIMessage: f.GLPIMessage, Meaning: f.Meaning, Remedy: f.Remedy, AdminConsentURL: f.AdminConsentURL, RedirectURI: f.RedirectURIToRegister}
+	var codes []string
+	for _, c := range f.Codes {
+		codes = append(codes, fmt.Sprintf("AADSTS%d", c))
+	}
+	v.Codes = strings.Join(codes, ", ")
+	return v
+}
