@@ -62,7 +62,9 @@ func (h *Handler) beginSignIn(w http.ResponseWriter, r *http.Request, app *store
 	http.Redirect(w, r, authURL, http.StatusSeeOther)
 }
 
-func authorizationsTab(appID int64) string { return fmt.Sprintf("/setup/oauthimap/%d/authorizations", appID) }
+func authorizationsTab(appID int64) string {
+	return fmt.Sprintf("/setup/oauthimap/%d/authorizations", appID)
+}
 
 // authorizationParam loads the authorization named by the URL and its
 // application, or answers 404.

@@ -66,7 +66,9 @@ func (e *oauthEnv) createApp(t *testing.T, name string) int64 {
 	return id
 }
 
-func (e *oauthEnv) tab() string { return "/setup/oauthimap/" + strconv.FormatInt(e.appID, 10) + "/authorizations" }
+func (e *oauthEnv) tab() string {
+	return "/setup/oauthimap/" + strconv.FormatInt(e.appID, 10) + "/authorizations"
+}
 
 // start presses "Create an authorization" (or posts to action) and returns
 // the provider URL the browser is sent to.
@@ -201,14 +203,18 @@ func TestCallbackFailures(t *testing.T) {
 		want []string
 	}{
 		{
-			name:  "provider error",
-			setup: func(e *oauthEnv) { e.idp.FailAuthorize("access_denied", "AADSTS65004: User declined to consent to access the app.") },
-			want:  []string{"Authorization failed with error: AADSTS65004: User declined to consent to access the app.", "What to do:"},
+			name: "provider error",
+			setup: func(e *oauthEnv) {
+				e.idp.FailAuthorize("access_denied", "AADSTS65004: User declined to consent to access the app.")
+			},
+			want: []string{"Authorization failed with error: AADSTS65004: User declined to consent to access the app.", "What to do:"},
 		},
 		{
-			name:  "consent needed",
-			setup: func(e *oauthEnv) { e.idp.FailAuthorize("consent_required", "AADSTS65001: The user or administrator has not consented to use the application.") },
-			want:  []string{"Authorization failed with error: AADSTS65001", "Request admin consent", "/adminconsent?client_id="},
+			name: "consent needed",
+			setup: func(e *oauthEnv) {
+				e.idp.FailAuthorize("consent_required", "AADSTS65001: The user or administrator has not consented to use the application.")
+			},
+			want: []string{"Authorization failed with error: AADSTS65001", "Request admin consent", "/adminconsent?client_id="},
 		},
 		{
 			name: "forged state",
