@@ -252,3 +252,15 @@ func firstNonEmpty(v ...string) string {
 	}
 	return ""
 }
+
+// AuthorizationByEmail finds an application's authorization for a SASL
+// user (a receiver's login), tokens left out.
+func (s *Store) AuthorizationByEmail(ctx context.Context, applicationID int64, email string) (*Authorization, error) {
+	var a Authorization
+	err := s.db.WithContext(ctx).Where("application_id = ? AND LOWER(email) = ?", applicationID, strings.ToLower(strings.TrimSpace(email))).Take(&a).Error
+	if err != nil {
+		return nil, translate(err)
+	}
+	withoutTokens(&a)
+	return &a, nil
+}
