@@ -9,9 +9,11 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/oauthimap/oauthimap/internal/oauth/oauthtest"
 	"github.com/oauthimap/oauthimap/internal/store"
+	"github.com/oauthimap/oauthimap/internal/testpeer"
 )
 
 const (
@@ -379,5 +381,101 @@ func TestReauthorizePinsIdentity(t *testing.T) {
 	_, after, _ = e.a.store.Load(context.Background(), id)
 	if after.AccessToken == before.AccessToken {
 		t.Fatal("re-authorization did not store new tokens")
+	}
+}
+
+// TestNoSecretOrTokenLeaks walks every OAuth page and failure, with a
+// provider that echoes the client secret in an error, and searches every
+// response, the log and the audit trail for the client secret, the
+// authorization codes and every token the flow handled.
+func TestNoSecretOrTokenLeaks(t *testing.T) {
+	e := newOAuthEnv(t)
+	var bodies []string
+	secrets := map[string]string{"client secret": e.idp.ClientSecret}
+	get := func(path string) response {
+		r := e.c.get(path)
+		bodies = append(bodies, r.body, r.header.Get("Location"))
+		return r
+	}
+	post := func(path, from string, f url.Values) response {
+		f.Set("csrf_token", e.c.token(from))
+		r := e.c.post(path, f)
+		bodies = append(bodies, r.body, r.header.Get("Location"))
+		return r
+	}
+	collect := func(id int64) {
+		_, rec, err := e.a.store.Load(context.Background(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		secrets["access token "+rec.AccessToken[:6]] = rec.AccessToken
+		secrets["refresh token "+rec.RefreshToken[:6]] = rec.RefreshToken
+		secrets["id token "+rec.IDToken[:6]] = rec.IDToken
+	}
+	signIn := func(action, email string) {
+		back := e.back(t, e.start(t, action), email)
+		u, _ := url.Parse(back)
+		secrets["code "+email] = u.Query().Get("code")
+		get(back)
+	}
+	app := "/setup/oauthimap/" + strconv.FormatInt(e.appID, 10)
+	signIn("", alice)
+	id := e.authorizationID(t, alice)
+	collect(id)
+	auth := "/setup/oauthimap/authorizations/" + strconv.FormatInt(id, 10)
+	for _, p := range []string{"/setup/oauthimap", "/setup/oauthimap/new", app, e.tab(), auth, auth + "/diagnose", app + "/apponly"} {
+		get(p)
+	}
+	// A provider echoing the secret in its error, at the exchange.
+	e.idp.FailNext("authorization_code", 401, `{"error":"invalid_client","error_description":"AADSTS7000215: Invalid client secret provided: `+e.idp.ClientSecret+`","error_codes":[7000215]}`)
+	signIn("", alice)
+	// A refused re-authorization, then a good one (new tokens).
+	signIn(auth+"/reauthorize", bob)
+	signIn(auth+"/reauthorize", alice)
+	collect(id)
+	// A diagnostic that refreshes the token first, then fails to connect.
+	db, _ := e.a.store.SQLDB()
+	db.Exec("UPDATE oauth_authorizations SET expires_at = ? WHERE id = ?", time.Now().UTC().Add(time.Minute), id)
+	host, port, _ := strings.Cut(testpeer.FreeAddr(t), ":")
+	post(auth+"/diagnose", auth+"/diagnose", url.Values{"host": {host}, "port": {port}, "security": {"none"}, "mechanism": {"XOAUTH2"}, "timeout": {"2"}})
+	collect(id)
+	// A refresh the provider refuses, echoing the refresh token.
+	_, rec, _ := e.a.store.Load(context.Background(), id)
+	db.Exec("UPDATE oauth_authorizations SET expires_at = ? WHERE id = ?", time.Now().UTC().Add(time.Minute), id)
+	e.idp.FailNext("refresh_token", 400, `{"error":"invalid_grant","error_description":"AADSTS700082: refresh token `+rec.RefreshToken+` expired.","error_codes":[700082]}`)
+	post(auth+"/diagnose", auth+"/diagnose", url.Values{"host": {host}, "port": {port}, "security": {"none"}, "mechanism": {"XOAUTH2"}, "timeout": {"2"}})
+	get(e.tab())
+	// Saving the application form.
+	f := e.appForm("Contoso mail")
+	f.Set("client_secret", "")
+	post(app, app, f)
+	get(app)
+
+	events, _ := e.a.store.AuditEvents(context.Background(), "", 0, 1000)
+	var audit []string
+	for _, ev := range events {
+		audit = append(audit, ev.Message)
+	}
+	if len(secrets) < 8 {
+		t.Fatalf("only %d secrets collected: the test lost track", len(secrets))
+	}
+	for what, v := range secrets {
+		if len(v) < 8 {
+			t.Fatalf("%s is too short to search for", what)
+		}
+		for i, b := range bodies {
+			if strings.Contains(b, v) {
+				t.Errorf("response %d contains the %s", i, what)
+			}
+		}
+		if strings.Contains(e.a.log.String(), v) {
+			t.Errorf("the log contains the %s", what)
+		}
+		if strings.Contains(strings.Join(audit, "\n"), v) {
+			t.Errorf("the audit trail contains the %s", what)
+		}
+	}
+	if !strings.Contains(strings.Join(bodies, ""), "AADSTS7000215") || !strings.Contains(strings.Join(bodies, ""), "Re-authorization needed") {
+		t.Fatal("the failures did not show: the test did not exercise them")
 	}
 }
