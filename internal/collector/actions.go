@@ -1,0 +1,96 @@
+package collector
+
+import (
+	"context"
+	"slices"
+	"strings"
+
+	"github.com/oauthimap/oauthimap/internal/mailbox"
+	"github.com/oauthimap/oauthimap/internal/store"
+)
+
+// action is the IMAP follow-through of one recorded message.
+type action struct {
+	uid      uint32
+	decision string // a store.Decision*; "" just marks the message seen
+}
+
+// target is the folder a decision's mail goes to; "" means mark it seen
+// and leave it (GLPI deletes it instead; we never delete mail).
+func target(r *store.Receiver, decision string) string {
+	f := r.AcceptedFolder
+	switch decision {
+	case "":
+		return ""
+	case store.DecisionRefused:
+		f = r.RefusedFolder
+	}
+	if sameFolder(f, r.Folder) {
+		return ""
+	}
+	return f
+}
+
+func sameFolder(a, b string) bool {
+	if a == "" || b == "" {
+		return a == b || strings.EqualFold(a+b, "INBOX")
+	}
+	if strings.EqualFold(a, "INBOX") && strings.EqualFold(b, "INBOX") {
+		return true
+	}
+	return a == b
+}
+
+// apply does the actions in as few commands as possible: one UID MOVE per
+// destination folder, one STORE \Seen for the rest. On error the caller
+// leaves the ledger rows pending; the mail itself stays in place.
+func (c *Collector) apply(ctx context.Context, s *mailbox.Session, r *store.Receiver, acts []action) error {
+	if len(acts) == 0 {
+		return nil
+	}
+	byFolder := map[string][]uint32{}
+	var seen []uint32
+	for _, a := range acts {
+		if f := target(r, a.decision); f != "" {
+			byFolder[f] = append(byFolder[f], a.uid)
+		} else {
+			seen = append(seen, a.uid)
+		}
+	}
+	folders := make([]string, 0, len(byFolder))
+	for f := range byFolder {
+		folders = append(folders, f)
+	}
+	slices.Sort(folders)
+	for _, f := range folders {
+		if err := s.Move(ctx, byFolder[f], f); err != nil {
+			return err
+		}
+	}
+	return s.MarkSeen(ctx, seen)
+}
+
+// replay does the actions a previous run recorded but could not finish
+// (crash, failed move). Rows of an older UIDVALIDITY name UIDs that no
+// longer mean anything: they are closed, and the rescan that follows finds
+// their mail by content hash.
+func (c *Collector) replay(ctx context.Context, s *mailbox.Session, r *store.Receiver) error {
+	pending, err := c.st.PendingActions(ctx, r.ID)
+	if err != nil || len(pending) == 0 {
+		return err
+	}
+	var (
+		acts []action
+		ids  []int64
+	)
+	for _, e := range pending {
+		ids = append(ids, e.ID)
+		if e.UIDValidity == r.UIDValidity {
+			acts = append(acts, action{uid: e.UID, decision: e.Decision})
+		}
+	}
+	if err := c.apply(ctx, s, r, acts); err != nil {
+		return err
+	}
+	return c.st.MarkActionsDone(ctx, ids)
+}

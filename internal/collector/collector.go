@@ -1,0 +1,257 @@
+package collector
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/oauthimap/oauthimap/internal/helpdesk"
+	"github.com/oauthimap/oauthimap/internal/store"
+)
+
+// Tokens hands out a valid access token for an authorization; oauth.Manager
+// satisfies it.
+type Tokens interface {
+	AccessToken(ctx context.Context, authorizationID int64) (string, error)
+}
+
+// Options configure a Collector. Zero values take the defaults named.
+type Options struct {
+	Store    *store.Store
+	Helpdesk *helpdesk.Service
+	Tokens   Tokens
+	Logger   *slog.Logger
+
+	// Workers is how many jobs run at once (default 4).
+	Workers int
+	// PerHostLimit caps simultaneous jobs against one IMAP server host,
+	// since Exchange Online limits connections (default 4).
+	PerHostLimit int
+	// Instance names this process as a lease owner; it must be unique
+	// among running instances (default hostname-pid-random).
+	Instance string
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+
+	// Tick is how often the scheduler looks for due receivers (default 5 s).
+	Tick time.Duration
+	// LeaseTTL is how long a lease lasts unless renewed; a crashed
+	// instance holds a receiver at most this long (default 2 min).
+	LeaseTTL time.Duration
+	// JobTimeout bounds one job; at the deadline the connection is closed
+	// and the open batch rolled back (default 10 min).
+	JobTimeout time.Duration
+	// DialTimeout bounds connect, TLS and login (default 30 s).
+	DialTimeout time.Duration
+	// BatchSize and BatchBytes bound one transaction (default 200
+	// messages, 32 MiB).
+	BatchSize  int
+	BatchBytes int64
+	// MaxBackoff caps the wait after repeated failures (default 30 min);
+	// ReauthBackoff is the wait when an authorization needs signing in
+	// again, so the server is not hammered (default 1 h).
+	MaxBackoff    time.Duration
+	ReauthBackoff time.Duration
+	// ShutdownGrace is how long Run lets in-flight batches finish once its
+	// context ends (default 30 s).
+	ShutdownGrace time.Duration
+
+	// NoIdle turns the IDLE watchers off (polling only).
+	NoIdle bool
+	// IdleRestart is how often IDLE is re-issued (default mailbox's 20 min).
+	IdleRestart time.Duration
+	// IdleRefresh is how often the set of watched receivers is reloaded
+	// (default 30 s).
+	IdleRefresh time.Duration
+	// RootCAs validates servers against a private CA instead of the
+	// system roots.
+	RootCAs *x509.CertPool
+}
+
+// Errors of CollectNow.
+var (
+	ErrBusy   = errors.New("collector: this receiver is being collected right now")
+	ErrClosed = errors.New("collector: shut down")
+)
+
+// Collector runs the scheduler, the job pool and the IDLE watchers.
+type Collector struct {
+	o   Options
+	st  *store.Store
+	log *slog.Logger
+
+	// base is the parent of every job's context; hardStop cancels it when
+	// the shutdown grace runs out, rolling back open batches.
+	base     context.Context
+	hardStop context.CancelFunc
+	// stopping is closed when shutdown begins: jobs finish their current
+	// batch and stop, nothing new starts.
+	stopping  chan struct{}
+	stopOnce  sync.Once
+	jobs      sync.WaitGroup
+	bg        sync.WaitGroup // scheduler, IDLE manager
+	pool      *pool
+	wake      chan struct{}
+	idleHits  hits
+	runCalled bool
+	mu        sync.Mutex
+}
+
+// New returns a Collector; nothing runs until Run (CollectNow works at once).
+func New(o Options) *Collector {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	if o.Workers <= 0 {
+		o.Workers = 4
+	}
+	if o.PerHostLimit <= 0 {
+		o.PerHostLimit = 4
+	}
+	if o.Instance == "" {
+		o.Instance = defaultInstance()
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.BatchSize <= 0 {
+		o.BatchSize = 200
+	}
+	if o.BatchBytes <= 0 {
+		o.BatchBytes = 32 << 20
+	}
+	def(&o.Tick, 5*time.Second)
+	def(&o.LeaseTTL, 2*time.Minute)
+	def(&o.JobTimeout, 10*time.Minute)
+	def(&o.DialTimeout, 30*time.Second)
+	def(&o.MaxBackoff, 30*time.Minute)
+	def(&o.ReauthBackoff, time.Hour)
+	def(&o.ShutdownGrace, 30*time.Second)
+	def(&o.IdleRefresh, 30*time.Second)
+	base, cancel := context.WithCancel(context.Background())
+	c := &Collector{o: o, st: o.Store, log: o.Logger.With("instance", o.Instance),
+		base: base, hardStop: cancel, stopping: make(chan struct{}),
+		pool: newPool(o.Workers, o.PerHostLimit), wake: make(chan struct{}, 1)}
+	c.idleHits.init()
+	return c
+}
+
+func defaultInstance() string {
+	host, _ := os.Hostname()
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	return fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b))
+}
+
+// Instance is this collector's lease owner name.
+func (c *Collector) Instance() string { return c.o.Instance }
+
+func (c *Collector) now() time.Time { return c.o.Now().UTC() }
+
+// Run schedules due receivers onto the pool and keeps the IDLE watchers
+// until ctx ends; it then lets in-flight batches finish (ShutdownGrace)
+// and returns.
+func (c *Collector) Run(ctx context.Context) error {
+	c.mu.Lock()
+	if c.runCalled {
+		c.mu.Unlock()
+		return errors.New("collector: Run called twice")
+	}
+	c.runCalled = true
+	c.mu.Unlock()
+	if c.closed() {
+		return ErrClosed
+	}
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		select {
+		case <-c.stopping: // Shutdown called directly: stop the loops
+			cancel()
+		case <-runCtx.Done():
+		}
+	}()
+	c.bg.Add(1)
+	go func() { defer c.bg.Done(); c.schedule(runCtx) }()
+	if !c.o.NoIdle {
+		c.bg.Add(2)
+		go func() { defer c.bg.Done(); c.watchIdle(runCtx) }()
+		go func() { defer c.bg.Done(); c.dispatchIdleHits(runCtx) }()
+	}
+	<-runCtx.Done()
+	grace, cancelGrace := context.WithTimeout(context.Background(), c.o.ShutdownGrace)
+	defer cancelGrace()
+	return c.Shutdown(grace)
+}
+
+// Shutdown stops scheduling, lets running jobs finish their current batch
+// and waits for them until ctx ends; then it cancels them, which rolls back
+// their open transaction (the mail is taken up by the next run). It is
+// safe to call more than once and from several goroutines.
+func (c *Collector) Shutdown(ctx context.Context) error {
+	c.stopOnce.Do(func() { close(c.stopping) })
+	done := make(chan struct{})
+	go func() { c.jobs.Wait(); c.bg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		c.hardStop()
+		<-done
+		return fmt.Errorf("collector: shutdown: %w", ctx.Err())
+	}
+}
+
+func (c *Collector) closed() bool {
+	select {
+	case <-c.stopping:
+		return true
+	default:
+		return false
+	}
+}
+
+// CollectNow collects one receiver at once, in the caller's goroutine
+// ("Get email tickets now"), and returns its run with GLPI's six counts.
+// The error is the run's failure, if any (the run is recorded either way);
+// ErrBusy when a job already holds the receiver, here or elsewhere.
+func (c *Collector) CollectNow(ctx context.Context, receiverID int64) (*store.CollectRun, error) {
+	if c.closed() {
+		return nil, ErrClosed
+	}
+	if !c.pool.claim(receiverID) {
+		return nil, ErrBusy
+	}
+	defer c.pool.unclaim(receiverID)
+	now := c.now()
+	ok, err := c.st.AcquireLease(ctx, receiverID, c.o.Instance, now, now.Add(c.o.LeaseTTL))
+	if err != nil {
+		return nil, fmt.Errorf("collector: %w", err)
+	}
+	if !ok {
+		return nil, ErrBusy
+	}
+	c.jobs.Add(1)
+	defer c.jobs.Done()
+	return c.job(ctx, receiverID, store.TriggerManual)
+}
+
+// poke wakes the scheduler.
+func (c *Collector) poke() {
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+}

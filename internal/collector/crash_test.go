@@ -1,0 +1,97 @@
+package collector
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/oauthimap/oauthimap/internal/docstore"
+	"github.com/oauthimap/oauthimap/internal/helpdesk"
+	"github.com/oauthimap/oauthimap/internal/mailbox/imaptest"
+	"github.com/oauthimap/oauthimap/internal/secret"
+	"github.com/oauthimap/oauthimap/internal/store"
+)
+
+// childEnv, when set ("sqlite path|docs dir"), makes the test binary run a
+// collector until it is killed, instead of the tests.
+const childEnv = "OAUTHIMAP_COLLECTOR_CHILD"
+
+// crashChild runs a collector on the parent's database and mailbox; the
+// parent SIGKILLs it at a random point.
+func crashChild() {
+	parts := strings.Split(os.Getenv(childEnv), "|")
+	k, _ := secret.NewKeyring(bytes.Repeat([]byte{7}, secret.KeySize))
+	st, err := store.Open(context.Background(), store.Options{SQLitePath: parts[0], Keyring: k})
+	if err != nil {
+		os.Exit(2)
+	}
+	docs, err := docstore.New(parts[1])
+	if err != nil {
+		os.Exit(2)
+	}
+	c := New(Options{Store: st, Helpdesk: helpdesk.New(st, docs), NoIdle: true,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Tick: 20 * time.Millisecond,
+		LeaseTTL: time.Second, BatchSize: 10})
+	_ = c.Run(context.Background())
+	os.Exit(0)
+}
+
+// TestCrashSafety kills a collector process ten times at random points
+// while it ingests 500 messages, then lets a last one finish: every
+// message must be in exactly one ticket and filed in the accepted folder.
+func TestCrashSafety(t *testing.T) {
+	if testing.Short() {
+		t.Skip("kills child processes for several seconds")
+	}
+	const n, kills = 500, 10
+	e := newEnv(t, store.SQLite, imaptest.Options{})
+	r := e.receiver("crash", func(r *store.Receiver) { r.Budget, r.PollIntervalSeconds = 10000, 1 })
+	for i := range n {
+		e.srv.Deliver(alice, "INBOX", mail("", "crash "+itoa(i)))
+	}
+	t0 := time.Now()
+	var progress []int
+	for range kills {
+		cmd := exec.Command(os.Args[0], "-test.run=^$")
+		cmd.Env = append(os.Environ(), childEnv+"="+e.path+"|"+e.docs)
+		cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Duration(100+rand.IntN(400)) * time.Millisecond)
+		_ = cmd.Process.Signal(syscall.SIGKILL)
+		_ = cmd.Wait()
+		progress = append(progress, e.tickets())
+	}
+	t.Logf("tickets after each kill: %v (in %v)", progress, time.Since(t0).Round(time.Millisecond))
+
+	// The last kill left a lease behind: it expires after LeaseTTL.
+	c := e.collector(func(o *Options) { o.LeaseTTL = time.Second })
+	waitFor(t, 30*time.Second, "the last run to finish the mailbox", func() bool {
+		run, err := e.collectNow(c, r.ID)
+		return err == nil && run.Retrieved == 0 && len(e.srv.Messages(alice, "INBOX")) == 0
+	})
+	if got, dup := e.tickets(), e.duplicates(); got != n || dup != 0 {
+		t.Fatalf("got %d tickets (%d Message-IDs twice), want %d, none twice", got, dup, n)
+	}
+	if got := e.count("SELECT COUNT(DISTINCT message_id) FROM tickets"); got != n {
+		t.Fatalf("got %d distinct messages in tickets, want %d", got, n)
+	}
+	if got := len(e.srv.Messages(alice, "Accepted")); got != n {
+		t.Fatalf("Accepted has %d messages, want %d", got, n)
+	}
+	if p, _ := e.st.PendingActions(context.Background(), r.ID); len(p) != 0 {
+		t.Fatalf("%d actions still pending", len(p))
+	}
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }

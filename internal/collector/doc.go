@@ -1,0 +1,25 @@
+// Package collector turns mailboxes into tickets: a scheduler driven by the
+// receivers table, a bounded pool of jobs (with a cap per IMAP server), one
+// job per receiver at a time across instances (a lease row in the
+// database), and IDLE watchers that make a receiver due within seconds of
+// new mail while polling stays the safety net.
+//
+// # Exactly once
+//
+// A job fetches a batch of messages and, in ONE database transaction,
+// records per message the ledger row (receiver, UIDVALIDITY, UID,
+// Message-ID, content hash, decision) with the ticket, follow-up or
+// quarantine entry the helpdesk makes of it, and moves the receiver's
+// cursor (last UID). Only after the commit is the IMAP action done for the
+// batch (move to the accepted or refused folder, or mark seen), and then
+// the ledger rows are marked done. A crash between the two leaves rows
+// pending: the next run replays their action first, and never imports them
+// again because their UIDs are in the ledger and behind the cursor. A
+// failed move never deletes: the mail stays where it is and the action
+// stays pending. When the folder's UIDVALIDITY changes, the folder is
+// rescanned from the start and any message whose content hash (which
+// covers its Message-ID) is in the ledger is counted as already imported.
+//
+// The batch transaction first renews the lease inside itself, so a job
+// whose lease was taken over cannot commit anything.
+package collector

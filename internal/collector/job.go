@@ -1,0 +1,193 @@
+package collector
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	"github.com/oauthimap/oauthimap/internal/mailbox"
+	"github.com/oauthimap/oauthimap/internal/store"
+)
+
+// panicError is a job that crashed: a bug, recorded like any failure.
+type panicError struct{ value any }
+
+func (p panicError) Error() string {
+	return fmt.Sprintf("collector: internal error (a bug): %v", p.value)
+}
+
+// job collects one receiver whose lease this instance holds, records the
+// run and the outcome on the receiver, and releases the lease.
+func (c *Collector) job(parent context.Context, id int64, trigger string) (*store.CollectRun, error) {
+	log := c.log.With("receiver_id", id)
+	ctx, cancel := context.WithTimeout(parent, c.o.JobTimeout)
+	defer cancel()
+	// Past the shutdown grace, open batches are abandoned (rolled back).
+	defer context.AfterFunc(c.base, cancel)()
+
+	t0 := time.Now()
+	run := &store.CollectRun{ReceiverID: id, TriggerKind: trigger, Instance: c.o.Instance, StartedAt: c.now()}
+	if err := c.st.StartRun(ctx, run); err != nil {
+		c.release(id, log)
+		return nil, fmt.Errorf("collector: start run: %w", err)
+	}
+	stopKeeping := c.keepLease(ctx, cancel, id, log)
+	var (
+		r    *store.Receiver
+		more bool
+		err  error
+	)
+	func() {
+		defer func() {
+			if p := recover(); p != nil {
+				err = panicError{p}
+				log.Error("collector: job panicked", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			}
+		}()
+		r, more, err = c.collect(ctx, id, run, log)
+	}()
+	stopKeeping()
+
+	out := c.outcome(r, more, err)
+	run.ErrorClass, run.ErrorText = out.ErrorClass, out.ErrorText
+	// The job's context may be dead (deadline, shutdown): write the
+	// record with a fresh one.
+	fin, cancelFin := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancelFin()
+	if ferr := c.st.FinishRun(fin, run); ferr != nil {
+		log.Error("collector: record run", "error", ferr)
+	}
+	if ferr := c.st.FinishCollect(fin, id, c.o.Instance, out); ferr != nil {
+		log.Error("collector: record outcome", "error", ferr)
+		c.release(id, log)
+	}
+	level := slog.LevelInfo
+	if err != nil {
+		level = slog.LevelWarn
+	}
+	log.Log(fin, level, "collector: run", "trigger", trigger, "available", run.Available, "already_imported", run.AlreadyImported,
+		"retrieved", run.Retrieved, "refused", run.Refused, "errors", run.Errors, "blacklisted", run.Blacklisted,
+		"error_class", out.ErrorClass, "duration_ms", time.Since(t0).Milliseconds(), "more", more)
+	if err != nil {
+		return run, fmt.Errorf("collector: receiver %d: %s", id, out.ErrorText)
+	}
+	return run, nil
+}
+
+func (c *Collector) release(id int64, log *slog.Logger) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := c.st.ReleaseLease(ctx, id, c.o.Instance); err != nil {
+		log.Warn("collector: release lease", "error", err)
+	}
+}
+
+// keepLease renews the lease every third of its TTL. When the lease is
+// lost, or cannot be renewed before it would expire, the job is cancelled:
+// another instance may take the receiver over. (The batch transaction
+// renews it too, which is what fences a late commit.)
+func (c *Collector) keepLease(ctx context.Context, cancel context.CancelFunc, id int64, log *slog.Logger) (stop func()) {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(c.o.LeaseTTL / 3)
+		defer t.Stop()
+		last := time.Now()
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			ok, err := c.st.RenewLease(ctx, id, c.o.Instance, c.now().Add(c.o.LeaseTTL))
+			switch {
+			case err == nil && ok:
+				last = time.Now()
+			case err == nil:
+				log.Warn("collector: lease lost, stopping the job")
+				cancel()
+				return
+			case time.Since(last) > c.o.LeaseTTL*2/3:
+				log.Warn("collector: lease cannot be renewed, stopping the job", "error", err)
+				cancel()
+				return
+			}
+		}
+	}()
+	return func() { close(done); wg.Wait() }
+}
+
+// collect loads the receiver and collects it, reconnecting once when the
+// connection drops (a fresh token is asked for at each login).
+func (c *Collector) collect(ctx context.Context, id int64, run *store.CollectRun, log *slog.Logger) (*store.Receiver, bool, error) {
+	r, err := c.st.LeasedReceiver(ctx, id, c.o.Instance)
+	if err != nil {
+		return nil, false, err
+	}
+	settings, err := c.o.Helpdesk.Settings(ctx, r)
+	if err != nil {
+		return r, false, err
+	}
+	cfg, err := c.mailboxConfig(ctx, r)
+	if err != nil {
+		return r, false, err
+	}
+	for attempt := 0; ; attempt++ {
+		more, err := c.session(ctx, r, cfg, settings, run, log)
+		if err == nil || attempt >= 1 || ctx.Err() != nil || c.closed() || mailbox.Classify(err) != mailbox.ClassNetwork {
+			return r, more, err
+		}
+		log.Info("collector: connection lost, reconnecting", "error", err)
+		select {
+		case <-ctx.Done():
+			return r, more, err
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+// errNoAuthorization means an OAuth receiver's login has no authorization.
+var errNoAuthorization = errors.New("collector: no authorization for this login")
+
+// mailboxConfig is how to reach and log into the receiver's mailbox.
+func (c *Collector) mailboxConfig(ctx context.Context, r *store.Receiver) (mailbox.Config, error) {
+	cfg := mailbox.Config{Host: r.Host, Port: r.Port, Security: mailbox.Security(r.Security),
+		ValidateCert: r.ValidateCert, Timeout: c.o.DialTimeout}
+	if r.ApplicationID == nil || *r.ApplicationID <= 0 {
+		cfg.Auth = mailbox.Login(r.Login, r.Password)
+		return cfg, nil
+	}
+	authID, err := c.st.AuthorizationIDFor(ctx, *r.ApplicationID, r.Login)
+	if errors.Is(err, store.ErrNotFound) {
+		return cfg, fmt.Errorf("%w %q: create the authorization from the receiver form", errNoAuthorization, r.Login)
+	}
+	if err != nil {
+		return cfg, err
+	}
+	if c.o.Tokens == nil {
+		return cfg, fmt.Errorf("%w: no token source for OAuth receivers", mailbox.ErrConfig)
+	}
+	cfg.Auth = mailbox.XOAUTH2(r.Login, func(ctx context.Context) (string, error) {
+		return c.o.Tokens.AccessToken(ctx, authID)
+	})
+	return cfg, nil
+}
+
+func (c *Collector) dialOptions() []mailbox.Option {
+	var opts []mailbox.Option
+	if c.o.RootCAs != nil {
+		opts = append(opts, mailbox.WithRootCAs(c.o.RootCAs))
+	}
+	if c.o.IdleRestart > 0 {
+		opts = append(opts, mailbox.WithIdleRestart(c.o.IdleRestart))
+	}
+	return opts
+}

@@ -1,0 +1,117 @@
+package collector
+
+import (
+	"errors"
+	"math/rand/v2"
+	"time"
+
+	"github.com/oauthimap/oauthimap/internal/mailbox"
+	"github.com/oauthimap/oauthimap/internal/oauth"
+	"github.com/oauthimap/oauthimap/internal/store"
+)
+
+// ClassReauth is the error class of a receiver whose authorization needs
+// someone to sign in again; the mailbox package's classes cover the rest.
+const ClassReauth = "reauth_required"
+
+// ClassInternal is a job that panicked: a bug.
+const ClassInternal = "internal"
+
+// Classify sorts a job's error: a mailbox.ErrorClass, ClassReauth or
+// ClassInternal; "" for nil. Token failures are sorted by the OAuth
+// package: a grant that needs signing in again is ClassReauth, a provider
+// that cannot be reached is a network error, a broken application a
+// configuration error.
+func Classify(err error) string {
+	var p panicError
+	switch {
+	case err == nil:
+		return ""
+	case errors.As(err, &p):
+		return ClassInternal
+	case errors.Is(err, errNoAuthorization):
+		return ClassReauth
+	case errors.Is(err, mailbox.ErrToken):
+		switch oauth.Classify(err) {
+		case oauth.ReauthRequired:
+			return ClassReauth
+		case oauth.ConfigError:
+			return string(mailbox.ClassConfig)
+		default:
+			return string(mailbox.ClassNetwork)
+		}
+	case errors.Is(err, store.ErrLeaseLost):
+		return string(mailbox.ClassOther)
+	}
+	return string(mailbox.Classify(err))
+}
+
+// Remedy says what an administrator can do about a class.
+func Remedy(class string) string {
+	switch class {
+	case ClassReauth:
+		return "The mailbox's authorization must be renewed: open the receiver and use \"Create authorization\" for its login (sign in as that account); collection resumes by itself afterwards."
+	case ClassInternal:
+		return "The collector hit a bug on this receiver; the mail is untouched. Report it with the log around this time."
+	}
+	return mailbox.Remedy(mailbox.ErrorClass(class))
+}
+
+// describe is the error text kept on the receiver and the run. Token
+// failures get the OAuth package's plain words; no text here carries a
+// token or a password (the mailbox and oauth packages redact theirs).
+func describe(err error) string {
+	if errors.Is(err, mailbox.ErrToken) {
+		if m := oauth.Meaning(err); m != "" {
+			return m + " " + oauth.Remedy(err) + " (" + err.Error() + ")"
+		}
+	}
+	return err.Error()
+}
+
+// outcome turns a job's result into what the receiver records: next
+// collect right away when mail is left, after the poll interval otherwise;
+// after a failure, an exponential backoff with jitter, and a long pause
+// when only a person can fix it (re-authorization).
+func (c *Collector) outcome(r *store.Receiver, more bool, err error) store.CollectOutcome {
+	now := c.now()
+	poll := time.Minute
+	failures := 1
+	if r != nil {
+		if r.PollIntervalSeconds > 0 {
+			poll = time.Duration(r.PollIntervalSeconds) * time.Second
+		}
+		failures = r.Errors + 1
+	}
+	if err == nil {
+		next := now.Add(poll)
+		if more {
+			next = now
+		}
+		return store.CollectOutcome{Next: next}
+	}
+	class := Classify(err)
+	out := store.CollectOutcome{ErrorClass: class, ErrorText: describe(err)}
+	switch class {
+	case ClassReauth:
+		out.Reauth = true
+		out.Next = now.Add(c.o.ReauthBackoff)
+		return out
+	case string(mailbox.ClassServerLimit):
+		poll = max(poll, 5*time.Minute) // the server asked for less, not more
+	}
+	out.Next = now.Add(backoff(poll, failures, c.o.MaxBackoff))
+	return out
+}
+
+// backoff is base doubled per failure after the first, capped, with ±20 %
+// jitter so receivers that failed together do not retry together.
+func backoff(base time.Duration, failures int, ceiling time.Duration) time.Duration {
+	d := base
+	for i := 1; i < failures && d < ceiling; i++ {
+		d *= 2
+	}
+	d = min(d, ceiling)
+	jitter := time.Duration(rand.Int64N(int64(d)*2/5+1)) - d/5
+	return d + jitter
+}

@@ -1,0 +1,74 @@
+package collector
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/oauthimap/oauthimap/internal/store"
+)
+
+// schedule hands due receivers to the pool every Tick, or at once when
+// poked (IDLE saw mail, a job finished with mail left).
+func (c *Collector) schedule(ctx context.Context) {
+	t := time.NewTicker(c.o.Tick)
+	defer t.Stop()
+	for {
+		c.dispatchDue(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		case <-c.wake:
+		}
+	}
+}
+
+// dispatchDue starts a job for each due receiver that fits in the pool and
+// whose lease this instance wins.
+func (c *Collector) dispatchDue(ctx context.Context) {
+	if c.closed() || c.pool.full() {
+		return
+	}
+	now := c.now()
+	// Ask for more than the free slots: some are skipped for their host.
+	due, err := c.st.DueReceivers(ctx, now, c.o.Workers*4)
+	if err != nil {
+		if ctx.Err() == nil {
+			c.log.Warn("collector: due receivers", "error", err)
+		}
+		return
+	}
+	for _, r := range due {
+		host := strings.ToLower(r.Host)
+		if !c.pool.take(r.ID, host) {
+			if c.pool.full() {
+				return
+			}
+			continue
+		}
+		ok, err := c.st.AcquireLease(ctx, r.ID, c.o.Instance, now, now.Add(c.o.LeaseTTL))
+		if err != nil || !ok {
+			c.pool.give(r.ID, host)
+			if err != nil && ctx.Err() == nil {
+				c.log.Warn("collector: lease", "receiver_id", r.ID, "error", err)
+			}
+			continue
+		}
+		c.jobs.Add(1)
+		go func(id int64) {
+			defer c.jobs.Done()
+			defer c.pool.give(id, host)
+			_, _ = c.job(c.base, id, c.triggerOf(id))
+			c.poke() // a slot is free: maybe someone else is due
+		}(r.ID)
+	}
+}
+
+// triggerOf says whether IDLE made the receiver due.
+func (c *Collector) triggerOf(id int64) string {
+	if c.idleHits.consumed(id) {
+		return store.TriggerIdle
+	}
+	return store.TriggerSchedule
+}
