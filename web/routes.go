@@ -66,6 +66,21 @@ func (h *Handler) routeTable() []route {
 		{"POST", "/setup/oauthimap/authorizations/{id}/delete", admin, h.authorizationDelete},
 		{"GET", "/setup/oauthimap/authorizations/{id}/diagnose", admin, h.authorizationDiagnose},
 		{"POST", "/setup/oauthimap/authorizations/{id}/diagnose", admin, h.authorizationDiagnoseRun},
+
+		// Setup > Receivers: the form, its tools and the automatic actions log.
+		{"GET", "/setup/receivers", admin, h.receiversList},
+		{"GET", "/setup/receivers/new", admin, h.receiverNew},
+		{"POST", "/setup/receivers", admin, h.receiverCreate},
+		{"GET", "/setup/receivers/runs", admin, h.receiversRuns},
+		{"GET", "/setup/receivers/{id}", admin, h.receiverEdit},
+		{"POST", "/setup/receivers/{id}", admin, h.receiverSave},
+		{"POST", "/setup/receivers/{id}/delete", admin, h.receiverDelete},
+		{"GET", "/setup/receivers/{id}/folders", admin, h.receiverFolders},
+		{"POST", "/setup/receivers/{id}/folders", admin, h.receiverFolderSet},
+		{"POST", "/setup/receivers/{id}/test", admin, h.receiverDiagnose},
+		{"POST", "/setup/receivers/{id}/collect", admin, h.receiverCollect},
+		{"GET", "/setup/receivers/{id}/runs", admin, h.receiverRuns},
+
 		// The identity provider's redirect, at GLPI's paths too (public: the
 		// single-use state and the session decide).
 		{"GET", callbackPath, public, h.oauthCallback},

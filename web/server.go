@@ -20,6 +20,11 @@ type Options struct {
 	Assets  *static.Assets
 	Logger  *slog.Logger
 	Version string
+	// Collector runs "Get email tickets now"; nil disables the button.
+	Collector Collector
+	// Tokens gives OAuth receivers their access token (Test connection,
+	// folder browser); nil makes those fail with a clear message.
+	Tokens TokenSource
 }
 
 // Handler serves the console.
@@ -29,6 +34,8 @@ type Handler struct {
 	assets  *static.Assets
 	log     *slog.Logger
 	version string
+	collect Collector
+	tokens  TokenSource
 	policy  store.SessionPolicy
 	router  http.Handler
 	routes  []route
@@ -42,6 +49,8 @@ func New(o Options) (*Handler, error) {
 		assets:  o.Assets,
 		log:     o.Logger,
 		version: o.Version,
+		collect: o.Collector,
+		tokens:  o.Tokens,
 		policy:  store.SessionPolicy{Idle: o.Config.SessionIdle, Absolute: o.Config.SessionMax},
 	}
 	if h.log == nil {

@@ -1,0 +1,21 @@
+package web
+
+import (
+	"context"
+
+	"github.com/oauthimap/oauthimap/internal/store"
+)
+
+// Collector runs one collect of a receiver at once, for "Get email tickets
+// now"; internal/collector provides it (wired in cmd). The run it returns
+// carries GLPI's six counts.
+type Collector interface {
+	CollectNow(ctx context.Context, receiverID int64) (*store.CollectRun, error)
+}
+
+// TokenSource hands out a valid access token for an authorization,
+// refreshing it when needed; oauth.Manager provides it. Test connection and
+// the folder browser log in with it.
+type TokenSource interface {
+	AccessToken(ctx context.Context, authorizationID int64) (string, error)
+}
