@@ -41,6 +41,22 @@ func (h *Handler) routeTable() []route {
 		// Home.
 		{"GET", "/", staff, h.home},
 
+		// Assistance > Tickets: list, ticket page, staff actions, documents.
+		{"GET", "/tickets", staff, h.ticketsList},
+		{"GET", "/tickets/{id}", staff, h.ticketShow},
+		{"POST", "/tickets/{id}/status", staff, h.ticketStatus},
+		{"POST", "/tickets/{id}/followups", staff, h.ticketFollowup},
+		{"GET", "/documents/{id}", staff, h.documentDownload},
+
+		// Setup > Blacklisted mail addresses and Not imported emails.
+		{"GET", "/setup/blacklist", admin, h.blacklistList},
+		{"POST", "/setup/blacklist", admin, h.blacklistAdd},
+		{"POST", "/setup/blacklist/{id}/delete", admin, h.blacklistDelete},
+		{"GET", "/setup/quarantine", admin, h.quarantineList},
+		{"POST", "/setup/quarantine/settings", admin, h.quarantineSettings},
+		{"POST", "/setup/quarantine/{id}/import", admin, h.quarantineImport},
+		{"POST", "/setup/quarantine/{id}/delete", admin, h.quarantineDelete},
+
 		// Administration > Users.
 		{"GET", "/admin/users", admin, h.usersList},
 		{"GET", "/admin/users/new", admin, h.userNew},

@@ -9,6 +9,7 @@ import (
 	"net/url"
 
 	"github.com/oauthimap/oauthimap/internal/config"
+	"github.com/oauthimap/oauthimap/internal/helpdesk"
 	"github.com/oauthimap/oauthimap/internal/store"
 	"github.com/oauthimap/oauthimap/static"
 )
@@ -25,6 +26,9 @@ type Options struct {
 	// Tokens gives OAuth receivers their access token (Test connection,
 	// folder browser); nil makes those fail with a clear message.
 	Tokens TokenSource
+	// Helpdesk saves and reads tickets, documents and the quarantine; nil
+	// leaves the ticket pages without documents, follow-ups or imports.
+	Helpdesk *helpdesk.Service
 }
 
 // Handler serves the console.
@@ -36,6 +40,7 @@ type Handler struct {
 	version string
 	collect Collector
 	tokens  TokenSource
+	desk    *helpdesk.Service
 	policy  store.SessionPolicy
 	router  http.Handler
 	routes  []route
@@ -51,6 +56,7 @@ func New(o Options) (*Handler, error) {
 		version: o.Version,
 		collect: o.Collector,
 		tokens:  o.Tokens,
+		desk:    o.Helpdesk,
 		policy:  store.SessionPolicy{Idle: o.Config.SessionIdle, Absolute: o.Config.SessionMax},
 	}
 	if h.log == nil {

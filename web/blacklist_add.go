@@ -1,0 +1,37 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/oauthimap/oauthimap/internal/ingest"
+	"github.com/oauthimap/oauthimap/internal/store"
+	"github.com/oauthimap/oauthimap/web/views"
+)
+
+// blacklistAdd adds an address, a domain or a pattern.
+func (h *Handler) blacklistAdd(w http.ResponseWriter, r *http.Request) {
+	f := views.BlacklistForm{Kind: r.PostFormValue("kind"), Value: r.PostFormValue("value"), Comment: strings.TrimSpace(r.PostFormValue("comment"))}
+	e, err := ingest.ValidateBlacklistEntry(ingest.BlacklistEntry{Kind: f.Kind, Value: f.Value})
+	if err != nil {
+		f.Error = strings.TrimPrefix(err.Error(), "ingest: ")
+		h.renderBlacklist(w, r, http.StatusUnprocessableEntity, f)
+		return
+	}
+	row := &store.BlacklistEntry{Kind: e.Kind, Value: e.Value, Comment: f.Comment}
+	if err := h.store.AddBlacklistEntry(r.Context(), row); err != nil {
+		if errors.Is(err, store.ErrDuplicate) {
+			f.Error = "This entry already exists."
+			h.renderBlacklist(w, r, http.StatusUnprocessableEntity, f)
+			return
+		}
+		h.serverError(w, r, err)
+		return
+	}
+	me := userOf(r)
+	h.store.Audit(r.Context(), me.ID, me.Login, "blacklist.add", "blacklist", row.ID, fmt.Sprintf("%s %s", row.Kind, row.Value))
+	h.flash(r, "success", fmt.Sprintf("%s has been added to the blacklist.", row.Value))
+	redirect(w, r, "/setup/blacklist")
+}

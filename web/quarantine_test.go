@@ -1,0 +1,102 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/oauthimap/oauthimap/internal/store"
+)
+
+func TestBlacklistAddAndDelete(t *testing.T) {
+	a := newDeskApp(t)
+	c := a.client()
+	c.login("admin")
+	tok := c.token("/setup/blacklist")
+	tests := []struct {
+		name, kind, value string
+		want              int
+		msg               string
+	}{
+		{"address", "address", " Spam@Example.com ", http.StatusSeeOther, ""},
+		{"same address again", "address", "spam@example.com", http.StatusUnprocessableEntity, "already exists"},
+		{"domain", "domain", "@junk.example", http.StatusSeeOther, ""},
+		{"not an address", "address", "nobody", http.StatusUnprocessableEntity, "is not an e-mail address"},
+		{"pattern matching everyone", "pattern", "*", http.StatusUnprocessableEntity, "would match every sender"},
+		{"unknown kind", "regex", "x", http.StatusUnprocessableEntity, "unknown blacklist kind"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := c.post("/setup/blacklist", url.Values{"csrf_token": {tok}, "kind": {tt.kind}, "value": {tt.value}})
+			if r.status != tt.want || !strings.Contains(r.body, tt.msg) {
+				t.Fatalf("got %d, want %d with %q", r.status, tt.want, tt.msg)
+			}
+		})
+	}
+	entries, _ := a.store.BlacklistEntries(context.Background())
+	if len(entries) != 2 || entries[0].Value != "spam@example.com" || entries[1].Value != "junk.example" {
+		t.Fatalf("got %+v, want the two normalised entries", entries)
+	}
+	page := c.get("/setup/blacklist").body
+	if !strings.Contains(page, "spam@example.com") || !strings.Contains(page, "Domain") {
+		t.Fatal("the list does not show the entries")
+	}
+	if r := c.post("/setup/blacklist/"+itoa64(entries[0].ID)+"/delete", url.Values{"csrf_token": {tok}}); r.status != http.StatusSeeOther {
+		t.Fatalf("delete: got %d", r.status)
+	}
+	if left, _ := a.store.BlacklistEntries(context.Background()); len(left) != 1 {
+		t.Fatalf("got %d entries after delete, want 1", len(left))
+	}
+}
+
+var importFormRE = regexp.MustCompile(`action="/setup/quarantine/(\d+)/import"`)
+
+func TestQuarantineImportDeleteAndRetention(t *testing.T) {
+	a := newDeskApp(t)
+	ctx := context.Background()
+	a.store.AddBlacklistEntry(ctx, &store.BlacklistEntry{Kind: "domain", Value: "spam.example"})
+	first := a.importMail(plainMail("x@spam.example", "Buy now", "s1@x", "cheap"))
+	second := a.importMail(plainMail("y@spam.example", "Buy again", "s2@y", "cheaper"))
+	if first.QuarantineID == 0 || second.QuarantineID == 0 {
+		t.Fatal("the blacklisted mails were not quarantined")
+	}
+	c := a.client()
+	c.login("admin")
+	page := c.get("/setup/quarantine")
+	for _, w := range []string{"x@spam.example", "Buy now", "blacklisted", "Sender x@spam.example is blacklisted", `value="90"`} {
+		if !strings.Contains(page.body, w) {
+			t.Errorf("the quarantine page lacks %q", w)
+		}
+	}
+	if n := len(importFormRE.FindAllString(page.body, -1)); n != 2 {
+		t.Fatalf("got %d Import anyway buttons, want 2", n)
+	}
+	tok := c.token("/setup/quarantine")
+	r := c.post("/setup/quarantine/"+itoa64(first.QuarantineID)+"/import", url.Values{"csrf_token": {tok}})
+	if r.status != http.StatusSeeOther || !strings.HasPrefix(r.header.Get("Location"), "/tickets/") {
+		t.Fatalf("import: got %d to %q, want a redirect to the new ticket", r.status, r.header.Get("Location"))
+	}
+	if t2 := c.get(r.header.Get("Location")); !strings.Contains(t2.body, "Buy now") {
+		t.Fatal("the imported ticket does not show the mail")
+	}
+	if r := c.post("/setup/quarantine/"+itoa64(second.QuarantineID)+"/delete", url.Values{"csrf_token": {tok}}); r.status != http.StatusSeeOther {
+		t.Fatalf("delete: got %d", r.status)
+	}
+	if _, total, _ := a.store.ListQuarantine(ctx, store.ListQuery{}); total != 0 {
+		t.Fatalf("got %d quarantined mails left, want 0", total)
+	}
+	if r := c.post("/setup/quarantine/settings", url.Values{"csrf_token": {tok}, "days": {"0"}}); r.status != http.StatusUnprocessableEntity {
+		t.Fatalf("retention 0: got %d, want 422", r.status)
+	}
+	if r := c.post("/setup/quarantine/settings", url.Values{"csrf_token": {tok}, "days": {"30"}}); r.status != http.StatusSeeOther {
+		t.Fatalf("retention 30: got %d, want 303", r.status)
+	}
+	if days, _ := a.h.desk.QuarantineDays(ctx); days != 30 {
+		t.Fatalf("got retention %d, want 30", days)
+	}
+}
+
+func itoa64(n int64) string { return ticketURL(n)[len("/tickets/"):] }

@@ -1,0 +1,158 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strconv"
+
+	"github.com/oauthimap/oauthimap/internal/helpdesk"
+	"github.com/oauthimap/oauthimap/internal/store"
+	"github.com/oauthimap/oauthimap/web/views"
+)
+
+// ticketShow is the ticket page. Remote images stay blocked unless the
+// link "Show remote images" (?images=remote) asked for them; only that
+// answer's policy lets the browser load https images.
+func (h *Handler) ticketShow(w http.ResponseWriter, r *http.Request) {
+	id, ok := idParam(r, "id")
+	if !ok {
+		h.notFound(w, r)
+		return
+	}
+	showRemote := r.URL.Query().Get("images") == "remote"
+	v, err := h.ticketView(r.Context(), id, showRemote)
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	if showRemote {
+		allowRemoteImages(w)
+	}
+	h.render(w, r, http.StatusOK, views.TicketPage(v))
+}
+
+// ticketView gathers a ticket, its actors, follow-ups, documents and
+// status changes into the page's timeline.
+func (h *Handler) ticketView(ctx context.Context, id int64, showRemote bool) (views.TicketView, error) {
+	t, err := h.store.Ticket(ctx, id)
+	if err != nil {
+		return views.TicketView{}, err
+	}
+	actors, err := h.store.TicketActors(ctx, id)
+	if err != nil {
+		return views.TicketView{}, err
+	}
+	followups, err := h.store.Followups(ctx, id)
+	if err != nil {
+		return views.TicketView{}, err
+	}
+	docs, err := h.store.TicketDocuments(ctx, id)
+	if err != nil {
+		return views.TicketView{}, err
+	}
+	events, err := h.store.TicketEvents(ctx, id)
+	if err != nil {
+		return views.TicketView{}, err
+	}
+	v := views.TicketView{ID: t.ID, Title: t.Title, Status: t.Status, Urgency: urgencyLabel(t.Urgency), Source: t.RequestSource,
+		Opened: views.FormatTime(&t.OpenedAt), Updated: views.FormatTime(&t.UpdatedAt), MessageID: t.MessageID, ShowRemote: showRemote}
+	if t.LinkedTicketID != nil {
+		v.LinkedTicketID = *t.LinkedTicketID
+	}
+	if t.ReceiverID != nil {
+		if choices, err := h.store.TicketReceiverChoices(ctx); err == nil {
+			for _, c := range choices {
+				if c.ID == *t.ReceiverID {
+					v.Receiver = c.Name
+				}
+			}
+		}
+	}
+	for _, a := range actors {
+		if a.Role == store.ActorRequester {
+			v.Requester = person(a.Name, a.Email)
+		} else {
+			v.Observers = append(v.Observers, person(a.Name, a.Email))
+		}
+	}
+	inline := map[string]int64{}
+	byFollowup := map[int64][]views.DocumentLink{}
+	var ticketDocs []views.DocumentLink
+	for _, d := range docs {
+		link := views.DocumentLink{ID: d.ID, Name: d.Name, Type: d.MIMEType, Size: humanSize(d.Size), Inline: d.IsInline}
+		v.Documents = append(v.Documents, link)
+		if d.ContentID != "" {
+			if _, seen := inline[d.ContentID]; !seen {
+				inline[d.ContentID] = d.ID
+			}
+		}
+		if d.IsInline {
+			continue // shown in place
+		}
+		if d.FollowupID != nil {
+			byFollowup[*d.FollowupID] = append(byFollowup[*d.FollowupID], link)
+		} else {
+			ticketDocs = append(ticketDocs, link)
+		}
+	}
+	inlineURL := func(cid string) (string, bool) {
+		id, ok := inline[cid]
+		return "/documents/" + strconv.FormatInt(id, 10), ok
+	}
+	render := func(html string) string {
+		out := helpdesk.RenderHTML(html, inlineURL, showRemote)
+		v.BlockedImages += out.BlockedImages
+		return out.HTML
+	}
+	v.Timeline = append(v.Timeline, views.TimelineItem{Kind: "description", At: views.FormatTime(&t.OpenedAt),
+		Author: v.Requester, HTML: render(t.Content), Why: t.DecisionReason, Docs: ticketDocs})
+	// Follow-ups and status changes interleave by time.
+	fi, ei := 0, 0
+	for fi < len(followups) || ei < len(events) {
+		if ei >= len(events) || fi < len(followups) && !followups[fi].CreatedAt.After(events[ei].CreatedAt) {
+			f := followups[fi]
+			v.Timeline = append(v.Timeline, views.TimelineItem{Kind: f.Kind, At: views.FormatTime(&f.CreatedAt),
+				Author: person(f.AuthorName, f.AuthorEmail), HTML: render(f.Content), Why: f.DecisionReason, Docs: byFollowup[f.ID]})
+			fi++
+			continue
+		}
+		e := events[ei]
+		old, _ := strconv.Atoi(e.OldValue)
+		nw, _ := strconv.Atoi(e.NewValue)
+		text := fmt.Sprintf("Status changed from %s to %s.", store.StatusLabel(old), store.StatusLabel(nw))
+		if e.Kind == store.EventReopen {
+			text = fmt.Sprintf("A reply by e-mail reopened the ticket (%s to %s).", store.StatusLabel(old), store.StatusLabel(nw))
+		}
+		v.Timeline = append(v.Timeline, views.TimelineItem{Kind: e.Kind, At: views.FormatTime(&e.CreatedAt), Text: text})
+		ei++
+	}
+	return v, nil
+}
+
+func person(name, email string) string {
+	switch {
+	case name == "":
+		return email
+	case email == "":
+		return name
+	}
+	return name + " <" + email + ">"
+}
+
+// urgencyLabel is GLPI's urgency scale.
+func urgencyLabel(u int) string {
+	switch u {
+	case 1:
+		return "Very low"
+	case 2:
+		return "Low"
+	case 3:
+		return "Medium"
+	case 4:
+		return "High"
+	case 5:
+		return "Very high"
+	}
+	return strconv.Itoa(u)
+}
