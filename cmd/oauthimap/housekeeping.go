@@ -5,18 +5,24 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/oauthimap/oauthimap/internal/helpdesk"
 	"github.com/oauthimap/oauthimap/internal/store"
 	"github.com/oauthimap/oauthimap/web"
 )
 
-// housekeeping removes expired sessions, throttles and pending sign-ins
-// until ctx ends.
-func housekeeping(ctx context.Context, st *store.Store, h *web.Handler, log *slog.Logger) {
+// housekeeping removes expired sessions, throttles and pending sign-ins,
+// and quarantined mail past its retention, until ctx ends.
+func housekeeping(ctx context.Context, st *store.Store, h *web.Handler, desk *helpdesk.Service, log *slog.Logger) {
 	t := time.NewTicker(10 * time.Minute)
 	defer t.Stop()
 	for {
 		if err := st.PurgeExpired(ctx, h.SessionPolicy()); err != nil && ctx.Err() == nil {
 			log.Warn("housekeeping failed", "error", err)
+		}
+		if n, err := desk.PurgeQuarantine(ctx, time.Now()); err != nil && ctx.Err() == nil {
+			log.Warn("quarantine purge failed", "error", err)
+		} else if n > 0 {
+			log.Info("quarantine purged past its retention", "mails", n)
 		}
 		select {
 		case <-ctx.Done():

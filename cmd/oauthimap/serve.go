@@ -8,8 +8,14 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"path/filepath"
+	"sync"
 	"time"
 
+	"github.com/oauthimap/oauthimap/internal/collector"
+	"github.com/oauthimap/oauthimap/internal/docstore"
+	"github.com/oauthimap/oauthimap/internal/helpdesk"
+	"github.com/oauthimap/oauthimap/internal/oauthsvc"
 	"github.com/oauthimap/oauthimap/static"
 	"github.com/oauthimap/oauthimap/web"
 )
@@ -39,7 +45,16 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 	if err != nil {
 		return err
 	}
-	h, err := web.New(web.Options{Store: st, Config: cfg, Assets: assets, Logger: log, Version: version})
+	docs, err := docstore.New(filepath.Join(cfg.DataDir, "documents"))
+	if err != nil {
+		return err
+	}
+	desk := helpdesk.New(st, docs)
+	tokens := oauthsvc.New(st, log)
+	coll := collector.New(collector.Options{Store: st, Helpdesk: desk, Tokens: tokens, Logger: log,
+		Workers: cfg.Workers, PerHostLimit: cfg.PerHostLimit, ShutdownGrace: cfg.ShutdownGrace})
+	h, err := web.New(web.Options{Store: st, Config: cfg, Assets: assets, Logger: log, Version: version,
+		Collector: coll, Tokens: tokens, Helpdesk: desk})
 	if err != nil {
 		return err
 	}
@@ -55,12 +70,25 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
 	}
-	bg, stopBG := context.WithCancel(ctx)
+	// Background work: the collectors, the token keep-alive and the
+	// housekeeping all stop when bg ends, after the HTTP server drained.
+	bg, stopBG := context.WithCancel(context.Background())
 	defer stopBG()
-	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(3)
 	go func() {
-		defer close(done)
-		housekeeping(bg, st, h, log)
+		defer wg.Done()
+		housekeeping(bg, st, h, desk, log)
+	}()
+	go func() {
+		defer wg.Done()
+		tokens.RunRefresher(bg, 0)
+	}()
+	go func() {
+		defer wg.Done()
+		if err := coll.Run(bg); err != nil && bg.Err() == nil {
+			log.Error("collector stopped", "error", err)
+		}
 	}()
 
 	link, err := web.SetupLink(ctx, st, cfg.PublicURL)
@@ -77,6 +105,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 	go func() { errc <- srv.Serve(ln) }()
 	select {
 	case err := <-errc:
+		stopBG()
+		wg.Wait()
 		return err
 	case <-ctx.Done():
 	}
@@ -84,8 +114,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownGrace)
 	defer cancel()
 	err = srv.Shutdown(sctx)
+	log.Info("stopping the collectors: in-flight batches finish, the rest waits for the next start")
 	stopBG()
-	<-done
+	wg.Wait()
 	if err != nil && !errors.Is(err, context.DeadlineExceeded) {
 		return err
 	}
