@@ -88,3 +88,31 @@ func TestUserCommandsAndPrintConfig(t *testing.T) {
 		t.Fatalf("got %v, want an error naming OAUTHIMAP_LISTEN", err)
 	}
 }
+
+func TestMain(m *testing.M) { testpeer.Main(m) }
+
+// On MySQL, serve refuses an outdated schema unless told to migrate, and
+// migrate brings it up to date.
+func TestMySQLSchemaGate(t *testing.T) {
+	dsn := testpeer.MariaDB(t)
+	e := map[string]string{"OAUTHIMAP_DATA_DIR": t.TempDir(), "OAUTHIMAP_DATABASE": dsn, "OAUTHIMAP_LISTEN": testpeer.FreeAddr(t)}
+	var out, errb bytes.Buffer
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	err := run(ctx, []string{"serve"}, nil, &out, &errb, env(e))
+	if err == nil || !strings.Contains(err.Error(), "outdated") {
+		t.Fatalf("serve on an empty MySQL database: got %v, want the outdated-schema refusal", err)
+	}
+	if strings.Contains(err.Error(), "app-pw") {
+		t.Fatal("the error shows the database password")
+	}
+	if err := run(ctx, []string{"migrate"}, nil, &out, &errb, env(e)); err != nil {
+		t.Fatalf("migrate: %v\n%s", err, errb.String())
+	}
+	if !strings.Contains(out.String(), "schema at version") {
+		t.Fatalf("migrate output: %s", out.String())
+	}
+	if err := run(ctx, []string{"user", "add", "--login", "tech"}, strings.NewReader("a long password\n"), &out, &errb, env(e)); err != nil {
+		t.Fatalf("user add on MySQL after migrate: %v", err)
+	}
+}
