@@ -89,8 +89,42 @@ func (c *Collector) replay(ctx context.Context, s *mailbox.Session, r *store.Rec
 			acts = append(acts, action{uid: e.UID, decision: e.Decision})
 		}
 	}
+	acts, err = stillThere(ctx, s, acts)
+	if err != nil {
+		return err
+	}
 	if err := c.apply(ctx, s, r, acts); err != nil {
 		return err
 	}
 	return c.st.MarkActionsDone(ctx, ids)
+}
+
+// stillThere keeps the actions whose message is still in the folder and
+// not flagged \Deleted. A crash after the move but before the ledger said
+// so leaves rows whose mail is already filed: moving "nothing" trips some
+// servers, and without UIDPLUS a copied-then-flagged message would be
+// copied twice.
+func stillThere(ctx context.Context, s *mailbox.Session, acts []action) ([]action, error) {
+	if len(acts) == 0 {
+		return nil, nil
+	}
+	lowest := acts[0].uid
+	for _, a := range acts {
+		lowest = min(lowest, a.uid)
+	}
+	present, err := s.UIDsAfter(ctx, lowest-1, false, 0)
+	if err != nil {
+		return nil, err
+	}
+	here := make(map[uint32]bool, len(present))
+	for _, u := range present {
+		here[u] = true
+	}
+	out := acts[:0]
+	for _, a := range acts {
+		if here[a.uid] {
+			out = append(out, a)
+		}
+	}
+	return out, nil
 }

@@ -109,6 +109,7 @@ func (c *Collector) ingest(ctx context.Context, s *mailbox.Session, r *store.Rec
 	*hold = newHold
 	r.LastUID = cursor
 	n.addTo(run)
+	log.Debug("collector: batch recorded", "messages", len(batch), "last_uid", cursor)
 	if err := c.apply(ctx, s, r, acts); err != nil {
 		return err
 	}

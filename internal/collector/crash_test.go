@@ -1,8 +1,10 @@
 package collector
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"math/rand/v2"
@@ -41,6 +43,7 @@ func crashChild() {
 	c := New(Options{Store: st, Helpdesk: helpdesk.New(st, docs), NoIdle: true,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Tick: 20 * time.Millisecond,
 		LeaseTTL: time.Second, BatchSize: 10})
+	fmt.Println("ready") // the parent's random delay starts now, not at exec
 	_ = c.Run(context.Background())
 	os.Exit(0)
 }
@@ -63,21 +66,34 @@ func TestCrashSafety(t *testing.T) {
 	for range kills {
 		cmd := exec.Command(os.Args[0], "-test.run=^$")
 		cmd.Env = append(os.Environ(), childEnv+"="+e.path+"|"+e.docs)
-		cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(time.Duration(100+rand.IntN(400)) * time.Millisecond)
+		if _, err := bufio.NewReader(out).ReadString('\n'); err != nil {
+			t.Fatalf("child: %v", err)
+		}
+		time.Sleep(time.Duration(10+rand.IntN(140)) * time.Millisecond)
 		_ = cmd.Process.Signal(syscall.SIGKILL)
 		_ = cmd.Wait()
 		progress = append(progress, e.tickets())
+		// The killed instance's lease would expire within LeaseTTL; skip
+		// the wait so every child works before it dies.
+		if _, err := e.sqlDB().Exec("UPDATE receivers SET lease_until = ?", time.Now().UTC().Add(-time.Second)); err != nil {
+			t.Fatal(err)
+		}
 	}
 	t.Logf("tickets after each kill: %v (in %v)", progress, time.Since(t0).Round(time.Millisecond))
 
-	// The last kill left a lease behind: it expires after LeaseTTL.
-	c := e.collector(func(o *Options) { o.LeaseTTL = time.Second })
+	c := e.collector(nil)
 	waitFor(t, 30*time.Second, "the last run to finish the mailbox", func() bool {
 		run, err := e.collectNow(c, r.ID)
+		if err != nil {
+			t.Logf("run: %v", err)
+		}
 		return err == nil && run.Retrieved == 0 && len(e.srv.Messages(alice, "INBOX")) == 0
 	})
 	if got, dup := e.tickets(), e.duplicates(); got != n || dup != 0 {
