@@ -53,11 +53,13 @@ type env struct {
 	dsn  string
 	path string // SQLite file
 	docs string
+
+	folders map[string]bool // created on srv, per user
 }
 
 func newEnv(t testing.TB, d store.Dialect, o imaptest.Options) *env {
 	t.Helper()
-	e := &env{t: t, log: &syncBuffer{}}
+	e := &env{t: t, log: &syncBuffer{}, folders: map[string]bool{}}
 	dir := t.TempDir()
 	e.docs = filepath.Join(dir, "docs")
 	if d == store.MySQL {
@@ -115,11 +117,10 @@ func (e *env) receiver(name string, mod func(*store.Receiver)) *store.Receiver {
 	return r
 }
 
-var folders sync.Map
-
 func (e *env) ensureFolder(user, f string) {
-	key := fmt.Sprintf("%p/%s/%s", e.srv, user, f)
-	if _, loaded := folders.LoadOrStore(key, true); !loaded {
+	key := user + "/" + f
+	if !e.folders[key] {
+		e.folders[key] = true
 		e.srv.CreateFolder(user, f)
 	}
 }

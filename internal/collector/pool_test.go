@@ -1,0 +1,105 @@
+package collector
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/oauthimap/oauthimap/internal/mailbox/imaptest"
+	"github.com/oauthimap/oauthimap/internal/store"
+)
+
+// TestTwoInstancesNeverCollectOneReceiverAtOnce runs two collectors on one
+// database (each its own connection pool, as two processes would have)
+// while mail keeps arriving in six mailboxes: every mail is imported once,
+// and the runs of one receiver never overlap.
+func TestTwoInstancesNeverCollectOneReceiverAtOnce(t *testing.T) {
+	for _, d := range []store.Dialect{store.SQLite, store.MySQL} {
+		t.Run(string(d), func(t *testing.T) {
+			e := newEnv(t, d, imaptest.Options{})
+			const receivers, perBox = 6, 15
+			var ids []int64
+			for i := range receivers {
+				user := fmt.Sprintf("box%d@example.com", i)
+				e.srv.SetPassword(user, alicePW)
+				r := e.receiver(fmt.Sprintf("box %d", i), func(r *store.Receiver) {
+					r.Login, r.PollIntervalSeconds, r.Budget = user, 1, 3
+				})
+				ids = append(ids, r.ID)
+			}
+			other := openStore(t, e.path, e.dsn) // the second instance's own pool
+			a := e.collector(func(o *Options) { o.Instance, o.Workers = "a", 3 })
+			b := New(Options{Store: other, Helpdesk: openHelpdesk(t, other, e.docs), Instance: "b", Workers: 3,
+				Tick: 50 * time.Millisecond, NoIdle: true, Logger: a.log})
+			ctx, cancel := context.WithCancel(context.Background())
+			errs := make(chan error, 2)
+			go func() { errs <- a.Run(ctx) }()
+			go func() { errs <- b.Run(ctx) }()
+			for n := range perBox {
+				for i := range receivers {
+					e.srv.Deliver(fmt.Sprintf("box%d@example.com", i), "INBOX", mail("", fmt.Sprintf("box%d mail%d", i, n)))
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+			waitFor(t, 60*time.Second, "every mail imported", func() bool { return e.tickets() >= receivers*perBox })
+			time.Sleep(300 * time.Millisecond) // let in-flight runs end and show any duplicate
+			cancel()
+			for range 2 {
+				if err := <-errs; err != nil {
+					t.Fatal(err)
+				}
+			}
+			if got, dup := e.tickets(), e.duplicates(); got != receivers*perBox || dup != 0 {
+				t.Fatalf("got %d tickets (%d twice), want %d", got, dup, receivers*perBox)
+			}
+			byInstance := map[string]int{}
+			for _, id := range ids {
+				rows, err := e.sqlDB().Query("SELECT instance, started_at, ended_at FROM collect_runs WHERE receiver_id = ? ORDER BY started_at, id", id)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var prevEnd time.Time
+				for rows.Next() {
+					var inst string
+					var start, end time.Time
+					if err := rows.Scan(&inst, &start, &end); err != nil {
+						t.Fatal(err)
+					}
+					if start.Before(prevEnd) {
+						t.Errorf("receiver %d: a run by %s started at %v, before the previous one ended at %v", id, inst, start, prevEnd)
+					}
+					prevEnd = end
+					byInstance[inst]++
+				}
+				rows.Close()
+			}
+			if byInstance["a"] == 0 || byInstance["b"] == 0 {
+				t.Fatalf("runs per instance %v: want both instances to have worked", byInstance)
+			}
+			t.Logf("runs per instance: %v", byInstance)
+		})
+	}
+}
+
+func TestIdleBringsNewMailInSeconds(t *testing.T) {
+	e := newEnv(t, store.SQLite, imaptest.Options{})
+	r := e.receiver("push", func(r *store.Receiver) { r.IdleEnabled = true }) // polls hourly
+	c := e.collector(func(o *Options) { o.NoIdle = false })
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go c.Run(ctx)
+	// The watcher's first connection asks for a collect; then only IDLE
+	// can bring mail before the hourly poll.
+	waitFor(t, 5*time.Second, "the first collect", func() bool { return e.receiverRow(r.ID).LastCollectAt != nil })
+	time.Sleep(200 * time.Millisecond)
+	for i := range 3 {
+		t0 := time.Now()
+		e.srv.Deliver(alice, "INBOX", mail("", fmt.Sprintf("pushed %d", i)))
+		waitFor(t, 3*time.Second, "the pushed mail's ticket", func() bool { return e.tickets() == i+1 })
+		t.Logf("mail %d: ticket after %v", i, time.Since(t0).Round(time.Millisecond))
+	}
+	if n := e.count("SELECT COUNT(*) FROM collect_runs WHERE trigger_kind = ?", store.TriggerIdle); n == 0 {
+		t.Fatal("no run was triggered by IDLE")
+	}
+}
