@@ -33,8 +33,13 @@ func (h *Handler) applicationEdit(w http.ResponseWriter, r *http.Request) {
 		h.serverError(w, r, err)
 		return
 	}
+	recs, err := h.store.ApplicationReceivers(r.Context(), app.ID)
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
 	f := h.applicationForm(app)
-	f.Authorizations = len(auths)
+	f.Authorizations, f.Receivers = len(auths), len(recs)
 	h.render(w, r, http.StatusOK, views.ApplicationPage(f))
 }
 

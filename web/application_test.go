@@ -136,6 +136,9 @@ func TestCredentialChangeNeedsConfirmation(t *testing.T) {
 
 func TestDeactivationDeactivatesReceivers(t *testing.T) {
 	e := newOAuthEnv(t)
+	if r := e.c.get("/setup/oauthimap/" + strconv.FormatInt(e.appID, 10) + "/receivers"); !strings.Contains(r.body, "No associated receivers.") {
+		t.Fatalf("empty Receivers tab: got %d without GLPI's empty state", r.status)
+	}
 	db, _ := e.a.store.SQLDB()
 	now := time.Now().UTC()
 	if _, err := db.Exec("INSERT INTO receivers (name, is_active, application_id, login, created_at, updated_at) VALUES (?, 1, ?, ?, ?, ?)",
@@ -143,6 +146,12 @@ func TestDeactivationDeactivatesReceivers(t *testing.T) {
 		t.Fatal(err)
 	}
 	edit := "/setup/oauthimap/" + strconv.FormatInt(e.appID, 10)
+	tab := e.c.get(edit + "/receivers").body
+	for _, w := range []string{"Support inbox", "/imap-oauth-" + strconv.FormatInt(e.appID, 10) + "/ssl}INBOX", alice, "Is active ?"} {
+		if !strings.Contains(tab, w) {
+			t.Errorf("Receivers tab lacks %q", w)
+		}
+	}
 	f := e.appForm("Contoso mail")
 	f.Del("is_active")
 	f.Set("client_secret", "")

@@ -59,6 +59,7 @@ var routeAccess = map[string]access{
 	"POST /setup/oauthimap/{id}":                                  admin,
 	"POST /setup/oauthimap/{id}/delete":                           admin,
 	"GET /setup/oauthimap/{id}/authorizations":                    admin,
+	"GET /setup/oauthimap/{id}/receivers":                         admin,
 	"POST /setup/oauthimap/{id}/authorize":                        admin,
 	"GET /setup/oauthimap/{id}/apponly":                           admin,
 	"POST /setup/oauthimap/{id}/apponly":                          admin,

@@ -66,9 +66,16 @@ func (h *Handler) authorizationDiagnoseRun(w http.ResponseWriter, r *http.Reques
 }
 
 // diagnose gets a valid access token (refreshing it, and recording the
-// outcome, when it is due) and runs mailbox.Diagnose with it.
+// outcome, when it is due) from the process's token source, and runs
+// mailbox.Diagnose with it.
 func (h *Handler) diagnose(ctx context.Context, auth *store.Authorization, f views.DiagnoseForm) *views.DiagnoseReport {
-	token, err := oauth.NewManager(h.store).AccessToken(ctx, auth.ID)
+	var tokens TokenSource = h.tokens
+	if tokens == nil {
+		// A console started without the shared manager still works: the
+		// store's row lock keeps the refresh single.
+		tokens = oauth.NewManager(h.store)
+	}
+	token, err := tokens.AccessToken(ctx, auth.ID)
 	if err != nil {
 		return &views.DiagnoseReport{
 			Steps:       []views.DiagnoseStep{{Name: "token", Detail: err.Error(), Duration: "-"}},

@@ -24,8 +24,14 @@ func (h *Handler) applicationAuthorizations(w http.ResponseWriter, r *http.Reque
 		h.serverError(w, r, err)
 		return
 	}
+	recs, err := h.store.ApplicationReceivers(r.Context(), app.ID)
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
 	now := time.Now()
 	v := views.AuthorizationsView{
+		Receivers:     len(recs),
 		ApplicationID: app.ID, ApplicationName: app.Name, Warning: secretWarning(app, now),
 		AppOnly:      app.Provider == string(oauth.ProviderAzure),
 		CanAuthorize: app.IsActive && app.OAuth().Validate() == nil,

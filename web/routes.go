@@ -73,6 +73,7 @@ func (h *Handler) routeTable() []route {
 		{"POST", "/setup/oauthimap/{id}", admin, h.applicationSave},
 		{"POST", "/setup/oauthimap/{id}/delete", admin, h.applicationDelete},
 		{"GET", "/setup/oauthimap/{id}/authorizations", admin, h.applicationAuthorizations},
+		{"GET", "/setup/oauthimap/{id}/receivers", admin, h.applicationReceivers},
 		{"POST", "/setup/oauthimap/{id}/authorize", admin, h.authorizationStart},
 		{"GET", "/setup/oauthimap/{id}/apponly", admin, h.authorizationAppOnlyShow},
 		{"POST", "/setup/oauthimap/{id}/apponly", admin, h.authorizationAppOnlyCreate},

@@ -280,3 +280,16 @@ func (s *Store) auditBy(ctx context.Context, actor *User, kind, objectType strin
 	}
 	return s.Audit(ctx, actor.ID, actor.Login, kind, objectType, objectID, msg)
 }
+
+// ApplicationReceivers lists the receivers that log in with an
+// application, active or not, passwords left out.
+func (s *Store) ApplicationReceivers(ctx context.Context, applicationID int64) ([]Receiver, error) {
+	var out []Receiver
+	if err := s.db.WithContext(ctx).Where("application_id = ?", applicationID).Order("name").Order("id").Find(&out).Error; err != nil {
+		return nil, translate(err)
+	}
+	for i := range out {
+		out[i].Password = ""
+	}
+	return out, nil
+}
