@@ -17,7 +17,8 @@ import (
 // TestBrowserCreateAuthorization clicks "Create an authorization" in a
 // real Chromium, signs in on the fake provider's page and lands back on the
 // application with the authorization listed: the CSP lets the form lead to
-// the provider, and the SameSite=Lax session survives the round trip.
+// the provider, and the SameSite=Lax session survives the cross-site
+// round trip.
 func TestBrowserCreateAuthorization(t *testing.T) {
 	a := newTestApp(t)
 	idp := oauthtest.New(t)
@@ -27,7 +28,12 @@ func TestBrowserCreateAuthorization(t *testing.T) {
 	if err := a.store.CreateApplication(context.Background(), app, nil); err != nil {
 		t.Fatal(err)
 	}
-	tab := a.srv.URL + "/setup/oauthimap/" + strconv.FormatInt(app.ID, 10) + "/authorizations"
+	// The console answers as localhost and the provider as 127.0.0.1: two
+	// sites, so the way back from the provider is a cross-site navigation
+	// that only a SameSite=Lax session cookie survives.
+	console := strings.Replace(a.srv.URL, "127.0.0.1", "localhost", 1)
+	a.h.cfg.PublicURL = console
+	tab := console + "/setup/oauthimap/" + strconv.FormatInt(app.ID, 10) + "/authorizations"
 
 	ctx := testpeer.Browser(t)
 	step, cancel := context.WithTimeout(ctx, 45*time.Second)
@@ -72,7 +78,7 @@ func TestBrowserCreateAuthorization(t *testing.T) {
 	// The application form: the copy button and the provider select work
 	// without inline script.
 	err = chromedp.Do(step,
-		chromedp.Navigate(a.srv.URL+"/setup/oauthimap/"+strconv.FormatInt(app.ID, 10)),
+		chromedp.Navigate(console+"/setup/oauthimap/"+strconv.FormatInt(app.ID, 10)),
 		chromedp.WaitVisible(chromedp.ID("callback-url")),
 		chromedp.SetValue(chromedp.ID("provider"), "google"),
 	)
