@@ -255,6 +255,13 @@ func TestAppOnlyAuthorization(t *testing.T) {
 	if !strings.Contains(tab, "helpdesk@contoso.example") || !strings.Contains(tab, "app-only") {
 		t.Fatal("the app-only authorization is not listed")
 	}
+	// Without a Tenant ID the page says so before anyone tries.
+	common := e.appForm("Common tenant")
+	common.Set("tenant_id", "")
+	commonID := strconv.FormatInt(e.createApp(t, common), 10)
+	if body := e.c.get("/setup/oauthimap/" + commonID + "/apponly").body; !strings.Contains(body, "App-only access needs the application&#39;s Tenant ID") {
+		t.Error("no warning about the missing Tenant ID")
+	}
 	// A Google application has no app-only page.
 	if r := e.c.get("/setup/oauthimap/999/apponly"); r.status != http.StatusNotFound {
 		t.Fatalf("unknown application: got %d", r.status)

@@ -28,8 +28,14 @@ func appOnlyForm(app *store.Application, mailbox string) views.AppOnlyForm {
 	if shown == "" {
 		shown = "<MAILBOX>"
 	}
-	return views.AppOnlyForm{ApplicationID: app.ID, ApplicationName: app.Name, Mailbox: mailbox,
+	f := views.AppOnlyForm{ApplicationID: app.ID, ApplicationName: app.Name, Mailbox: mailbox,
 		Commands: oauth.ExchangeCommands(app.OAuth(), shown), Errors: map[string]string{}}
+	switch strings.ToLower(app.TenantID) {
+	case "", "common", "organizations", "consumers":
+		// Microsoft refuses client credentials there (AADSTS9001023).
+		f.Errors["form"] = "App-only access needs the application's Tenant ID (the mailbox's tenant, not common or organizations): set it on the application first."
+	}
+	return f
 }
 
 // authorizationAppOnlyShow shows the app-only form and the Exchange commands.

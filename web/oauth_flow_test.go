@@ -39,7 +39,7 @@ func newOAuthEnv(t *testing.T) *oauthEnv {
 	idp.AddUser(alice, "Alice")
 	idp.AddUser(bob, "Bob")
 	e := &oauthEnv{a: a, c: c, idp: idp}
-	e.appID = e.createApp(t, "Contoso mail")
+	e.appID = e.createApp(t, e.appForm("Contoso mail"))
 	return e
 }
 
@@ -52,9 +52,8 @@ func (e *oauthEnv) appForm(name string) url.Values {
 	}
 }
 
-func (e *oauthEnv) createApp(t *testing.T, name string) int64 {
+func (e *oauthEnv) createApp(t *testing.T, f url.Values) int64 {
 	t.Helper()
-	f := e.appForm(name)
 	f.Set("csrf_token", e.c.token("/setup/oauthimap/new"))
 	r := e.c.post("/setup/oauthimap", f)
 	loc := r.header.Get("Location")
