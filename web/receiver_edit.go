@@ -40,5 +40,6 @@ func (h *Handler) receiverEdit(w http.ResponseWriter, r *http.Request) {
 	if f.ApplicationID != 0 && f.Authorization == "" && f.Login != "" {
 		f.NoticeKind, f.NoticeText = "warning", "The authorization this receiver logged in with ("+f.Login+") no longer exists: choose another, or create one."
 	}
+	h.allowSignInFrom(ctx, w, &f)
 	h.render(w, r, http.StatusOK, views.ReceiverPage(f))
 }

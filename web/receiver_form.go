@@ -141,3 +141,20 @@ func (h *Handler) applyProviderDefaults(ctx context.Context, f *views.ReceiverFo
 		f.Host, f.Port, f.Security, f.ValidateCert = srv.Host, strconv.Itoa(srv.Port), srv.Security, true
 	}
 }
+
+// allowSignInFrom lets the receiver form lead, through its save, to the
+// sign-in page of the chosen application's provider ("Create
+// authorization for another user"): the page's CSP otherwise stops a form
+// whose answer redirects to another origin.
+func (h *Handler) allowSignInFrom(ctx context.Context, w http.ResponseWriter, f *views.ReceiverForm) {
+	if f.ApplicationID == 0 {
+		return
+	}
+	app, err := h.store.Application(ctx, f.ApplicationID)
+	if err != nil {
+		return
+	}
+	if origin := h.authorizeOrigin(ctx, app); origin != "" {
+		allowFormAction(w, origin)
+	}
+}

@@ -138,6 +138,7 @@ func (h *Handler) receiverSubmit(w http.ResponseWriter, r *http.Request, id int6
 			h.serverError(w, r, err)
 			return
 		}
+		h.allowSignInFrom(ctx, w, &f)
 		h.render(w, r, http.StatusOK, views.ReceiverPage(f))
 		return
 	}
@@ -147,6 +148,7 @@ func (h *Handler) receiverSubmit(w http.ResponseWriter, r *http.Request, id int6
 	}
 	rec := h.receiverFromForm(r, &f)
 	if len(f.Errors) > 0 {
+		h.allowSignInFrom(ctx, w, &f)
 		h.render(w, r, http.StatusUnprocessableEntity, views.ReceiverPage(f))
 		return
 	}
@@ -162,6 +164,7 @@ func (h *Handler) receiverSubmit(w http.ResponseWriter, r *http.Request, id int6
 	}
 	if errors.Is(err, store.ErrDuplicate) {
 		f.Errors["name"] = "A receiver with this name already exists."
+		h.allowSignInFrom(ctx, w, &f)
 		h.render(w, r, http.StatusUnprocessableEntity, views.ReceiverPage(f))
 		return
 	}
