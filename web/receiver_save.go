@@ -78,6 +78,10 @@ func (h *Handler) receiverFromForm(r *http.Request, f *views.ReceiverForm) *stor
 	} else {
 		appID := f.ApplicationID
 		rec.ApplicationID = &appID
+		if _, err := h.store.Application(r.Context(), appID); err != nil {
+			missing = append(missing, "Connection options")
+			f.Errors["type"] = "This OAuth application does not exist any more: choose a connection type."
+		}
 		switch f.Authorization {
 		case "-1":
 		case "":

@@ -428,6 +428,12 @@ func TestReceiverConnectionTypeSwitch(t *testing.T) {
 	if r := c.post("/setup/receivers", f); r.status != http.StatusUnprocessableEntity {
 		t.Fatalf("foreign authorization: got %d, want 422", r.status)
 	}
+	// A type naming no application is refused, not a database error.
+	f.Set("type", "imap-oauth-999")
+	f.Set("csrf_token", c.token("/setup/receivers/new"))
+	if r := c.post("/setup/receivers", f); r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "does not exist any more") {
+		t.Fatalf("unknown application: got %d, want 422 with the message", r.status)
+	}
 }
 
 func TestReceiverCreateAuthorizationForAnotherUser(t *testing.T) {
