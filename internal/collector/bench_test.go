@@ -1,0 +1,136 @@
+package collector
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"fmt"
+	"os"
+	"runtime"
+	"runtime/pprof"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
+
+	"github.com/oauthimap/oauthimap/internal/mailbox/imaptest"
+	"github.com/oauthimap/oauthimap/internal/store"
+)
+
+// BenchmarkDrainDovecot fills a local Dovecot with 10,000 mails of 10 KB,
+// measures how fast go-imap alone fetches them (one UID FETCH 1:*
+// BODY.PEEK[] over TLS), then how fast the collector turns them into
+// tickets and files them (SQLite, batches of 200). Run it with
+// -benchtime=1x: the mailbox is drained once.
+func BenchmarkDrainDovecot(b *testing.B) {
+	n, size := 10_000, 10_000
+	if v, err := strconv.Atoi(os.Getenv("OAUTHIMAP_BENCH_MESSAGES")); err == nil && v > 0 {
+		n = v // a smaller run, for profiling
+	}
+	de := newDovecotEnv(b)
+	t0 := time.Now()
+	de.appendMany(n, size, "drain")
+	b.Logf("appended %d mails of %d bytes in %v", n, size, time.Since(t0).Round(time.Millisecond))
+
+	raw := rawFetchRate(b, de, n)
+	r := de.receiver("drain", "ssl", func(r *store.Receiver) { r.Budget = n })
+	c := de.collector(nil)
+	b.ResetTimer()
+	t0 = time.Now()
+	run := de.mustCollect(c, r.ID)
+	took := time.Since(t0)
+	b.StopTimer()
+	if run.Retrieved != n || de.tickets() != n {
+		b.Fatalf("retrieved %d, %d tickets; want %d", run.Retrieved, de.tickets(), n)
+	}
+	rate := float64(n) / took.Seconds()
+	b.ReportMetric(raw, "raw_msgs/s")
+	b.ReportMetric(rate, "collector_msgs/s")
+	b.Logf("go-imap alone: %.0f msgs/s; collector into tickets and moved: %.0f msgs/s (%.0f%% of raw) in %v",
+		raw, rate, 100*rate/raw, took.Round(time.Millisecond))
+}
+
+func rawFetchRate(b *testing.B, de *dovecotEnv, n int) float64 {
+	c, err := imapclient.DialTLS(de.d.TLSAddr(), &imapclient.Options{TLSConfig: &tls.Config{RootCAs: de.d.CertPool()}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Login(alice, de.d.Password).Wait(); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := c.Select("INBOX", &imap.SelectOptions{ReadOnly: true}).Wait(); err != nil {
+		b.Fatal(err)
+	}
+	t0 := time.Now()
+	cmd := c.Fetch(imap.UIDSet{imap.UIDRange{Start: 1, Stop: 0}}, &imap.FetchOptions{UID: true, RFC822Size: true, Flags: true,
+		InternalDate: true, BodySection: []*imap.FetchItemBodySection{{Peek: true}}})
+	got := 0
+	for m := cmd.Next(); m != nil; m = cmd.Next() {
+		if _, err := m.Collect(); err != nil {
+			b.Fatal(err)
+		}
+		got++
+	}
+	if err := cmd.Close(); err != nil || got != n {
+		b.Fatalf("raw fetch: %d messages, %v", got, err)
+	}
+	return float64(n) / time.Since(t0).Seconds()
+}
+
+// BenchmarkIdleReceivers measures the goroutines and memory that 500
+// receivers cost while each holds an IDLE connection (in-memory server in
+// the same process: goroutines count the collector's side only, the heap
+// includes the server's per-connection state).
+func BenchmarkIdleReceivers(b *testing.B) {
+	const n = 500
+	e := newEnv(b, store.SQLite, imaptest.Options{})
+	for i := range n {
+		user := fmt.Sprintf("idle%d@example.com", i)
+		e.srv.SetPassword(user, alicePW)
+		e.receiver(fmt.Sprintf("idle %d", i), func(r *store.Receiver) {
+			r.Login, r.IdleEnabled, r.AcceptedFolder, r.RefusedFolder = user, true, "", ""
+		})
+	}
+	before := clientGoroutines()
+	var m0 runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&m0)
+	c := e.collector(func(o *Options) { o.NoIdle, o.Workers = false, 8 })
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	t0 := time.Now()
+	go c.Run(ctx)
+	waitFor(b, 120*time.Second, "every receiver connected and collected once", func() bool {
+		return e.count("SELECT COUNT(*) FROM receivers WHERE last_collect_at IS NULL") == 0
+	})
+	up := time.Since(t0)
+	time.Sleep(2 * time.Second) // every watcher back in IDLE
+	var m1 runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&m1)
+	after := clientGoroutines()
+	perG := float64(after-before) / n
+	perKB := float64(int64(m1.HeapInuse)-int64(m0.HeapInuse)) / n / 1024
+	b.ReportMetric(perG, "goroutines/receiver")
+	b.ReportMetric(perKB, "heap_KiB/receiver")
+	b.Logf("%d idle receivers: %d client-side goroutines (%.1f each), heap +%.1f MiB (%.1f KiB each), all connected and collected in %v",
+		n, after-before, perG, float64(int64(m1.HeapInuse)-int64(m0.HeapInuse))/(1<<20), perKB, up.Round(time.Millisecond))
+}
+
+// clientGoroutines counts goroutines that are not the in-memory server's.
+func clientGoroutines() int {
+	var buf bytes.Buffer
+	_ = pprof.Lookup("goroutine").WriteTo(&buf, 2)
+	n := 0
+	for _, g := range strings.Split(buf.String(), "\n\n") {
+		if strings.Contains(g, "imapserver") || strings.Contains(g, "imaptest") {
+			continue
+		}
+		n++
+	}
+	return n
+}
