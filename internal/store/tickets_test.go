@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"fmt"
+	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -206,4 +208,72 @@ func TestListTicketsCountIsCappedWhenSearching(t *testing.T) {
 	if total != int64(len(rows)) || capped {
 		t.Fatalf("without search: got %d capped %v, want the exact %d", total, capped, len(rows))
 	}
+}
+
+// TestTicketListAt100k measures the ticket list on 100,000 tickets with
+// ~2 KB contents, on both dialects. It seeds with multi-row inserts and
+// runs only when asked: OAUTHIMAP_SCALE=1 go test -run TestTicketListAt100k -v.
+func TestTicketListAt100k(t *testing.T) {
+	if os.Getenv("OAUTHIMAP_SCALE") != "1" {
+		t.Skip("set OAUTHIMAP_SCALE=1 to seed 100,000 tickets and time the list")
+	}
+	forEachDialect(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		rids := []int64{testReceiver(t, s, "alpha"), testReceiver(t, s, "beta"), testReceiver(t, s, "gamma")}
+		words := strings.Fields("printer network vpn outlook password laptop screen keyboard invoice access server backup license phone meeting")
+		base := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+		const n, batch = 100000, 1000
+		t0 := time.Now()
+		for start := 0; start < n; start += batch {
+			rows := make([]Ticket, batch)
+			for i := range rows {
+				k := start + i
+				var body strings.Builder
+				for body.Len() < 2000 {
+					body.WriteString(words[(k*7+body.Len())%len(words)] + " ")
+				}
+				if k%10000 == 0 {
+					body.WriteString("zebracorn")
+				}
+				at := base.Add(time.Duration(k) * time.Minute)
+				rid := rids[k%3]
+				rows[i] = Ticket{Title: fmt.Sprintf("%s issue %d", words[k%len(words)], k), Content: "<p>" + body.String() + "</p>",
+					Status: 1 + k%6, Urgency: 3, RequestSource: SourceEmail, ReceiverID: &rid,
+					RequesterEmail: fmt.Sprintf("user%d@example.com", k%5000), OpenedAt: at, UpdatedAt: at}
+			}
+			if err := s.db.CreateInBatches(rows, batch).Error; err != nil {
+				t.Fatal(err)
+			}
+		}
+		t.Logf("%s: seeded %d tickets in %v", s.Dialect(), n, time.Since(t0).Round(time.Millisecond))
+		cases := []struct {
+			name string
+			f    TicketFilter
+		}{
+			{"page 1, newest update first", TicketFilter{}},
+			{"page 100", TicketFilter{ListQuery: ListQuery{Page: 100}}},
+			{"page 5000 (last)", TicketFilter{ListQuery: ListQuery{Page: 5000}}},
+			{"status filter", TicketFilter{Status: StatusPending}},
+			{"receiver filter, sorted by title", TicketFilter{ReceiverID: rids[1], ListQuery: ListQuery{Sort: "title"}}},
+			{"search, common word", TicketFilter{ListQuery: ListQuery{Search: "printer"}}},
+			{"search, requester", TicketFilter{ListQuery: ListQuery{Search: "user4242@"}}},
+			{"search, rare word (10 matches)", TicketFilter{ListQuery: ListQuery{Search: "zebracorn"}}},
+		}
+		for _, c := range cases {
+			var times []time.Duration
+			for range 15 {
+				t1 := time.Now()
+				rows, _, _, err := s.ListTickets(ctx, c.f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(rows) == 0 {
+					t.Fatalf("%s: no rows", c.name)
+				}
+				times = append(times, time.Since(t1))
+			}
+			slices.Sort(times)
+			t.Logf("%s: %-36s median %8v  p99 %8v", s.Dialect(), c.name, times[len(times)/2].Round(10*time.Microsecond), times[len(times)-1].Round(10*time.Microsecond))
+		}
+	})
 }
