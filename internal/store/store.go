@@ -62,6 +62,7 @@ type Store struct {
 	dialect Dialect
 	keys    *secret.Keyring
 	now     func() time.Time
+	path    string // the SQLite file; names per-process locks
 }
 
 // Open connects to the database; it does not migrate.
@@ -114,7 +115,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		sqlDB.SetMaxOpenConns(32)
 		sqlDB.SetConnMaxLifetime(5 * time.Minute)
 	}
-	s := &Store{db: db, dialect: dialect, keys: o.Keyring, now: cfg.NowFunc}
+	s := &Store{db: db, dialect: dialect, keys: o.Keyring, now: cfg.NowFunc, path: o.SQLitePath}
 	if err := s.Ping(ctx); err != nil {
 		sqlDB.Close()
 		return nil, err

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"sync"
 	"unicode/utf8"
 
 	"gorm.io/gorm/clause"
@@ -46,20 +47,25 @@ func (s *Store) loadRecord(ctx context.Context, a *Authorization) (oauth.Applica
 	return app.OAuth(), rec, nil
 }
 
-// Locked runs fn holding the authorization's row lock and records its
-// outcome in the same transaction: the tokens (the rotated refresh token
-// with the new access token), the state, and an audit event for a failure
-// or a change of state. On MySQL the lock is SELECT ... FOR UPDATE; on
-// SQLite the transaction itself is the lock (BEGIN IMMEDIATE, one writer).
+// Locked runs fn holding the authorization's lock and records its outcome:
+// the tokens (the rotated refresh token with the new access token), the
+// state, and an audit event for a failure or a change of state.
+//
+// On MySQL the lock is SELECT ... FOR UPDATE and the outcome is written in
+// that same transaction, so instances sharing the database refresh one at
+// a time. SQLite has a single writer for the whole file: holding a write
+// transaction across the provider's HTTP call would stall every other write
+// (tickets, sessions) for as long as the provider takes. An SQLite database
+// belongs to one process, so there a per-authorization mutex is the lock,
+// and only the short write of the outcome is a transaction.
 func (s *Store) Locked(ctx context.Context, authorizationID int64, fn func(oauth.Application, oauth.TokenRecord) (oauth.TokenRecord, oauth.Outcome, error)) (oauth.TokenRecord, error) {
+	if s.dialect == SQLite {
+		return s.lockedSQLite(ctx, authorizationID, fn)
+	}
 	var out oauth.TokenRecord
 	err := s.tx(ctx, func(s *Store) error {
 		var a Authorization
-		q := s.db
-		if s.dialect == MySQL {
-			q = q.Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate})
-		}
-		if err := q.Take(&a, authorizationID).Error; err != nil {
+		if err := s.db.Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate}).Take(&a, authorizationID).Error; err != nil {
 			return translate(err)
 		}
 		app, rec, err := s.loadRecord(ctx, &a)
@@ -77,6 +83,31 @@ func (s *Store) Locked(ctx context.Context, authorizationID int64, fn func(oauth
 		return oauth.TokenRecord{}, err
 	}
 	return out, nil
+}
+
+// sqliteLocks holds one mutex per (database file, authorization).
+var sqliteLocks sync.Map
+
+func (s *Store) lockedSQLite(ctx context.Context, authorizationID int64, fn func(oauth.Application, oauth.TokenRecord) (oauth.TokenRecord, oauth.Outcome, error)) (oauth.TokenRecord, error) {
+	mu, _ := sqliteLocks.LoadOrStore(fmt.Sprintf("%s#%d", s.path, authorizationID), &sync.Mutex{})
+	mu.(*sync.Mutex).Lock()
+	defer mu.(*sync.Mutex).Unlock()
+	var a Authorization
+	if err := s.db.WithContext(ctx).Take(&a, authorizationID).Error; err != nil {
+		return oauth.TokenRecord{}, translate(err)
+	}
+	app, rec, err := s.loadRecord(ctx, &a)
+	if err != nil {
+		return oauth.TokenRecord{}, err
+	}
+	next, o, err := fn(app, rec)
+	if err != nil {
+		return oauth.TokenRecord{}, err
+	}
+	if err := s.tx(ctx, func(s *Store) error { return s.recordOutcome(ctx, &a, next, o) }); err != nil {
+		return oauth.TokenRecord{}, err
+	}
+	return next, nil
 }
 
 // recordOutcome writes what a refresh did on the locked row.

@@ -26,13 +26,19 @@ var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("not-a-real-password"), bc
 // NormalizeLogin is how logins are compared: trimmed, lower-case.
 func NormalizeLogin(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
 
+// Message is an error whose text is written for the person at the form,
+// shown as it is.
+type Message string
+
+func (m Message) Error() string { return string(m) }
+
 // ValidatePassword explains what is wrong with a new password.
 func ValidatePassword(pw string) error {
 	if len([]rune(pw)) < MinPasswordLength {
-		return fmt.Errorf("The password must have at least %d characters.", MinPasswordLength)
+		return Message(fmt.Sprintf("The password must have at least %d characters.", MinPasswordLength))
 	}
 	if len(pw) > 72 {
-		return errors.New("The password must have at most 72 bytes.")
+		return Message("The password must have at most 72 bytes.")
 	}
 	return nil
 }
@@ -149,7 +155,7 @@ func (s *Store) CountUsers(ctx context.Context, activeAdminsOnly bool) (int64, e
 }
 
 // ErrLastAdmin refuses a change that would leave no active administrator.
-var ErrLastAdmin = errors.New("This is the last active administrator: make another administrator first.")
+var ErrLastAdmin error = Message("This is the last active administrator: make another administrator first.")
 
 // UpdateUser saves name, e-mail, role and active flag. Deactivating a
 // user or taking away their admin role ends their sessions; the last
