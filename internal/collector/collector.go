@@ -165,15 +165,17 @@ func (c *Collector) now() time.Time { return c.o.Now().UTC() }
 // and returns.
 func (c *Collector) Run(ctx context.Context) error {
 	c.mu.Lock()
-	if c.runCalled {
+	switch {
+	case c.runCalled:
 		c.mu.Unlock()
 		return errors.New("collector: Run called twice")
-	}
-	c.runCalled = true
-	c.mu.Unlock()
-	if c.closed() {
+	case c.closed():
+		c.mu.Unlock()
 		return ErrClosed
 	}
+	c.runCalled = true
+	c.bg.Add(3) // under mu: Shutdown cannot be waiting yet
+	c.mu.Unlock()
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go func() {
@@ -183,10 +185,10 @@ func (c *Collector) Run(ctx context.Context) error {
 		case <-runCtx.Done():
 		}
 	}()
-	c.bg.Add(1)
 	go func() { defer c.bg.Done(); c.schedule(runCtx) }()
-	if !c.o.NoIdle {
-		c.bg.Add(2)
+	if c.o.NoIdle {
+		c.bg.Add(-2)
+	} else {
 		go func() { defer c.bg.Done(); c.watchIdle(runCtx) }()
 		go func() { defer c.bg.Done(); c.dispatchIdleHits(runCtx) }()
 	}
@@ -201,9 +203,12 @@ func (c *Collector) Run(ctx context.Context) error {
 // their open transaction (the mail is taken up by the next run). It is
 // safe to call more than once and from several goroutines.
 func (c *Collector) Shutdown(ctx context.Context) error {
+	c.mu.Lock()
 	c.stopOnce.Do(func() { close(c.stopping) })
+	c.mu.Unlock()
 	done := make(chan struct{})
-	go func() { c.jobs.Wait(); c.bg.Wait(); close(done) }()
+	// The loops first: once they are gone no job can start.
+	go func() { c.bg.Wait(); c.jobs.Wait(); close(done) }()
 	select {
 	case <-done:
 		return nil
@@ -235,6 +240,10 @@ func (c *Collector) CollectNow(ctx context.Context, receiverID int64) (*store.Co
 		return nil, ErrBusy
 	}
 	defer c.pool.unclaim(receiverID)
+	if !c.startJob() {
+		return nil, ErrClosed
+	}
+	defer c.jobs.Done()
 	now := c.now()
 	ok, err := c.st.AcquireLease(ctx, receiverID, c.o.Instance, now, now.Add(c.o.LeaseTTL))
 	if err != nil {
@@ -243,9 +252,19 @@ func (c *Collector) CollectNow(ctx context.Context, receiverID int64) (*store.Co
 	if !ok {
 		return nil, ErrBusy
 	}
-	c.jobs.Add(1)
-	defer c.jobs.Done()
 	return c.job(ctx, receiverID, store.TriggerManual)
+}
+
+// startJob counts a job in, unless shutdown has begun; under mu, so
+// Shutdown's wait never misses one.
+func (c *Collector) startJob() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed() {
+		return false
+	}
+	c.jobs.Add(1)
+	return true
 }
 
 // poke wakes the scheduler.

@@ -55,7 +55,11 @@ func (c *Collector) dispatchDue(ctx context.Context) {
 			}
 			continue
 		}
-		c.jobs.Add(1)
+		if !c.startJob() {
+			c.pool.give(r.ID, host)
+			c.release(r.ID, c.log)
+			return
+		}
 		go func(id int64) {
 			defer c.jobs.Done()
 			defer c.pool.give(id, host)

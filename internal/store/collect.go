@@ -14,7 +14,9 @@ import (
 // The collector's side of the receivers table: which receivers are due,
 // leases that keep one instance on a mailbox at a time, the cursor
 // (UIDVALIDITY, last UID), the health columns, the runs, and the ledger of
-// messages (table messages) that makes ingest exactly-once.
+// messages (table messages) that makes ingest exactly-once. Its writes
+// leave receivers.updated_at alone: that column says when an administrator
+// changed the settings, and IDLE watchers reconnect when it moves.
 
 // Values of Receiver.State written by the collector; the receivers list
 // reads them (see Receiver.Health).
@@ -78,7 +80,7 @@ func (s *Store) openPassword(r *Receiver) error {
 func (s *Store) AcquireLease(ctx context.Context, receiverID int64, owner string, now, until time.Time) (bool, error) {
 	res := s.db.WithContext(ctx).Model(&Receiver{}).
 		Where("id = ? AND is_active = ? AND (lease_until IS NULL OR lease_until < ?)", receiverID, true, now).
-		Updates(map[string]any{"lease_owner": owner, "lease_until": until})
+		UpdateColumns(map[string]any{"lease_owner": owner, "lease_until": until})
 	if res.Error != nil {
 		return false, translate(res.Error)
 	}
@@ -90,7 +92,7 @@ func (s *Store) AcquireLease(ctx context.Context, receiverID int64, owner string
 func (s *Store) RenewLease(ctx context.Context, receiverID int64, owner string, until time.Time) (bool, error) {
 	res := s.db.WithContext(ctx).Model(&Receiver{}).
 		Where("id = ? AND lease_owner = ?", receiverID, owner).
-		Update("lease_until", until)
+		UpdateColumn("lease_until", until)
 	if res.Error != nil {
 		return false, translate(res.Error)
 	}
@@ -103,7 +105,7 @@ func (s *Store) RenewLease(ctx context.Context, receiverID int64, owner string, 
 func (s *Store) ReleaseLease(ctx context.Context, receiverID int64, owner string) error {
 	return translate(s.db.WithContext(ctx).Model(&Receiver{}).
 		Where("id = ? AND lease_owner = ?", receiverID, owner).
-		Updates(map[string]any{"lease_owner": "", "lease_until": nil}).Error)
+		UpdateColumns(map[string]any{"lease_owner": "", "lease_until": nil}).Error)
 }
 
 // ErrLeaseLost means the receiver's lease is not (or no longer) owner's.
@@ -144,7 +146,7 @@ func (s *Store) AuthorizationIDFor(ctx context.Context, applicationID int64, log
 func (s *Store) ScheduleCollect(ctx context.Context, receiverID int64, at time.Time) error {
 	return translate(s.db.WithContext(ctx).Model(&Receiver{}).
 		Where("id = ? AND (next_collect_at IS NULL OR next_collect_at > ?)", receiverID, at).
-		Update("next_collect_at", at).Error)
+		UpdateColumn("next_collect_at", at).Error)
 }
 
 // CollectOutcome is what a finished job writes on its receiver.
@@ -177,7 +179,7 @@ func (s *Store) FinishCollect(ctx context.Context, receiverID int64, owner strin
 	default:
 		set["state"], set["errors"] = collectStateFailing, gorm.Expr("errors + 1")
 	}
-	res := s.db.WithContext(ctx).Model(&Receiver{}).Where("id = ? AND lease_owner = ?", receiverID, owner).Updates(set)
+	res := s.db.WithContext(ctx).Model(&Receiver{}).Where("id = ? AND lease_owner = ?", receiverID, owner).UpdateColumns(set)
 	if res.Error != nil {
 		return translate(res.Error)
 	}
@@ -192,7 +194,7 @@ func (s *Store) FinishCollect(ctx context.Context, receiverID int64, owner strin
 // ahead of the ledger rows that justify it.
 func (s *Store) SetCursor(ctx context.Context, receiverID int64, uidValidity, lastUID uint32) error {
 	return translate(s.db.WithContext(ctx).Model(&Receiver{}).Where("id = ?", receiverID).
-		Updates(map[string]any{"uidvalidity": uidValidity, "last_uid": lastUID}).Error)
+		UpdateColumns(map[string]any{"uidvalidity": uidValidity, "last_uid": lastUID}).Error)
 }
 
 // StartRun inserts a run that has begun.

@@ -156,6 +156,7 @@ func TestFinishCollectCountsErrorsLikeGLPI(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, s *Store) {
 		ctx := context.Background()
 		r := addCollectReceiver(t, s, "health", nil)
+		edited := receiverRow(t, s, r.ID).UpdatedAt
 		steps := []struct {
 			name       string
 			outcome    CollectOutcome
@@ -180,6 +181,9 @@ func TestFinishCollectCountsErrorsLikeGLPI(t *testing.T) {
 			if got.Errors != st.wantErrors || got.State != st.wantState || got.ErrorClass != st.outcome.ErrorClass || got.LastError != st.outcome.ErrorText {
 				t.Fatalf("%s: got errors=%d state=%q class=%q text=%q, want %d %q %q %q", st.name,
 					got.Errors, got.State, got.ErrorClass, got.LastError, st.wantErrors, st.wantState, st.outcome.ErrorClass, st.outcome.ErrorText)
+			}
+			if !got.UpdatedAt.Equal(edited) {
+				t.Fatalf("%s: updated_at moved to %v: it is the settings' edit time", st.name, got.UpdatedAt)
 			}
 			if got.LeaseOwner != "" || got.LastCollectAt == nil || got.NextCollectAt == nil || !got.NextCollectAt.Equal(st.outcome.Next) {
 				t.Fatalf("%s: got lease %q last %v next %v, want released and scheduled at %v", st.name, got.LeaseOwner, got.LastCollectAt, got.NextCollectAt, st.outcome.Next)
