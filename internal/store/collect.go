@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 )
 
 // The collector's side of the receivers table: which receivers are due,
@@ -77,10 +78,16 @@ func (s *Store) openPassword(r *Receiver) error {
 // free or expired at now. It reports whether owner got it: the single
 // conditional UPDATE is what makes two instances never collect one
 // receiver at once.
+//
+// While the lease is held, next_collect_at holds the lease's end as a
+// placeholder: a ScheduleCollect during the job (IDLE saw new mail) moves
+// it earlier, and FinishCollect then keeps that request instead of
+// overwriting it with the next poll; and if the instance dies, the
+// receiver is due again as soon as the lease expires.
 func (s *Store) AcquireLease(ctx context.Context, receiverID int64, owner string, now, until time.Time) (bool, error) {
 	res := s.db.WithContext(ctx).Model(&Receiver{}).
 		Where("id = ? AND is_active = ? AND (lease_until IS NULL OR lease_until < ?)", receiverID, true, now).
-		UpdateColumns(map[string]any{"lease_owner": owner, "lease_until": until})
+		UpdateColumns(map[string]any{"lease_owner": owner, "lease_until": until, "next_collect_at": until})
 	if res.Error != nil {
 		return false, translate(res.Error)
 	}
@@ -90,6 +97,14 @@ func (s *Store) AcquireLease(ctx context.Context, receiverID int64, owner string
 // RenewLease extends owner's lease; false means it was lost (expired and
 // taken by another instance), and the job must stop before its next write.
 func (s *Store) RenewLease(ctx context.Context, receiverID int64, owner string, until time.Time) (bool, error) {
+	// Keep the placeholder in step with the lease, unless a collect was
+	// requested meanwhile. Two statements: MySQL evaluates SET clauses left
+	// to right, so one statement could not compare with the old lease end.
+	if err := s.db.WithContext(ctx).Model(&Receiver{}).
+		Where("id = ? AND lease_owner = ? AND next_collect_at = lease_until", receiverID, owner).
+		UpdateColumn("next_collect_at", until).Error; err != nil {
+		return false, translate(err)
+	}
 	res := s.db.WithContext(ctx).Model(&Receiver{}).
 		Where("id = ? AND lease_owner = ?", receiverID, owner).
 		UpdateColumn("lease_until", until)
@@ -165,9 +180,30 @@ type CollectOutcome struct {
 // (reset on success, one more on failure). It is written only while owner
 // holds the lease, and releases it.
 func (s *Store) FinishCollect(ctx context.Context, receiverID int64, owner string, o CollectOutcome) error {
+	return s.tx(ctx, func(s *Store) error { return s.finishCollect(ctx, receiverID, owner, o) })
+}
+
+func (s *Store) finishCollect(ctx context.Context, receiverID int64, owner string, o CollectOutcome) error {
 	now := s.now()
+	var cur Receiver
+	q := s.db.WithContext(ctx).Select("id", "next_collect_at", "lease_until", "lease_owner")
+	if s.dialect == MySQL {
+		q = q.Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate})
+	}
+	if err := q.Take(&cur, receiverID).Error; err != nil {
+		return translate(err)
+	}
+	if cur.LeaseOwner != owner {
+		return ErrLeaseLost
+	}
+	next := o.Next
+	// A collect requested during the job (the placeholder moved earlier
+	// than the lease end) wins over the computed next poll.
+	if cur.NextCollectAt != nil && cur.LeaseUntil != nil && cur.NextCollectAt.Before(*cur.LeaseUntil) && cur.NextCollectAt.Before(next) {
+		next = *cur.NextCollectAt
+	}
 	set := map[string]any{
-		"last_collect_at": now, "next_collect_at": o.Next,
+		"last_collect_at": now, "next_collect_at": next,
 		"error_class": o.ErrorClass, "last_error": clip(o.ErrorText, 2000),
 		"lease_owner": "", "lease_until": nil,
 	}

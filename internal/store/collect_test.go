@@ -347,3 +347,44 @@ func TestAuthorizationIDFor(t *testing.T) {
 		}
 	})
 }
+
+// New mail announced while a job runs must not be lost: the finished job
+// keeps the request instead of scheduling the next poll, and a dead
+// instance's receiver is due again once its lease expires.
+func TestCollectRequestedDuringJobIsKept(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		r := addCollectReceiver(t, s, "busy", nil)
+		now := s.now()
+		if ok, err := s.AcquireLease(ctx, r.ID, "me", now, now.Add(2*time.Minute)); !ok || err != nil {
+			t.Fatalf("lease: %t %v", ok, err)
+		}
+		if got := receiverRow(t, s, r.ID); got.NextCollectAt == nil || !got.NextCollectAt.Equal(now.Add(2*time.Minute)) {
+			t.Fatalf("while leased, next collect is %v, want the lease's end", got.NextCollectAt)
+		}
+		if ok, err := s.RenewLease(ctx, r.ID, "me", now.Add(4*time.Minute)); !ok || err != nil {
+			t.Fatalf("renew: %t %v", ok, err)
+		}
+		if got := receiverRow(t, s, r.ID); !got.NextCollectAt.Equal(now.Add(4 * time.Minute)) {
+			t.Fatalf("after renewal, next collect is %v, want the new lease end", got.NextCollectAt)
+		}
+		hit := now.Add(time.Second)
+		if err := s.ScheduleCollect(ctx, r.ID, hit); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.FinishCollect(ctx, r.ID, "me", CollectOutcome{Next: now.Add(time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+		if got := receiverRow(t, s, r.ID); got.NextCollectAt == nil || !got.NextCollectAt.Equal(hit) {
+			t.Fatalf("got next collect %v, want the request made during the job (%v)", got.NextCollectAt, hit)
+		}
+		// Without a request, the computed next poll is written.
+		s.AcquireLease(ctx, r.ID, "me", now.Add(2*time.Second), now.Add(3*time.Minute))
+		if err := s.FinishCollect(ctx, r.ID, "me", CollectOutcome{Next: now.Add(time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+		if got := receiverRow(t, s, r.ID); !got.NextCollectAt.Equal(now.Add(time.Hour)) {
+			t.Fatalf("got next collect %v, want the next poll", got.NextCollectAt)
+		}
+	})
+}
