@@ -22,3 +22,11 @@ func YesNo(b bool) string {
 	}
 	return "No"
 }
+
+// orDash shows an empty field as a dash, so a description list keeps its rows aligned.
+func orDash(s string) string {
+	if s == "" {
+		return "—"
+	}
+	return s
+}
