@@ -3,30 +3,34 @@ package web
 import (
 	"net/http"
 	"strconv"
+	"time"
 
+	"github.com/oauthimap/oauthimap/internal/store"
 	"github.com/oauthimap/oauthimap/web/views"
 )
 
-// home shows the tiles of the pages the user can reach.
+// home shows what needs attention: open tickets for everyone, and for
+// administrators the receivers and authorizations that are failing.
 func (h *Handler) home(w http.ResponseWriter, r *http.Request) {
-	var cards []views.HomeCard
 	u := userOf(r)
-	for _, s := range h.menuFor(u, "") {
-		for _, it := range s.Items {
-			cards = append(cards, views.HomeCard{Label: s.Title, Value: it.Label, Href: it.Href, Icon: it.Icon})
-		}
+	isAdmin := u.Role == store.RoleAdmin
+	d, err := h.store.Dashboard(r.Context(), isAdmin, time.Now())
+	if err != nil {
+		h.serverError(w, r, err)
+		return
 	}
-	if u.Role == "admin" {
-		n, err := h.store.CountUsers(r.Context(), false)
-		if err != nil {
-			h.serverError(w, r, err)
-			return
-		}
-		for i := range cards {
-			if cards[i].Href == "/admin/users" {
-				cards[i].Value = strconv.FormatInt(n, 10) + " users"
-			}
-		}
+	n := func(v int64) string { return strconv.FormatInt(v, 10) }
+	cards := []views.HomeCard{
+		{Label: "New tickets", Value: n(d.NewTickets), Href: "/tickets?status=" + strconv.Itoa(store.StatusNew), Icon: "ti-ticket"},
+		{Label: "Open tickets", Value: n(d.OpenTickets), Href: "/tickets", Icon: "ti-list-details"},
+	}
+	if isAdmin {
+		cards = append(cards,
+			views.HomeCard{Label: "Receivers in error", Value: n(d.ReceiversInError) + " of " + n(d.ActiveReceivers), Href: "/setup/receivers", Icon: "ti-inbox", Alert: d.ReceiversInError > 0},
+			views.HomeCard{Label: "Authorizations needing attention", Value: n(d.AuthorizationsAttention), Href: "/setup/oauthimap", Icon: "ti-login-2", Alert: d.AuthorizationsAttention > 0},
+			views.HomeCard{Label: "Client secrets expiring within 30 days", Value: n(d.SecretsExpiring), Href: "/setup/oauthimap", Icon: "ti-key", Alert: d.SecretsExpiring > 0},
+			views.HomeCard{Label: "Not imported emails", Value: n(d.Quarantined), Href: "/setup/quarantine", Icon: "ti-mail-x"},
+		)
 	}
 	h.render(w, r, http.StatusOK, views.HomePage(cards))
 }
