@@ -324,14 +324,8 @@ func (s *Store) ListTickets(ctx context.Context, f TicketFilter) (rows []TicketR
 	}
 	search := strings.TrimSpace(f.Search)
 	if search != "" {
-		like := "%" + escapeLike(search) + "%"
-		cond := "tickets.title LIKE ? ESCAPE '!' OR tickets.requester_email LIKE ? ESCAPE '!' OR tickets.requester_name LIKE ? ESCAPE '!' OR tickets.content LIKE ? ESCAPE '!'"
-		args := []any{like, like, like, like}
-		if n, perr := parseTicketNumber(search); perr == nil {
-			cond += " OR tickets.id = ?"
-			args = append(args, n)
-		}
-		where = where.Where("("+cond+")", args...)
+		cond, args := s.ticketSearchCond(search) // see ticket_search.go
+		where = where.Where(cond, args...)
 	}
 	if search == "" {
 		err = where.Count(&total).Error

@@ -4,10 +4,13 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/oauthimap/oauthimap/internal/testpeer"
 )
 
 // testReceiver adds a receiver row directly (the receivers file owns the
@@ -207,6 +210,160 @@ func TestListTicketsCountIsCappedWhenSearching(t *testing.T) {
 	_, total, capped, _ = s.ListTickets(ctx, TicketFilter{})
 	if total != int64(len(rows)) || capped {
 		t.Fatalf("without search: got %d capped %v, want the exact %d", total, capped, len(rows))
+	}
+}
+
+// searchTitles runs a ticket-list search and returns the titles found,
+// sorted.
+func searchTitles(t *testing.T, s *Store, search string) []string {
+	t.Helper()
+	rows, total, _, err := s.ListTickets(context.Background(), TicketFilter{ListQuery: ListQuery{Search: search, PerPage: 200}})
+	if err != nil {
+		t.Fatalf("search %q: %v", search, err)
+	}
+	titles := []string{}
+	for _, r := range rows {
+		titles = append(titles, r.Title)
+	}
+	slices.Sort(titles)
+	if total != int64(len(titles)) {
+		t.Fatalf("search %q: got total %d for %d rows", search, total, len(titles))
+	}
+	return titles
+}
+
+func TestListTicketsFullTextSearch(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		tickets := []Ticket{
+			{Title: "Printer jammed", Content: "<p>The paper tray is stuck on floor three.</p>", RequesterEmail: "alice@example.com", RequesterName: "Alice Martin"},
+			{Title: "VPN down", Content: "<p>Tunnel fails since the <b>upgrade</b>; don't restart it.</p>", RequesterEmail: "bob.jones@corp.example", RequesterName: "Bob Jones"},
+			{Title: "Zebracorn sighting", Content: "<p>Nothing else here.</p>", RequesterEmail: "user12@example.com"},
+			{Title: "Other", Content: "<p>plain words only</p>", RequesterEmail: "user120@example.com", RequesterName: "Zoé Café"},
+		}
+		for i := range tickets {
+			if err := s.CreateTicket(ctx, &tickets[i], nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		tests := []struct {
+			name, search string
+			want         []string
+		}{
+			{"word in content", "tray", []string{"Printer jammed"}},
+			{"word in title", "jammed", []string{"Printer jammed"}},
+			{"requester e-mail", "bob.jones@corp.example", []string{"VPN down"}},
+			{"requester name", "martin", []string{"Printer jammed"}},
+			{"case does not matter", "ZEBRACORN", []string{"Zebracorn sighting"}},
+			{"words in any order, across title and content", "tunnel vpn", []string{"VPN down"}},
+			{"every word is required", "tunnel printer", []string{}},
+			{"a half-typed last word", "zebrac", []string{"Zebracorn sighting"}},
+			{"a finished word is not a prefix", "user12@", []string{"Zebracorn sighting"}},
+			{"a partial e-mail matches both", "user12", []string{"Other", "Zebracorn sighting"}},
+			{"an unknown word", "keyboard", []string{}},
+			{"a word inside an HTML tag's text", "upgrade", []string{"VPN down"}},
+			{"apostrophe inside a word", "don't restart", []string{"VPN down"}},
+			{"a stopword of MySQL alongside a word", "the tray", []string{"Printer jammed"}},
+			{"short words are left to the long ones", "is it tray", []string{"Printer jammed"}},
+			{"a double quote", `"tray`, []string{"Printer jammed"}},
+			{"unbalanced quotes and parentheses", `tray") (`, []string{"Printer jammed"}},
+			{"boolean operators are words", "+tray -printer", []string{"Printer jammed"}},
+			{"a star and a tilde", "~tray*", []string{"Printer jammed"}},
+			{"FTS5 syntax is not syntax", "title:zebracorn", []string{}},
+			{"FTS5 NEAR", "NEAR(tray paper)", []string{}},
+			{"SQL in the box", "'; DROP TABLE tickets; --", []string{}},
+			{"only short words fall back to a substring", "is", []string{"Printer jammed"}},
+			{"punctuation alone falls back to a substring", ";", []string{"VPN down"}},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				if got := searchTitles(t, s, tt.search); !slices.Equal(got, tt.want) {
+					t.Fatalf("search %q: got %q, want %q", tt.search, got, tt.want)
+				}
+			})
+		}
+		if s.Dialect() == SQLite {
+			// FTS5 folds accents; MySQL's collation decides there.
+			if got := searchTitles(t, s, "zoe cafe"); !slices.Equal(got, []string{"Other"}) {
+				t.Fatalf("accents: got %q, want Other", got)
+			}
+		}
+	})
+}
+
+func TestTicketSearchFollowsEditsAndDeletes(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		tk := &Ticket{Title: "Keyboard broken", Content: "<p>keys stick</p>", RequesterEmail: "carol@example.com"}
+		if err := s.CreateTicket(ctx, tk, nil); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.db.Model(&Ticket{}).Where("id = ?", tk.ID).Updates(map[string]any{"title": "Mouse broken", "requester_email": "dave@example.com"}).Error; err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.SetTicketStatus(ctx, tk.ID, StatusSolved, 0, EventStatus); err != nil {
+			t.Fatal(err)
+		}
+		steps := []struct {
+			name, search string
+			want         []string
+		}{
+			{"new title", "mouse", []string{"Mouse broken"}},
+			{"old title gone", "keyboard", []string{}},
+			{"new requester", "dave", []string{"Mouse broken"}},
+			{"old requester gone", "carol", []string{}},
+			{"untouched content", "stick", []string{"Mouse broken"}},
+		}
+		for _, st := range steps {
+			if got := searchTitles(t, s, st.search); !slices.Equal(got, st.want) {
+				t.Fatalf("%s: search %q: got %q, want %q", st.name, st.search, got, st.want)
+			}
+		}
+		if err := s.db.Delete(&Ticket{}, tk.ID).Error; err != nil {
+			t.Fatal(err)
+		}
+		if got := searchTitles(t, s, "mouse"); len(got) != 0 {
+			t.Fatalf("after delete: got %q, want nothing", got)
+		}
+	})
+}
+
+// TestTicketSearchIndexesExistingTickets upgrades a database that already
+// holds tickets: migration 00004 must index them.
+func TestTicketSearchIndexesExistingTickets(t *testing.T) {
+	for _, d := range []Dialect{SQLite, MySQL} {
+		t.Run(string(d), func(t *testing.T) {
+			ctx := context.Background()
+			o := Options{Keyring: testKeyring(t)}
+			if d == SQLite {
+				o.SQLitePath = filepath.Join(t.TempDir(), "old.db")
+			} else {
+				o.DSN = testpeer.MariaDB(t)
+			}
+			s, err := Open(ctx, o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { s.Close() })
+			p, err := s.migrator()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := p.UpTo(ctx, 3); err != nil {
+				t.Fatal(err)
+			}
+			now := s.now()
+			old := Ticket{Title: "Legacy ticket", Content: "<p>archived quasar</p>", Status: StatusNew, Urgency: 3, RequestSource: SourceEmail, OpenedAt: now, UpdatedAt: now}
+			if err := s.db.Create(&old).Error; err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.Migrate(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if got := searchTitles(t, s, "quasar"); !slices.Equal(got, []string{"Legacy ticket"}) {
+				t.Fatalf("got %q, want the ticket written before the migration", got)
+			}
+		})
 	}
 }
 
