@@ -33,29 +33,43 @@ func (s *Service) Save(ctx context.Context, tx *store.Store, receiverID int64, r
 	default:
 		return Saved{}, fmt.Errorf("helpdesk: save: unknown decision kind %q", d.Kind)
 	}
-	if err := s.putDocuments(d.Documents); err != nil {
-		return Saved{}, err
-	}
 	var out Saved
 	err := tx.InTx(ctx, func(t *store.Store) error {
 		var err error
-		if d.Kind == ingest.KindTicket {
-			out.TicketID, err = s.saveTicket(ctx, t, rid, d)
-		} else {
-			out.TicketID = d.TicketID
-			out.FollowupID, err = s.saveFollowup(ctx, t, d)
-		}
-		if err != nil {
-			return err
-		}
-		var fid *int64
-		if out.FollowupID != 0 {
-			fid = &out.FollowupID
-		}
-		return t.CreateDocuments(ctx, documentRows(out.TicketID, fid, d.Documents))
+		out, err = s.write(ctx, t, rid, d, directLookups{t})
+		return err
 	})
 	if err != nil {
 		return Saved{}, fmt.Errorf("helpdesk: save %s: %w", d.Kind, err)
+	}
+	return out, nil
+}
+
+// write stores the documents' bytes, then the ticket or follow-up and the
+// documents rows with t; lk answers the user and contact questions.
+func (s *Service) write(ctx context.Context, t *store.Store, rid *int64, d *ingest.Decision, lk lookups) (Saved, error) {
+	if err := s.putDocuments(d.Documents); err != nil {
+		return Saved{}, err
+	}
+	var (
+		out Saved
+		err error
+	)
+	if d.Kind == ingest.KindTicket {
+		out.TicketID, err = s.saveTicket(ctx, t, rid, d, lk)
+	} else {
+		out.TicketID = d.TicketID
+		out.FollowupID, err = s.saveFollowup(ctx, t, d, lk)
+	}
+	if err != nil {
+		return Saved{}, err
+	}
+	var fid *int64
+	if out.FollowupID != 0 {
+		fid = &out.FollowupID
+	}
+	if err := t.CreateDocuments(ctx, documentRows(out.TicketID, fid, d.Documents)); err != nil {
+		return Saved{}, err
 	}
 	return out, nil
 }
@@ -82,12 +96,12 @@ func documentRows(ticketID int64, followupID *int64, docs []ingest.Document) []s
 	return rows
 }
 
-func (s *Service) saveTicket(ctx context.Context, t *store.Store, rid *int64, d *ingest.Decision) (int64, error) {
+func (s *Service) saveTicket(ctx context.Context, t *store.Store, rid *int64, d *ingest.Decision, lk lookups) (int64, error) {
 	emails := []string{d.Requester.Email}
 	for _, o := range d.Observers {
 		emails = append(emails, o.Email)
 	}
-	users, err := t.UserIDsByEmail(ctx, emails)
+	users, err := lk.users(ctx, emails)
 	if err != nil {
 		return 0, err
 	}
@@ -95,12 +109,12 @@ func (s *Service) saveTicket(ctx context.Context, t *store.Store, rid *int64, d 
 	if uid, ok := users[d.Requester.Email]; ok {
 		req.UserID = &uid
 	} else if rid != nil && d.Requester.Email != "" {
-		create, err := t.ReceiverCreatesContacts(ctx, *rid)
+		create, err := lk.createsContacts(ctx, *rid)
 		if err != nil {
 			return 0, err
 		}
 		if create {
-			cid, err := t.EnsureContact(ctx, d.Requester.Email, d.Requester.Name)
+			cid, err := lk.contact(ctx, d.Requester.Email, d.Requester.Name)
 			if err != nil {
 				return 0, err
 			}
@@ -128,7 +142,7 @@ func (s *Service) saveTicket(ctx context.Context, t *store.Store, rid *int64, d 
 	return tk.ID, nil
 }
 
-func (s *Service) saveFollowup(ctx context.Context, t *store.Store, d *ingest.Decision) (int64, error) {
+func (s *Service) saveFollowup(ctx context.Context, t *store.Store, d *ingest.Decision, lk lookups) (int64, error) {
 	if d.TicketID == 0 {
 		return 0, errors.New("a follow-up decision without a ticket")
 	}
@@ -137,7 +151,7 @@ func (s *Service) saveFollowup(ctx context.Context, t *store.Store, d *ingest.De
 	if d.Reason.Code == ingest.ReasonBounce {
 		f.Kind = store.FollowupBounce
 	}
-	users, err := t.UserIDsByEmail(ctx, []string{d.Requester.Email})
+	users, err := lk.users(ctx, []string{d.Requester.Email})
 	if err != nil {
 		return 0, err
 	}

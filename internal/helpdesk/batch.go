@@ -1,0 +1,78 @@
+package helpdesk
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/oauthimap/oauthimap/internal/ingest"
+	"github.com/oauthimap/oauthimap/internal/store"
+)
+
+// ErrNotInTransaction is returned by NewBatch for a store that is not bound
+// to a transaction.
+var ErrNotInTransaction = errors.New("helpdesk: a batch needs a store bound to a transaction")
+
+// Batch saves the decisions of one collector batch in the caller's
+// transaction. Unlike Save it opens no savepoint per mail (SQLite writes a
+// sub-journal for each) and asks the store about users, contacts and the
+// receiver's options once per batch. The price: when Batch.Save fails, the
+// transaction may hold part of that mail's rows, so the caller must roll
+// the whole transaction back (the collector then redoes the batch with
+// Save, which skips only the failing mail).
+type Batch struct {
+	s   *Service
+	tx  *store.Store
+	rid *int64
+	lk  *cachedLookups
+}
+
+// NewBatch starts a batch for receiverID (0: none) in tx. decisions, when
+// given, are the batch's decisions known in advance: the users of all
+// their requesters and observers are then looked up in one query.
+func (s *Service) NewBatch(ctx context.Context, tx *store.Store, receiverID int64, decisions []*ingest.Decision) (*Batch, error) {
+	if !tx.InTransaction() {
+		return nil, ErrNotInTransaction
+	}
+	b := &Batch{s: s, tx: tx, lk: newCachedLookups(tx)}
+	if receiverID != 0 {
+		b.rid = &receiverID
+	}
+	var emails []string
+	for _, d := range decisions {
+		if d == nil || (d.Kind != ingest.KindTicket && d.Kind != ingest.KindFollowup) {
+			continue
+		}
+		emails = append(emails, d.Requester.Email)
+		if d.Kind == ingest.KindTicket {
+			for _, o := range d.Observers {
+				emails = append(emails, o.Email)
+			}
+		}
+	}
+	if _, err := b.lk.users(ctx, emails); err != nil {
+		return nil, fmt.Errorf("helpdesk: batch: %w", err)
+	}
+	return b, nil
+}
+
+// Save records one decision like Service.Save, without a savepoint: on
+// error the caller must roll its transaction back.
+func (b *Batch) Save(ctx context.Context, raw []byte, d *ingest.Decision) (Saved, error) {
+	if d == nil {
+		return Saved{}, errors.New("helpdesk: save: no decision")
+	}
+	switch d.Kind {
+	case ingest.KindRefused:
+		id, err := b.s.quarantine(ctx, b.tx, b.rid, raw, d)
+		return Saved{QuarantineID: id}, err
+	case ingest.KindTicket, ingest.KindFollowup:
+	default:
+		return Saved{}, fmt.Errorf("helpdesk: save: unknown decision kind %q", d.Kind)
+	}
+	out, err := b.s.write(ctx, b.tx, b.rid, d, b.lk)
+	if err != nil {
+		return Saved{}, fmt.Errorf("helpdesk: save %s: %w", d.Kind, err)
+	}
+	return out, nil
+}
