@@ -4,8 +4,13 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
+	"runtime"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/oauthimap/oauthimap/internal/helpdesk"
@@ -25,10 +30,24 @@ func (n counts) addTo(run *store.CollectRun) {
 	run.Blacklisted += n.blacklisted
 }
 
-// ingest records a fetched batch in one transaction, then does its IMAP
-// actions and marks them done (see the package documentation).
-func (c *Collector) ingest(ctx context.Context, s *mailbox.Session, r *store.Receiver, settings ingest.Settings,
-	uv uint32, batch []item, run *store.CollectRun, hold *uint32, log *slog.Logger) error {
+// errSlowPath aborts a batch transaction whose fast path failed on one
+// mail: the batch is redone mail by mail, each in its own savepoint.
+var errSlowPath = errors.New("collector: redo the batch mail by mail")
+
+// recorded is what a committed batch leaves to do on the mailbox.
+type recorded struct {
+	acts []action
+	ids  []int64 // ledger rows to mark done once acts are done
+}
+
+// record records a fetched batch in one transaction (see the package
+// documentation). Decisions are made beforehand, in parallel and outside
+// the transaction; the few a write of the same batch may change are made
+// again inside it. The mails are saved without a savepoint each; if one
+// fails, the transaction is rolled back and redone with a savepoint per
+// mail, so that mail alone is skipped.
+func (c *Collector) record(ctx context.Context, r *store.Receiver, settings ingest.Settings,
+	uv uint32, batch []item, run *store.CollectRun, hold *uint32, log *slog.Logger) (recorded, error) {
 	var hashes []string
 	for i := range batch {
 		if batch[i].raw != nil {
@@ -39,85 +58,132 @@ func (c *Collector) ingest(ctx context.Context, s *mailbox.Session, r *store.Rec
 	}
 	seen, err := c.st.LedgerByHash(ctx, r.ID, hashes)
 	if err != nil {
-		return err
+		return recorded{}, err
 	}
 	now := c.now()
+	pre := c.predecide(ctx, batch, seen, settings, now)
 	var (
-		n        counts
-		recorded []store.LedgerEntry
-		acts     []action
-		newHold  uint32
+		n      counts
+		out    recorded
+		cursor uint32
+		hold2  uint32
 	)
-	cursor := r.LastUID
-	err = c.st.InTx(ctx, func(tx *store.Store) error {
-		// Renewing inside the transaction fences it: if another instance
-		// took the receiver over, nothing of this batch is committed.
-		ok, err := tx.RenewLease(ctx, r.ID, c.o.Instance, now.Add(c.o.LeaseTTL))
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return store.ErrLeaseLost
-		}
-		know := helpdesk.Knowledge(tx)
-		failed := *hold
-		for _, it := range batch {
-			cursor = max(cursor, it.uid)
-			if !it.tooLarge && it.raw == nil {
-				continue // expunged by someone else since the sizes were read
-			}
-			if m, dup := seen[it.hash]; dup && it.hash != "" {
-				n.already++
-				acts = append(acts, action{uid: it.uid, decision: m.Decision})
-				continue
-			}
-			d, err := c.decide(ctx, it, settings, know, now)
+	attempt := func(careful bool) error {
+		n, out, cursor = counts{}, recorded{}, r.LastUID
+		return c.st.InTx(ctx, func(tx *store.Store) error {
+			// Renewing inside the transaction fences it: if another instance
+			// took the receiver over, nothing of this batch is committed.
+			ok, err := tx.RenewLease(ctx, r.ID, c.o.Instance, now.Add(c.o.LeaseTTL))
 			if err != nil {
 				return err
 			}
-			saved, err := c.o.Helpdesk.Save(ctx, tx, r.ID, it.raw, d)
-			if err != nil {
-				// GLPI's "error": the mail stays in the folder, and the
-				// cursor stops before it so the next run tries it again.
-				log.Warn("collector: message not saved", "uid", it.uid, "error", err)
-				n.errors++
-				if failed == 0 || it.uid < failed {
-					failed = it.uid
+			if !ok {
+				return store.ErrLeaseLost
+			}
+			w := batchWriter{c: c, tx: tx, rid: r.ID, careful: careful, log: log}
+			if !careful {
+				if w.fast, err = c.o.Helpdesk.NewBatch(ctx, tx, r.ID, decisions(pre)); err != nil {
+					return err
 				}
-				continue
 			}
-			e := ledgerEntry(r.ID, uv, it, d, saved)
-			if err := tx.AddLedgerEntry(ctx, &e); err != nil {
-				return err
+			know := helpdesk.Knowledge(tx)
+			batchSeen := maps.Clone(seen)
+			written := newWrites()
+			failed := *hold
+			for i, it := range batch {
+				cursor = max(cursor, it.uid)
+				if !it.tooLarge && it.raw == nil {
+					continue // expunged by someone else since the sizes were read
+				}
+				if m, dup := batchSeen[it.hash]; dup && it.hash != "" {
+					n.already++
+					out.acts = append(out.acts, action{uid: it.uid, decision: m.Decision})
+					continue
+				}
+				d := pre[i].usable(written)
+				if d == nil {
+					if d, err = c.decide(ctx, it, settings, know, now); err != nil {
+						return err
+					}
+				}
+				saved, err := w.save(ctx, it.raw, d)
+				if errors.Is(err, errSlowPath) {
+					log.Info("collector: a mail of the batch failed; redoing the batch mail by mail", "uid", it.uid)
+					return err
+				}
+				if err != nil {
+					// GLPI's "error": the mail stays in the folder, and the
+					// cursor stops before it so the next run tries it again.
+					log.Warn("collector: message not saved", "uid", it.uid, "error", err)
+					n.errors++
+					if failed == 0 || it.uid < failed {
+						failed = it.uid
+					}
+					continue
+				}
+				e := ledgerEntry(r.ID, uv, it, d, saved)
+				if err := tx.AddLedgerEntry(ctx, &e); err != nil {
+					return err
+				}
+				written.add(d, saved)
+				out.ids = append(out.ids, e.ID)
+				out.acts = append(out.acts, action{uid: it.uid, decision: e.Decision})
+				if it.hash != "" {
+					batchSeen[it.hash] = store.LedgerMatch{MessageID: d.MessageID, Decision: e.Decision}
+				}
+				n.count(d)
 			}
-			recorded = append(recorded, e)
-			acts = append(acts, action{uid: it.uid, decision: e.Decision})
-			if it.hash != "" {
-				seen[it.hash] = store.LedgerMatch{MessageID: d.MessageID, Decision: e.Decision}
+			if failed != 0 && !r.CollectOnlyUnread {
+				cursor = min(cursor, max(failed-1, r.LastUID))
 			}
-			n.count(d)
-		}
-		if failed != 0 && !r.CollectOnlyUnread {
-			cursor = min(cursor, max(failed-1, r.LastUID))
-		}
-		newHold = failed
-		return tx.SetCursor(ctx, r.ID, uv, cursor)
-	})
-	if err != nil {
-		return fmt.Errorf("collector: record batch: %w", err)
+			hold2 = failed
+			return tx.SetCursor(ctx, r.ID, uv, cursor)
+		})
 	}
-	*hold = newHold
+	err = attempt(false)
+	if errors.Is(err, errSlowPath) {
+		err = attempt(true)
+	}
+	if err != nil {
+		return recorded{}, fmt.Errorf("collector: record batch: %w", err)
+	}
+	*hold = hold2
 	r.LastUID = cursor
 	n.addTo(run)
 	log.Debug("collector: batch recorded", "messages", len(batch), "last_uid", cursor)
-	if err := c.apply(ctx, s, r, acts); err != nil {
+	return out, nil
+}
+
+// finish does a recorded batch's IMAP actions and marks them done.
+func (c *Collector) finish(ctx context.Context, s *mailbox.Session, r *store.Receiver, rec recorded) error {
+	if err := c.apply(ctx, s, r, rec.acts); err != nil {
 		return err
 	}
-	ids := make([]int64, len(recorded))
-	for i, e := range recorded {
-		ids[i] = e.ID
+	return c.st.MarkActionsDone(ctx, rec.ids)
+}
+
+// batchWriter saves one mail of a batch: fast (no savepoint, lookups
+// cached for the batch; a failure aborts the transaction with
+// errSlowPath) or careful (a savepoint per mail: a failure skips the mail).
+type batchWriter struct {
+	c       *Collector
+	tx      *store.Store
+	rid     int64
+	careful bool
+	fast    *helpdesk.Batch
+	log     *slog.Logger
+}
+
+func (w batchWriter) save(ctx context.Context, raw []byte, d *ingest.Decision) (helpdesk.Saved, error) {
+	if w.careful {
+		return w.c.o.Helpdesk.Save(ctx, w.tx, w.rid, raw, d)
 	}
-	return c.st.MarkActionsDone(ctx, ids)
+	saved, err := w.fast.Save(ctx, raw, d)
+	if err != nil {
+		w.log.Debug("collector: fast save failed", "error", err)
+		return saved, fmt.Errorf("%w: %w", errSlowPath, err)
+	}
+	return saved, nil
 }
 
 // decide makes the Decision for one message; one too large to download is
@@ -158,4 +224,127 @@ func ledgerEntry(receiverID int64, uv uint32, it item, d *ingest.Decision, saved
 		e.QuarantineID = &saved.QuarantineID
 	}
 	return e
+}
+
+// preDecision is a decision made before the batch transaction, with what
+// it asked the store, so the transaction can tell whether an earlier mail
+// of the same batch changed the answer.
+type preDecision struct {
+	d       *ingest.Decision // nil: decide inside the transaction
+	ids     []string         // Message-IDs asked, normalised and lower-cased
+	tickets []int64          // tickets asked for or answered
+}
+
+// predecide decides the batch's new mails in parallel, outside the
+// transaction: ingest.Decide is pure given the Knowledge, and most of its
+// cost (MIME, charsets, sanitising) needs no lock on the database.
+func (c *Collector) predecide(ctx context.Context, batch []item, seen map[string]store.LedgerMatch, settings ingest.Settings, now time.Time) []preDecision {
+	out := make([]preDecision, len(batch))
+	know := helpdesk.Knowledge(c.st)
+	work := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(batch)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range work {
+				it := batch[i]
+				p := &probe{k: know}
+				d, err := c.decide(ctx, it, settings, p, now)
+				if err == nil {
+					out[i] = preDecision{d: d, ids: p.ids, tickets: p.tickets}
+				}
+			}
+		}()
+	}
+	for i, it := range batch {
+		if _, dup := seen[it.hash]; dup && it.hash != "" {
+			continue
+		}
+		if it.tooLarge || it.raw != nil {
+			work <- i
+		}
+	}
+	close(work)
+	wg.Wait()
+	return out
+}
+
+// decisions lists the decisions made in advance.
+func decisions(pre []preDecision) []*ingest.Decision {
+	out := make([]*ingest.Decision, 0, len(pre))
+	for _, p := range pre {
+		if p.d != nil {
+			out = append(out, p.d)
+		}
+	}
+	return out
+}
+
+// usable returns the decision made in advance, or nil when there is none
+// or when what it asked was written by an earlier mail of the batch (a
+// reply to a mail of the same batch, a ticket the batch reopened).
+func (p preDecision) usable(w *writes) *ingest.Decision {
+	if p.d == nil {
+		return nil
+	}
+	for _, id := range p.ids {
+		if w.messageIDs[id] {
+			return nil
+		}
+	}
+	for _, t := range p.tickets {
+		if w.tickets[t] {
+			return nil
+		}
+	}
+	return p.d
+}
+
+// writes is what the batch transaction wrote so far that Decide may ask
+// about: the Message-IDs recorded and the tickets created or changed.
+type writes struct {
+	messageIDs map[string]bool
+	tickets    map[int64]bool
+}
+
+func newWrites() *writes {
+	return &writes{messageIDs: map[string]bool{}, tickets: map[int64]bool{}}
+}
+
+func (w *writes) add(d *ingest.Decision, saved helpdesk.Saved) {
+	if id := normalID(d.MessageID); id != "" {
+		w.messageIDs[id] = true
+	}
+	for _, t := range []int64{saved.TicketID, d.TicketID} {
+		if t != 0 {
+			w.tickets[t] = true
+		}
+	}
+}
+
+// normalID is a Message-ID as the store compares it (MySQL ignores case).
+func normalID(id string) string { return strings.ToLower(store.NormalMessageID(id)) }
+
+// probe is an ingest.Knowledge that remembers what was asked and answered.
+type probe struct {
+	k       ingest.Knowledge
+	ids     []string
+	tickets []int64
+}
+
+func (p *probe) TicketsByMessageID(ctx context.Context, ids []string) (map[string]ingest.TicketRef, error) {
+	for _, id := range ids {
+		p.ids = append(p.ids, normalID(id))
+	}
+	out, err := p.k.TicketsByMessageID(ctx, ids)
+	for _, t := range out {
+		p.tickets = append(p.tickets, t.ID)
+	}
+	return out, err
+}
+
+func (p *probe) Ticket(ctx context.Context, id int64) (ingest.TicketRef, bool, error) {
+	p.tickets = append(p.tickets, id)
+	return p.k.Ticket(ctx, id)
 }

@@ -93,15 +93,44 @@ func (c *Collector) session(ctx context.Context, r *store.Receiver, cfg mailbox.
 		return false, err
 	}
 	var hold uint32 // the first UID that failed: the cursor stays before it
-	for _, batch := range c.plan(items) {
+	batches := c.plan(items)
+	if len(batches) == 0 {
+		return more, nil
+	}
+	if c.closed() {
+		return true, nil // shutdown: the rest is for the next run
+	}
+	if err := c.fetch(ctx, s, batches[0]); err != nil {
+		return false, err
+	}
+	for i, batch := range batches {
 		if c.closed() {
-			return true, nil // shutdown: the rest is for the next run
+			return true, nil
 		}
-		if err := c.fetch(ctx, s, batch); err != nil {
+		// The next batch downloads while this one is recorded: fetching is
+		// BODY.PEEK[] and changes nothing, and the session is used by one
+		// goroutine at a time, since the mailbox actions wait for it.
+		var next chan error
+		if i+1 < len(batches) {
+			next = make(chan error, 1)
+			go func() { next <- c.fetch(ctx, s, batches[i+1]) }()
+		}
+		rec, err := c.record(ctx, r, settings, uv, batch, run, &hold, log)
+		var ferr error
+		if next != nil {
+			ferr = <-next
+		}
+		if err != nil {
 			return false, err
 		}
-		if err := c.ingest(ctx, s, r, settings, uv, batch, run, &hold, log); err != nil {
+		if err := c.finish(ctx, s, r, rec); err != nil {
 			return false, err
+		}
+		for j := range batch {
+			batch[j].raw = nil // recorded: let a long run's mail go
+		}
+		if ferr != nil {
+			return false, ferr
 		}
 	}
 	return more, nil
