@@ -84,6 +84,11 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		d = sqlite.Open(o.SQLitePath + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate")
 	} else {
 		dialect = MySQL
+		if o.Logger != nil {
+			// The driver prints lost connections on stderr by default; keep
+			// them in the process's structured log instead.
+			mysql.SetLogger(driverLog{o.Logger})
+		}
 		mc, err := mysql.ParseDSN(o.DSN)
 		if err != nil {
 			return nil, fmt.Errorf("store: OAUTHIMAP_DATABASE is not a valid MySQL DSN: %s", strings.ReplaceAll(err.Error(), o.DSN, "…"))
@@ -236,6 +241,11 @@ func (s *Store) open(v string) (string, error) {
 	}
 	return out, nil
 }
+
+// driverLog turns the MySQL driver's log lines into warnings.
+type driverLog struct{ l *slog.Logger }
+
+func (d driverLog) Print(v ...any) { d.l.Warn("mysql driver: " + strings.TrimSpace(fmt.Sprint(v...))) }
 
 // Now is the store's clock (UTC, microseconds, as both dialects keep it).
 func (s *Store) Now() time.Time { return s.now() }
