@@ -1,0 +1,76 @@
+package collector
+
+import (
+	"testing"
+
+	"github.com/oauthimap/oauthimap/internal/mailbox/imaptest"
+	"github.com/oauthimap/oauthimap/internal/store"
+)
+
+// TestReplyInTheSameBatchThreads checks that a mail answering another mail
+// of the same batch becomes its follow-up, although the batch's decisions
+// are made before the transaction that creates the first ticket.
+func TestReplyInTheSameBatchThreads(t *testing.T) {
+	cases := []struct {
+		name  string
+		reply []byte
+	}{
+		{"In-Reply-To", mail("", "Re: printer broken", "In-Reply-To: <printer-broken@example.org>\r\n")},
+		{"References", mail("", "Re: printer broken", "References: <other@example.org> <printer-broken@example.org>\r\n")},
+		// The fresh database gives the first ticket the number 1.
+		{"subject tag", mail("", "Re: [GLPI #0000001] printer broken")},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, store.SQLite, imaptest.Options{})
+			r := e.receiver("support", nil)
+			e.srv.Deliver(alice, "INBOX", mail("", "printer broken"))
+			e.srv.Deliver(alice, "INBOX", tc.reply)
+			run := e.mustCollect(e.collector(nil), r.ID)
+			if run.Retrieved != 2 {
+				t.Fatalf("got %d retrieved, want 2", run.Retrieved)
+			}
+			if got := e.tickets(); got != 1 {
+				t.Errorf("got %d tickets, want 1", got)
+			}
+			if got := e.count("SELECT COUNT(*) FROM followups WHERE ticket_id = (SELECT MIN(id) FROM tickets)"); got != 1 {
+				t.Errorf("got %d follow-ups of the first ticket, want 1", got)
+			}
+		})
+	}
+}
+
+// TestFailingMailIsSkippedAloneInABatch checks the redo of a batch mail by
+// mail: a mail the database refuses to save stays in the folder, is
+// counted as an error, and the rest of its batch is still imported.
+func TestFailingMailIsSkippedAloneInABatch(t *testing.T) {
+	e := newEnv(t, store.SQLite, imaptest.Options{})
+	db := e.sqlDB()
+	if _, err := db.Exec(`CREATE TRIGGER poison BEFORE INSERT ON tickets WHEN NEW.title = 'poison'
+		BEGIN SELECT RAISE(ABORT, 'poisoned mail'); END`); err != nil {
+		t.Fatal(err)
+	}
+	r := e.receiver("support", nil)
+	for _, s := range []string{"first", "poison", "last"} {
+		e.srv.Deliver(alice, "INBOX", mail("", s))
+	}
+	run, _ := e.collectNow(e.collector(nil), r.ID)
+	if run == nil {
+		t.Fatal("got no run")
+	}
+	if got, want := countsOf(run), (runCounts{available: 3, retrieved: 2, errors: 1}); got != want {
+		t.Errorf("run counts: got %+v, want %+v", got, want)
+	}
+	if got := e.tickets(); got != 2 {
+		t.Errorf("got %d tickets, want 2", got)
+	}
+	if got := e.count("SELECT COUNT(*) FROM messages"); got != 2 {
+		t.Errorf("got %d ledger rows, want 2", got)
+	}
+	if got := e.count("SELECT COUNT(*) FROM ticket_actors"); got != 2 {
+		t.Errorf("got %d ticket actors, want 2 (none left by the failed mail)", got)
+	}
+	if got := len(e.srv.Messages(alice, "INBOX")); got != 1 {
+		t.Errorf("got %d mails left in INBOX, want 1 (the poisoned one)", got)
+	}
+}
