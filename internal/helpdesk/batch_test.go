@@ -1,0 +1,89 @@
+package helpdesk
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/oauthimap/oauthimap/internal/ingest"
+	"github.com/oauthimap/oauthimap/internal/store"
+)
+
+func TestBatchSavesLikeSave(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d *desk) {
+		ctx := context.Background()
+		if _, err := d.svc.NewBatch(ctx, d.st, 0, nil); !errors.Is(err, ErrNotInTransaction) {
+			t.Fatalf("outside a transaction: got %v, want ErrNotInTransaction", err)
+		}
+		r := d.receiver("support", "helpdesk@example.com", true)
+		carol := &store.User{Login: "carol", Email: "Carol@Example.com", Role: store.RoleTechnician, IsActive: true}
+		if err := d.st.CreateUser(ctx, carol, "a long enough password"); err != nil {
+			t.Fatal(err)
+		}
+		set, err := d.svc.Settings(ctx, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raws := [][]byte{
+			mail("Jane <jane@example.org>", "helpdesk@example.com", "first", "b1@example.org", "One."),
+			mail("Jane <jane@example.org>", "helpdesk@example.com", "second", "b2@example.org", "Two."),
+			mail("Carol <carol@example.com>", "helpdesk@example.com", "third", "b3@example.org", "Three."),
+		}
+		var saved []Saved
+		err = d.st.InTx(ctx, func(tx *store.Store) error {
+			var decs []*ingest.Decision
+			for _, raw := range raws {
+				dec, err := ingest.Decide(ctx, raw, set, Knowledge(tx), d.now)
+				if err != nil {
+					return err
+				}
+				decs = append(decs, dec)
+			}
+			b, err := d.svc.NewBatch(ctx, tx, r.ID, decs)
+			if err != nil {
+				return err
+			}
+			for i, dec := range decs {
+				s, err := b.Save(ctx, raws[i], dec)
+				if err != nil {
+					return err
+				}
+				saved = append(saved, s)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cases := []struct {
+			name        string
+			email       string
+			wantUser    bool
+			wantContact bool
+		}{
+			{"a stranger becomes a contact", "jane@example.org", false, true},
+			{"the same stranger again", "jane@example.org", false, true},
+			{"a user is tied to the requester", "carol@example.com", true, false},
+		}
+		var contact int64
+		for i, tc := range cases {
+			actors, err := d.st.TicketActors(ctx, saved[i].TicketID)
+			if err != nil || len(actors) != 1 {
+				t.Fatalf("%s: got %d actors (%v), want 1", tc.name, len(actors), err)
+			}
+			a := actors[0]
+			if a.Email != tc.email || (a.UserID != nil) != tc.wantUser || (a.ContactID != nil) != tc.wantContact {
+				t.Errorf("%s: got requester %+v", tc.name, a)
+			}
+			if tc.wantUser && *a.UserID != carol.ID {
+				t.Errorf("%s: got user %d, want %d", tc.name, *a.UserID, carol.ID)
+			}
+			if a.ContactID != nil {
+				if contact != 0 && *a.ContactID != contact {
+					t.Errorf("%s: got contact %d, want %d (one contact per e-mail)", tc.name, *a.ContactID, contact)
+				}
+				contact = *a.ContactID
+			}
+		}
+	})
+}
