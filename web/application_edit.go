@@ -10,17 +10,25 @@ import (
 )
 
 // callbackPath is where the identity provider sends the browser back, the
-// path GLPI's plugin registered (also answered under its old prefixes).
+// path GLPI's plugin registered (also answered under its old prefixes, see
+// store.CallbackPaths, which an application may choose to send instead).
 const callbackPath = "/front/authorization.callback.php"
 
 // secretWarningDays is how early a lapsing client secret is announced.
 const secretWarningDays = 30
 
-// callbackURL is the redirect URI to register at the provider.
-func (h *Handler) callbackURL() string { return h.cfg.PublicURL + callbackPath }
+// callbackURL is the redirect URI an application sends, to register at
+// the provider.
+func (h *Handler) callbackURL(a *store.Application) string {
+	p := callbackPath
+	if a != nil && store.ValidCallbackPath(a.CallbackPath) {
+		p = a.CallbackPath
+	}
+	return h.cfg.PublicURL + p
+}
 
 func (h *Handler) applicationNew(w http.ResponseWriter, r *http.Request) {
-	h.render(w, r, http.StatusOK, views.ApplicationPage(views.ApplicationForm{Active: true, Cloud: "global", CallbackURL: h.callbackURL(), Errors: map[string]string{}}))
+	h.render(w, r, http.StatusOK, views.ApplicationPage(views.ApplicationForm{Active: true, Cloud: "global", CallbackURL: h.callbackURL(nil), CallbackPath: callbackPath, CallbackPaths: store.CallbackPaths, PublicURL: h.cfg.PublicURL, Errors: map[string]string{}}))
 }
 
 func (h *Handler) applicationEdit(w http.ResponseWriter, r *http.Request) {
@@ -63,7 +71,7 @@ func (h *Handler) applicationForm(a *store.Application) views.ApplicationForm {
 	f := views.ApplicationForm{
 		ID: a.ID, Name: a.Name, Comment: a.Comment, Active: a.IsActive, Provider: a.Provider, Cloud: a.Cloud,
 		AuthorityURL: a.AuthorityURL, ClientID: a.ClientID, SecretSet: a.ClientSecret != "", TenantID: a.TenantID,
-		IssuerURL: a.IssuerURL, ExtraScopes: a.ExtraScopes, CallbackURL: h.callbackURL(),
+		IssuerURL: a.IssuerURL, ExtraScopes: a.ExtraScopes, CallbackURL: h.callbackURL(a), CallbackPath: a.CallbackPath, CallbackPaths: store.CallbackPaths, PublicURL: h.cfg.PublicURL,
 		DocURL: a.OAuth().DocumentationURL(), Warning: secretWarning(a, time.Now()), Errors: map[string]string{},
 	}
 	if a.ClientSecretExpiresAt != nil {

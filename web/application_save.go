@@ -35,6 +35,12 @@ func applicationFrom(r *http.Request, id int64) (*store.Application, map[string]
 		TenantID:     strings.TrimSpace(r.PostFormValue("tenant_id")),
 		IssuerURL:    strings.TrimSpace(r.PostFormValue("issuer_url")),
 		ExtraScopes:  strings.Join(strings.Fields(r.PostFormValue("extra_scopes")), " "),
+		CallbackPath: r.PostFormValue("callback_path"),
+	}
+	if a.CallbackPath == "" {
+		a.CallbackPath = callbackPath
+	} else if !store.ValidCallbackPath(a.CallbackPath) {
+		errs["callback_path"] = "Choose one of the callback paths offered."
 	}
 	if a.Provider != string(oauth.ProviderAzure) {
 		a.Cloud, a.AuthorityURL, a.TenantID = "", "", ""

@@ -63,7 +63,7 @@ func (h *Handler) authorizationAppOnlyCreate(w http.ResponseWriter, r *http.Requ
 	}
 	g, err := oauth.ClientCredentials(r.Context(), app.OAuth(), mailbox)
 	if err != nil {
-		fv := failureView(oauth.Explain(app.OAuth(), h.callbackURL(), err))
+		fv := failureView(oauth.Explain(app.OAuth(), h.callbackURL(app), err))
 		f.Failure = &fv
 		h.render(w, r, http.StatusUnprocessableEntity, views.AppOnlyPage(f))
 		return

@@ -92,7 +92,7 @@ func age(d time.Duration) string {
 // authorizeOrigin is the origin the sign-in redirects to, for the CSP's
 // form-action of the pages whose forms start one.
 func (h *Handler) authorizeOrigin(ctx context.Context, app *store.Application) string {
-	authURL, _, err := oauth.Begin(ctx, app.OAuth(), h.callbackURL())
+	authURL, _, err := oauth.Begin(ctx, app.OAuth(), h.callbackURL(app))
 	if err != nil {
 		return ""
 	}

@@ -43,7 +43,7 @@ func (h *Handler) beginSignIn(w http.ResponseWriter, r *http.Request, app *store
 		redirect(w, r, s.ReturnTo)
 		return
 	}
-	authURL, p, err := oauth.Begin(r.Context(), app.OAuth(), h.callbackURL())
+	authURL, p, err := oauth.Begin(r.Context(), app.OAuth(), h.callbackURL(app))
 	if err != nil {
 		// GLPI's words, then ours: which setting is wrong.
 		h.flash(r, "danger", "Invalid credentials. "+oauth.Meaning(err)+" "+oauth.Remedy(err))

@@ -143,11 +143,14 @@ func (s *Store) CreateApplication(ctx context.Context, a *Application, actor *Us
 	if row.Cloud == "" {
 		row.Cloud = string(oauth.CloudGlobal)
 	}
+	if row.CallbackPath == "" {
+		row.CallbackPath = CallbackPaths[0]
+	}
 	return s.tx(ctx, func(s *Store) error {
 		if err := s.db.Create(&row).Error; err != nil {
 			return translate(err)
 		}
-		a.ID, a.CreatedAt, a.UpdatedAt, a.Cloud = row.ID, now, now, row.Cloud
+		a.ID, a.CreatedAt, a.UpdatedAt, a.Cloud, a.CallbackPath = row.ID, now, now, row.Cloud, row.CallbackPath
 		return s.auditBy(ctx, actor, "application.create", "application", a.ID, fmt.Sprintf("application %s created (%s)", a.Name, a.Provider))
 	})
 }
@@ -204,11 +207,14 @@ func (s *Store) UpdateApplication(ctx context.Context, a *Application, confirmed
 		if a.Cloud == "" {
 			a.Cloud = string(oauth.CloudGlobal)
 		}
+		if a.CallbackPath == "" {
+			a.CallbackPath = old.CallbackPath
+		}
 		err = s.db.Model(&Application{}).Where("id = ?", a.ID).Updates(map[string]any{
 			"name": a.Name, "comment": a.Comment, "is_active": a.IsActive, "provider": a.Provider, "cloud": a.Cloud,
 			"authority_url": a.AuthorityURL, "client_id": a.ClientID, "client_secret": sealed,
 			"client_secret_expires_at": a.ClientSecretExpiresAt, "tenant_id": a.TenantID, "issuer_url": a.IssuerURL,
-			"extra_scopes": a.ExtraScopes, "updated_at": s.now(),
+			"extra_scopes": a.ExtraScopes, "callback_path": a.CallbackPath, "updated_at": s.now(),
 		}).Error
 		if err != nil {
 			return translate(err)

@@ -82,12 +82,32 @@ type Application struct {
 	TenantID              string `gorm:"column:tenant_id"`
 	IssuerURL             string `gorm:"column:issuer_url"`
 	ExtraScopes           string
+	CallbackPath          string // see CallbackPaths
 	CreatedAt             time.Time
 	UpdatedAt             time.Time
 }
 
 // TableName keeps GORM on the migrated name.
 func (Application) TableName() string { return "oauth_applications" }
+
+// CallbackPaths are the redirect URI paths an application may send: ours
+// first, then the two a GLPI installation registered, so a registration
+// made for GLPI keeps working without a change at the provider.
+var CallbackPaths = []string{
+	"/front/authorization.callback.php",
+	"/marketplace/oauthimap/front/authorization.callback.php",
+	"/plugins/oauthimap/front/authorization.callback.php",
+}
+
+// ValidCallbackPath reports whether p is one of CallbackPaths.
+func ValidCallbackPath(p string) bool {
+	for _, c := range CallbackPaths {
+		if c == p {
+			return true
+		}
+	}
+	return false
+}
 
 // Authorization is one mailbox account's grant for an application.
 type Authorization struct {

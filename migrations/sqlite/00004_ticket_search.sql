@@ -30,7 +30,7 @@ END;
 -- Status changes and touches update tickets all day; only a change of an
 -- indexed column re-indexes the row.
 -- +goose StatementBegin
-CREATE TRIGGER ticket_search_update AFTER UPDATE OF title, content, requester_email, requester_name ON tickets BEGIN
+CREATE TRIGGER ticket_search_update AFTER UPDATE OF id, title, content, requester_email, requester_name ON tickets BEGIN
     INSERT INTO ticket_search (ticket_search, rowid, title, content, requester_email, requester_name)
     VALUES ('delete', old.id, old.title, old.content, old.requester_email, old.requester_name);
     INSERT INTO ticket_search (rowid, title, content, requester_email, requester_name)
