@@ -328,7 +328,10 @@ func (s *Store) ListTickets(ctx context.Context, f TicketFilter) (rows []TicketR
 	}
 	search := strings.TrimSpace(f.Search)
 	if search != "" {
-		cond, args := s.ticketSearchCond(search) // see ticket_search.go
+		cond, args, serr := s.ticketSearchCond(ctx, f.Search) // untrimmed: a final space ends the last word
+		if serr != nil {
+			return nil, 0, false, serr
+		}
 		where = where.Where(cond, args...)
 	}
 	if search == "" {

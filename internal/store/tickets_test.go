@@ -323,6 +323,38 @@ func TestListTicketsFullTextSearch(t *testing.T) {
 	})
 }
 
+func TestTicketSearchByNumber(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		for _, tk := range []*Ticket{
+			{ID: 4242, Title: "Found by its number"},
+			{ID: 5000, Title: "Order 4242 lost"},
+			{ID: 6000, Title: "Order 42420 lost"},
+			{ID: 7000, Title: "Unrelated"},
+		} {
+			if err := s.CreateTicket(ctx, tk, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		tests := []struct {
+			name, search string
+			want         []string
+		}{
+			{"a number finds its ticket and the words it starts", "4242", []string{"Found by its number", "Order 4242 lost", "Order 42420 lost"}},
+			{"hash and number", "#4242", []string{"Found by its number", "Order 4242 lost", "Order 42420 lost"}},
+			{"a number among words is a word", "order 4242 ", []string{"Order 4242 lost"}},
+			{"a number nothing holds", "7001", []string{}},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				if got := searchTitles(t, s, tt.search); !slices.Equal(got, tt.want) {
+					t.Fatalf("search %q: got %q, want %q", tt.search, got, tt.want)
+				}
+			})
+		}
+	})
+}
+
 func TestTicketSearchFollowsEditsAndDeletes(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, s *Store) {
 		ctx := context.Background()
