@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/oauthimap/oauthimap/internal/helpdesk"
+	"github.com/oauthimap/oauthimap/internal/ingest"
 	"github.com/oauthimap/oauthimap/internal/store"
 	"github.com/oauthimap/oauthimap/web/views"
 )
@@ -80,7 +81,7 @@ func (h *Handler) ticketView(ctx context.Context, id int64, showRemote bool) (vi
 	byFollowup := map[int64][]views.DocumentLink{}
 	var ticketDocs []views.DocumentLink
 	for _, d := range docs {
-		link := views.DocumentLink{ID: d.ID, Name: d.Name, Type: d.MIMEType, Size: humanSize(d.Size), Inline: d.IsInline}
+		link := views.DocumentLink{ID: d.ID, Name: d.Name, Type: d.MIMEType, Size: ingest.HumanSize(d.Size), Inline: d.IsInline}
 		v.Documents = append(v.Documents, link)
 		if d.ContentID != "" {
 			if _, seen := inline[d.ContentID]; !seen {

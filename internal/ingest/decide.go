@@ -56,7 +56,7 @@ func (c *compiled) decide(ctx context.Context, raw []byte, k Knowledge, now time
 
 	if c.MaxMessageSize > 0 && int64(len(raw)) > c.MaxMessageSize && !c.ImportAnyway {
 		return refuse(&d, ReasonTooLarge, fmt.Sprintf("The message is %s, over this receiver's limit of %s.",
-			humanSize(int64(len(raw))), humanSize(c.MaxMessageSize))), nil
+			HumanSize(int64(len(raw))), HumanSize(c.MaxMessageSize))), nil
 	}
 
 	limit := c.FileSizeMax
@@ -267,11 +267,11 @@ func (c *compiled) documents(raw []rawDoc, b body, trimmed bool) ([]Document, []
 		switch {
 		case c.FileSizeMax <= 0:
 			if !inline {
-				notes = append(notes, fmt.Sprintf("Attached file not imported (file import is disabled on this receiver): %s (%s)", name, humanSize(r.size)))
+				notes = append(notes, fmt.Sprintf("Attached file not imported (file import is disabled on this receiver): %s (%s)", name, HumanSize(r.size)))
 			}
 			continue
 		case r.size > c.FileSizeMax || r.truncated:
-			notes = append(notes, fmt.Sprintf("Too large attached file: %s (%s, the limit is %s)", name, humanSize(r.size), humanSize(c.FileSizeMax)))
+			notes = append(notes, fmt.Sprintf("Too large attached file: %s (%s, the limit is %s)", name, HumanSize(r.size), HumanSize(c.FileSizeMax)))
 			continue
 		}
 		docs = append(docs, Document{Name: name, MIMEType: r.mimeType, Size: r.size, SHA256: sha256Hex(r.data),
@@ -288,8 +288,9 @@ func uniqueOriginalName(docs []Document) string {
 	return uniqueName("original-message.eml", taken)
 }
 
-// humanSize writes sizes the way the receiver form shows them.
-func humanSize(n int64) string {
+// HumanSize writes a size the way the console shows sizes (receiver
+// limits, document lists, the notes of dropped files).
+func HumanSize(n int64) string {
 	switch {
 	case n >= 1<<20:
 		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
