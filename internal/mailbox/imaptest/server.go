@@ -21,6 +21,8 @@ import (
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapserver"
 	"github.com/emersion/go-imap/v2/imapserver/imapmemserver"
+
+	"github.com/oauthimap/oauthimap/internal/testpeer"
 )
 
 // TLSMode is how clients reach the server.
@@ -87,7 +89,7 @@ func StartWith(t testing.TB, o Options) *Server {
 	}
 	var cert tls.Certificate
 	if o.TLS != TLSNone {
-		cert, s.pool = selfSigned(t)
+		cert, s.pool = testpeer.SelfSigned(t, "imaptest")
 	}
 	opts := &imapserver.Options{
 		NewSession:   s.newSession,

@@ -1,4 +1,4 @@
-package imaptest
+package testpeer
 
 import (
 	"crypto/ecdsa"
@@ -13,17 +13,17 @@ import (
 	"time"
 )
 
-// selfSigned makes a P-256 certificate for localhost and 127.0.0.1 and the
-// pool that trusts it.
-func selfSigned(t testing.TB) (tls.Certificate, *x509.CertPool) {
+// SelfSigned makes a P-256 certificate for localhost and 127.0.0.1, valid
+// for a day, and the pool that trusts it: the test servers' TLS identity.
+func SelfSigned(t testing.TB, commonName string) (tls.Certificate, *x509.CertPool) {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
-		t.Fatalf("imaptest: key: %v", err)
+		t.Fatalf("testpeer: key: %v", err)
 	}
 	tmpl := &x509.Certificate{
 		SerialNumber:          big.NewInt(time.Now().UnixNano()),
-		Subject:               pkix.Name{CommonName: "imaptest"},
+		Subject:               pkix.Name{CommonName: commonName},
 		NotBefore:             time.Now().Add(-time.Hour),
 		NotAfter:              time.Now().Add(24 * time.Hour),
 		DNSNames:              []string{"localhost"},
@@ -35,11 +35,11 @@ func selfSigned(t testing.TB) (tls.Certificate, *x509.CertPool) {
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
 	if err != nil {
-		t.Fatalf("imaptest: certificate: %v", err)
+		t.Fatalf("testpeer: certificate: %v", err)
 	}
 	leaf, err := x509.ParseCertificate(der)
 	if err != nil {
-		t.Fatalf("imaptest: certificate: %v", err)
+		t.Fatalf("testpeer: certificate: %v", err)
 	}
 	pool := x509.NewCertPool()
 	pool.AddCert(leaf)
