@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"time"
@@ -36,12 +37,7 @@ func (h *Handler) applicationEdit(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	auths, err := h.store.Authorizations(r.Context(), app.ID)
-	if err != nil {
-		h.serverError(w, r, err)
-		return
-	}
-	recs, err := h.store.ApplicationReceivers(r.Context(), app.ID)
+	auths, recs, err := h.applicationChildren(r.Context(), app.ID)
 	if err != nil {
 		h.serverError(w, r, err)
 		return
@@ -49,6 +45,16 @@ func (h *Handler) applicationEdit(w http.ResponseWriter, r *http.Request) {
 	f := h.applicationForm(app)
 	f.Authorizations, f.Receivers = len(auths), len(recs)
 	h.render(w, r, http.StatusOK, views.ApplicationPage(f))
+}
+
+// applicationChildren are what the application's tabs list and count.
+func (h *Handler) applicationChildren(ctx context.Context, appID int64) ([]store.Authorization, []store.Receiver, error) {
+	auths, err := h.store.Authorizations(ctx, appID)
+	if err != nil {
+		return nil, nil, err
+	}
+	recs, err := h.store.ApplicationReceivers(ctx, appID)
+	return auths, recs, err
 }
 
 // applicationParam loads the application named by the URL, or answers 404.

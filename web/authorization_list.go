@@ -19,12 +19,7 @@ func (h *Handler) applicationAuthorizations(w http.ResponseWriter, r *http.Reque
 	if !ok {
 		return
 	}
-	auths, err := h.store.Authorizations(r.Context(), app.ID)
-	if err != nil {
-		h.serverError(w, r, err)
-		return
-	}
-	recs, err := h.store.ApplicationReceivers(r.Context(), app.ID)
+	auths, recs, err := h.applicationChildren(r.Context(), app.ID)
 	if err != nil {
 		h.serverError(w, r, err)
 		return

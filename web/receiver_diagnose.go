@@ -14,17 +14,11 @@ import (
 // settings, the steps, the transcript with the secrets redacted, and what
 // the outcome means.
 func (h *Handler) receiverDiagnose(w http.ResponseWriter, r *http.Request) {
-	id, ok := idParam(r, "id")
+	rec, ok := h.receiverParam(w, r)
 	if !ok {
-		h.notFound(w, r)
 		return
 	}
 	ctx := r.Context()
-	rec, err := h.store.Receiver(ctx, id)
-	if err != nil {
-		h.serverError(w, r, err)
-		return
-	}
 	v := views.ReceiverDiagnoseView{ID: rec.ID, Name: rec.Name, Server: rec.Host + ":" + strconv.Itoa(rec.Port)}
 	m, err := h.mailboxLoginFor(ctx, rec)
 	if err != nil {

@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 
+	"github.com/oauthimap/oauthimap/internal/store"
 	"github.com/oauthimap/oauthimap/web/views"
 )
 
@@ -15,18 +16,27 @@ func (h *Handler) receiverNew(w http.ResponseWriter, r *http.Request) {
 	h.render(w, r, http.StatusOK, views.ReceiverPage(f))
 }
 
-func (h *Handler) receiverEdit(w http.ResponseWriter, r *http.Request) {
+// receiverParam loads the receiver named by the URL, or answers 404.
+func (h *Handler) receiverParam(w http.ResponseWriter, r *http.Request) (*store.Receiver, bool) {
 	id, ok := idParam(r, "id")
 	if !ok {
 		h.notFound(w, r)
+		return nil, false
+	}
+	rec, err := h.store.Receiver(r.Context(), id)
+	if err != nil {
+		h.serverError(w, r, err)
+		return nil, false
+	}
+	return rec, true
+}
+
+func (h *Handler) receiverEdit(w http.ResponseWriter, r *http.Request) {
+	rec, ok := h.receiverParam(w, r)
+	if !ok {
 		return
 	}
 	ctx := r.Context()
-	rec, err := h.store.Receiver(ctx, id)
-	if err != nil {
-		h.serverError(w, r, err)
-		return
-	}
 	authState := ""
 	if a, err := h.store.ReceiverAuthorization(ctx, rec); err == nil {
 		authState = a.State

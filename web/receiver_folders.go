@@ -20,18 +20,16 @@ var folderFields = map[string]struct{ column, label string }{
 // receiverFolders lists the mailbox's folders with the saved settings;
 // each one is a button that sets the field.
 func (h *Handler) receiverFolders(w http.ResponseWriter, r *http.Request) {
-	id, ok := idParam(r, "id")
 	field, known := folderFields[r.URL.Query().Get("field")]
-	if !ok || !known {
+	if !known {
 		h.notFound(w, r)
 		return
 	}
-	ctx := r.Context()
-	rec, err := h.store.Receiver(ctx, id)
-	if err != nil {
-		h.serverError(w, r, err)
+	rec, ok := h.receiverParam(w, r)
+	if !ok {
 		return
 	}
+	ctx := r.Context()
 	v := views.ReceiverFoldersView{ID: rec.ID, Name: rec.Name, Field: r.URL.Query().Get("field"), Label: field.label}
 	current := map[string]string{"folder": rec.Folder, "accepted_folder": rec.AcceptedFolder, "refused_folder": rec.RefusedFolder}[field.column]
 	m, err := h.mailboxLoginFor(ctx, rec)

@@ -8,14 +8,8 @@ import (
 
 // receiverRuns is one receiver's automatic actions log.
 func (h *Handler) receiverRuns(w http.ResponseWriter, r *http.Request) {
-	id, ok := idParam(r, "id")
+	rec, ok := h.receiverParam(w, r)
 	if !ok {
-		h.notFound(w, r)
-		return
-	}
-	rec, err := h.store.Receiver(r.Context(), id)
-	if err != nil {
-		h.serverError(w, r, err)
 		return
 	}
 	h.runsPage(w, r, views.CollectRunsView{ReceiverID: rec.ID, ReceiverName: rec.Name})
