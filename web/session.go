@@ -142,10 +142,29 @@ func clientIP(r *http.Request) string {
 
 func urlQueryEscape(s string) string { return url.QueryEscape(s) }
 
-// safeNext keeps a post-login redirect on this site.
+// safeNext keeps a redirect on this site: only a path of our own, with no
+// scheme, host or user, starting with exactly one slash, without dot
+// segments, and with no control byte, backslash or non-ASCII byte anywhere
+// (browsers drop a tab or a newline and read a backslash as a slash, which
+// would turn "/<tab>/evil.example" into "//evil.example"). Anything else becomes "/".
 func safeNext(next string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") || strings.ContainsAny(next, "\r\n") {
+	for i := 0; i < len(next); i++ {
+		if c := next[i]; c < 0x20 || c >= 0x7f || c == '\\' {
+			return "/"
+		}
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" {
 		return "/"
+	}
+	p := u.EscapedPath()
+	if !strings.HasPrefix(p, "/") || strings.HasPrefix(u.Path, "//") || strings.HasPrefix(p, "//") {
+		return "/"
+	}
+	for _, seg := range strings.Split(u.Path, "/") {
+		if seg == "." || seg == ".." {
+			return "/"
+		}
 	}
 	return next
 }
