@@ -37,7 +37,10 @@ func typeOf(r *store.Receiver) string {
 func receiverFormFrom(r *http.Request) views.ReceiverForm {
 	v := func(k string) string { return strings.TrimSpace(r.PostFormValue(k)) }
 	on := func(k string) bool { return r.PostFormValue(k) == "1" }
-	mioVal, _ := strconv.Atoi(v("filesize_max"))
+	mioVal, err := strconv.Atoi(v("filesize_max"))
+	if err != nil && v("filesize_max") != "" {
+		mioVal = -1 // not one of the list's values: refused below
+	}
 	f := views.ReceiverForm{
 		Name: v("name"), Active: on("is_active"), Host: v("host"), Port: v("port"), Type: v("type"),
 		Security: v("security"), ValidateCert: on("validate_cert"), Login: v("login"), Authorization: v("authorization"),

@@ -55,8 +55,8 @@ func (h *Handler) receiverFromForm(r *http.Request, f *views.ReceiverForm) *stor
 	if f.FilesizeMio < 0 || f.FilesizeMio > store.MaxFilesizeMaxMio {
 		f.Errors["filesize_max"] = "Choose a size in the list."
 	}
-	if n, err := strconv.Atoi(f.PollInterval); err != nil || n < store.MinPollIntervalSeconds {
-		f.Errors["poll_interval"] = fmt.Sprintf("The poll interval must be a whole number of seconds, at least %d.", store.MinPollIntervalSeconds)
+	if n, err := strconv.Atoi(f.PollInterval); err != nil || n < store.MinPollIntervalSeconds || n > store.MaxPollIntervalSeconds {
+		f.Errors["poll_interval"] = fmt.Sprintf("The poll interval must be a whole number of seconds between %d and %d (one day).", store.MinPollIntervalSeconds, store.MaxPollIntervalSeconds)
 	} else {
 		rec.PollIntervalSeconds = n
 	}

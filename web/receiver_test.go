@@ -95,6 +95,8 @@ func rcvAdmin(t *testing.T) (*testApp, *client) {
 	return a, c
 }
 
+const msgPollBounds = "The poll interval must be a whole number of seconds between 10 and 86400 (one day)."
+
 func TestReceiverFormValidation(t *testing.T) {
 	a, c := rcvAdmin(t)
 	_ = a
@@ -107,7 +109,11 @@ func TestReceiverFormValidation(t *testing.T) {
 		{"mandatory fields", func(f url.Values) { f.Set("name", ""); f.Set("host", ""); f.Set("login", "") },
 			[]string{"Mandatory fields are not filled. Please correct: Name, Server, Login"}, `value="993"`},
 		{"bad port", func(f url.Values) { f.Set("port", "99999") }, []string{"The port must be a number between 1 and 65535."}, `value="99999"`},
-		{"poll interval too short", func(f url.Values) { f.Set("poll_interval", "5") }, []string{"The poll interval must be a whole number of seconds, at least 10."}, `value="5"`},
+		{"poll interval too short", func(f url.Values) { f.Set("poll_interval", "5") }, []string{msgPollBounds}, `value="5"`},
+		{"poll interval whose nanoseconds overflow", func(f url.Values) { f.Set("poll_interval", "17446744073") }, []string{msgPollBounds}, `value="17446744073"`},
+		{"poll interval past a day", func(f url.Values) { f.Set("poll_interval", "86401") }, []string{msgPollBounds}, `value="86401"`},
+		{"budget too large", func(f url.Values) { f.Set("budget", "10001") }, []string{"The messages per run must be between 1 and 10000."}, `value="10001"`},
+		{"file size not a number", func(f url.Values) { f.Set("filesize_max", "2x") }, []string{"Choose a size in the list."}, `value="Support desk"`},
 		{"budget out of range", func(f url.Values) { f.Set("budget", "0") }, []string{"The messages per run must be between 1 and 10000."}, `value="imap.example.com"`},
 		{"unknown security", func(f url.Values) { f.Set("security", "tls13") }, []string{"Choose SSL, TLS via STARTTLS or none."}, `value="Support desk"`},
 		{"file size off the list", func(f url.Values) { f.Set("filesize_max", "500") }, []string{"Choose a size in the list."}, `value="Support desk"`},

@@ -41,28 +41,43 @@ func (c *Collector) job(parent context.Context, id int64, trigger string) (*stor
 		more bool
 		err  error
 	)
-	func() {
+	guard := func(what string, f func()) {
 		defer func() {
 			if p := recover(); p != nil {
 				err = panicError{p}
-				log.Error("collector: job panicked", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+				log.Error("collector: job panicked", "in", what, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 			}
 		}()
-		r, more, err = c.collect(ctx, id, run, log)
-	}()
+		f()
+	}
+	guard("collect", func() { r, more, err = c.collect(ctx, id, run, log) })
 	stopKeeping()
 
-	out := c.outcome(r, more, err)
+	// The outcome and its record run under the same guard: a panic there
+	// (a bug, or a row no check foresaw) must not take the process down
+	// and restart it into the same crash once the lease expires.
+	var out store.CollectOutcome
+	guard("outcome", func() { out = c.outcome(r, more, err) })
+	if _, crashed := err.(panicError); crashed && out.ErrorClass != ClassInternal {
+		out = store.CollectOutcome{ErrorClass: ClassInternal, ErrorText: err.Error(), Next: c.now().Add(c.o.MaxBackoff)}
+	}
 	run.ErrorClass, run.ErrorText = out.ErrorClass, out.ErrorText
 	// The job's context may be dead (deadline, shutdown): write the
 	// record with a fresh one.
 	fin, cancelFin := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancelFin()
-	if ferr := c.st.FinishRun(fin, run); ferr != nil {
-		log.Error("collector: record run", "error", ferr)
-	}
-	if ferr := c.st.FinishCollect(fin, id, c.o.Instance, out); ferr != nil {
-		log.Error("collector: record outcome", "error", ferr)
+	recorded := false
+	guard("record", func() {
+		if ferr := c.st.FinishRun(fin, run); ferr != nil {
+			log.Error("collector: record run", "error", ferr)
+		}
+		if ferr := c.st.FinishCollect(fin, id, c.o.Instance, out); ferr != nil {
+			log.Error("collector: record outcome", "error", ferr)
+			c.release(id, log)
+		}
+		recorded = true
+	})
+	if !recorded {
 		c.release(id, log)
 	}
 	level := slog.LevelInfo

@@ -78,10 +78,8 @@ func (c *Collector) outcome(r *store.Receiver, more bool, err error) store.Colle
 	poll := time.Minute
 	failures := 1
 	if r != nil {
-		if r.PollIntervalSeconds > 0 {
-			poll = time.Duration(r.PollIntervalSeconds) * time.Second
-		}
-		failures = r.Errors + 1
+		poll = r.PollInterval()                  // within bounds whatever the row holds
+		failures = min(max(r.Errors, 0), 64) + 1 // past 64 the wait is the ceiling anyway
 	}
 	if err == nil {
 		next := now.Add(poll)
@@ -104,14 +102,21 @@ func (c *Collector) outcome(r *store.Receiver, more bool, err error) store.Colle
 	return out
 }
 
+// maxBackoffCeiling bounds any ceiling given to backoff.
+const maxBackoffCeiling = 7 * 24 * time.Hour
+
 // backoff is base doubled per failure after the first, capped, with ±20 %
-// jitter so receivers that failed together do not retry together.
+// jitter so receivers that failed together do not retry together. Any
+// base, count or ceiling gives a wait between one second and the ceiling
+// (plus jitter), the ceiling itself at most a week: never negative, never
+// an overflow.
 func backoff(base time.Duration, failures int, ceiling time.Duration) time.Duration {
-	d := base
+	ceiling = min(max(ceiling, time.Second), maxBackoffCeiling)
+	d := min(max(base, time.Second), ceiling)
 	for i := 1; i < failures && d < ceiling; i++ {
-		d *= 2
+		d = min(d, ceiling/2) * 2
 	}
 	d = min(d, ceiling)
-	jitter := time.Duration(rand.Int64N(int64(d)*2/5+1)) - d/5
+	jitter := time.Duration(rand.Int64N(int64(d/5)*2+1)) - d/5
 	return d + jitter
 }

@@ -65,12 +65,12 @@ func options() []option {
 	add("log-level", "debug, info, warn or error", "info", false, func(c *Config) *string { return &c.LogLevel })
 	o = append(o,
 		boolOpt("migrate", "apply pending database migrations at start (always on for SQLite)", "false", func(c *Config) *bool { return &c.Migrate }),
-		intOpt("workers", "collector workers (simultaneous mailbox jobs)", "4", func(c *Config) *int { return &c.Workers }),
-		intOpt("per-host-limit", "simultaneous IMAP connections to one server host", "4", func(c *Config) *int { return &c.PerHostLimit }),
-		durOpt("session-idle", "a session ends after this long without a request", "2h", func(c *Config) *time.Duration { return &c.SessionIdle }),
-		durOpt("session-max", "a session ends this long after login, whatever happens", "24h", func(c *Config) *time.Duration { return &c.SessionMax }),
-		intOpt64("max-body", "largest request body accepted, in bytes", "1048576", func(c *Config) *int64 { return &c.MaxBodyBytes }),
-		durOpt("shutdown-grace", "time given to requests and jobs to finish at shutdown", "20s", func(c *Config) *time.Duration { return &c.ShutdownGrace }),
+		intOpt("workers", "collector workers (simultaneous mailbox jobs)", "4", 256, func(c *Config) *int { return &c.Workers }),
+		intOpt("per-host-limit", "simultaneous IMAP connections to one server host", "4", 64, func(c *Config) *int { return &c.PerHostLimit }),
+		durOpt("session-idle", "a session ends after this long without a request", "2h", 30*24*time.Hour, func(c *Config) *time.Duration { return &c.SessionIdle }),
+		durOpt("session-max", "a session ends this long after login, whatever happens", "24h", 90*24*time.Hour, func(c *Config) *time.Duration { return &c.SessionMax }),
+		intOpt64("max-body", "largest request body accepted, in bytes", "1048576", 1<<30, func(c *Config) *int64 { return &c.MaxBodyBytes }),
+		durOpt("shutdown-grace", "time given to requests and jobs to finish at shutdown", "20s", 10*time.Minute, func(c *Config) *time.Duration { return &c.ShutdownGrace }),
 	)
 	return o
 }
@@ -88,12 +88,12 @@ func boolOpt(name, usage, def string, p func(*Config) *bool) option {
 		current: func(c *Config) string { return strconv.FormatBool(*p(c)) }}
 }
 
-func intOpt(name, usage, def string, p func(*Config) *int) option {
+func intOpt(name, usage, def string, most int, p func(*Config) *int) option {
 	return option{name: name, usage: usage, def: def,
 		apply: func(c *Config, v string) error {
 			n, err := strconv.Atoi(v)
-			if err != nil || n < 1 {
-				return errors.New("want a whole number of at least 1")
+			if err != nil || n < 1 || n > most {
+				return fmt.Errorf("want a whole number from 1 to %d", most)
 			}
 			*p(c) = n
 			return nil
@@ -101,12 +101,12 @@ func intOpt(name, usage, def string, p func(*Config) *int) option {
 		current: func(c *Config) string { return strconv.Itoa(*p(c)) }}
 }
 
-func intOpt64(name, usage, def string, p func(*Config) *int64) option {
+func intOpt64(name, usage, def string, most int64, p func(*Config) *int64) option {
 	return option{name: name, usage: usage, def: def,
 		apply: func(c *Config, v string) error {
 			n, err := strconv.ParseInt(v, 10, 64)
-			if err != nil || n < 1024 {
-				return errors.New("want a number of bytes of at least 1024")
+			if err != nil || n < 1024 || n > most {
+				return fmt.Errorf("want a number of bytes from 1024 to %d", most)
 			}
 			*p(c) = n
 			return nil
@@ -114,12 +114,12 @@ func intOpt64(name, usage, def string, p func(*Config) *int64) option {
 		current: func(c *Config) string { return strconv.FormatInt(*p(c), 10) }}
 }
 
-func durOpt(name, usage, def string, p func(*Config) *time.Duration) option {
+func durOpt(name, usage, def string, most time.Duration, p func(*Config) *time.Duration) option {
 	return option{name: name, usage: usage, def: def,
 		apply: func(c *Config, v string) error {
 			d, err := time.ParseDuration(v)
-			if err != nil || d <= 0 {
-				return errors.New("want a positive duration such as 30s, 15m or 2h")
+			if err != nil || d <= 0 || d > most {
+				return fmt.Errorf("want a positive duration such as 30s, 15m or 2h, at most %s", most)
 			}
 			*p(c) = d
 			return nil

@@ -71,6 +71,11 @@ func TestInvalid(t *testing.T) {
 		{"workers", map[string]string{"OAUTHIMAP_WORKERS": "0"}, "OAUTHIMAP_WORKERS"},
 		{"log format", map[string]string{"OAUTHIMAP_LOG_FORMAT": "xml"}, "OAUTHIMAP_LOG_FORMAT"},
 		{"duration", map[string]string{"OAUTHIMAP_SESSION_IDLE": "soon"}, "OAUTHIMAP_SESSION_IDLE"},
+		{"workers past the bound", map[string]string{"OAUTHIMAP_WORKERS": "100000000"}, "OAUTHIMAP_WORKERS"},
+		{"per-host limit past the bound", map[string]string{"OAUTHIMAP_PER_HOST_LIMIT": "65"}, "OAUTHIMAP_PER_HOST_LIMIT"},
+		{"body limit past the bound", map[string]string{"OAUTHIMAP_MAX_BODY": "9223372036854775807"}, "OAUTHIMAP_MAX_BODY"},
+		{"session idle past the bound", map[string]string{"OAUTHIMAP_SESSION_IDLE": "100000h", "OAUTHIMAP_SESSION_MAX": "200000h"}, "OAUTHIMAP_SESSION_IDLE"},
+		{"shutdown grace past the bound", map[string]string{"OAUTHIMAP_SHUTDOWN_GRACE": "2562047h"}, "OAUTHIMAP_SHUTDOWN_GRACE"},
 		{"both secret forms", map[string]string{"OAUTHIMAP_SECRET_KEY": "a", "OAUTHIMAP_SECRET_KEY_FILE": "/x"}, "not both"},
 		{"database", map[string]string{"OAUTHIMAP_DATABASE": "mysql"}, "OAUTHIMAP_DATABASE"},
 	}

@@ -2,8 +2,10 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // ReceiverHealth is what the receivers list says about a receiver at a glance.
@@ -23,11 +25,44 @@ const (
 	DefaultFilesizeMax     = 2 << 20 // GLPI's default_mailcollector_filesize_max
 	DefaultReceiverBudget  = 100
 	DefaultPollInterval    = 60
-	MinPollIntervalSeconds = 10 // below this a server sees a login storm
+	MinPollIntervalSeconds = 10    // below this a server sees a login storm
+	MaxPollIntervalSeconds = 86400 // a day: longer is "inactive", not a schedule
 	MaxReceiverBudget      = 10000
 	MaxFilesizeMaxMio      = 99 // GLPI's dropdown stops at 99 Mio
+	MaxReceiverPort        = 65535
 	reauthErrorClass       = "reauth_required"
 )
+
+// ErrInvalid is a value outside what the store accepts; the wrapped text
+// names the field and its bounds.
+var ErrInvalid = errors.New("store: invalid value")
+
+// validateReceiver refuses numeric settings out of bounds, whatever wrote
+// them (the form checks the same bounds with its own words).
+func validateReceiver(r *Receiver) error {
+	switch {
+	case r.Port < 1 || r.Port > MaxReceiverPort:
+		return fmt.Errorf("%w: receiver port %d (want 1 to %d)", ErrInvalid, r.Port, MaxReceiverPort)
+	case r.PollIntervalSeconds < MinPollIntervalSeconds || r.PollIntervalSeconds > MaxPollIntervalSeconds:
+		return fmt.Errorf("%w: receiver poll interval %d s (want %d to %d)", ErrInvalid, r.PollIntervalSeconds, MinPollIntervalSeconds, MaxPollIntervalSeconds)
+	case r.Budget < 1 || r.Budget > MaxReceiverBudget:
+		return fmt.Errorf("%w: receiver budget %d (want 1 to %d)", ErrInvalid, r.Budget, MaxReceiverBudget)
+	case r.FilesizeMax < 0 || r.FilesizeMax > MaxFilesizeMaxMio<<20:
+		return fmt.Errorf("%w: receiver file size limit %d bytes (want 0 to %d Mio)", ErrInvalid, r.FilesizeMax, MaxFilesizeMaxMio)
+	}
+	return nil
+}
+
+// PollInterval is the receiver's poll interval within the store's bounds,
+// whatever the row holds: a row written behind the store's back must not
+// make the collector spin or overflow.
+func (r *Receiver) PollInterval() time.Duration {
+	n := r.PollIntervalSeconds
+	if n <= 0 {
+		n = DefaultPollInterval
+	}
+	return time.Duration(min(max(n, MinPollIntervalSeconds), MaxPollIntervalSeconds)) * time.Second
+}
 
 // Health derives the receiver's health from its columns and, for an OAuth
 // receiver, the state of its authorization ("" when unknown).
@@ -179,9 +214,13 @@ func normalizeReceiver(r *Receiver) {
 }
 
 // CreateReceiver adds a receiver, sealing its password; it is due at once.
-// ErrDuplicate when the name is taken.
+// ErrDuplicate when the name is taken, ErrInvalid when a value is out of
+// bounds.
 func (s *Store) CreateReceiver(ctx context.Context, r *Receiver, actor *User) error {
 	normalizeReceiver(r)
+	if err := validateReceiver(r); err != nil {
+		return err
+	}
 	row := *r
 	if row.UsesOAuth() {
 		row.Password = ""
@@ -221,6 +260,9 @@ func connectionLabel(r *Receiver) string {
 // ledger still stops a message from being imported twice).
 func (s *Store) UpdateReceiver(ctx context.Context, r *Receiver, clearPassword bool, actor *User) error {
 	normalizeReceiver(r)
+	if err := validateReceiver(r); err != nil {
+		return err
+	}
 	return s.tx(ctx, func(s *Store) error {
 		var old Receiver
 		if err := s.db.Take(&old, r.ID).Error; err != nil {

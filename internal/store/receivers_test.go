@@ -273,3 +273,51 @@ func TestListCollectRuns(t *testing.T) {
 		}
 	})
 }
+
+// TestReceiverNumericBounds: the store refuses numeric settings out of
+// bounds whatever the caller, and a row holding them anyway reads back
+// with a poll interval within bounds.
+func TestReceiverNumericBounds(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		ok := rcvCreate(t, s, &Receiver{Name: "bounded", Host: "imap.example.com", Login: "l"})
+		for _, tc := range []struct {
+			name string
+			edit func(r *Receiver)
+		}{
+			{"poll interval overflowing", func(r *Receiver) { r.PollIntervalSeconds = 17446744073 }},
+			{"poll interval past a day", func(r *Receiver) { r.PollIntervalSeconds = MaxPollIntervalSeconds + 1 }},
+			{"poll interval too short", func(r *Receiver) { r.PollIntervalSeconds = 9 }},
+			{"budget too large", func(r *Receiver) { r.Budget = MaxReceiverBudget + 1 }},
+			{"port too large", func(r *Receiver) { r.Port = 65536 }},
+			{"negative port", func(r *Receiver) { r.Port = -1 }},
+			{"negative file size", func(r *Receiver) { r.FilesizeMax = -1 }},
+			{"file size past the list", func(r *Receiver) { r.FilesizeMax = (MaxFilesizeMaxMio + 1) << 20 }},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				r := &Receiver{Name: "new " + tc.name, Host: "imap.example.com", Login: "l"}
+				tc.edit(r)
+				if err := s.CreateReceiver(ctx, r, nil); !errors.Is(err, ErrInvalid) {
+					t.Fatalf("create: got %v, want ErrInvalid", err)
+				}
+				up := *ok
+				tc.edit(&up)
+				if err := s.UpdateReceiver(ctx, &up, false, nil); !errors.Is(err, ErrInvalid) {
+					t.Fatalf("update: got %v, want ErrInvalid", err)
+				}
+			})
+		}
+		got, err := s.Receiver(ctx, ok.ID)
+		if err != nil || got.PollIntervalSeconds != DefaultPollInterval || got.Port != DefaultReceiverPort {
+			t.Fatalf("got %+v %v, want the receiver unchanged", got, err)
+		}
+		for _, tc := range []struct {
+			seconds int
+			want    time.Duration
+		}{{17446744073, 24 * time.Hour}, {-5, time.Minute}, {0, time.Minute}, {3, 10 * time.Second}, {90, 90 * time.Second}} {
+			if got := (&Receiver{PollIntervalSeconds: tc.seconds}).PollInterval(); got != tc.want {
+				t.Errorf("PollInterval of %d s: got %v, want %v", tc.seconds, got, tc.want)
+			}
+		}
+	})
+}
