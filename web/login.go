@@ -9,8 +9,9 @@ import (
 	"github.com/oauthimap/oauthimap/web/views"
 )
 
-// Failed logins are counted per account and per address; the message is
-// the same whichever tripped, and whether or not the account exists.
+// Login attempts are counted per account and per address (a good login
+// takes its own back); the message is the same whichever tripped, and
+// whether or not the account exists.
 var (
 	accountRule = store.ThrottleRule{Max: 5, Window: 15 * time.Minute, Lock: 15 * time.Minute}
 	addressRule = store.ThrottleRule{Max: 20, Window: 15 * time.Minute, Lock: 15 * time.Minute}
@@ -33,26 +34,25 @@ func (h *Handler) loginSubmit(w http.ResponseWriter, r *http.Request) {
 	login, password := r.PostFormValue("login"), r.PostFormValue("password")
 	form := views.LoginForm{Login: login, Next: safeNext(r.PostFormValue("next")), FormToken: h.formToken(w, r)}
 	keys := []string{store.ThrottleKey("login", store.NormalizeLogin(login)), store.ThrottleKey("ip", clientIP(r))}
-	locked, err := h.store.Throttled(r.Context(), keys...)
-	if err != nil {
-		h.serverError(w, r, err)
-		return
-	}
-	if locked {
-		h.log.Warn("login refused: throttled", "remote", clientIP(r))
-		form.Error = msgThrottled
-		h.render(w, r, http.StatusTooManyRequests, views.LoginPage(form))
-		return
+	// Each attempt is counted before the password is checked, so that
+	// simultaneous guesses cannot all pass a check made before any of
+	// them was counted.
+	for i, rule := range []store.ThrottleRule{accountRule, addressRule} {
+		ok, err := h.store.Attempt(r.Context(), keys[i], rule)
+		if err != nil {
+			h.serverError(w, r, err)
+			return
+		}
+		if !ok {
+			h.log.Warn("login refused: throttled", "remote", clientIP(r))
+			form.Error = msgThrottled
+			h.render(w, r, http.StatusTooManyRequests, views.LoginPage(form))
+			return
+		}
 	}
 	u, err := h.store.Authenticate(r.Context(), login, password)
 	if errors.Is(err, store.ErrBadCredentials) {
 		h.log.Warn("login failed", "remote", clientIP(r))
-		for i, rule := range []store.ThrottleRule{accountRule, addressRule} {
-			if err := h.store.RecordFailure(r.Context(), keys[i], rule); err != nil {
-				h.serverError(w, r, err)
-				return
-			}
-		}
 		form.Error = msgBadLogin
 		h.render(w, r, http.StatusUnauthorized, views.LoginPage(form))
 		return
@@ -62,6 +62,10 @@ func (h *Handler) loginSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := h.store.ClearFailures(r.Context(), keys[0]); err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	if err := h.store.Refund(r.Context(), keys[1]); err != nil {
 		h.serverError(w, r, err)
 		return
 	}

@@ -3,6 +3,8 @@ package web
 import (
 	"net/http"
 	"net/url"
+	"strings"
+	"sync"
 	"testing"
 )
 
@@ -69,5 +71,48 @@ func TestLoginNextControlCharacter(t *testing.T) {
 		if r.status != http.StatusSeeOther || r.header.Get("Location") != "/" {
 			t.Errorf("GET /login?next=%q logged in: got %d Location %q, want 303 to /", next, r.status, r.header.Get("Location"))
 		}
+	}
+}
+
+// TestLoginThrottleConcurrent sends 100 wrong passwords for one account at
+// once: the attempts are counted before bcrypt, so no more than the
+// account's limit are checked (the log says "login failed" once per check).
+func TestLoginThrottleConcurrent(t *testing.T) {
+	a := newTestApp(t)
+	c := a.client()
+	tok := c.token("/login")
+	var wg sync.WaitGroup
+	statuses := make(chan int, 100)
+	for range 100 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			req, _ := http.NewRequest("POST", a.srv.URL+"/login", strings.NewReader(url.Values{"login": {"admin"}, "password": {"a wrong guess"}, "csrf_token": {tok}}.Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.Header.Set("Origin", a.srv.URL)
+			res, err := c.http.Do(req)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			res.Body.Close()
+			statuses <- res.StatusCode
+		}()
+	}
+	wg.Wait()
+	close(statuses)
+	checked := strings.Count(a.log.String(), "login failed")
+	if checked > accountRule.Max {
+		t.Fatalf("%d of 100 simultaneous wrong logins reached the password check, want at most %d", checked, accountRule.Max)
+	}
+	n := 0
+	for s := range statuses {
+		if s != http.StatusUnauthorized && s != http.StatusTooManyRequests {
+			t.Errorf("got status %d, want 401 or 429", s)
+		}
+		n++
+	}
+	if n != 100 {
+		t.Fatalf("got %d answers, want 100", n)
 	}
 }

@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"errors"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -112,20 +114,55 @@ func TestThrottle(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, s *Store) {
 		ctx := context.Background()
 		r := ThrottleRule{Max: 3, Window: time.Minute, Lock: time.Minute}
-		k := ThrottleKey("login", "alice")
-		for i := 0; i < 2; i++ {
-			s.RecordFailure(ctx, k, r)
+		k, ip := ThrottleKey("login", "alice"), ThrottleKey("ip", "x")
+		for i := 0; i < r.Max; i++ {
+			if ok, err := s.Attempt(ctx, k, r); !ok || err != nil {
+				t.Fatalf("attempt %d: got %v %v, want allowed under the limit", i+1, ok, err)
+			}
 		}
-		if locked, _ := s.Throttled(ctx, k); locked {
-			t.Fatal("locked before the limit")
-		}
-		s.RecordFailure(ctx, k, r)
-		if locked, err := s.Throttled(ctx, k, ThrottleKey("ip", "x")); !locked || err != nil {
-			t.Fatalf("got locked=%v %v, want locked at the limit", locked, err)
+		if ok, err := s.Attempt(ctx, k, r); ok || err != nil {
+			t.Fatalf("past the limit: got %v %v, want refused", ok, err)
 		}
 		s.ClearFailures(ctx, k)
-		if locked, _ := s.Throttled(ctx, k); locked {
-			t.Fatal("still locked after clear")
+		if ok, _ := s.Attempt(ctx, k, r); !ok {
+			t.Fatal("still refused after clear")
+		}
+		// A refunded attempt does not count.
+		for i := 0; i < r.Max+2; i++ {
+			if ok, _ := s.Attempt(ctx, ip, r); !ok {
+				t.Fatalf("attempt %d refused although each was refunded", i+1)
+			}
+			s.Refund(ctx, ip)
+		}
+	})
+}
+
+// TestThrottleConcurrent: simultaneous attempts on one key are counted
+// one by one, so no more than the limit pass (they all passed when the
+// check came before the count).
+func TestThrottleConcurrent(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		r := ThrottleRule{Max: 5, Window: time.Minute, Lock: time.Minute}
+		k := ThrottleKey("login", "concurrent")
+		var passed atomic.Int32
+		var wg sync.WaitGroup
+		for range 100 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				ok, err := s.Attempt(ctx, k, r)
+				if err != nil {
+					t.Error(err)
+				}
+				if ok {
+					passed.Add(1)
+				}
+			}()
+		}
+		wg.Wait()
+		if got := passed.Load(); got != int32(r.Max) {
+			t.Fatalf("got %d of 100 simultaneous attempts through, want %d", got, r.Max)
 		}
 	})
 }
