@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -114,5 +115,54 @@ func TestLoginThrottleConcurrent(t *testing.T) {
 	}
 	if n != 100 {
 		t.Fatalf("got %d answers, want 100", n)
+	}
+}
+
+// TestSetupLinkConcurrent posts the setup form 8 times at once with one
+// link: exactly one administrator is made (three were).
+func TestSetupLinkConcurrent(t *testing.T) {
+	a := newTestApp(t)
+	db, _ := a.store.SQLDB()
+	db.Exec("DELETE FROM users")
+	link, err := SetupLink(t.Context(), a.store, a.srv.URL)
+	if err != nil || link == "" {
+		t.Fatalf("got %q %v", link, err)
+	}
+	u, _ := url.Parse(link)
+	var wg sync.WaitGroup
+	created := make(chan int, 8)
+	clients, toks := make([]*client, 8), make([]string, 8)
+	for i := range 8 {
+		clients[i] = a.client()
+		toks[i] = clients[i].token(u.RequestURI())
+	}
+	for i := range 8 {
+		c, tok := clients[i], toks[i]
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			form := url.Values{"csrf_token": {tok}, "token": {u.Query().Get("token")}, "login": {fmt.Sprintf("root%d", i)}, "password": {"first admin password"}}
+			req, _ := http.NewRequest("POST", a.srv.URL+"/setup", strings.NewReader(form.Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.Header.Set("Origin", a.srv.URL)
+			res, err := c.http.Do(req)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			res.Body.Close()
+			if res.StatusCode == http.StatusSeeOther {
+				created <- i
+			} else if res.StatusCode != http.StatusNotFound {
+				t.Errorf("setup post %d: got %d, want 303 or 404", i, res.StatusCode)
+			}
+		}()
+	}
+	wg.Wait()
+	close(created)
+	var n int
+	db.QueryRow("SELECT COUNT(*) FROM users").Scan(&n)
+	if n != 1 || len(created) != 1 {
+		t.Fatalf("8 simultaneous uses of one setup link made %d users (%d answers of success), want exactly 1", n, len(created))
 	}
 }

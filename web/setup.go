@@ -37,34 +37,35 @@ func SetupLink(ctx context.Context, s *store.Store, publicURL string) (string, e
 }
 
 // setupTokenValid checks the token against the stored hash and expiry, and
-// that there is still no user.
-func (h *Handler) setupTokenValid(ctx context.Context, tok string) (bool, error) {
+// that there is still no user. It returns the stored value, which the
+// submit consumes.
+func (h *Handler) setupTokenValid(ctx context.Context, tok string) (string, bool, error) {
 	if tok == "" {
-		return false, nil
+		return "", false, nil
 	}
 	n, err := h.store.CountUsers(ctx, false)
 	if err != nil || n > 0 {
-		return false, err
+		return "", false, err
 	}
 	v, err := h.store.Setting(ctx, setupSetting, "")
 	if err != nil {
-		return false, err
+		return "", false, err
 	}
 	hash, exp, ok := strings.Cut(v, " ")
 	if !ok {
-		return false, nil
+		return "", false, nil
 	}
 	until, err := time.Parse(time.RFC3339, exp)
 	if err != nil || time.Now().After(until) {
-		return false, nil
+		return "", false, nil
 	}
 	sum := sha256.Sum256([]byte(tok))
-	return subtle.ConstantTimeCompare([]byte(hex.EncodeToString(sum[:])), []byte(hash)) == 1, nil
+	return v, subtle.ConstantTimeCompare([]byte(hex.EncodeToString(sum[:])), []byte(hash)) == 1, nil
 }
 
 func (h *Handler) setupShow(w http.ResponseWriter, r *http.Request) {
 	tok := r.URL.Query().Get("token")
-	ok, err := h.setupTokenValid(r.Context(), tok)
+	_, ok, err := h.setupTokenValid(r.Context(), tok)
 	if err != nil {
 		h.serverError(w, r, err)
 		return
@@ -78,18 +79,24 @@ func (h *Handler) setupShow(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) setupSubmit(w http.ResponseWriter, r *http.Request) {
 	tok := r.PostFormValue("token")
-	ok, err := h.setupTokenValid(r.Context(), tok)
+	stored, ok, err := h.setupTokenValid(r.Context(), tok)
 	if err != nil {
 		h.serverError(w, r, err)
 		return
 	}
 	if !ok {
-		h.renderError(w, r, http.StatusNotFound, "Setup link not valid", "This setup link is not valid: it was used already, it expired, or an administrator exists.")
+		h.setupLinkNotValid(w, r)
 		return
 	}
 	f := views.SetupForm{Token: tok, Login: strings.TrimSpace(r.PostFormValue("login")), Name: strings.TrimSpace(r.PostFormValue("name")), Errors: map[string]string{}, FormToken: h.formToken(w, r)}
 	u := &store.User{Login: f.Login, Name: f.Name, Role: store.RoleAdmin, IsActive: true}
-	err = h.store.CreateUser(r.Context(), u, r.PostFormValue("password"))
+	// The link is consumed and the user created in one transaction: of
+	// simultaneous posts, one wins.
+	err = h.store.CreateUserWithSetupToken(r.Context(), u, r.PostFormValue("password"), setupSetting, stored)
+	if errors.Is(err, store.ErrSetupUsed) {
+		h.setupLinkNotValid(w, r)
+		return
+	}
 	if err != nil {
 		switch {
 		case errors.Is(err, store.ErrDuplicate):
@@ -105,14 +112,13 @@ func (h *Handler) setupSubmit(w http.ResponseWriter, r *http.Request) {
 		h.render(w, r, http.StatusUnprocessableEntity, views.SetupPage(f))
 		return
 	}
-	if err := h.store.DeleteSetting(r.Context(), setupSetting); err != nil {
-		h.serverError(w, r, err)
-		return
-	}
-	h.store.Audit(r.Context(), u.ID, u.Login, "user.create", "user", u.ID, "first administrator created through the setup link")
 	if err := h.startSession(w, r, u); err != nil {
 		h.serverError(w, r, err)
 		return
 	}
 	redirect(w, r, "/")
+}
+
+func (h *Handler) setupLinkNotValid(w http.ResponseWriter, r *http.Request) {
+	h.renderError(w, r, http.StatusNotFound, "Setup link not valid", "This setup link is not valid: it was used already, it expired, or an administrator exists.")
 }

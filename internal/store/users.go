@@ -48,6 +48,49 @@ func ValidRole(r string) bool { return r == RoleAdmin || r == RoleTechnician }
 
 // CreateUser adds a user with a hashed password.
 func (s *Store) CreateUser(ctx context.Context, u *User, password string) error {
+	if err := prepareUser(u, password); err != nil {
+		return err
+	}
+	return translate(s.db.WithContext(ctx).Create(u).Error)
+}
+
+// ErrSetupUsed is a setup link already used (or replaced, or an
+// administrator exists already).
+var ErrSetupUsed = errors.New("store: the setup link was used already")
+
+// CreateUserWithSetupToken creates the first user while consuming the
+// setting that held the setup link (its name and the value read when the
+// link was checked), in one transaction: of simultaneous uses of one link,
+// exactly one deletes that row and creates a user; the others get
+// ErrSetupUsed, as does any use once a user exists.
+func (s *Store) CreateUserWithSetupToken(ctx context.Context, u *User, password, setting, value string) error {
+	if err := prepareUser(u, password); err != nil {
+		return err
+	}
+	return s.tx(ctx, func(s *Store) error {
+		res := s.db.Where("name = ? AND value = ?", setting, value).Delete(&Setting{})
+		if res.Error != nil {
+			return translate(res.Error)
+		}
+		if res.RowsAffected != 1 {
+			return ErrSetupUsed
+		}
+		var n int64
+		if err := s.db.Model(&User{}).Count(&n).Error; err != nil {
+			return translate(err)
+		}
+		if n > 0 {
+			return ErrSetupUsed
+		}
+		if err := s.db.Create(u).Error; err != nil {
+			return translate(err)
+		}
+		return s.auditBy(ctx, u, "user.create", "user", u.ID, "first administrator created through the setup link")
+	})
+}
+
+// prepareUser checks a new user and hashes its password.
+func prepareUser(u *User, password string) error {
 	u.Login = NormalizeLogin(u.Login)
 	if u.Login == "" {
 		return errors.New("store: the login is empty")
@@ -63,7 +106,7 @@ func (s *Store) CreateUser(ctx context.Context, u *User, password string) error 
 		return fmt.Errorf("store: %w", err)
 	}
 	u.PasswordHash = string(h)
-	return translate(s.db.WithContext(ctx).Create(u).Error)
+	return nil
 }
 
 // SetPassword replaces a user's password and ends their sessions.

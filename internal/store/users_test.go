@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -182,6 +183,45 @@ func TestSettingsAndAudit(t *testing.T) {
 		ev, err := s.AuditEvents(ctx, "thing", 7, 10)
 		if err != nil || len(ev) != 1 || ev[0].Actor != "system" || ev[0].Message != "hello" {
 			t.Fatalf("got %+v %v", ev, err)
+		}
+	})
+}
+
+// TestCreateUserWithSetupTokenOnce: simultaneous uses of one setup value
+// create exactly one user.
+func TestCreateUserWithSetupTokenOnce(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		if err := s.SetSetting(ctx, "setup_token", "hash expiry"); err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		var ok, used atomic.Int32
+		for i := range 8 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				u := &User{Login: fmt.Sprintf("root%d", i), Role: RoleAdmin, IsActive: true}
+				switch err := s.CreateUserWithSetupToken(ctx, u, "first admin password", "setup_token", "hash expiry"); {
+				case err == nil:
+					ok.Add(1)
+				case errors.Is(err, ErrSetupUsed):
+					used.Add(1)
+				default:
+					t.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+		if n, _ := s.CountUsers(ctx, false); n != 1 || ok.Load() != 1 || used.Load() != 7 {
+			t.Fatalf("got %d users, %d successes, %d refusals; want 1, 1, 7", n, ok.Load(), used.Load())
+		}
+		if err := s.SetSetting(ctx, "setup_token", "again"); err != nil {
+			t.Fatal(err)
+		}
+		u := &User{Login: "late", Role: RoleAdmin, IsActive: true}
+		if err := s.CreateUserWithSetupToken(ctx, u, "first admin password", "setup_token", "again"); !errors.Is(err, ErrSetupUsed) {
+			t.Fatalf("with a user already: got %v, want ErrSetupUsed", err)
 		}
 	})
 }
