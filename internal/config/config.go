@@ -188,10 +188,12 @@ func (c *Config) validate() error {
 		c.PublicURL = "http://" + net.JoinHostPort(host, port)
 	}
 	u, err := url.Parse(c.PublicURL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
-		return fmt.Errorf("config: OAUTHIMAP_PUBLIC_URL: %q must be an absolute http(s) URL without query", c.PublicURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" {
+		return fmt.Errorf("config: OAUTHIMAP_PUBLIC_URL: %q must be an absolute http(s) URL without user, query or fragment", c.PublicURL)
 	}
-	c.PublicURL = strings.TrimSuffix(c.PublicURL, "/")
+	// One spelling from here on: the scheme and host in lower case (so
+	// "HTTPS://" still means Secure cookies and HSTS), no trailing slash.
+	c.PublicURL = u.Scheme + "://" + strings.ToLower(u.Host) + strings.TrimRight(u.EscapedPath(), "/")
 	switch c.LogFormat {
 	case "text", "json":
 	default:

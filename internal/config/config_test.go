@@ -60,6 +60,27 @@ func TestPrecedenceAndFile(t *testing.T) {
 	}
 }
 
+// TestPublicURLNormalised: the scheme's case must not drop Secure and HSTS.
+func TestPublicURLNormalised(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"HTTPS://Helpdesk.Example.COM/", "https://helpdesk.example.com"},
+		{"Https://helpdesk.example.com:8443/desk/", "https://helpdesk.example.com:8443/desk"},
+		{"HTTP://localhost:8080", "http://localhost:8080"},
+		{"https://helpdesk.example.com/My%20Desk//", "https://helpdesk.example.com/My%20Desk"},
+	} {
+		c, err := load(t, map[string]string{"OAUTHIMAP_PUBLIC_URL": tc.in})
+		if err != nil {
+			t.Fatalf("%q: %v", tc.in, err)
+		}
+		if c.PublicURL != tc.want {
+			t.Errorf("%q: got %q, want %q", tc.in, c.PublicURL, tc.want)
+		}
+		if got, want := c.SecureCookies(), strings.HasPrefix(tc.want, "https:"); got != want {
+			t.Errorf("%q: got secure cookies %v, want %v", tc.in, got, want)
+		}
+	}
+}
+
 func TestInvalid(t *testing.T) {
 	tests := []struct {
 		name string
@@ -68,6 +89,7 @@ func TestInvalid(t *testing.T) {
 	}{
 		{"listen", map[string]string{"OAUTHIMAP_LISTEN": "nonsense"}, "OAUTHIMAP_LISTEN"},
 		{"public url", map[string]string{"OAUTHIMAP_PUBLIC_URL": "ftp://x"}, "OAUTHIMAP_PUBLIC_URL"},
+		{"public url with a user", map[string]string{"OAUTHIMAP_PUBLIC_URL": "https://me@helpdesk.example.com"}, "OAUTHIMAP_PUBLIC_URL"},
 		{"workers", map[string]string{"OAUTHIMAP_WORKERS": "0"}, "OAUTHIMAP_WORKERS"},
 		{"log format", map[string]string{"OAUTHIMAP_LOG_FORMAT": "xml"}, "OAUTHIMAP_LOG_FORMAT"},
 		{"duration", map[string]string{"OAUTHIMAP_SESSION_IDLE": "soon"}, "OAUTHIMAP_SESSION_IDLE"},
