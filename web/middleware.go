@@ -2,11 +2,14 @@ package web
 
 import (
 	"crypto/subtle"
+	"errors"
 	"fmt"
 	"net/http"
 	"runtime/debug"
 	"strings"
 	"time"
+
+	"github.com/oauthimap/oauthimap/internal/ingest"
 )
 
 // recoverPanics turns a panic into a log line and a plain error page; the
@@ -142,6 +145,9 @@ func (h *Handler) checkFormToken(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
+		if !h.readForm(w, r) {
+			return
+		}
 		want := ""
 		if s := sessionOf(r); s != nil {
 			want = s.CSRFToken
@@ -155,6 +161,28 @@ func (h *Handler) checkFormToken(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// readForm parses the posted form once, before anything reads a field:
+// a body over the limit answers 413 with the limit in words (not "the
+// form has expired", which is what an empty form would otherwise say).
+func (h *Handler) readForm(w http.ResponseWriter, r *http.Request) bool {
+	err := r.ParseForm()
+	if err == nil {
+		// ParseMultipartForm hides ParseForm's error, hence ParseForm first.
+		if err = r.ParseMultipartForm(h.cfg.MaxBodyBytes); err == nil || errors.Is(err, http.ErrNotMultipart) {
+			return true
+		}
+	}
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		h.log.Warn("request body too large", "method", r.Method, "path", r.URL.Path, "limit", h.cfg.MaxBodyBytes)
+		h.renderError(w, r, http.StatusRequestEntityTooLarge, "Request too large",
+			fmt.Sprintf("What you sent is larger than this console accepts (%s). Shorten the text or send fewer files, then try again.", ingest.HumanSize(h.cfg.MaxBodyBytes)))
+		return false
+	}
+	h.renderError(w, r, http.StatusBadRequest, "Bad request", "The form could not be read. Go back, reload the page and try again.")
+	return false
 }
 
 // guard enforces a route's access rule.

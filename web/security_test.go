@@ -166,3 +166,21 @@ func TestSetupLinkConcurrent(t *testing.T) {
 		t.Fatalf("8 simultaneous uses of one setup link made %d users (%d answers of success), want exactly 1", n, len(created))
 	}
 }
+
+// TestOversizedBody: a body over OAUTHIMAP_MAX_BODY answers 413 with the
+// limit, before and after login (it said "The form has expired", 403).
+func TestOversizedBody(t *testing.T) {
+	a := newTestApp(t)
+	big := strings.Repeat("x", int(a.h.cfg.MaxBodyBytes)+1)
+	anon := a.client()
+	r := anon.post("/login", url.Values{"login": {"admin"}, "password": {big}, "csrf_token": {anon.token("/login")}})
+	if r.status != http.StatusRequestEntityTooLarge || !strings.Contains(r.body, "larger than this console accepts (1.0 MB)") {
+		t.Fatalf("login with a huge body: got %d, want 413 with the limit\n%s", r.status, r.body)
+	}
+	c := a.client()
+	c.login("admin")
+	r = c.post("/setup/blacklist", url.Values{"csrf_token": {c.token("/")}, "value": {big}})
+	if r.status != http.StatusRequestEntityTooLarge || strings.Contains(r.body, "The form has expired") {
+		t.Fatalf("logged-in post with a huge body: got %d, want 413", r.status)
+	}
+}
