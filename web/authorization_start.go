@@ -50,10 +50,11 @@ func (h *Handler) beginSignIn(w http.ResponseWriter, r *http.Request, app *store
 		redirect(w, r, s.ReturnTo)
 		return
 	}
-	me := userOf(r)
+	me, sess := userOf(r), sessionOf(r)
 	err = h.store.CreatePending(r.Context(), p.State, &store.PendingAuthorization{
 		ApplicationID: app.ID, AuthorizationID: s.AuthorizationID, ReceiverID: s.ReceiverID, UserID: me.ID,
-		Verifier: p.Verifier, Nonce: p.Nonce, ReturnTo: safeNext(s.ReturnTo),
+		SessionHash: store.SessionHash(sess.ID),
+		Verifier:    p.Verifier, Nonce: p.Nonce, ReturnTo: safeNext(s.ReturnTo),
 	})
 	if err != nil {
 		h.serverError(w, r, err)

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"crypto/subtle"
 	"errors"
 	"fmt"
 	"net/http"
@@ -59,7 +60,7 @@ func (h *Handler) oauthCallback(w http.ResponseWriter, r *http.Request) {
 	case pending == nil || app == nil:
 		fail(oauth.ErrStateMismatch)
 		return
-	case me == nil || me.ID != pending.UserID:
+	case me == nil || me.ID != pending.UserID || !sameSession(sessionOf(r), pending):
 		fail(errOtherSession)
 		return
 	}
@@ -86,6 +87,12 @@ func (h *Handler) oauthCallback(w http.ResponseWriter, r *http.Request) {
 		h.flash(r, "success", fmt.Sprintf("Authorization for %s has been renewed.", auth.Email))
 	}
 	redirect(w, r, pending.ReturnTo)
+}
+
+// sameSession reports whether the callback came back to the session that
+// started the sign-in (another session of the same user is not enough).
+func sameSession(sess *store.Session, p *store.PendingAuthorization) bool {
+	return sess != nil && p.SessionHash != "" && subtle.ConstantTimeCompare([]byte(store.SessionHash(sess.ID)), []byte(p.SessionHash)) == 1
 }
 
 // callbackFailed shows a failed sign-in: with a session, GLPI's message,

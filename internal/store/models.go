@@ -145,6 +145,7 @@ type PendingAuthorization struct {
 	AuthorizationID int64
 	ReceiverID      int64
 	UserID          int64
+	SessionHash     string // SessionHash of the session that started it
 	Verifier        string // sealed
 	Nonce           string
 	ReturnTo        string

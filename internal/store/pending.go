@@ -21,6 +21,10 @@ func hashState(state string) string {
 	return hex.EncodeToString(sum[:])
 }
 
+// SessionHash is how a pending sign-in names the session that started it
+// (a hash of the session's id, itself a hash of the cookie).
+func SessionHash(sessionID string) string { return hashToken("session:" + sessionID) }
+
 // CreatePending keeps a sign-in in flight: the state (hashed), the PKCE
 // verifier (sealed), the nonce, who started it and where to return.
 // CreatedAt and ExpiresAt are set here.
