@@ -137,7 +137,8 @@ func (h *Handler) crossOrigin(next http.Handler) http.Handler {
 }
 
 // checkFormToken requires the form token on every state-changing request:
-// the session's token when logged in, else the pre-session cookie's.
+// the session's token when logged in, else the pre-session cookie's, which
+// must also carry this server's signature.
 func (h *Handler) checkFormToken(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.Method {
@@ -151,7 +152,7 @@ func (h *Handler) checkFormToken(next http.Handler) http.Handler {
 		want := ""
 		if s := sessionOf(r); s != nil {
 			want = s.CSRFToken
-		} else if c, err := r.Cookie(formCookie); err == nil {
+		} else if c, err := r.Cookie(formCookie); err == nil && h.formTokenValid(c.Value) {
 			want = c.Value
 		}
 		got := r.PostFormValue("csrf_token")

@@ -4,9 +4,11 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // TestSafeNext feeds the usual open-redirect bypasses to safeNext: each
@@ -182,5 +184,44 @@ func TestOversizedBody(t *testing.T) {
 	r = c.post("/setup/blacklist", url.Values{"csrf_token": {c.token("/")}, "value": {big}})
 	if r.status != http.StatusRequestEntityTooLarge || strings.Contains(r.body, "The form has expired") {
 		t.Fatalf("logged-in post with a huge body: got %d, want 413", r.status)
+	}
+}
+
+// TestPreLoginTokenSigned: a pre-login form token the client chose itself
+// (the same value in cookie and field) is refused; one the server issued
+// passes, and a tampered or expired one does not.
+func TestPreLoginTokenSigned(t *testing.T) {
+	a := newTestApp(t)
+	u, _ := url.Parse(a.srv.URL)
+	for _, tc := range []struct {
+		name  string
+		value string
+	}{
+		{"chosen by the client", strings.Repeat("A", 43)},
+		{"well-formed, unsigned", "cmFuZG9tcmFuZG9tcmFuZG9tcmFuZG9t.1700000000.c2lnbmF0dXJl"},
+		{"issued long ago", func() string {
+			msg := "cmFuZG9tcmFuZG9tcmFuZG9tcmFuZG9t." + strconv.FormatInt(time.Now().Add(-formTokenLife-time.Minute).Unix(), 10)
+			return msg + "." + a.store.Keys().Sign(formTokenPurpose, msg)
+		}()},
+		{"tampered time", func() string {
+			tok := a.client().token("/login")
+			parts := strings.Split(tok, ".")
+			parts[1] = strconv.FormatInt(time.Now().Unix()+1, 10)
+			return strings.Join(parts, ".")
+		}()},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := a.client()
+			c.http.Jar.SetCookies(u, []*http.Cookie{{Name: formCookie, Value: tc.value}})
+			r := c.post("/login", url.Values{"login": {"admin"}, "password": {testPassword}, "csrf_token": {tc.value}})
+			if r.status != http.StatusForbidden {
+				t.Fatalf("got %d, want 403", r.status)
+			}
+		})
+	}
+	c := a.client()
+	r := c.post("/login", url.Values{"login": {"admin"}, "password": {testPassword}, "csrf_token": {c.token("/login")}})
+	if r.status != http.StatusSeeOther {
+		t.Fatalf("a token the server issued: got %d, want 303", r.status)
 	}
 }

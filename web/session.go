@@ -9,7 +9,9 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/oauthimap/oauthimap/internal/store"
 	"github.com/oauthimap/oauthimap/web/views"
@@ -85,16 +87,46 @@ func (h *Handler) startSession(w http.ResponseWriter, r *http.Request, u *store.
 	return nil
 }
 
+// formTokenPurpose and formTokenLife: the pre-session form token is
+// "<random>.<unix time issued>.<HMAC of both under the server key>", so
+// only a token this server issued, less than formTokenLife ago, passes;
+// a value a client picks for both cookie and field does not.
+const (
+	formTokenPurpose = "pre-login form token"
+	formTokenLife    = 12 * time.Hour
+)
+
 // formToken returns the pre-session form token, setting its cookie.
 func (h *Handler) formToken(w http.ResponseWriter, r *http.Request) string {
-	if c, err := r.Cookie(formCookie); err == nil && len(c.Value) >= 32 {
+	if c, err := r.Cookie(formCookie); err == nil && h.formTokenValid(c.Value) {
 		return c.Value
 	}
-	b := make([]byte, 32)
+	b := make([]byte, 24)
 	rand.Read(b)
-	v := base64.RawURLEncoding.EncodeToString(b)
+	msg := base64.RawURLEncoding.EncodeToString(b) + "." + strconv.FormatInt(time.Now().Unix(), 10)
+	v := msg + "." + h.store.Keys().Sign(formTokenPurpose, msg)
 	h.setCookie(w, formCookie, v, 3600)
 	return v
+}
+
+// formTokenValid reports whether v is a form token this server issued and
+// that has not expired.
+func (h *Handler) formTokenValid(v string) bool {
+	i := strings.LastIndexByte(v, '.')
+	if i < 0 {
+		return false
+	}
+	msg, sig := v[:i], v[i+1:]
+	_, issued, ok := strings.Cut(msg, ".")
+	if !ok {
+		return false
+	}
+	at, err := strconv.ParseInt(issued, 10, 64)
+	if err != nil {
+		return false
+	}
+	age := time.Since(time.Unix(at, 0))
+	return age > -time.Minute && age < formTokenLife && h.store.Keys().Verify(formTokenPurpose, msg, sig)
 }
 
 // flash queues a message for the session's next page.

@@ -8,6 +8,7 @@
 package secret
 
 import (
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
@@ -42,6 +43,7 @@ type Keyring struct {
 
 type key struct {
 	id   string
+	mac  []byte // HMAC key derived from the key, never the key itself
 	aead interface {
 		Seal(dst, nonce, plaintext, additionalData []byte) []byte
 		Open(dst, nonce, ciphertext, additionalData []byte) ([]byte, error)
@@ -61,7 +63,9 @@ func NewKeyring(current []byte, old ...[]byte) (*Keyring, error) {
 			return nil, fmt.Errorf("secret: %w", err)
 		}
 		sum := sha256.Sum256(raw)
-		k.keys = append(k.keys, key{id: hex.EncodeToString(sum[:4]), aead: aead})
+		derive := hmac.New(sha256.New, raw)
+		derive.Write([]byte("oauthimap mac key"))
+		k.keys = append(k.keys, key{id: hex.EncodeToString(sum[:4]), mac: derive.Sum(nil), aead: aead})
 	}
 	return k, nil
 }
@@ -109,6 +113,35 @@ func (k *Keyring) Open(sealed string) (string, error) {
 		return string(pt), nil
 	}
 	return "", ErrWrongKey
+}
+
+// Sign returns an HMAC-SHA256 of msg for a purpose (so a signature made
+// for one use never passes for another), under the current key.
+func (k *Keyring) Sign(purpose, msg string) string {
+	return base64.RawURLEncoding.EncodeToString(k.keys[0].sign(purpose, msg))
+}
+
+// Verify reports whether sig is Sign(purpose, msg) under any key of the
+// ring (a rotated-out key still verifies what it signed).
+func (k *Keyring) Verify(purpose, msg, sig string) bool {
+	raw, err := base64.RawURLEncoding.DecodeString(sig)
+	if err != nil {
+		return false
+	}
+	for _, kk := range k.keys {
+		if hmac.Equal(raw, kk.sign(purpose, msg)) {
+			return true
+		}
+	}
+	return false
+}
+
+func (kk key) sign(purpose, msg string) []byte {
+	m := hmac.New(sha256.New, kk.mac)
+	m.Write([]byte(purpose))
+	m.Write([]byte{0})
+	m.Write([]byte(msg))
+	return m.Sum(nil)
 }
 
 // NeedsReseal reports whether a sealed value was made under an old key.

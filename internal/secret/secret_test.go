@@ -2,6 +2,7 @@ package secret
 
 import (
 	"bytes"
+	"encoding/base64"
 	"errors"
 	"os"
 	"path/filepath"
@@ -106,5 +107,26 @@ func TestLoadOrCreateKey(t *testing.T) {
 	}
 	if _, err := ParseKey("too-short"); err == nil {
 		t.Fatal("a short key must be refused")
+	}
+}
+
+func TestSignVerify(t *testing.T) {
+	oldKey, newKey := bytes.Repeat([]byte{1}, KeySize), bytes.Repeat([]byte{2}, KeySize)
+	old, _ := NewKeyring(oldKey)
+	rotated, _ := NewKeyring(newKey, oldKey)
+	other, _ := NewKeyring(bytes.Repeat([]byte{3}, KeySize))
+	sig := old.Sign("form", "hello")
+	switch {
+	case !old.Verify("form", "hello", sig):
+		t.Fatal("a signature does not verify under its own key")
+	case !rotated.Verify("form", "hello", sig):
+		t.Fatal("a signature by a rotated-out key does not verify")
+	case old.Verify("form", "hellO", sig), old.Verify("other purpose", "hello", sig), other.Verify("form", "hello", sig):
+		t.Fatal("a signature verifies for another message, purpose or key")
+	case old.Verify("form", "hello", sig+"A"), old.Verify("form", "hello", ""):
+		t.Fatal("a damaged signature verifies")
+	}
+	if strings.Contains(sig, base64.RawURLEncoding.EncodeToString(oldKey)[:8]) {
+		t.Fatal("the signature shows the key")
 	}
 }

@@ -224,6 +224,10 @@ func translate(err error) error {
 	return fmt.Errorf("store: %w", err)
 }
 
+// Keys is the keyring that seals secret columns; the console also signs
+// with it what it hands to browsers before login.
+func (s *Store) Keys() *secret.Keyring { return s.keys }
+
 // seal encrypts a secret column value.
 func (s *Store) seal(v string) (string, error) {
 	out, err := s.keys.Seal(v)
