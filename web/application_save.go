@@ -64,6 +64,13 @@ func applicationFrom(r *http.Request, id int64) (*store.Application, map[string]
 	if a.Name == "" {
 		errs["name"] = "Name cannot be empty"
 	}
+	checkTexts(errs, formText{key: "name", label: "Name", value: a.Name}, formText{key: "comment", label: "Comments", value: a.Comment, long: true},
+		formText{key: "client_id", label: "Client ID", value: a.ClientID},
+		formText{key: "client_secret", label: "Client secret", value: a.ClientSecret, long: true, max: store.MaxSecretText},
+		formText{key: "tenant_id", label: "Tenant ID", value: a.TenantID},
+		formText{key: "authority_url", label: "Custom authority URL", value: a.AuthorityURL, long: true},
+		formText{key: "issuer_url", label: "Issuer URL", value: a.IssuerURL, long: true},
+		formText{key: "extra_scopes", label: "Extra scopes", value: a.ExtraScopes, long: true})
 	return a, errs
 }
 

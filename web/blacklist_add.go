@@ -14,6 +14,11 @@ import (
 // blacklistAdd adds an address, a domain or a pattern.
 func (h *Handler) blacklistAdd(w http.ResponseWriter, r *http.Request) {
 	f := views.BlacklistForm{Kind: r.PostFormValue("kind"), Value: r.PostFormValue("value"), Comment: strings.TrimSpace(r.PostFormValue("comment"))}
+	if msg := textError("The value", f.Value, false) + textError("The comment", f.Comment, true); msg != "" {
+		f.Error = msg
+		h.renderBlacklist(w, r, http.StatusUnprocessableEntity, f)
+		return
+	}
 	e, err := ingest.ValidateBlacklistEntry(ingest.BlacklistEntry{Kind: f.Kind, Value: f.Value})
 	if err != nil {
 		f.Error = strings.TrimPrefix(err.Error(), "ingest: ")

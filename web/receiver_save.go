@@ -99,6 +99,12 @@ func (h *Handler) receiverFromForm(r *http.Request, f *views.ReceiverForm) *stor
 			}
 		}
 	}
+	checkTexts(f.Errors, formText{key: "name", label: "Name", value: f.Name}, formText{key: "host", label: "Server", value: f.Host},
+		formText{key: "login", label: "Login", value: f.Login}, formText{key: "password", label: "Password", value: r.PostFormValue("password"), long: true, max: store.MaxSecretText},
+		formText{key: "folder", label: "Incoming mail folder", value: f.Folder},
+		formText{key: "accepted_folder", label: "Accepted mail archive folder", value: f.AcceptedFolder},
+		formText{key: "refused_folder", label: "Refused mail archive folder", value: f.RefusedFolder},
+		formText{key: "comment", label: "Comments", value: f.Comment, long: true})
 	if len(missing) > 0 {
 		f.Errors["form"] = msgMandatory + strings.Join(missing, ", ")
 	}

@@ -89,6 +89,13 @@ func (h *Handler) serverError(w http.ResponseWriter, r *http.Request, err error)
 		h.notFound(w, r)
 		return
 	}
+	if errors.Is(err, store.ErrInvalid) {
+		// A form that let a value through which the store refuses: say so
+		// rather than "internal error" (the form checks the same bounds).
+		h.log.Warn("request refused by the store", "method", r.Method, "path", r.URL.Path, "error", err)
+		h.renderError(w, r, http.StatusUnprocessableEntity, "Not saved", "A value you entered is not valid text or is too long, or a number is out of range. Go back, correct it and save again.")
+		return
+	}
 	h.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "error", err)
 	h.renderError(w, r, http.StatusInternalServerError, "Internal error", "Something went wrong on our side. The error was logged; try again in a moment.")
 }

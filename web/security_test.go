@@ -2,6 +2,7 @@ package web
 
 import (
 	"fmt"
+	"html"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -223,5 +224,73 @@ func TestPreLoginTokenSigned(t *testing.T) {
 	r := c.post("/login", url.Values{"login": {"admin"}, "password": {testPassword}, "csrf_token": {c.token("/login")}})
 	if r.status != http.StatusSeeOther {
 		t.Fatalf("a token the server issued: got %d, want 303", r.status)
+	}
+}
+
+// TestFreeTextRefused: text that is not UTF-8, or longer than its column,
+// is refused with a message at the field and the page keeps what was
+// typed; nothing is saved. (Invalid UTF-8 was stored as sent, and a 900 KB
+// comment was saved.)
+func TestFreeTextRefused(t *testing.T) {
+	a := newDeskApp(t)
+	c := a.client()
+	c.login("admin")
+	bad := "Support \xff desk"
+	for _, tc := range []struct {
+		name, path, page string
+		form             url.Values
+		want             string
+	}{
+		{"receiver name not UTF-8", "/setup/receivers", "/setup/receivers/new", func() url.Values {
+			f := rcvForm("x", nil)
+			f.Set("name", bad)
+			return f
+		}(), "Name contains bytes that are not valid text (UTF-8). Type it again."},
+		{"receiver comment of 900 KB", "/setup/receivers", "/setup/receivers/new", func() url.Values {
+			f := rcvForm("Support desk", nil)
+			f.Set("comment", strings.Repeat("x", 900<<10))
+			return f
+		}(), "Comments is too long: at most 64 KB."},
+		{"receiver folder too long", "/setup/receivers", "/setup/receivers/new", func() url.Values {
+			f := rcvForm("Support desk", nil)
+			f.Set("folder", strings.Repeat("é", 256))
+			return f
+		}(), "Incoming mail folder is too long: at most 255 characters."},
+		{"blacklist value not UTF-8", "/setup/blacklist", "/setup/blacklist",
+			url.Values{"kind": {"email"}, "value": {"spam\xff@example.com"}}, "The value contains bytes that are not valid text (UTF-8)."},
+		{"blacklist comment of 900 KB", "/setup/blacklist", "/setup/blacklist",
+			url.Values{"kind": {"email"}, "value": {"spam@example.com"}, "comment": {strings.Repeat("x", 900<<10)}}, "The comment is too long: at most 64 KB."},
+		{"user name not UTF-8", "/admin/users", "/admin/users/new",
+			url.Values{"login": {"newbie"}, "name": {bad}, "role": {"technician"}, "password": {"a long enough password"}, "is_active": {"1"}},
+			"Name contains bytes that are not valid text (UTF-8)."},
+		{"application comment not UTF-8", "/setup/oauthimap", "/setup/oauthimap/new",
+			url.Values{"name": {"Contoso"}, "is_active": {"1"}, "provider": {"google"}, "client_id": {"id"}, "client_secret": {"secret"}, "comment": {bad}},
+			"Comments contains bytes that are not valid text (UTF-8)."},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.form.Set("csrf_token", c.token(tc.page))
+			r := c.post(tc.path, tc.form)
+			if r.status != http.StatusUnprocessableEntity || !strings.Contains(html.UnescapeString(r.body), tc.want) {
+				t.Fatalf("got %d, want 422 with %q", r.status, tc.want)
+			}
+		})
+	}
+	db, _ := a.store.SQLDB()
+	for _, table := range []string{"receivers", "blacklist", "oauth_applications"} {
+		var n int
+		db.QueryRow("SELECT COUNT(*) FROM " + table).Scan(&n)
+		if n != 0 {
+			t.Errorf("got %d rows in %s after refused forms, want 0", n, table)
+		}
+	}
+	if _, err := a.store.UserByLogin(t.Context(), "newbie"); err == nil {
+		t.Error("a refused user form created the user")
+	}
+	// A staff follow-up that is not UTF-8.
+	s := a.importMail(plainMail("Alice <alice@example.com>", "Printer jammed", "p1@a", "The tray is stuck."))
+	tok := c.token(ticketURL(s.TicketID))
+	r := c.post(ticketURL(s.TicketID)+"/followups", url.Values{"csrf_token": {tok}, "content": {"Reboot \xff it"}})
+	if r.status != http.StatusUnprocessableEntity || !strings.Contains(html.UnescapeString(r.body), "The follow-up contains bytes that are not valid text (UTF-8).") {
+		t.Fatalf("follow-up not UTF-8: got %d, want 422 with the message", r.status)
 	}
 }

@@ -89,6 +89,11 @@ func (h *Handler) setupSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := views.SetupForm{Token: tok, Login: strings.TrimSpace(r.PostFormValue("login")), Name: strings.TrimSpace(r.PostFormValue("name")), Errors: map[string]string{}, FormToken: h.formToken(w, r)}
+	checkTexts(f.Errors, formText{key: "login", label: "Login", value: f.Login}, formText{key: "name", label: "Name", value: f.Name})
+	if len(f.Errors) > 0 {
+		h.render(w, r, http.StatusUnprocessableEntity, views.SetupPage(f))
+		return
+	}
 	u := &store.User{Login: f.Login, Name: f.Name, Role: store.RoleAdmin, IsActive: true}
 	// The link is consumed and the user created in one transaction: of
 	// simultaneous posts, one wins.

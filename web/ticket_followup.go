@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/oauthimap/oauthimap/internal/helpdesk"
+	"github.com/oauthimap/oauthimap/internal/store"
 	"github.com/oauthimap/oauthimap/web/views"
 )
 
@@ -17,14 +18,21 @@ func (h *Handler) ticketFollowup(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	text := r.PostFormValue("content")
-	_, err := h.desk.AddFollowup(r.Context(), id, userOf(r), text)
-	if errors.Is(err, helpdesk.ErrEmptyFollowup) {
+	msg := formText{label: "The follow-up", value: text, long: true, max: store.MaxContentText}.problem()
+	var err error
+	if msg == "" {
+		_, err = h.desk.AddFollowup(r.Context(), id, userOf(r), text)
+		if errors.Is(err, helpdesk.ErrEmptyFollowup) {
+			msg = "Write the follow-up first."
+		}
+	}
+	if msg != "" {
 		v, verr := h.ticketView(r.Context(), id, false)
 		if verr != nil {
 			h.serverError(w, r, verr)
 			return
 		}
-		v.FollowupText, v.FollowupError = text, "Write the follow-up first."
+		v.FollowupText, v.FollowupError = text, msg
 		h.render(w, r, http.StatusUnprocessableEntity, views.TicketPage(v))
 		return
 	}

@@ -29,6 +29,8 @@ func userFormFrom(r *http.Request) views.UserForm {
 	if !store.ValidRole(f.Role) {
 		f.Errors["role"] = "Choose a profile."
 	}
+	checkTexts(f.Errors, formText{key: "login", label: "Login", value: f.Login}, formText{key: "name", label: "Name", value: f.Name},
+		formText{key: "email", label: "Email", value: f.Email})
 	return f
 }
 

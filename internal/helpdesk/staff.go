@@ -20,6 +20,9 @@ func (s *Service) AddFollowup(ctx context.Context, ticketID int64, author *store
 	if strings.TrimSpace(text) == "" {
 		return 0, ErrEmptyFollowup
 	}
+	if err := store.CheckText(store.Text{Field: "follow-up", Value: text, Long: true, Max: store.MaxContentText}); err != nil {
+		return 0, fmt.Errorf("helpdesk: %w", err)
+	}
 	if _, err := s.st.Ticket(ctx, ticketID); err != nil {
 		return 0, fmt.Errorf("helpdesk: %w", err)
 	}

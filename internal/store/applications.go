@@ -130,8 +130,20 @@ func (s *Store) ActiveApplications(ctx context.Context) ([]Application, error) {
 	return out, translate(err)
 }
 
+// checkApplicationText bounds an application's free text.
+func checkApplicationText(a *Application) error {
+	return checkText(Text{Field: "application name", Value: a.Name}, Text{Field: "application comment", Value: a.Comment, Long: true},
+		Text{Field: "application client ID", Value: a.ClientID}, Text{Field: "application tenant ID", Value: a.TenantID},
+		Text{Field: "application client secret", Value: a.ClientSecret, Long: true, Max: MaxSecretText},
+		Text{Field: "application authority URL", Value: a.AuthorityURL, Long: true}, Text{Field: "application issuer URL", Value: a.IssuerURL, Long: true},
+		Text{Field: "application scopes", Value: a.ExtraScopes, Long: true})
+}
+
 // CreateApplication adds an application, sealing its client secret.
 func (s *Store) CreateApplication(ctx context.Context, a *Application, actor *User) error {
+	if err := checkApplicationText(a); err != nil {
+		return err
+	}
 	plain := a.ClientSecret
 	sealed, err := s.seal(plain)
 	if err != nil {
@@ -178,6 +190,9 @@ func CredentialsChange(old, next *Application) bool {
 // deactivated, the receivers using it are deactivated too.
 func (s *Store) UpdateApplication(ctx context.Context, a *Application, confirmed bool, actor *User) (ApplicationUpdate, error) {
 	var res ApplicationUpdate
+	if err := checkApplicationText(a); err != nil {
+		return res, err
+	}
 	err := s.tx(ctx, func(s *Store) error {
 		old, err := s.Application(ctx, a.ID)
 		if err != nil {

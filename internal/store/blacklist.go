@@ -26,9 +26,13 @@ func (s *Store) ListBlacklist(ctx context.Context, q ListQuery) ([]BlacklistEntr
 }
 
 // AddBlacklistEntry adds an entry (validated by the caller); ErrDuplicate
-// when the same kind and value exist.
+// when the same kind and value exist, ErrInvalid for text that is not
+// UTF-8 or too long (a value is never cut: a cut pattern matches other mail).
 func (s *Store) AddBlacklistEntry(ctx context.Context, e *BlacklistEntry) error {
-	e.Value, e.CreatedAt = fitVarchar(e.Value), s.now()
+	if err := checkText(Text{Field: "blacklist value", Value: e.Value}, Text{Field: "blacklist comment", Value: e.Comment, Long: true}); err != nil {
+		return err
+	}
+	e.CreatedAt = s.now()
 	return translate(s.db.WithContext(ctx).Create(e).Error)
 }
 

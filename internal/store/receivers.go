@@ -37,9 +37,16 @@ const (
 // names the field and its bounds.
 var ErrInvalid = errors.New("store: invalid value")
 
-// validateReceiver refuses numeric settings out of bounds, whatever wrote
-// them (the form checks the same bounds with its own words).
+// validateReceiver refuses text that is not UTF-8 or too long and numeric
+// settings out of bounds, whatever wrote them (the form checks the same
+// bounds with its own words).
 func validateReceiver(r *Receiver) error {
+	if err := checkText(Text{Field: "receiver name", Value: r.Name}, Text{Field: "receiver server", Value: r.Host},
+		Text{Field: "receiver login", Value: r.Login}, Text{Field: "receiver password", Value: r.Password, Long: true, Max: MaxSecretText},
+		Text{Field: "receiver folder", Value: r.Folder}, Text{Field: "receiver accepted folder", Value: r.AcceptedFolder},
+		Text{Field: "receiver refused folder", Value: r.RefusedFolder}, Text{Field: "receiver comment", Value: r.Comment, Long: true}); err != nil {
+		return err
+	}
 	switch {
 	case r.Port < 1 || r.Port > MaxReceiverPort:
 		return fmt.Errorf("%w: receiver port %d (want 1 to %d)", ErrInvalid, r.Port, MaxReceiverPort)
@@ -322,6 +329,9 @@ func (s *Store) SetReceiverFolder(ctx context.Context, id int64, column, folder 
 	case "folder", "accepted_folder", "refused_folder":
 	default:
 		return fmt.Errorf("store: %q is not a folder field of a receiver", column)
+	}
+	if err := checkText(Text{Field: "receiver " + column, Value: folder}); err != nil {
+		return err
 	}
 	return s.tx(ctx, func(s *Store) error {
 		var old Receiver

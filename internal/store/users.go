@@ -89,11 +89,19 @@ func (s *Store) CreateUserWithSetupToken(ctx context.Context, u *User, password,
 	})
 }
 
+// checkUserText bounds a user's free text.
+func checkUserText(u *User) error {
+	return checkText(Text{Field: "user login", Value: u.Login}, Text{Field: "user name", Value: u.Name}, Text{Field: "user e-mail", Value: u.Email})
+}
+
 // prepareUser checks a new user and hashes its password.
 func prepareUser(u *User, password string) error {
 	u.Login = NormalizeLogin(u.Login)
 	if u.Login == "" {
 		return errors.New("store: the login is empty")
+	}
+	if err := checkUserText(u); err != nil {
+		return err
 	}
 	if !ValidRole(u.Role) {
 		return fmt.Errorf("store: unknown role %q", u.Role)
@@ -206,6 +214,9 @@ var ErrLastAdmin error = Message("This is the last active administrator: make an
 func (s *Store) UpdateUser(ctx context.Context, u *User) error {
 	if !ValidRole(u.Role) {
 		return fmt.Errorf("store: unknown role %q", u.Role)
+	}
+	if err := checkUserText(u); err != nil {
+		return err
 	}
 	return s.tx(ctx, func(s *Store) error {
 		var old User
