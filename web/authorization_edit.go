@@ -39,6 +39,9 @@ func (h *Handler) authorizationSave(w http.ResponseWriter, r *http.Request) {
 	f.Email = strings.TrimSpace(r.PostFormValue("email"))
 	if a, err := mail.ParseAddress(f.Email); err != nil || a.Address != f.Email {
 		f.Errors["email"] = "This is not a valid email address."
+	}
+	checkTexts(f.Errors, formText{key: "email", label: "Email", value: f.Email})
+	if len(f.Errors) > 0 {
 		h.render(w, r, http.StatusUnprocessableEntity, views.AuthorizationPage(f))
 		return
 	}

@@ -57,6 +57,9 @@ func (s *Store) authorizationEmails(ctx context.Context, applicationID int64) ([
 // has an authorization for that address.
 func (s *Store) UpdateAuthorizationEmail(ctx context.Context, id int64, email string, actor *User) ([]string, error) {
 	email = strings.TrimSpace(email)
+	if err := checkText(Text{Field: "authorization e-mail", Value: email}); err != nil {
+		return nil, err
+	}
 	var names []string
 	err := s.tx(ctx, func(s *Store) error {
 		var a Authorization
