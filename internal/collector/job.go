@@ -35,6 +35,8 @@ func (c *Collector) job(parent context.Context, id int64, trigger string) (*stor
 		c.release(id, log)
 		return nil, fmt.Errorf("collector: start run: %w", err)
 	}
+	c.leases.set(id, run.StartedAt.Add(c.o.LeaseTTL))
+	defer c.leases.drop(id)
 	stopKeeping := c.keepLease(ctx, cancel, id, log)
 	var (
 		r    *store.Receiver
@@ -89,7 +91,9 @@ func (c *Collector) release(id int64, log *slog.Logger) {
 // keepLease renews the lease every third of its TTL. When the lease is
 // lost, or cannot be renewed before it would expire, the job is cancelled:
 // another instance may take the receiver over. (The batch transaction
-// renews it too, which is what fences a late commit.)
+// renews it too, at its start, which is what fences a late commit, and at
+// its end, so a long batch leaves a fresh lease; a renewal waiting behind
+// that transaction's lock is not a lost lease.)
 func (c *Collector) keepLease(ctx context.Context, cancel context.CancelFunc, id int64, log *slog.Logger) (stop func()) {
 	done := make(chan struct{})
 	var wg sync.WaitGroup
@@ -98,7 +102,6 @@ func (c *Collector) keepLease(ctx context.Context, cancel context.CancelFunc, id
 		defer wg.Done()
 		t := time.NewTicker(c.o.LeaseTTL / 3)
 		defer t.Stop()
-		last := time.Now()
 		for {
 			select {
 			case <-done:
@@ -107,15 +110,16 @@ func (c *Collector) keepLease(ctx context.Context, cancel context.CancelFunc, id
 				return
 			case <-t.C:
 			}
-			ok, err := c.st.RenewLease(ctx, id, c.o.Instance, c.now().Add(c.o.LeaseTTL))
+			until := c.now().Add(c.o.LeaseTTL)
+			ok, err := c.st.RenewLease(ctx, id, c.o.Instance, until)
 			switch {
 			case err == nil && ok:
-				last = time.Now()
+				c.leases.set(id, until)
 			case err == nil:
 				log.Warn("collector: lease lost, stopping the job")
 				cancel()
 				return
-			case time.Since(last) > c.o.LeaseTTL*2/3:
+			case c.now().After(c.leases.get(id).Add(-c.o.LeaseTTL / 6)):
 				log.Warn("collector: lease cannot be renewed, stopping the job", "error", err)
 				cancel()
 				return

@@ -366,3 +366,32 @@ func TestPanicInAJobIsRecordedAndThePoolGoesOn(t *testing.T) {
 		t.Fatalf("CollectNow after shutdown: got %v, want ErrClosed", err)
 	}
 }
+
+// "Get email tickets now" collects an inactive receiver, as GLPI does;
+// the scheduler still leaves it alone.
+func TestCollectNowOnAnInactiveReceiver(t *testing.T) {
+	e := newEnv(t, store.SQLite, imaptest.Options{})
+	r := e.receiver("paused", func(r *store.Receiver) { r.IsActive = false })
+	deliverN(e.srv, alice, 2, "paused")
+	c := e.collector(nil)
+	run, err := e.collectNow(c, r.ID)
+	if err != nil {
+		t.Fatalf("CollectNow on an inactive receiver: %v", err)
+	}
+	if run.Retrieved != 2 || e.tickets() != 2 || len(e.srv.Messages(alice, "Accepted")) != 2 {
+		t.Fatalf("retrieved %d, tickets %d, accepted %d; want 2, 2, 2", run.Retrieved, e.tickets(), len(e.srv.Messages(alice, "Accepted")))
+	}
+	if got := e.receiverRow(r.ID); got.LeaseOwner != "" || got.LeaseUntil != nil || got.IsActive {
+		t.Fatalf("after the hand collect: lease %q until %v, active %t; want released and still inactive", got.LeaseOwner, got.LeaseUntil, got.IsActive)
+	}
+	deliverN(e.srv, alice, 1, "later")
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- c.Run(ctx) }()
+	time.Sleep(300 * time.Millisecond) // six scheduler ticks
+	cancel()
+	<-done
+	if e.tickets() != 2 {
+		t.Fatalf("the scheduler collected an inactive receiver: %d tickets", e.tickets())
+	}
+}

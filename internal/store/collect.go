@@ -85,13 +85,42 @@ func (s *Store) openPassword(r *Receiver) error {
 // overwriting it with the next poll; and if the instance dies, the
 // receiver is due again as soon as the lease expires.
 func (s *Store) AcquireLease(ctx context.Context, receiverID int64, owner string, now, until time.Time) (bool, error) {
-	res := s.db.WithContext(ctx).Model(&Receiver{}).
-		Where("id = ? AND is_active = ? AND (lease_until IS NULL OR lease_until < ?)", receiverID, true, now).
-		UpdateColumns(map[string]any{"lease_owner": owner, "lease_until": until, "next_collect_at": until})
+	return s.acquireLease(ctx, receiverID, owner, now, until, true)
+}
+
+// AcquireLeaseByHand is AcquireLease for "Get email tickets now", which
+// collects a receiver whatever its Active says (as GLPI does): the same
+// lease, so a hand collect and a scheduled one never overlap.
+func (s *Store) AcquireLeaseByHand(ctx context.Context, receiverID int64, owner string, now, until time.Time) (bool, error) {
+	return s.acquireLease(ctx, receiverID, owner, now, until, false)
+}
+
+func (s *Store) acquireLease(ctx context.Context, receiverID int64, owner string, now, until time.Time, activeOnly bool) (bool, error) {
+	q := s.db.WithContext(ctx).Model(&Receiver{}).
+		Where("id = ? AND (lease_until IS NULL OR lease_until < ?)", receiverID, now)
+	if activeOnly {
+		q = q.Where("is_active = ?", true)
+	}
+	res := q.UpdateColumns(map[string]any{"lease_owner": owner, "lease_until": until, "next_collect_at": until})
 	if res.Error != nil {
 		return false, translate(res.Error)
 	}
 	return res.RowsAffected == 1, nil
+}
+
+// ReclaimLeases frees the leases owner still holds, making their
+// receivers due at now. A collector calls it once at start, before it
+// runs any job: leases under its own (stable) name were left by a previous
+// life of this instance that was killed, and need not wait for their TTL.
+// It returns how many there were.
+func (s *Store) ReclaimLeases(ctx context.Context, owner string, now time.Time) (int64, error) {
+	if owner == "" {
+		return 0, nil
+	}
+	res := s.db.WithContext(ctx).Model(&Receiver{}).
+		Where("lease_owner = ? AND lease_until IS NOT NULL", owner).
+		UpdateColumns(map[string]any{"lease_owner": "", "lease_until": nil, "next_collect_at": now})
+	return res.RowsAffected, translate(res.Error)
 }
 
 // RenewLease extends owner's lease; false means it was lost (expired and
