@@ -331,7 +331,7 @@ func TestReceiverFolderBrowser(t *testing.T) {
 	// A wrong password is explained, not crashed on.
 	srv.SetPassword(rcvUser, "changed-on-the-server")
 	r = c.get(rcvPath(id, "/folders?field=folder"))
-	if r.status != http.StatusOK || !strings.Contains(r.body, "The connection failed (authentication)") || !strings.Contains(r.body, "check the login and password") {
+	if r.status != http.StatusOK || !strings.Contains(r.body, "The connection failed (Login refused)") || !strings.Contains(r.body, "check the login and password") {
 		t.Fatalf("wrong password: got %d, want the authentication problem and its remedy", r.status)
 	}
 }
