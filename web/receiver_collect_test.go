@@ -4,6 +4,7 @@ import (
 	"context"
 	"html"
 	"log/slog"
+	"net/http"
 	"net/url"
 	"path/filepath"
 	"strconv"
@@ -21,11 +22,15 @@ import (
 // realCollector wires a collector on the test app's store into its handler.
 func realCollector(t *testing.T, a *testApp) *collector.Collector {
 	t.Helper()
-	docs, err := docstore.New(filepath.Join(t.TempDir(), "docs"))
-	if err != nil {
-		t.Fatal(err)
+	desk := a.h.desk
+	if desk == nil {
+		docs, err := docstore.New(filepath.Join(t.TempDir(), "docs"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		desk = helpdesk.New(a.store, docs)
 	}
-	coll := collector.New(collector.Options{Store: a.store, Helpdesk: helpdesk.New(a.store, docs), Tokens: a.h.tokens,
+	coll := collector.New(collector.Options{Store: a.store, Helpdesk: desk, Tokens: a.h.tokens,
 		NoIdle: true, DialTimeout: 5 * time.Second, Logger: slog.New(slog.NewTextHandler(a.log, nil))})
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -113,5 +118,47 @@ func TestCollectNowOnAnInactiveReceiverPage(t *testing.T) {
 	page := c.get(rcvPath(id, ""))
 	if !strings.Contains(page.body, "retrieved=1") || strings.Contains(page.body, "An error occurred") {
 		t.Fatalf("collect now on an inactive receiver:\n%s", page.body)
+	}
+}
+
+// "Import anyway" moves the mail from the refused folder to the accepted
+// one and says so.
+func TestImportAnywayMovesTheMailAndSaysWhere(t *testing.T) {
+	a := newDeskApp(t)
+	c := a.client()
+	c.login("admin")
+	ctx := context.Background()
+	srv := imaptest.Start(t)
+	srv.SetPassword(rcvUser, rcvPassword)
+	srv.CreateFolder(rcvUser, "Refused")
+	srv.CreateFolder(rcvUser, "Accepted")
+	raw := []byte("From: carol@example.org\r\nSubject: Out of office\r\nMessage-ID: <ooo1@example.org>\r\nAuto-Submitted: auto-replied\r\n\r\nAway.\r\n")
+	srv.Deliver(rcvUser, "INBOX", raw)
+	form := rcvForm("Support", srv)
+	form.Set("accepted_folder", "Accepted")
+	form.Set("refused_folder", "Refused")
+	id := rcvCreate(t, c, form)
+	if rec, _ := a.store.Receiver(ctx, id); rec.AcceptedFolder != "Accepted" || rec.RefusedFolder != "Refused" {
+		t.Fatalf("receiver folders %q %q", rec.AcceptedFolder, rec.RefusedFolder)
+	}
+	coll := realCollector(t, a)
+	if run, err := coll.CollectNow(ctx, id); err != nil || run.Refused != 1 {
+		t.Fatalf("collect: %+v %v", run, err)
+	}
+	list := c.get("/setup/quarantine")
+	m := importFormRE.FindStringSubmatch(list.body)
+	if m == nil {
+		t.Fatalf("no Import anyway form:\n%s", list.body)
+	}
+	r := c.post("/setup/quarantine/"+m[1]+"/import", url.Values{"csrf_token": {c.token("/setup/quarantine")}})
+	if r.status != http.StatusSeeOther || !strings.HasPrefix(r.header.Get("Location"), "/tickets/") {
+		t.Fatalf("import: got %d to %q\n%s", r.status, r.header.Get("Location"), a.log.String())
+	}
+	page := c.get(r.header.Get("Location"))
+	if want := html.EscapeString(`The email was moved from the folder "Refused" to "Accepted" of the mailbox of receiver "Support".`); !strings.Contains(page.body, want) {
+		t.Errorf("the page does not say where the mail went (%q):\n%s", want, page.body)
+	}
+	if got := srv.Messages(rcvUser, "Accepted"); len(got) != 1 || len(srv.Messages(rcvUser, "Refused")) != 0 {
+		t.Fatalf("Accepted %d, Refused %d; want the mail moved", len(got), len(srv.Messages(rcvUser, "Refused")))
 	}
 }

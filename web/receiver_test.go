@@ -46,6 +46,8 @@ type fakeCollector struct {
 	wait time.Duration
 }
 
+func (f *fakeCollector) FileNow(context.Context, int64) error { return f.err }
+
 func (f *fakeCollector) CollectNow(_ context.Context, id int64) (*store.CollectRun, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()

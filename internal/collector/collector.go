@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/oauthimap/oauthimap/internal/helpdesk"
+	"github.com/oauthimap/oauthimap/internal/mailbox"
 	"github.com/oauthimap/oauthimap/internal/store"
 )
 
@@ -312,6 +313,78 @@ func (c *Collector) CollectNow(ctx context.Context, receiverID int64) (*store.Co
 		return nil, ErrBusy
 	}
 	return c.job(ctx, receiverID, store.TriggerManual)
+}
+
+// FileNow does a receiver's pending mailbox actions at once, without
+// collecting new mail: "Import anyway" asks it to move the mail it
+// imported out of the refused folder while the administrator waits. It
+// takes the receiver's lease like any job; ErrBusy when a job holds it
+// (the next run does the actions). On failure the actions stay pending,
+// replayed by the next run.
+func (c *Collector) FileNow(ctx context.Context, receiverID int64) error {
+	if c.closed() {
+		return ErrClosed
+	}
+	if !c.pool.claim(receiverID) {
+		return ErrBusy
+	}
+	defer c.pool.unclaim(receiverID)
+	if !c.startJob() {
+		return ErrClosed
+	}
+	defer c.jobs.Done()
+	c.reclaim(ctx)
+	before, err := c.st.Receiver(ctx, receiverID)
+	if err != nil {
+		return fmt.Errorf("collector: %w", err)
+	}
+	now := c.now()
+	ok, err := c.st.AcquireLeaseByHand(ctx, receiverID, c.o.Instance, now, now.Add(c.o.LeaseTTL))
+	if err != nil {
+		return fmt.Errorf("collector: %w", err)
+	}
+	if !ok {
+		return ErrBusy
+	}
+	log := c.log.With("receiver_id", receiverID)
+	// The receiver's schedule, held by the lease as its placeholder, goes
+	// back to what it was.
+	defer func() {
+		rctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := c.st.ReleaseLeaseKeeping(rctx, receiverID, c.o.Instance, before.NextCollectAt); err != nil {
+			log.Warn("collector: release lease", "error", err)
+		}
+	}()
+	ctx, cancel := context.WithTimeout(ctx, c.o.JobTimeout)
+	defer cancel()
+	r, err := c.st.LeasedReceiver(ctx, receiverID, c.o.Instance)
+	if err != nil {
+		return err
+	}
+	cfg, _, err := c.mailboxConfig(ctx, r)
+	if err != nil {
+		return err
+	}
+	s, err := mailbox.Dial(ctx, cfg, c.dialOptions()...)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	if err := c.refile(ctx, s, r, log); err != nil {
+		return err
+	}
+	// The actions by UID in the incoming folder (a mail imported anyway
+	// that was left there, seen), unless the folder was renumbered: then
+	// the next run's rescan settles them.
+	mb, err := s.Select(ctx, r.Folder)
+	if err != nil {
+		return err
+	}
+	if mb.UIDValidity != r.UIDValidity {
+		return nil
+	}
+	return c.replay(ctx, s, r)
 }
 
 // startJob counts a job in, unless shutdown has begun; under mu, so
