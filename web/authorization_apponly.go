@@ -64,6 +64,7 @@ func (h *Handler) authorizationAppOnlyCreate(w http.ResponseWriter, r *http.Requ
 	g, err := oauth.ClientCredentials(r.Context(), app.OAuth(), mailbox)
 	if err != nil {
 		fv := failureView(oauth.Explain(app.OAuth(), h.callbackURL(app), err))
+		fv.AdminConsentURL = h.withConsentState(fv.AdminConsentURL, app)
 		f.Failure = &fv
 		h.render(w, r, http.StatusUnprocessableEntity, views.AppOnlyPage(f))
 		return

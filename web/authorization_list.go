@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/oauthimap/oauthimap/internal/collector"
 	"github.com/oauthimap/oauthimap/internal/oauth"
 	"github.com/oauthimap/oauthimap/internal/store"
 	"github.com/oauthimap/oauthimap/web/views"
@@ -68,6 +69,9 @@ func stateRemedy(a *store.Authorization) string {
 		return "Fix the application's settings (client secret, tenant, permissions) as the error says; the next refresh will tell."
 	case oauth.StateRefreshFailing:
 		return "Nothing to do if it passes: the refresh is retried with a growing delay."
+	}
+	if a.State == store.AuthStateMailboxRefused {
+		return collector.AppOnlyMailboxRemedy
 	}
 	return ""
 }

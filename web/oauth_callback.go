@@ -33,6 +33,10 @@ func (h *Handler) oauthCallback(w http.ResponseWriter, r *http.Request) {
 	// The exchange must name the very redirect URI the provider was given,
 	// which is the address the browser came back to.
 	redirectURI := h.cfg.PublicURL + r.URL.Path
+	if isConsentReturn(q) {
+		h.adminConsentReturn(w, r, redirectURI)
+		return
+	}
 	pending, perr := h.store.TakePending(ctx, q.Get("state"))
 	if perr != nil && !errors.Is(perr, store.ErrNotFound) && !errors.Is(perr, store.ErrPendingExpired) {
 		h.serverError(w, r, perr)
@@ -119,6 +123,7 @@ func (h *Handler) callbackFailed(w http.ResponseWriter, r *http.Request, app *st
 		return
 	}
 	v := failureView(f)
+	v.AdminConsentURL = h.withConsentState(v.AdminConsentURL, app)
 	v.BackHref, v.BackLabel = "/setup/oauthimap", "Back to OAuth IMAP"
 	if app != nil {
 		h.store.Audit(r.Context(), me.ID, me.Login, "authorization.failed", "application", app.ID, f.GLPIMessage+" ("+string(f.Kind)+")")

@@ -1,10 +1,12 @@
 package web
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 
-	"github.com/oauthimap/oauthimap/internal/mailbox"
+	"github.com/oauthimap/oauthimap/internal/collector"
+	"github.com/oauthimap/oauthimap/internal/store"
 )
 
 // msgCollectError is GLPI's message when a collect fails.
@@ -28,11 +30,22 @@ func (h *Handler) receiverCollect(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	run, err := h.collect.CollectNow(r.Context(), id)
+	var failed *collector.RunError
 	switch {
+	case errors.As(err, &failed):
+		// The run's own class, text and remedy: what the run log records
+		// and Test connection says.
+		h.log.Warn("collect now failed", "receiver_id", id, "class", failed.Class, "error", failed.Text)
+		if run != nil {
+			h.flash(r, "warning", runSummary(run))
+		}
+		h.flash(r, "danger", fmt.Sprintf("%s %s: %s What to do: %s", msgCollectError, collector.ClassLabel(failed.Class), failed.Text, failed.Remedy()))
+	case errors.Is(err, collector.ErrBusy):
+		h.flash(r, "warning", "This receiver is being collected right now (by the schedule or another instance); its mail will be there in a moment. Try again once that run has finished.")
 	case err != nil:
-		c := mailbox.Classify(err)
-		h.log.Warn("collect now failed", "receiver_id", id, "class", string(c), "error", err)
-		h.flash(r, "danger", msgCollectError+" "+mailbox.Remedy(c))
+		c := collector.Classify(err)
+		h.log.Warn("collect now failed", "receiver_id", id, "class", c, "error", err)
+		h.flash(r, "danger", fmt.Sprintf("%s %s. What to do: %s", msgCollectError, collector.ClassLabel(c), collector.Remedy(c)))
 	case run == nil:
 		h.flash(r, "danger", msgCollectError)
 	default:
@@ -40,11 +53,16 @@ func (h *Handler) receiverCollect(w http.ResponseWriter, r *http.Request) {
 		if run.ErrorText != "" || run.Errors > 0 {
 			kind = "warning"
 		}
-		h.flash(r, kind, fmt.Sprintf("Number of messages: available=%d, already imported=%d, retrieved=%d, refused=%d, errors=%d, blacklisted=%d",
-			run.Available, run.AlreadyImported, run.Retrieved, run.Refused, run.Errors, run.Blacklisted))
+		h.flash(r, kind, runSummary(run))
 		if run.ErrorText != "" {
 			h.flash(r, "danger", msgCollectError+" "+run.ErrorText)
 		}
 	}
 	redirect(w, r, receiverURL(id))
+}
+
+// runSummary is GLPI's count line of a collect.
+func runSummary(run *store.CollectRun) string {
+	return fmt.Sprintf("Number of messages: available=%d, already imported=%d, retrieved=%d, refused=%d, errors=%d, blacklisted=%d",
+		run.Available, run.AlreadyImported, run.Retrieved, run.Refused, run.Errors, run.Blacklisted)
 }

@@ -11,6 +11,8 @@ import (
 // carries GLPI's six counts.
 type Collector interface {
 	CollectNow(ctx context.Context, receiverID int64) (*store.CollectRun, error)
+	// FileNow does the receiver's pending mailbox actions (moves) at once.
+	FileNow(ctx context.Context, receiverID int64) error
 }
 
 // TokenSource hands out a valid access token for an authorization,

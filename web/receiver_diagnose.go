@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/oauthimap/oauthimap/internal/collector"
 	"github.com/oauthimap/oauthimap/internal/mailbox"
 	"github.com/oauthimap/oauthimap/web/views"
 )
@@ -32,9 +33,14 @@ func (h *Handler) receiverDiagnose(w http.ResponseWriter, r *http.Request) {
 	}
 	rep := mailbox.Diagnose(ctx, m.cfg, mailbox.WithFolder(rec.Folder))
 	v.OK, v.Class, v.Explanation, v.Remedy = rep.OK, string(rep.Class), rep.Explanation, rep.Remedy
+	if !rep.OK {
+		// The same remedy as the run log and "Get email tickets now".
+		v.Remedy = collector.RemedyFor(string(rep.Class), m.appOnly)
+	}
 	if m.tokenErr != nil {
 		v.Explanation, v.Remedy = loginProblem(m, m.tokenErr)
 	}
+	h.recordLogin(ctx, m, rep.OK, rep.Class, rep.Explanation)
 	for _, s := range rep.Steps {
 		v.Steps = append(v.Steps, views.ReceiverDiagnoseStep{Name: s.Name, OK: s.OK, Detail: s.Detail, Duration: s.Duration.Round(time.Millisecond).String()})
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/oauthimap/oauthimap/internal/collector"
 	"github.com/oauthimap/oauthimap/internal/mailbox"
 	"github.com/oauthimap/oauthimap/internal/oauth"
 	"github.com/oauthimap/oauthimap/internal/store"
@@ -28,6 +29,9 @@ type mailboxLogin struct {
 	// tokenErr is set by the token callback when no access token could be
 	// had: its meaning is the OAuth one, not an IMAP one.
 	tokenErr error
+	// authID and appOnly are the authorization an OAuth login uses.
+	authID  int64
+	appOnly bool
 }
 
 // mailboxLoginFor builds the login from the saved receiver: its password,
@@ -48,6 +52,7 @@ func (h *Handler) mailboxLoginFor(ctx context.Context, rec *store.Receiver) (*ma
 	if err != nil {
 		return nil, err
 	}
+	m.authID, m.appOnly = auth.ID, auth.Kind == store.KindAppOnly
 	m.cfg.Auth = mailbox.XOAUTH2(auth.Email, func(ctx context.Context) (string, error) {
 		if h.tokens == nil {
 			m.tokenErr = errNoTokens
@@ -75,5 +80,21 @@ func loginProblem(m *mailboxLogin, err error) (problem, remedy string) {
 		return "No access token could be obtained: " + oauth.Meaning(m.tokenErr), oauth.Remedy(m.tokenErr)
 	}
 	c := mailbox.Classify(err)
-	return fmt.Sprintf("The connection failed (%s): %v", c, err), mailbox.Remedy(c)
+	return fmt.Sprintf("The connection failed (%s): %v", collector.ClassLabel(string(c)), err), collector.RemedyFor(string(c), m != nil && m.appOnly)
+}
+
+// recordLogin tells an app-only authorization whether its mailbox let the
+// application in, as the collector does, so that the authorizations tab
+// never says "Valid" for one that cannot log in. Only a refused login or
+// one that worked says something about that.
+func (h *Handler) recordLogin(ctx context.Context, m *mailboxLogin, ok bool, class mailbox.ErrorClass, text string) {
+	if m == nil || !m.appOnly || m.tokenErr != nil {
+		return
+	}
+	if !ok && class != mailbox.ClassAuthentication && class != mailbox.ClassMailboxPermission {
+		return
+	}
+	if err := h.store.RecordMailboxLogin(ctx, m.authID, ok, text); err != nil {
+		h.log.Warn("record the app-only login on its authorization", "authorization_id", m.authID, "error", err)
+	}
 }

@@ -46,6 +46,8 @@ type fakeCollector struct {
 	wait time.Duration
 }
 
+func (f *fakeCollector) FileNow(context.Context, int64) error { return f.err }
+
 func (f *fakeCollector) CollectNow(_ context.Context, id int64) (*store.CollectRun, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -337,7 +339,7 @@ func TestReceiverFolderBrowser(t *testing.T) {
 	// A wrong password is explained, not crashed on.
 	srv.SetPassword(rcvUser, "changed-on-the-server")
 	r = c.get(rcvPath(id, "/folders?field=folder"))
-	if r.status != http.StatusOK || !strings.Contains(r.body, "The connection failed (authentication)") || !strings.Contains(r.body, "check the login and password") {
+	if r.status != http.StatusOK || !strings.Contains(r.body, "The connection failed (Login refused)") || !strings.Contains(r.body, "check the login and password") {
 		t.Fatalf("wrong password: got %d, want the authentication problem and its remedy", r.status)
 	}
 }

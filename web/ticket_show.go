@@ -122,7 +122,10 @@ func (h *Handler) ticketView(ctx context.Context, id int64, showRemote bool) (vi
 		old, _ := strconv.Atoi(e.OldValue)
 		nw, _ := strconv.Atoi(e.NewValue)
 		text := fmt.Sprintf("Status changed from %s to %s.", store.StatusLabel(old), store.StatusLabel(nw))
-		if e.Kind == store.EventReopen {
+		switch {
+		case e.Kind == store.EventReopen && old == store.StatusSolved:
+			text = fmt.Sprintf("The requester answered by e-mail: the solved ticket is reopened (%s to %s).", store.StatusLabel(old), store.StatusLabel(nw))
+		case e.Kind == store.EventReopen:
 			text = fmt.Sprintf("A reply by e-mail reopened the ticket (%s to %s).", store.StatusLabel(old), store.StatusLabel(nw))
 		}
 		v.Timeline = append(v.Timeline, views.TimelineItem{Kind: e.Kind, At: views.FormatTime(&e.CreatedAt), Text: text})

@@ -258,3 +258,27 @@ func TestTechnicianOnTicketsNotOnSetup(t *testing.T) {
 		t.Fatal("an administrator's menu must offer the blacklist and the quarantine")
 	}
 }
+
+// The requester's mail reply to a solved ticket reopens it, and the
+// timeline says so.
+func TestRequesterReplyReopensSolvedTicketTimeline(t *testing.T) {
+	a := newDeskApp(t)
+	s := a.importMail(plainMail("Alice <alice@example.com>", "Printer jammed", "p1@a", "The tray is stuck."))
+	c := a.client()
+	c.login("tech")
+	tok := c.token(ticketURL(s.TicketID))
+	if r := c.post(ticketURL(s.TicketID)+"/status", url.Values{"csrf_token": {tok}, "status": {strconv.Itoa(store.StatusSolved)}}); r.status != http.StatusSeeOther {
+		t.Fatalf("solve: got %d", r.status)
+	}
+	reply := plainMail("Alice <alice@example.com>", "Re: Printer jammed", "p2@a", "Still stuck.")
+	reply = []byte(strings.Replace(string(reply), "Message-ID:", "In-Reply-To: <p1@a>\r\nMessage-ID:", 1))
+	if got := a.importMail(reply); got.FollowupID == 0 || got.TicketID != s.TicketID {
+		t.Fatalf("the reply was saved as %+v, want a follow-up of ticket %d", got, s.TicketID)
+	}
+	r := c.get(ticketURL(s.TicketID))
+	for _, w := range []string{"The requester answered by e-mail: the solved ticket is reopened (Solved to New).", "Still stuck.", ">New<"} {
+		if !strings.Contains(r.body, w) {
+			t.Errorf("the ticket page lacks %q", w)
+		}
+	}
+}

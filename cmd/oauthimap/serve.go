@@ -51,8 +51,17 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 	}
 	desk := helpdesk.New(st, docs)
 	tokens := oauthsvc.New(st, log)
+	// A name kept in the data dir: after a crash, this instance takes its
+	// receivers back at once instead of waiting out their leases.
+	instance, fresh, instanceLock, err := collector.StableInstance(cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	defer instanceLock.Close()
+	log.Info("collector instance", "instance", instance, "new", fresh, "lease_ttl", cfg.LeaseTTL.String())
 	coll := collector.New(collector.Options{Store: st, Helpdesk: desk, Tokens: tokens, Logger: log,
-		Workers: cfg.Workers, PerHostLimit: cfg.PerHostLimit, ShutdownGrace: cfg.ShutdownGrace})
+		Workers: cfg.Workers, PerHostLimit: cfg.PerHostLimit, ShutdownGrace: cfg.ShutdownGrace,
+		Instance: instance, LeaseTTL: cfg.LeaseTTL})
 	h, err := web.New(web.Options{Store: st, Config: cfg, Assets: assets, Logger: log, Version: version,
 		Collector: coll, Tokens: tokens, Helpdesk: desk})
 	if err != nil {

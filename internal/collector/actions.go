@@ -2,8 +2,9 @@ package collector
 
 import (
 	"context"
+	"errors"
+	"log/slog"
 	"slices"
-	"strings"
 
 	"github.com/oauthimap/oauthimap/internal/mailbox"
 	"github.com/oauthimap/oauthimap/internal/store"
@@ -17,29 +18,7 @@ type action struct {
 
 // target is the folder a decision's mail goes to; "" means mark it seen
 // and leave it (GLPI deletes it instead; we never delete mail).
-func target(r *store.Receiver, decision string) string {
-	f := r.AcceptedFolder
-	switch decision {
-	case "":
-		return ""
-	case store.DecisionRefused:
-		f = r.RefusedFolder
-	}
-	if sameFolder(f, r.Folder) {
-		return ""
-	}
-	return f
-}
-
-func sameFolder(a, b string) bool {
-	if a == "" || b == "" {
-		return a == b || strings.EqualFold(a+b, "INBOX")
-	}
-	if strings.EqualFold(a, "INBOX") && strings.EqualFold(b, "INBOX") {
-		return true
-	}
-	return a == b
-}
+func target(r *store.Receiver, decision string) string { return r.FolderFor(decision) }
 
 // apply does the actions in as few commands as possible: one UID MOVE per
 // destination folder, one STORE \Seen for the rest. On error the caller
@@ -84,6 +63,9 @@ func (c *Collector) replay(ctx context.Context, s *mailbox.Session, r *store.Rec
 		ids  []int64
 	)
 	for _, e := range pending {
+		if e.RefileFrom != "" {
+			continue // refile does these, from their own folder
+		}
 		ids = append(ids, e.ID)
 		if e.UIDValidity == r.UIDValidity {
 			acts = append(acts, action{uid: e.UID, decision: e.Decision})
@@ -127,4 +109,57 @@ func stillThere(ctx context.Context, s *mailbox.Session, acts []action) ([]actio
 		}
 	}
 	return out, nil
+}
+
+// refile does the pending actions of mails imported anyway from the
+// refused folder ("Import anyway"): each is found in the folder it was
+// filed in by its Message-ID and moved where its new decision goes. It
+// runs before the incoming folder is selected, and leaves a folder
+// selected that the caller replaces. A mail no longer there (moved or
+// deleted by someone) closes its row; a failed move leaves it pending for
+// the next run, and fails the run as a failed move of new mail does.
+func (c *Collector) refile(ctx context.Context, s *mailbox.Session, r *store.Receiver, log *slog.Logger) error {
+	pending, err := c.st.PendingActions(ctx, r.ID)
+	if err != nil {
+		return err
+	}
+	for _, e := range pending {
+		if e.RefileFrom == "" {
+			continue
+		}
+		if err := c.refileOne(ctx, s, r, e, log); err != nil {
+			return err
+		}
+		if err := c.st.MarkActionsDone(ctx, []int64{e.ID}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (c *Collector) refileOne(ctx context.Context, s *mailbox.Session, r *store.Receiver, e store.LedgerEntry, log *slog.Logger) error {
+	to := target(r, e.Decision)
+	if to == "" || store.SameFolder(to, e.RefileFrom) {
+		return nil // nowhere else to go: it stays where it is
+	}
+	if _, err := s.Select(ctx, e.RefileFrom); err != nil {
+		if errors.Is(err, mailbox.ErrFolderMissing) {
+			log.Warn("collector: a mail imported anyway cannot be moved: its folder is gone", "folder", e.RefileFrom, "message_id", e.MessageID)
+			return nil
+		}
+		return err
+	}
+	uids, err := s.UIDsByMessageID(ctx, e.MessageID)
+	if err != nil {
+		return err
+	}
+	if len(uids) == 0 {
+		log.Warn("collector: a mail imported anyway is no longer in its folder", "folder", e.RefileFrom, "message_id", e.MessageID)
+		return nil
+	}
+	if err := s.Move(ctx, uids, to); err != nil {
+		return err
+	}
+	log.Info("collector: mail imported anyway moved", "from", e.RefileFrom, "to", to, "message_id", e.MessageID)
+	return nil
 }

@@ -68,17 +68,23 @@ func (c *Collector) record(ctx context.Context, r *store.Receiver, settings inge
 		cursor uint32
 		hold2  uint32
 	)
+	var leaseEnd time.Time
+	renew := func(tx *store.Store) error {
+		leaseEnd = c.now().Add(c.o.LeaseTTL)
+		ok, err := tx.RenewLease(ctx, r.ID, c.o.Instance, leaseEnd)
+		if err == nil && !ok {
+			err = store.ErrLeaseLost
+		}
+		return err
+	}
 	attempt := func(careful bool) error {
 		n, out, cursor = counts{}, recorded{}, r.LastUID
 		return c.st.InTx(ctx, func(tx *store.Store) error {
 			// Renewing inside the transaction fences it: if another instance
 			// took the receiver over, nothing of this batch is committed.
-			ok, err := tx.RenewLease(ctx, r.ID, c.o.Instance, now.Add(c.o.LeaseTTL))
+			err := renew(tx)
 			if err != nil {
 				return err
-			}
-			if !ok {
-				return store.ErrLeaseLost
 			}
 			w := batchWriter{c: c, tx: tx, rid: r.ID, careful: careful, log: log}
 			if !careful {
@@ -137,7 +143,12 @@ func (c *Collector) record(ctx context.Context, r *store.Receiver, settings inge
 				cursor = min(cursor, max(failed-1, r.LastUID))
 			}
 			hold2 = failed
-			return tx.SetCursor(ctx, r.ID, uv, cursor)
+			if err := tx.SetCursor(ctx, r.ID, uv, cursor); err != nil {
+				return err
+			}
+			// Renewed again at the end: a long batch commits a lease that
+			// runs a full TTL from now, not from its start.
+			return renew(tx)
 		})
 	}
 	err = attempt(false)
@@ -147,6 +158,7 @@ func (c *Collector) record(ctx context.Context, r *store.Receiver, settings inge
 	if err != nil {
 		return recorded{}, fmt.Errorf("collector: record batch: %w", err)
 	}
+	c.leases.set(r.ID, leaseEnd)
 	*hold = hold2
 	r.LastUID = cursor
 	n.addTo(run)

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/oauthimap/oauthimap/internal/helpdesk"
+	"github.com/oauthimap/oauthimap/internal/mailbox"
 	"github.com/oauthimap/oauthimap/internal/store"
 )
 
@@ -35,15 +36,20 @@ type Options struct {
 	// since Exchange Online limits connections (default 4).
 	PerHostLimit int
 	// Instance names this process as a lease owner; it must be unique
-	// among running instances (default hostname-pid-random).
+	// among running instances. Give it a name that survives restarts
+	// (see StableInstance): leases left under it by a killed process are
+	// then taken back at start instead of waited out (default
+	// hostname-pid-random, new at every start).
 	Instance string
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 
 	// Tick is how often the scheduler looks for due receivers (default 5 s).
 	Tick time.Duration
-	// LeaseTTL is how long a lease lasts unless renewed; a crashed
-	// instance holds a receiver at most this long (default 2 min).
+	// LeaseTTL is how long a lease lasts unless renewed (every third of
+	// it while a job runs, and inside each batch transaction); an instance
+	// that dies holds its receivers at most this long, unless it restarts
+	// under the same Instance name first (default 30 s).
 	LeaseTTL time.Duration
 	// JobTimeout bounds one job; at the deadline the connection is closed
 	// and the open batch rolled back (default 10 min).
@@ -75,6 +81,9 @@ type Options struct {
 	RootCAs *x509.CertPool
 }
 
+// DefaultLeaseTTL is Options.LeaseTTL's default.
+const DefaultLeaseTTL = 30 * time.Second
+
 // Errors of CollectNow.
 var (
 	ErrBusy   = errors.New("collector: this receiver is being collected right now")
@@ -102,6 +111,10 @@ type Collector struct {
 	idleHits  hits
 	runCalled bool
 	mu        sync.Mutex
+	// reclaimed guards the one-time take-back of this instance's leases,
+	// done before any lease is acquired.
+	reclaimed sync.Once
+	leases    leaseEnds
 }
 
 // New returns a Collector; nothing runs until Run (CollectNow works at once).
@@ -133,7 +146,7 @@ func New(o Options) *Collector {
 		o.BatchBytes = 32 << 20
 	}
 	def(&o.Tick, 5*time.Second)
-	def(&o.LeaseTTL, 2*time.Minute)
+	def(&o.LeaseTTL, DefaultLeaseTTL)
 	def(&o.JobTimeout, 10*time.Minute)
 	def(&o.DialTimeout, 30*time.Second)
 	def(&o.MaxBackoff, 30*time.Minute)
@@ -145,7 +158,51 @@ func New(o Options) *Collector {
 		base: base, hardStop: cancel, stopping: make(chan struct{}),
 		pool: newPool(o.Workers, o.PerHostLimit), wake: make(chan struct{}, 1)}
 	c.idleHits.init()
+	c.leases.m = map[int64]time.Time{}
 	return c
+}
+
+// reclaim takes back, once and before any job, the leases a previous life
+// of this instance left behind (killed mid-run): their receivers are due
+// at once instead of after the TTL. Nothing can be running under this name
+// yet, here or elsewhere, since the name is this instance's own.
+func (c *Collector) reclaim(ctx context.Context) {
+	c.reclaimed.Do(func() {
+		n, err := c.st.ReclaimLeases(ctx, c.o.Instance, c.now())
+		switch {
+		case err != nil:
+			c.log.Warn("collector: taking back this instance's leases; they expire by themselves", "error", err, "lease_ttl", c.o.LeaseTTL.String())
+		case n > 0:
+			c.log.Info("collector: took back the leases a previous run of this instance left", "receivers", n)
+		}
+	})
+}
+
+// leaseEnds is when each lease this instance holds ends, as last renewed
+// (by the job's keeper or inside a committed batch).
+type leaseEnds struct {
+	mu sync.Mutex
+	m  map[int64]time.Time
+}
+
+func (l *leaseEnds) set(id int64, until time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if until.After(l.m[id]) {
+		l.m[id] = until
+	}
+}
+
+func (l *leaseEnds) get(id int64) time.Time {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.m[id]
+}
+
+func (l *leaseEnds) drop(id int64) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	delete(l.m, id)
 }
 
 func defaultInstance() string {
@@ -176,6 +233,7 @@ func (c *Collector) Run(ctx context.Context) error {
 	c.runCalled = true
 	c.bg.Add(3) // under mu: Shutdown cannot be waiting yet
 	c.mu.Unlock()
+	c.reclaim(ctx)
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go func() {
@@ -229,9 +287,10 @@ func (c *Collector) closed() bool {
 }
 
 // CollectNow collects one receiver at once, in the caller's goroutine
-// ("Get email tickets now"), and returns its run with GLPI's six counts.
-// The error is the run's failure, if any (the run is recorded either way);
-// ErrBusy when a job already holds the receiver, here or elsewhere.
+// ("Get email tickets now"), active or not (as GLPI does), and returns its
+// run with GLPI's six counts. The error is the run's failure, if any (the
+// run is recorded either way; a *RunError carries its class); ErrBusy when
+// a job already holds the receiver, here or elsewhere.
 func (c *Collector) CollectNow(ctx context.Context, receiverID int64) (*store.CollectRun, error) {
 	if c.closed() {
 		return nil, ErrClosed
@@ -244,8 +303,9 @@ func (c *Collector) CollectNow(ctx context.Context, receiverID int64) (*store.Co
 		return nil, ErrClosed
 	}
 	defer c.jobs.Done()
+	c.reclaim(ctx)
 	now := c.now()
-	ok, err := c.st.AcquireLease(ctx, receiverID, c.o.Instance, now, now.Add(c.o.LeaseTTL))
+	ok, err := c.st.AcquireLeaseByHand(ctx, receiverID, c.o.Instance, now, now.Add(c.o.LeaseTTL))
 	if err != nil {
 		return nil, fmt.Errorf("collector: %w", err)
 	}
@@ -253,6 +313,78 @@ func (c *Collector) CollectNow(ctx context.Context, receiverID int64) (*store.Co
 		return nil, ErrBusy
 	}
 	return c.job(ctx, receiverID, store.TriggerManual)
+}
+
+// FileNow does a receiver's pending mailbox actions at once, without
+// collecting new mail: "Import anyway" asks it to move the mail it
+// imported out of the refused folder while the administrator waits. It
+// takes the receiver's lease like any job; ErrBusy when a job holds it
+// (the next run does the actions). On failure the actions stay pending,
+// replayed by the next run.
+func (c *Collector) FileNow(ctx context.Context, receiverID int64) error {
+	if c.closed() {
+		return ErrClosed
+	}
+	if !c.pool.claim(receiverID) {
+		return ErrBusy
+	}
+	defer c.pool.unclaim(receiverID)
+	if !c.startJob() {
+		return ErrClosed
+	}
+	defer c.jobs.Done()
+	c.reclaim(ctx)
+	before, err := c.st.Receiver(ctx, receiverID)
+	if err != nil {
+		return fmt.Errorf("collector: %w", err)
+	}
+	now := c.now()
+	ok, err := c.st.AcquireLeaseByHand(ctx, receiverID, c.o.Instance, now, now.Add(c.o.LeaseTTL))
+	if err != nil {
+		return fmt.Errorf("collector: %w", err)
+	}
+	if !ok {
+		return ErrBusy
+	}
+	log := c.log.With("receiver_id", receiverID)
+	// The receiver's schedule, held by the lease as its placeholder, goes
+	// back to what it was.
+	defer func() {
+		rctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := c.st.ReleaseLeaseKeeping(rctx, receiverID, c.o.Instance, before.NextCollectAt); err != nil {
+			log.Warn("collector: release lease", "error", err)
+		}
+	}()
+	ctx, cancel := context.WithTimeout(ctx, c.o.JobTimeout)
+	defer cancel()
+	r, err := c.st.LeasedReceiver(ctx, receiverID, c.o.Instance)
+	if err != nil {
+		return err
+	}
+	cfg, _, err := c.mailboxConfig(ctx, r)
+	if err != nil {
+		return err
+	}
+	s, err := mailbox.Dial(ctx, cfg, c.dialOptions()...)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	if err := c.refile(ctx, s, r, log); err != nil {
+		return err
+	}
+	// The actions by UID in the incoming folder (a mail imported anyway
+	// that was left there, seen), unless the folder was renumbered: then
+	// the next run's rescan settles them.
+	mb, err := s.Select(ctx, r.Folder)
+	if err != nil {
+		return err
+	}
+	if mb.UIDValidity != r.UIDValidity {
+		return nil
+	}
+	return c.replay(ctx, s, r)
 }
 
 // startJob counts a job in, unless shutdown has begun; under mu, so

@@ -23,8 +23,9 @@ import (
 	"github.com/oauthimap/oauthimap/internal/store"
 )
 
-// childEnv, when set ("sqlite path|docs dir"), makes the test binary run a
-// collector until it is killed, instead of the tests.
+// childEnv, when set ("sqlite path|docs dir" and optionally "|instance
+// dir|lease TTL"), makes the test binary run a collector until it is
+// killed, instead of the tests.
 const childEnv = "OAUTHIMAP_COLLECTOR_CHILD"
 
 // crashChild runs a collector on the parent's database and mailbox; the
@@ -40,9 +41,21 @@ func crashChild() {
 	if err != nil {
 		os.Exit(2)
 	}
-	c := New(Options{Store: st, Helpdesk: helpdesk.New(st, docs), NoIdle: true,
+	o := Options{Store: st, Helpdesk: helpdesk.New(st, docs), NoIdle: true,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Tick: 20 * time.Millisecond,
-		LeaseTTL: time.Second, BatchSize: 10})
+		LeaseTTL: time.Second, BatchSize: 10}
+	if len(parts) == 4 {
+		name, _, lock, err := StableInstance(parts[2])
+		if err != nil {
+			os.Exit(2)
+		}
+		defer lock.Close()
+		o.Instance = name
+		if o.LeaseTTL, err = time.ParseDuration(parts[3]); err != nil {
+			os.Exit(2)
+		}
+	}
+	c := New(o)
 	fmt.Println("ready") // the parent's random delay starts now, not at exec
 	_ = c.Run(context.Background())
 	os.Exit(0)
@@ -111,3 +124,82 @@ func TestCrashSafety(t *testing.T) {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+// startChild starts a collector process on e's database and mailbox and
+// waits until it is about to run.
+func startChild(t *testing.T, e *env, extra string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), childEnv+"="+e.path+"|"+e.docs+extra)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	if _, err := bufio.NewReader(out).ReadString('\n'); err != nil {
+		t.Fatalf("child: %v", err)
+	}
+	return cmd
+}
+
+// TestRestartAfterKillResumesAtOnce kills a collector with SIGKILL in the
+// middle of a mailbox and starts it again on the same data dir: it takes
+// its receiver back at once, although the lease it left would hold the
+// receiver for ten more minutes, and finishes the mailbox exactly once.
+func TestRestartAfterKillResumesAtOnce(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs child processes")
+	}
+	const n = 300
+	e := newEnv(t, store.SQLite, imaptest.Options{})
+	r := e.receiver("restart", func(r *store.Receiver) { r.Budget, r.PollIntervalSeconds = 10000, 1 })
+	for i := range n {
+		e.srv.Deliver(alice, "INBOX", mail("", "restart "+itoa(i)))
+	}
+	extra := "|" + t.TempDir() + "|10m"
+	first := startChild(t, e, extra)
+	waitFor(t, 30*time.Second, "the first process to import some mail", func() bool { return e.tickets() > 0 })
+	_ = first.Process.Signal(syscall.SIGKILL)
+	_ = first.Wait()
+	killedAt := e.tickets()
+	if killedAt >= n {
+		t.Skipf("the first process finished all %d mails before it was killed", n)
+	}
+	if got := e.receiverRow(r.ID); got.LeaseOwner == "" || got.LeaseUntil == nil || time.Until(*got.LeaseUntil) < 5*time.Minute {
+		t.Fatalf("after the kill: lease owner %q until %v; want the dead process's lease still running", got.LeaseOwner, got.LeaseUntil)
+	}
+
+	t0 := time.Now()
+	startChild(t, e, extra)
+	// Far less than the ten minutes the lease would last: the restarted
+	// process must not wait it out.
+	waitFor(t, time.Minute, "the restarted process to finish the mailbox", func() bool {
+		return e.tickets() == n && len(e.srv.Messages(alice, "INBOX")) == 0
+	})
+	t.Logf("killed at %d/%d tickets; the restarted process finished the mailbox in %v", killedAt, n, time.Since(t0).Round(time.Millisecond))
+	if dup := e.duplicates(); dup != 0 {
+		t.Fatalf("%d Message-IDs imported twice", dup)
+	}
+}
+
+func TestStableInstance(t *testing.T) {
+	dir := t.TempDir()
+	name, fresh, lock, err := StableInstance(dir)
+	if err != nil || name == "" || !fresh {
+		t.Fatalf("first start: %q fresh=%t %v", name, fresh, err)
+	}
+	other, otherFresh, otherLock, err := StableInstance(dir)
+	if err != nil || other == name || !otherFresh {
+		t.Fatalf("a second process on the same data dir got %q (fresh=%t, %v); want a name of its own, not %q", other, otherFresh, err, name)
+	}
+	otherLock.Close()
+	lock.Close()
+	again, fresh, lock, err := StableInstance(dir)
+	if err != nil || again != name || fresh {
+		t.Fatalf("after a restart: %q fresh=%t %v; want %q again", again, fresh, err, name)
+	}
+	lock.Close()
+}

@@ -253,3 +253,33 @@ func TestDovecotPushLatency(t *testing.T) {
 		})
 	}
 }
+
+// "Import anyway" on Dovecot: the mail is found in the refused folder by
+// its Message-ID (a real server's header search) and moved to Accepted;
+// a refused mail that merely quotes that Message-ID stays.
+func TestDovecotImportAnywayMovesFromRefused(t *testing.T) {
+	de := newDovecotEnv(t)
+	c := de.collector(nil)
+	r := de.receiver("dovecot refile", "ssl", nil)
+	ooo := mail("", "dovecot out of office", "Auto-Submitted: auto-replied\r\n")
+	de.d.Deliver(t, alice, "INBOX", ooo)
+	de.d.Deliver(t, alice, "INBOX", mail("", "dovecot quoting", "Auto-Submitted: auto-replied\r\n",
+		"In-Reply-To: <dovecot-out-of-office@example.org>\r\n"))
+	if run := de.mustCollect(c, r.ID); run.Refused != 2 {
+		t.Fatalf("refused %d, want 2", run.Refused)
+	}
+	var qid int64
+	if err := de.sqlDB().QueryRow("SELECT id FROM quarantine WHERE subject = ?", "dovecot out of office").Scan(&qid); err != nil {
+		t.Fatal(err)
+	}
+	_, refile, err := de.hd.ImportQuarantined(context.Background(), qid, time.Now())
+	if err != nil || refile == nil || refile.To != "Accepted" {
+		t.Fatalf("import anyway: %+v %v", refile, err)
+	}
+	if err := c.FileNow(context.Background(), r.ID); err != nil {
+		t.Fatalf("FileNow: %v", err)
+	}
+	if acc, ref := de.folderSize("Accepted"), de.folderSize("Refused"); acc != 1 || ref != 1 {
+		t.Fatalf("Accepted %d, Refused %d; want 1 and 1", acc, ref)
+	}
+}

@@ -131,14 +131,15 @@ func (e *env) oauthApp(name, login string) int64 {
 	e.t.Helper()
 	db := e.sqlDB()
 	now := time.Now().UTC()
-	if _, err := db.Exec("INSERT INTO oauth_applications (name, provider, created_at, updated_at) VALUES (?, 'generic', ?, ?)", name, now, now); err != nil {
+	// The TEXT columns are listed: MySQL gives them no default.
+	if _, err := db.Exec("INSERT INTO oauth_applications (name, provider, comment, authority_url, client_secret, issuer_url, extra_scopes, created_at, updated_at) VALUES (?, 'generic', '', '', '', '', '', ?, ?)", name, now, now); err != nil {
 		e.t.Fatal(err)
 	}
 	var appID int64
 	if err := db.QueryRow("SELECT id FROM oauth_applications WHERE name = ?", name).Scan(&appID); err != nil {
 		e.t.Fatal(err)
 	}
-	if _, err := db.Exec("INSERT INTO oauth_authorizations (application_id, email, created_at, updated_at) VALUES (?, ?, ?, ?)", appID, login, now, now); err != nil {
+	if _, err := db.Exec("INSERT INTO oauth_authorizations (application_id, email, access_token, refresh_token, id_token, scope, last_error, created_at, updated_at) VALUES (?, ?, '', '', '', '', '', ?, ?)", appID, login, now, now); err != nil {
 		e.t.Fatal(err)
 	}
 	return appID

@@ -35,9 +35,12 @@ func (c *Collector) job(parent context.Context, id int64, trigger string) (*stor
 		c.release(id, log)
 		return nil, fmt.Errorf("collector: start run: %w", err)
 	}
+	c.leases.set(id, run.StartedAt.Add(c.o.LeaseTTL))
+	defer c.leases.drop(id)
 	stopKeeping := c.keepLease(ctx, cancel, id, log)
 	var (
 		r    *store.Receiver
+		auth *store.AuthorizationRef
 		more bool
 		err  error
 	)
@@ -50,7 +53,7 @@ func (c *Collector) job(parent context.Context, id int64, trigger string) (*stor
 		}()
 		f()
 	}
-	guard("collect", func() { r, more, err = c.collect(ctx, id, run, log) })
+	guard("collect", func() { r, auth, more, err = c.collect(ctx, id, run, log) })
 	stopKeeping()
 
 	// The outcome and its record run under the same guard: a panic there
@@ -88,10 +91,31 @@ func (c *Collector) job(parent context.Context, id int64, trigger string) (*stor
 		"retrieved", run.Retrieved, "refused", run.Refused, "errors", run.Errors, "blacklisted", run.Blacklisted,
 		"error_class", out.ErrorClass, "duration_ms", time.Since(t0).Milliseconds(), "more", more)
 	if err != nil {
-		return run, fmt.Errorf("collector: receiver %d: %s", id, out.ErrorText)
+		return run, &RunError{ReceiverID: id, Class: out.ErrorClass, Text: out.ErrorText, AppOnly: auth != nil && auth.AppOnly, Err: err}
 	}
 	return run, nil
 }
+
+// RunError is a run's failure as the run log and the receiver record it:
+// its class (see Classify) and text; the error it wraps is the cause.
+type RunError struct {
+	ReceiverID int64
+	Class      string
+	Text       string
+	// AppOnly says the receiver logs in with an app-only authorization,
+	// which changes the remedy (nobody signs in again).
+	AppOnly bool
+	Err     error
+}
+
+func (e *RunError) Error() string {
+	return fmt.Sprintf("collector: receiver %d: %s", e.ReceiverID, e.Text)
+}
+
+func (e *RunError) Unwrap() error { return e.Err }
+
+// Remedy says what an administrator can do about it.
+func (e *RunError) Remedy() string { return RemedyFor(e.Class, e.AppOnly) }
 
 func (c *Collector) release(id int64, log *slog.Logger) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -104,7 +128,9 @@ func (c *Collector) release(id int64, log *slog.Logger) {
 // keepLease renews the lease every third of its TTL. When the lease is
 // lost, or cannot be renewed before it would expire, the job is cancelled:
 // another instance may take the receiver over. (The batch transaction
-// renews it too, which is what fences a late commit.)
+// renews it too, at its start, which is what fences a late commit, and at
+// its end, so a long batch leaves a fresh lease; a renewal waiting behind
+// that transaction's lock is not a lost lease.)
 func (c *Collector) keepLease(ctx context.Context, cancel context.CancelFunc, id int64, log *slog.Logger) (stop func()) {
 	done := make(chan struct{})
 	var wg sync.WaitGroup
@@ -113,7 +139,6 @@ func (c *Collector) keepLease(ctx context.Context, cancel context.CancelFunc, id
 		defer wg.Done()
 		t := time.NewTicker(c.o.LeaseTTL / 3)
 		defer t.Stop()
-		last := time.Now()
 		for {
 			select {
 			case <-done:
@@ -122,15 +147,16 @@ func (c *Collector) keepLease(ctx context.Context, cancel context.CancelFunc, id
 				return
 			case <-t.C:
 			}
-			ok, err := c.st.RenewLease(ctx, id, c.o.Instance, c.now().Add(c.o.LeaseTTL))
+			until := c.now().Add(c.o.LeaseTTL)
+			ok, err := c.st.RenewLease(ctx, id, c.o.Instance, until)
 			switch {
 			case err == nil && ok:
-				last = time.Now()
+				c.leases.set(id, until)
 			case err == nil:
 				log.Warn("collector: lease lost, stopping the job")
 				cancel()
 				return
-			case time.Since(last) > c.o.LeaseTTL*2/3:
+			case c.now().After(c.leases.get(id).Add(-c.o.LeaseTTL / 6)):
 				log.Warn("collector: lease cannot be renewed, stopping the job", "error", err)
 				cancel()
 				return
@@ -141,59 +167,92 @@ func (c *Collector) keepLease(ctx context.Context, cancel context.CancelFunc, id
 }
 
 // collect loads the receiver and collects it, reconnecting once when the
-// connection drops (a fresh token is asked for at each login).
-func (c *Collector) collect(ctx context.Context, id int64, run *store.CollectRun, log *slog.Logger) (*store.Receiver, bool, error) {
+// connection drops (a fresh token is asked for at each login). It also
+// returns the receiver's authorization, when it logs in with one.
+func (c *Collector) collect(ctx context.Context, id int64, run *store.CollectRun, log *slog.Logger) (*store.Receiver, *store.AuthorizationRef, bool, error) {
 	r, err := c.st.LeasedReceiver(ctx, id, c.o.Instance)
 	if err != nil {
-		return nil, false, err
+		return nil, nil, false, err
 	}
 	settings, err := c.o.Helpdesk.Settings(ctx, r)
 	if err != nil {
-		return r, false, err
+		return r, nil, false, err
 	}
-	cfg, err := c.mailboxConfig(ctx, r)
+	cfg, auth, err := c.mailboxConfig(ctx, r)
 	if err != nil {
-		return r, false, err
+		return r, auth, false, err
 	}
 	for attempt := 0; ; attempt++ {
 		more, err := c.session(ctx, r, cfg, settings, run, log)
+		if auth != nil && auth.AppOnly {
+			c.recordAppOnlyLogin(auth.ID, err, log)
+		}
 		if err == nil || attempt >= 1 || ctx.Err() != nil || c.closed() || mailbox.Classify(err) != mailbox.ClassNetwork {
-			return r, more, err
+			return r, auth, more, err
 		}
 		log.Info("collector: connection lost, reconnecting", "error", err)
 		select {
 		case <-ctx.Done():
-			return r, more, err
+			return r, auth, more, err
 		case <-time.After(time.Second):
 		}
+	}
+}
+
+// recordAppOnlyLogin tells the authorization whether the mailbox let the
+// application in (see store.RecordMailboxLogin); other failures (network,
+// folders, token) say nothing about that.
+func (c *Collector) recordAppOnlyLogin(authID int64, err error, log *slog.Logger) {
+	var ok bool
+	switch {
+	case err == nil:
+		ok = true
+	case errors.Is(err, mailbox.ErrToken):
+		return
+	default:
+		switch mailbox.Classify(err) {
+		case mailbox.ClassAuthentication, mailbox.ClassMailboxPermission:
+		default:
+			return
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	text := ""
+	if err != nil {
+		text = describe(err)
+	}
+	if rerr := c.st.RecordMailboxLogin(ctx, authID, ok, text); rerr != nil {
+		log.Warn("collector: record the app-only login on its authorization", "error", rerr)
 	}
 }
 
 // errNoAuthorization means an OAuth receiver's login has no authorization.
 var errNoAuthorization = errors.New("collector: no authorization for this login")
 
-// mailboxConfig is how to reach and log into the receiver's mailbox.
-func (c *Collector) mailboxConfig(ctx context.Context, r *store.Receiver) (mailbox.Config, error) {
+// mailboxConfig is how to reach and log into the receiver's mailbox, and
+// the authorization it logs in with (nil for a password).
+func (c *Collector) mailboxConfig(ctx context.Context, r *store.Receiver) (mailbox.Config, *store.AuthorizationRef, error) {
 	cfg := mailbox.Config{Host: r.Host, Port: r.Port, Security: mailbox.Security(r.Security),
 		ValidateCert: r.ValidateCert, Timeout: c.o.DialTimeout}
 	if r.ApplicationID == nil || *r.ApplicationID <= 0 {
 		cfg.Auth = mailbox.Login(r.Login, r.Password)
-		return cfg, nil
+		return cfg, nil, nil
 	}
-	authID, err := c.st.AuthorizationIDFor(ctx, *r.ApplicationID, r.Login)
+	auth, err := c.st.AuthorizationFor(ctx, *r.ApplicationID, r.Login)
 	if errors.Is(err, store.ErrNotFound) {
-		return cfg, fmt.Errorf("%w %q: create the authorization from the receiver form", errNoAuthorization, r.Login)
+		return cfg, nil, fmt.Errorf("%w %q: create the authorization from the receiver form", errNoAuthorization, r.Login)
 	}
 	if err != nil {
-		return cfg, err
+		return cfg, nil, err
 	}
 	if c.o.Tokens == nil {
-		return cfg, fmt.Errorf("%w: no token source for OAuth receivers", mailbox.ErrConfig)
+		return cfg, &auth, fmt.Errorf("%w: no token source for OAuth receivers", mailbox.ErrConfig)
 	}
 	cfg.Auth = mailbox.XOAUTH2(r.Login, func(ctx context.Context) (string, error) {
-		return c.o.Tokens.AccessToken(ctx, authID)
+		return c.o.Tokens.AccessToken(ctx, auth.ID)
 	})
-	return cfg, nil
+	return cfg, &auth, nil
 }
 
 func (c *Collector) dialOptions() []mailbox.Option {

@@ -366,3 +366,81 @@ func TestPanicInAJobIsRecordedAndThePoolGoesOn(t *testing.T) {
 		t.Fatalf("CollectNow after shutdown: got %v, want ErrClosed", err)
 	}
 }
+
+// "Get email tickets now" collects an inactive receiver, as GLPI does;
+// the scheduler still leaves it alone.
+func TestCollectNowOnAnInactiveReceiver(t *testing.T) {
+	e := newEnv(t, store.SQLite, imaptest.Options{})
+	r := e.receiver("paused", func(r *store.Receiver) { r.IsActive = false })
+	deliverN(e.srv, alice, 2, "paused")
+	c := e.collector(nil)
+	run, err := e.collectNow(c, r.ID)
+	if err != nil {
+		t.Fatalf("CollectNow on an inactive receiver: %v", err)
+	}
+	if run.Retrieved != 2 || e.tickets() != 2 || len(e.srv.Messages(alice, "Accepted")) != 2 {
+		t.Fatalf("retrieved %d, tickets %d, accepted %d; want 2, 2, 2", run.Retrieved, e.tickets(), len(e.srv.Messages(alice, "Accepted")))
+	}
+	if got := e.receiverRow(r.ID); got.LeaseOwner != "" || got.LeaseUntil != nil || got.IsActive {
+		t.Fatalf("after the hand collect: lease %q until %v, active %t; want released and still inactive", got.LeaseOwner, got.LeaseUntil, got.IsActive)
+	}
+	deliverN(e.srv, alice, 1, "later")
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- c.Run(ctx) }()
+	time.Sleep(300 * time.Millisecond) // six scheduler ticks
+	cancel()
+	<-done
+	if e.tickets() != 2 {
+		t.Fatalf("the scheduler collected an inactive receiver: %d tickets", e.tickets())
+	}
+}
+
+// An app-only authorization whose mailbox refuses the application: the
+// error keeps its class to the caller, the remedy is Exchange's mailbox
+// permission (nobody can "re-authorize"), and the authorization stops
+// reading "Valid" until a login works.
+func TestAppOnlyLoginRefusedKeepsItsClassAndMarksTheAuthorization(t *testing.T) {
+	for _, d := range []store.Dialect{store.SQLite, store.MySQL} {
+		t.Run(string(d), func(t *testing.T) {
+			e := newEnv(t, d, imaptest.Options{})
+			appID := e.oauthApp("entra", alice)
+			if _, err := e.sqlDB().Exec("UPDATE oauth_authorizations SET kind = ?, state = 'valid' WHERE application_id = ?", store.KindAppOnly, appID); err != nil {
+				t.Fatal(err)
+			}
+			r := e.receiver("app-only", func(r *store.Receiver) { r.ApplicationID, r.Password = &appID, "" })
+			deliverN(e.srv, alice, 1, "apponly")
+			c := e.collector(func(o *Options) {
+				o.Tokens = &fakeTokens{fn: func(int) (string, error) { return "app-token", nil }}
+			})
+			run, err := e.collectNow(c, r.ID)
+			var re *RunError
+			if !errors.As(err, &re) {
+				t.Fatalf("CollectNow: got %T %v, want a *RunError", err, err)
+			}
+			if re.Class != string(mailbox.ClassAuthentication) || re.Class != run.ErrorClass || re.Text != run.ErrorText || !re.AppOnly {
+				t.Fatalf("error class %q text %q app-only %t; the run recorded %q %q", re.Class, re.Text, re.AppOnly, run.ErrorClass, run.ErrorText)
+			}
+			if rem := re.Remedy(); strings.Contains(strings.ToLower(rem), "re-authorize") || !strings.Contains(rem, "Add-MailboxPermission") {
+				t.Fatalf("remedy for an app-only login refused: %q", rem)
+			}
+			auth := func() (state, lastErr string) {
+				t.Helper()
+				if err := e.sqlDB().QueryRow("SELECT state, last_error FROM oauth_authorizations WHERE application_id = ?", appID).Scan(&state, &lastErr); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if state, lastErr := auth(); state != store.AuthStateMailboxRefused || lastErr == "" {
+				t.Fatalf("authorization after a refused login: state %q error %q, want %q", state, lastErr, store.AuthStateMailboxRefused)
+			}
+			e.srv.AddToken("app-token", alice) // the Exchange commands were run
+			if run := e.mustCollect(c, r.ID); run.Retrieved != 1 {
+				t.Fatalf("retrieved %d after access was given, want 1", run.Retrieved)
+			}
+			if state, lastErr := auth(); state != "valid" || lastErr != "" {
+				t.Fatalf("authorization after a login that works: state %q error %q, want valid", state, lastErr)
+			}
+		})
+	}
+}

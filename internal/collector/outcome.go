@@ -46,6 +46,55 @@ func Classify(err error) string {
 	return string(mailbox.Classify(err))
 }
 
+// ClassLabel names an error class in words, for pages and messages (the
+// code stays what is stored and searched).
+func ClassLabel(class string) string {
+	switch class {
+	case "":
+		return ""
+	case ClassReauth:
+		return "Re-authorization needed"
+	case ClassInternal:
+		return "Internal error"
+	case string(mailbox.ClassNetwork):
+		return "Server unreachable"
+	case string(mailbox.ClassTLS):
+		return "Secure connection failed"
+	case string(mailbox.ClassAuthentication):
+		return "Login refused"
+	case string(mailbox.ClassMailboxPermission):
+		return "Mailbox access refused"
+	case string(mailbox.ClassFolderMissing):
+		return "Folder not found"
+	case string(mailbox.ClassServerLimit):
+		return "Server limit reached"
+	case string(mailbox.ClassConfig):
+		return "Configuration error"
+	}
+	return "Unexpected error"
+}
+
+// RemedyFor is Remedy for a receiver that logs in with an app-only
+// authorization or not. App-only has nobody to sign in again: when the
+// mailbox refuses the login, the application itself needs access to that
+// mailbox in Exchange.
+func RemedyFor(class string, appOnly bool) string {
+	if appOnly {
+		switch class {
+		case string(mailbox.ClassAuthentication), string(mailbox.ClassMailboxPermission):
+			return AppOnlyMailboxRemedy
+		case ClassReauth:
+			return "The app-only authorization no longer gets a token for this mailbox: open the application's authorizations and create the app-only authorization again (no one signs in); check the client secret and the IMAP.AccessAsApp permission with administrator consent."
+		}
+	}
+	return Remedy(class)
+}
+
+// AppOnlyMailboxRemedy is what to do when a mailbox refuses an app-only
+// login: Microsoft issued the token, Exchange does not let the
+// application's service principal into that mailbox.
+const AppOnlyMailboxRemedy = "The application needs access to this mailbox: in Exchange Online PowerShell, register the application's service principal (New-ServicePrincipal -AppId <application ID> -ObjectId <enterprise application object ID>) and give it the mailbox (Add-MailboxPermission -Identity <mailbox> -User <service principal ID> -AccessRights FullAccess), check that IMAP is enabled for the mailbox, and that the application has IMAP.AccessAsApp with administrator consent. The commands are on the application's app-only authorization page. Changes can take up to an hour to apply."
+
 // Remedy says what an administrator can do about a class.
 func Remedy(class string) string {
 	switch class {

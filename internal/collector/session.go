@@ -22,6 +22,9 @@ func (c *Collector) session(ctx context.Context, r *store.Receiver, cfg mailbox.
 		return false, err
 	}
 	defer s.Close()
+	if err := c.refile(ctx, s, r, log); err != nil {
+		return false, err
+	}
 	mb, err := s.Select(ctx, r.Folder)
 	if err != nil {
 		return false, err

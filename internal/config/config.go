@@ -33,6 +33,7 @@ type Config struct {
 	SessionMax    time.Duration
 	MaxBodyBytes  int64
 	ShutdownGrace time.Duration
+	LeaseTTL      time.Duration // how long a collector's hold on a receiver lasts unless renewed
 }
 
 // option is one row of the table.
@@ -71,6 +72,7 @@ func options() []option {
 		durOpt("session-max", "a session ends this long after login, whatever happens", "24h", 90*24*time.Hour, func(c *Config) *time.Duration { return &c.SessionMax }),
 		intOpt64("max-body", "largest request body accepted, in bytes", "1048576", 1<<30, func(c *Config) *int64 { return &c.MaxBodyBytes }),
 		durOpt("shutdown-grace", "time given to requests and jobs to finish at shutdown", "20s", 10*time.Minute, func(c *Config) *time.Duration { return &c.ShutdownGrace }),
+		durOpt("lease-ttl", "how long a collector holds a receiver unless it renews (every third of it); another instance takes over a dead one's receivers after this", "30s", time.Hour, func(c *Config) *time.Duration { return &c.LeaseTTL }),
 	)
 	return o
 }
@@ -206,6 +208,9 @@ func (c *Config) validate() error {
 	}
 	if c.Database != "" && !strings.Contains(c.Database, "@") && !strings.Contains(c.Database, "/") {
 		return errors.New("config: OAUTHIMAP_DATABASE: not a MySQL DSN (user:password@tcp(host:3306)/dbname)")
+	}
+	if c.LeaseTTL < 5*time.Second || c.LeaseTTL > time.Hour {
+		return fmt.Errorf("config: OAUTHIMAP_LEASE_TTL: %s is outside 5s to 1h", c.LeaseTTL)
 	}
 	if c.SessionMax < c.SessionIdle {
 		return errors.New("config: OAUTHIMAP_SESSION_MAX must not be shorter than OAUTHIMAP_SESSION_IDLE")

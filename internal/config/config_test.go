@@ -100,6 +100,8 @@ func TestInvalid(t *testing.T) {
 		{"shutdown grace past the bound", map[string]string{"OAUTHIMAP_SHUTDOWN_GRACE": "2562047h"}, "OAUTHIMAP_SHUTDOWN_GRACE"},
 		{"both secret forms", map[string]string{"OAUTHIMAP_SECRET_KEY": "a", "OAUTHIMAP_SECRET_KEY_FILE": "/x"}, "not both"},
 		{"database", map[string]string{"OAUTHIMAP_DATABASE": "mysql"}, "OAUTHIMAP_DATABASE"},
+		{"lease ttl too short", map[string]string{"OAUTHIMAP_LEASE_TTL": "1s"}, "OAUTHIMAP_LEASE_TTL"},
+		{"lease ttl not a duration", map[string]string{"OAUTHIMAP_LEASE_TTL": "30"}, "OAUTHIMAP_LEASE_TTL"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

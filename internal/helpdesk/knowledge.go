@@ -50,5 +50,6 @@ func (k knowledge) Ticket(ctx context.Context, id int64) (ingest.TicketRef, bool
 }
 
 func ref(th store.TicketThread) ingest.TicketRef {
-	return ingest.TicketRef{ID: th.ID, Closed: th.Status == store.StatusClosed, Participants: th.Participants}
+	return ingest.TicketRef{ID: th.ID, Closed: th.Status == store.StatusClosed, Solved: th.Status == store.StatusSolved,
+		Participants: th.Participants, Requesters: th.Requesters}
 }

@@ -1,6 +1,7 @@
 package helpdesk
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -71,25 +72,38 @@ func (s *Service) DeleteQuarantined(ctx context.Context, id int64) error {
 	return nil
 }
 
+// Refile is where "Import anyway" sends the mail on its mailbox: the
+// collector moves it from From to To through the receiver's ledger (at
+// once when asked, else at its next run). To is "" when it stays in From.
+type Refile struct {
+	ReceiverID   int64
+	ReceiverName string
+	LedgerID     int64
+	From, To     string
+}
+
 // ImportQuarantined is "Import anyway": the stored mail is decided again
 // with Settings.ImportAnyway and the receiver's current settings, saved as
-// a ticket or follow-up, and taken out of the quarantine.
-func (s *Service) ImportQuarantined(ctx context.Context, id int64, now time.Time) (Saved, error) {
+// a ticket or follow-up, and taken out of the quarantine. When a receiver's
+// run refused it, its ledger row takes the new decision and its IMAP
+// action is pending again: the mail goes to the accepted folder as GLPI
+// does (refile is nil otherwise).
+func (s *Service) ImportQuarantined(ctx context.Context, id int64, now time.Time) (saved Saved, refile *Refile, err error) {
 	q, err := s.st.Quarantined(ctx, id)
 	if err != nil {
-		return Saved{}, fmt.Errorf("helpdesk: %w", err)
+		return Saved{}, nil, fmt.Errorf("helpdesk: %w", err)
 	}
 	raw, err := s.readBlob(q.RawSHA256)
 	if err != nil {
-		return Saved{}, err
+		return Saved{}, nil, err
 	}
 	r, err := s.st.ReceiverOfQuarantine(ctx, q)
 	if err != nil {
-		return Saved{}, fmt.Errorf("helpdesk: %w", err)
+		return Saved{}, nil, fmt.Errorf("helpdesk: %w", err)
 	}
 	set, err := s.Settings(ctx, r)
 	if err != nil {
-		return Saved{}, err
+		return Saved{}, nil, err
 	}
 	set.ImportAnyway = true
 	var rid int64
@@ -108,17 +122,37 @@ func (s *Service) ImportQuarantined(ctx context.Context, id int64, now time.Time
 		if out, err = s.Save(ctx, tx, rid, raw, d); err != nil {
 			return err
 		}
+		if r != nil {
+			// Where the refused mail was filed: the refused folder, or the
+			// incoming folder when the receiver has none.
+			from := r.FolderFor(store.DecisionRefused)
+			decision := store.DecisionTicket
+			if d.Kind == ingest.KindFollowup {
+				decision = store.DecisionFollowup
+			}
+			lid, err := tx.RefileImported(ctx, id, decision, out.TicketID, out.FollowupID, from)
+			if err != nil {
+				return err
+			}
+			if lid != 0 {
+				shown := func(f string) string { return cmp.Or(f, r.Folder, "INBOX") }
+				refile = &Refile{ReceiverID: r.ID, ReceiverName: r.Name, LedgerID: lid, From: shown(from)}
+				if to := r.FolderFor(decision); to != "" && !store.SameFolder(to, from) {
+					refile.To = to
+				}
+			}
+		}
 		return tx.DeleteQuarantined(ctx, id)
 	})
 	if err != nil {
 		if errors.Is(err, ErrStillRefused) {
-			return Saved{}, err
+			return Saved{}, nil, err
 		}
-		return Saved{}, fmt.Errorf("helpdesk: import anyway: %w", err)
+		return Saved{}, nil, fmt.Errorf("helpdesk: import anyway: %w", err)
 	}
 	// The raw bytes may now back an original-message.eml document.
 	s.dropBlobs(ctx, []string{q.RawSHA256})
-	return out, nil
+	return out, refile, nil
 }
 
 func (s *Service) readBlob(sha string) ([]byte, error) {

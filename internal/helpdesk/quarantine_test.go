@@ -21,7 +21,7 @@ func TestImportAnywayMakesATicketAndEmptiesTheQuarantine(t *testing.T) {
 		t.Fatalf("got %s/%s, want an auto-reply in quarantine", dec.Kind, dec.Reason.Code)
 	}
 	q, _ := d.st.Quarantined(ctx, saved.QuarantineID)
-	got, err := d.svc.ImportQuarantined(ctx, saved.QuarantineID, d.now)
+	got, _, err := d.svc.ImportQuarantined(ctx, saved.QuarantineID, d.now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,7 +44,7 @@ func TestImportAnywayRefusesUnreadableMail(t *testing.T) {
 	if saved.QuarantineID == 0 {
 		t.Fatal("unreadable bytes were not quarantined")
 	}
-	if _, err := d.svc.ImportQuarantined(ctx, saved.QuarantineID, d.now); !errors.Is(err, ErrStillRefused) {
+	if _, _, err := d.svc.ImportQuarantined(ctx, saved.QuarantineID, d.now); !errors.Is(err, ErrStillRefused) {
 		t.Fatalf("got %v, want ErrStillRefused", err)
 	}
 	if _, err := d.st.Quarantined(ctx, saved.QuarantineID); err != nil {

@@ -22,6 +22,7 @@ func TestThreadingEndToEnd(t *testing.T) {
 			name        string
 			closedReply string
 			closeFirst  bool
+			solveFirst  bool
 			raw         []byte
 			wantKind    string
 			wantReason  string
@@ -38,6 +39,25 @@ func TestThreadingEndToEnd(t *testing.T) {
 				check: func(t *testing.T, dec *ingest.Decision, s Saved) {
 					if s.TicketID == first.TicketID {
 						t.Fatal("a stranger's tag threaded into the ticket")
+					}
+				}},
+			{name: "an observer's reply to a solved ticket: a follow-up, still solved", solveFirst: true,
+				raw:      mail("bob@example.com", "helpdesk@example.com", "Re: Printer", "s1@bob", "Thanks!", "In-Reply-To: <orig@alice>"),
+				wantKind: ingest.KindFollowup, wantReason: ingest.ReasonInReplyTo,
+				check: func(t *testing.T, dec *ingest.Decision, s Saved) {
+					if tk, _ := d.st.Ticket(ctx, first.TicketID); tk.Status != store.StatusSolved {
+						t.Fatalf("an observer's reply moved the solved ticket to status %d", tk.Status)
+					}
+				}},
+			{name: "the requester's reply to a solved ticket reopens it", solveFirst: true,
+				raw:      mail("Alice <alice@example.com>", "helpdesk@example.com", "Re: Printer", "s2@alice", "Not fixed after all.", "In-Reply-To: <orig@alice>"),
+				wantKind: ingest.KindFollowup, wantReason: ingest.ReasonSolvedReopen,
+				check: func(t *testing.T, dec *ingest.Decision, s Saved) {
+					tk, _ := d.st.Ticket(ctx, first.TicketID)
+					evs, _ := d.st.TicketEvents(ctx, first.TicketID)
+					last := evs[len(evs)-1]
+					if tk.Status != store.StatusNew || tk.SolvedAt != nil || last.Kind != store.EventReopen || last.OldValue != "5" || last.NewValue != "1" {
+						t.Fatalf("got status %d and last event %+v, want reopened from Solved to New", tk.Status, last)
 					}
 				}},
 			{name: "reply to a closed ticket, default: new linked ticket", closeFirst: true,
@@ -80,6 +100,11 @@ func TestThreadingEndToEnd(t *testing.T) {
 					policy = ingest.ClosedNew
 				}
 				d.st.SetSetting(ctx, SettingClosedTicketReply, policy)
+				if st.solveFirst {
+					if _, err := d.svc.ChangeStatus(ctx, first.TicketID, store.StatusSolved, 0); err != nil {
+						t.Fatal(err)
+					}
+				}
 				if st.closeFirst {
 					if _, err := d.svc.ChangeStatus(ctx, first.TicketID, store.StatusClosed, 0); err != nil {
 						t.Fatal(err)

@@ -25,6 +25,11 @@ type Knowledge interface {
 type TicketRef struct {
 	ID     int64
 	Closed bool
+	// Solved: a reply from one of its requesters reopens it (GLPI's
+	// follow-up "reopen"); anyone else's reply is a plain follow-up.
+	Solved bool
+	// Requesters are the lower-cased e-mails of its requesters.
+	Requesters []string
 	// Participants are the lower-cased e-mails of the requesters and
 	// observers; a subject tag is trusted only from one of them.
 	Participants []string
@@ -102,6 +107,7 @@ const (
 	ReasonTagStranger     = "tag_stranger"     // a subject tag from someone not on the ticket: new ticket
 	ReasonClosedLinked    = "closed_linked"    // reply to a closed ticket: new ticket linked to it
 	ReasonClosedReopen    = "closed_reopen"    // reply to a closed ticket: follow-up that reopens it
+	ReasonSolvedReopen    = "solved_reopen"    // a requester's reply to a solved ticket: follow-up that reopens it
 	ReasonBounce          = "bounce"           // delivery report: follow-up of the ticket, or refused
 	ReasonTooLarge        = "too_large"        // over Settings.MaxMessageSize
 	ReasonOwnNotification = "own_notification" // one of our notifications came back

@@ -60,6 +60,12 @@ func (c *compiled) thread(ctx context.Context, k Knowledge, e envelope, d *Decis
 
 func (c *compiled) followup(d *Decision, t TicketRef, code, how string) {
 	d.TicketID = t.ID
+	if t.Solved && slices.Contains(t.Requesters, d.Requester.Email) {
+		d.Kind, d.Reopen = KindFollowup, true
+		d.Reason = Reason{Code: ReasonSolvedReopen, Text: fmt.Sprintf(
+			"Follow-up from the requester %s that reopens solved ticket %d, found by %s.", d.Requester.Email, t.ID, how)}
+		return
+	}
 	if !t.Closed {
 		d.Kind = KindFollowup
 		d.Reason = Reason{Code: code, Text: fmt.Sprintf("Follow-up of ticket %d, found by %s.", t.ID, how)}

@@ -3,6 +3,7 @@ package mailbox
 import (
 	"context"
 	"slices"
+	"strings"
 
 	"github.com/emersion/go-imap/v2"
 )
@@ -36,5 +37,30 @@ func (s *Session) UIDsAfter(ctx context.Context, lastUID uint32, onlyUnseen bool
 	if limit > 0 && len(out) > limit {
 		out = out[:limit]
 	}
+	return out, nil
+}
+
+// UIDsByMessageID returns, ascending, the UIDs of the selected folder's
+// messages whose Message-ID header is messageID (with or without <>),
+// \Deleted ones left out.
+func (s *Session) UIDsByMessageID(ctx context.Context, messageID string) ([]uint32, error) {
+	id := strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(messageID), "<"), ">")
+	if id == "" {
+		return nil, nil
+	}
+	crit := &imap.SearchCriteria{
+		Header:  []imap.SearchCriteriaHeaderField{{Key: "Message-ID", Value: "<" + id + ">"}},
+		NotFlag: []imap.Flag{imap.FlagDeleted},
+	}
+	defer s.guard(ctx)()
+	data, err := s.c.UIDSearch(crit, nil).Wait()
+	if err != nil {
+		return nil, s.wrap(ctx, "uid search", err)
+	}
+	var out []uint32
+	for _, u := range data.AllUIDs() {
+		out = append(out, uint32(u))
+	}
+	slices.Sort(out)
 	return out, nil
 }

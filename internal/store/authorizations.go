@@ -267,3 +267,62 @@ func (s *Store) AuthorizationByEmail(ctx context.Context, applicationID int64, e
 	withoutTokens(&a)
 	return &a, nil
 }
+
+// AuthStateMailboxRefused is the state of an app-only authorization whose
+// token is good but whose IMAP login to its mailbox was refused: the
+// application has not been given access to that mailbox in Exchange.
+const AuthStateMailboxRefused = "mailbox_refused"
+
+// AuthorizationRef is what a collector needs of a receiver's authorization.
+type AuthorizationRef struct {
+	ID      int64
+	AppOnly bool
+}
+
+// AuthorizationFor is AuthorizationIDFor with the authorization's kind.
+func (s *Store) AuthorizationFor(ctx context.Context, applicationID int64, login string) (AuthorizationRef, error) {
+	var a Authorization
+	err := s.db.WithContext(ctx).Select("id", "kind").
+		Where("application_id = ? AND LOWER(email) = ?", applicationID, strings.ToLower(strings.TrimSpace(login))).
+		Order("id").Take(&a).Error
+	if err != nil {
+		return AuthorizationRef{}, translate(err)
+	}
+	return AuthorizationRef{ID: a.ID, AppOnly: a.Kind == KindAppOnly}, nil
+}
+
+// RecordMailboxLogin records how an IMAP login with an app-only
+// authorization went: refused (the token was accepted by nobody: the
+// application may not open the mailbox) makes it AuthStateMailboxRefused
+// with message, so it never reads "Valid" while no login works; a login
+// that works clears that state. Delegated authorizations are left alone:
+// their state is their token's. Each change is an audit event.
+func (s *Store) RecordMailboxLogin(ctx context.Context, authorizationID int64, ok bool, message string) error {
+	return s.tx(ctx, func(s *Store) error {
+		var a Authorization
+		if err := s.db.WithContext(ctx).Select("id", "email", "kind", "state", "last_error").Take(&a, authorizationID).Error; err != nil {
+			return translate(err)
+		}
+		if a.Kind != KindAppOnly {
+			return nil
+		}
+		message = truncate(message, 1000)
+		var set map[string]any
+		var event, text string
+		switch {
+		case ok && a.State == AuthStateMailboxRefused:
+			set = map[string]any{"state": string(oauth.StateValid), "error_class": "", "last_error": ""}
+			event, text = "authorization.valid", fmt.Sprintf("app-only login to %s works again", a.Email)
+		case !ok && (a.State == string(oauth.StateValid) || a.State == AuthStateMailboxRefused) && (a.State != AuthStateMailboxRefused || a.LastError != message):
+			set = map[string]any{"state": AuthStateMailboxRefused, "error_class": "mailbox_permission", "last_error": message}
+			event, text = "authorization."+AuthStateMailboxRefused, fmt.Sprintf("app-only login to %s refused: %s", a.Email, message)
+		default:
+			return nil
+		}
+		set["updated_at"] = s.now()
+		if err := s.db.WithContext(ctx).Model(&Authorization{}).Where("id = ?", a.ID).Updates(set).Error; err != nil {
+			return translate(err)
+		}
+		return s.Audit(ctx, 0, "", event, "authorization", a.ID, text)
+	})
+}

@@ -85,13 +85,42 @@ func (s *Store) openPassword(r *Receiver) error {
 // overwriting it with the next poll; and if the instance dies, the
 // receiver is due again as soon as the lease expires.
 func (s *Store) AcquireLease(ctx context.Context, receiverID int64, owner string, now, until time.Time) (bool, error) {
-	res := s.db.WithContext(ctx).Model(&Receiver{}).
-		Where("id = ? AND is_active = ? AND (lease_until IS NULL OR lease_until < ?)", receiverID, true, now).
-		UpdateColumns(map[string]any{"lease_owner": owner, "lease_until": until, "next_collect_at": until})
+	return s.acquireLease(ctx, receiverID, owner, now, until, true)
+}
+
+// AcquireLeaseByHand is AcquireLease for "Get email tickets now", which
+// collects a receiver whatever its Active says (as GLPI does): the same
+// lease, so a hand collect and a scheduled one never overlap.
+func (s *Store) AcquireLeaseByHand(ctx context.Context, receiverID int64, owner string, now, until time.Time) (bool, error) {
+	return s.acquireLease(ctx, receiverID, owner, now, until, false)
+}
+
+func (s *Store) acquireLease(ctx context.Context, receiverID int64, owner string, now, until time.Time, activeOnly bool) (bool, error) {
+	q := s.db.WithContext(ctx).Model(&Receiver{}).
+		Where("id = ? AND (lease_until IS NULL OR lease_until < ?)", receiverID, now)
+	if activeOnly {
+		q = q.Where("is_active = ?", true)
+	}
+	res := q.UpdateColumns(map[string]any{"lease_owner": owner, "lease_until": until, "next_collect_at": until})
 	if res.Error != nil {
 		return false, translate(res.Error)
 	}
 	return res.RowsAffected == 1, nil
+}
+
+// ReclaimLeases frees the leases owner still holds, making their
+// receivers due at now. A collector calls it once at start, before it
+// runs any job: leases under its own (stable) name were left by a previous
+// life of this instance that was killed, and need not wait for their TTL.
+// It returns how many there were.
+func (s *Store) ReclaimLeases(ctx context.Context, owner string, now time.Time) (int64, error) {
+	if owner == "" {
+		return 0, nil
+	}
+	res := s.db.WithContext(ctx).Model(&Receiver{}).
+		Where("lease_owner = ? AND lease_until IS NOT NULL", owner).
+		UpdateColumns(map[string]any{"lease_owner": "", "lease_until": nil, "next_collect_at": now})
+	return res.RowsAffected, translate(res.Error)
 }
 
 // RenewLease extends owner's lease; false means it was lost (expired and
@@ -121,6 +150,22 @@ func (s *Store) ReleaseLease(ctx context.Context, receiverID int64, owner string
 	return translate(s.db.WithContext(ctx).Model(&Receiver{}).
 		Where("id = ? AND lease_owner = ?", receiverID, owner).
 		UpdateColumns(map[string]any{"lease_owner": "", "lease_until": nil}).Error)
+}
+
+// ReleaseLeaseKeeping frees owner's lease after work that was not a
+// collect (FileNow) and puts back the receiver's next collect as it was
+// before the lease (next), unless a collect was asked for meanwhile.
+func (s *Store) ReleaseLeaseKeeping(ctx context.Context, receiverID int64, owner string, next *time.Time) error {
+	return s.tx(ctx, func(s *Store) error {
+		if err := s.db.WithContext(ctx).Model(&Receiver{}).
+			Where("id = ? AND lease_owner = ? AND next_collect_at = lease_until", receiverID, owner).
+			UpdateColumn("next_collect_at", next).Error; err != nil {
+			return translate(err)
+		}
+		return translate(s.db.WithContext(ctx).Model(&Receiver{}).
+			Where("id = ? AND lease_owner = ?", receiverID, owner).
+			UpdateColumns(map[string]any{"lease_owner": "", "lease_until": nil}).Error)
+	})
 }
 
 // ErrLeaseLost means the receiver's lease is not (or no longer) owner's.
@@ -328,6 +373,45 @@ func (s *Store) PendingActions(ctx context.Context, receiverID int64) ([]LedgerE
 	var out []LedgerEntry
 	err := s.db.WithContext(ctx).Where("receiver_id = ? AND action_done = ?", receiverID, false).Order("id").Find(&out).Error
 	return out, translate(err)
+}
+
+// RefileImported records, in the transaction of "Import anyway", that the
+// quarantined mail quarantineID became decision (a ticket or a follow-up)
+// and that its IMAP action is to be done again: its ledger row takes the
+// new decision and is pending again, taking the mail from the folder from
+// (the refused folder it was filed in; "" when it stayed in the incoming
+// folder, where its UID still finds it). It returns the ledger row's ID,
+// 0 when no ledger row knows the mail (it came from no receiver's run).
+func (s *Store) RefileImported(ctx context.Context, quarantineID int64, decision string, ticketID, followupID int64, from string) (int64, error) {
+	var row LedgerEntry
+	err := s.db.WithContext(ctx).Select("id").Where("quarantine_id = ?", quarantineID).Order("id").Take(&row).Error
+	if errors.Is(err, errRecordNotFound) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, translate(err)
+	}
+	set := map[string]any{"decision": decision, "quarantine_id": nil, "action_done": false, "refile_from": from,
+		"ticket_id": nil, "followup_id": nil}
+	if ticketID != 0 {
+		set["ticket_id"] = ticketID
+	}
+	if followupID != 0 {
+		set["followup_id"] = followupID
+	}
+	if err := s.db.WithContext(ctx).Model(&LedgerEntry{}).Where("id = ?", row.ID).UpdateColumns(set).Error; err != nil {
+		return 0, translate(err)
+	}
+	return row.ID, nil
+}
+
+// ActionDone tells whether a ledger row's IMAP action is done.
+func (s *Store) ActionDone(ctx context.Context, ledgerID int64) (bool, error) {
+	var row LedgerEntry
+	if err := s.db.WithContext(ctx).Select("id", "action_done").Take(&row, ledgerID).Error; err != nil {
+		return false, translate(err)
+	}
+	return row.ActionDone, nil
 }
 
 // MarkActionsDone records that the IMAP action of these ledger rows is done.

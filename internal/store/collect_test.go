@@ -388,3 +388,61 @@ func TestCollectRequestedDuringJobIsKept(t *testing.T) {
 		}
 	})
 }
+
+// "Get email tickets now" collects an inactive receiver too, under the same
+// lease as the scheduler; the scheduler's lease stays for active ones.
+func TestLeaseByHandIgnoresActive(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		r := addCollectReceiver(t, s, "inactive", func(r *Receiver) { r.IsActive = false })
+		now := s.now()
+		if ok, err := s.AcquireLease(ctx, r.ID, "scheduler", now, now.Add(time.Minute)); ok || err != nil {
+			t.Fatalf("scheduled lease on an inactive receiver: got %t (%v), want false", ok, err)
+		}
+		if ok, err := s.AcquireLeaseByHand(ctx, r.ID, "by-hand", now, now.Add(time.Minute)); !ok || err != nil {
+			t.Fatalf("lease by hand on an inactive receiver: got %t (%v), want true", ok, err)
+		}
+		if ok, err := s.AcquireLeaseByHand(ctx, r.ID, "another", now, now.Add(time.Minute)); ok || err != nil {
+			t.Fatalf("a second lease by hand while the first is held: got %t (%v), want false", ok, err)
+		}
+		if err := s.FinishCollect(ctx, r.ID, "by-hand", CollectOutcome{Next: now.Add(time.Minute)}); err != nil {
+			t.Fatal(err)
+		}
+		if due, err := s.DueReceivers(ctx, now.Add(2*time.Minute), 10); err != nil || len(due) != 0 {
+			t.Fatalf("an inactive receiver collected by hand became due: %v (%v)", due, err)
+		}
+	})
+}
+
+// A restarted instance with the same name takes its leases back at once,
+// due now; another instance's leases are left alone.
+func TestReclaimLeases(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		mine := addCollectReceiver(t, s, "mine", nil)
+		theirs := addCollectReceiver(t, s, "theirs", nil)
+		now := s.now()
+		for _, l := range []struct {
+			id    int64
+			owner string
+		}{{mine.ID, "host-a"}, {theirs.ID, "host-b"}} {
+			if ok, err := s.AcquireLease(ctx, l.id, l.owner, now, now.Add(30*time.Second)); !ok || err != nil {
+				t.Fatalf("lease for %s: %t %v", l.owner, ok, err)
+			}
+		}
+		n, err := s.ReclaimLeases(ctx, "host-a", now)
+		if err != nil || n != 1 {
+			t.Fatalf("ReclaimLeases: %d (%v), want 1", n, err)
+		}
+		due, err := s.DueReceivers(ctx, now.Add(time.Millisecond), 10)
+		if err != nil || len(due) != 1 || due[0].ID != mine.ID {
+			t.Fatalf("due after reclaim: %v (%v), want only %q", due, err, mine.Name)
+		}
+		if got := receiverRow(t, s, theirs.ID); got.LeaseOwner != "host-b" || got.LeaseUntil == nil {
+			t.Fatalf("another instance's lease was touched: owner %q until %v", got.LeaseOwner, got.LeaseUntil)
+		}
+		if n, err := s.ReclaimLeases(ctx, "", now); n != 0 || err != nil {
+			t.Fatalf("an empty owner reclaimed %d (%v)", n, err)
+		}
+	})
+}

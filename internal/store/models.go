@@ -347,7 +347,11 @@ type LedgerEntry struct {
 	FollowupID   *int64
 	QuarantineID *int64
 	ActionDone   bool
-	CreatedAt    time.Time
+	// RefileFrom is set when "Import anyway" asks for a mail already filed
+	// in the refused folder to go to the accepted one: the folder to take
+	// it from (found by Message-ID), with ActionDone false again.
+	RefileFrom string
+	CreatedAt  time.Time
 }
 
 // TableName keeps GORM on the migrated name.

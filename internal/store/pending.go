@@ -5,6 +5,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -78,4 +80,48 @@ func (s *Store) TakePending(ctx context.Context, state string) (*PendingAuthoriz
 	}
 	p.Verifier = v
 	return &p, nil
+}
+
+// ConsentLifetime is how long an administrator-consent link's state
+// stays good: the link is often sent to a tenant administrator, who may
+// open it days later.
+const ConsentLifetime = 7 * 24 * time.Hour
+
+// consentPlain prefixes the sealed text of a consent state.
+const consentPlain = "admin-consent:"
+
+// ConsentState is the state sent with an administrator-consent link of
+// applicationID: sealed with the secret key, so it names the application
+// and cannot be forged, and good for ConsentLifetime. Nothing is stored:
+// whoever opens the link (often someone without a session here) brings
+// it back.
+func (s *Store) ConsentState(applicationID int64) (string, error) {
+	exp := s.now().Add(ConsentLifetime).Unix()
+	return s.seal(consentPlain + strconv.FormatInt(applicationID, 10) + ":" + strconv.FormatInt(exp, 10))
+}
+
+// ErrConsentState means a consent state is not one this instance made,
+// or has expired.
+var ErrConsentState = errors.New("store: not a valid administrator consent state")
+
+// OpenConsentState returns the application a consent state names.
+func (s *Store) OpenConsentState(state string) (int64, error) {
+	plain, err := s.keys.Open(state)
+	if err != nil {
+		return 0, ErrConsentState
+	}
+	rest, ok := strings.CutPrefix(plain, consentPlain)
+	if !ok {
+		return 0, ErrConsentState
+	}
+	idText, expText, ok := strings.Cut(rest, ":")
+	id, err1 := strconv.ParseInt(idText, 10, 64)
+	exp, err2 := strconv.ParseInt(expText, 10, 64)
+	if !ok || err1 != nil || err2 != nil || id <= 0 {
+		return 0, ErrConsentState
+	}
+	if s.now().After(time.Unix(exp, 0)) {
+		return 0, ErrConsentState
+	}
+	return id, nil
 }

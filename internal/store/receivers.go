@@ -85,6 +85,35 @@ func (r *Receiver) Health(authorizationState string) ReceiverHealth {
 	return HealthOK
 }
 
+// FolderFor is the folder a mail of this decision is moved to; "" means
+// it stays in the incoming folder, marked seen (no folder set, or the one
+// set is the incoming folder itself; mail is never deleted).
+func (r *Receiver) FolderFor(decision string) string {
+	f := r.AcceptedFolder
+	switch decision {
+	case "":
+		return ""
+	case DecisionRefused:
+		f = r.RefusedFolder
+	}
+	if SameFolder(f, r.Folder) {
+		return ""
+	}
+	return f
+}
+
+// SameFolder reports whether two folder settings name one folder ("" is
+// INBOX, and INBOX is case-insensitive).
+func SameFolder(a, b string) bool {
+	if a == "" || b == "" {
+		return a == b || strings.EqualFold(a+b, "INBOX")
+	}
+	if strings.EqualFold(a, "INBOX") && strings.EqualFold(b, "INBOX") {
+		return true
+	}
+	return a == b
+}
+
 // UsesOAuth reports whether the receiver logs in with an OAuth application.
 func (r *Receiver) UsesOAuth() bool { return r.ApplicationID != nil && *r.ApplicationID > 0 }
 

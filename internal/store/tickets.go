@@ -192,6 +192,8 @@ type TicketThread struct {
 	Status int
 	// Participants are the lower-cased e-mails of requesters and observers.
 	Participants []string
+	// Requesters are those of Participants who are requesters.
+	Requesters []string
 }
 
 // TicketThreads returns, for each existing ticket of ids, its status and
@@ -209,16 +211,20 @@ func (s *Store) TicketThreads(ctx context.Context, ids []int64) (map[int64]Ticke
 		th := TicketThread{ID: t.ID, Status: t.Status}
 		if t.RequesterEmail != "" {
 			th.Participants = append(th.Participants, strings.ToLower(t.RequesterEmail))
+			th.Requesters = append(th.Requesters, strings.ToLower(t.RequesterEmail))
 		}
 		out[t.ID] = th
 	}
 	var as []TicketActor
-	if err := s.db.WithContext(ctx).Select("ticket_id", "email").Where("ticket_id IN ?", ids).Find(&as).Error; err != nil {
+	if err := s.db.WithContext(ctx).Select("ticket_id", "email", "role").Where("ticket_id IN ?", ids).Find(&as).Error; err != nil {
 		return nil, translate(err)
 	}
 	for _, a := range as {
 		th := out[a.TicketID]
 		th.Participants = append(th.Participants, strings.ToLower(a.Email))
+		if a.Role == ActorRequester {
+			th.Requesters = append(th.Requesters, strings.ToLower(a.Email))
+		}
 		out[a.TicketID] = th
 	}
 	return out, nil

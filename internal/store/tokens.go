@@ -141,6 +141,13 @@ func (s *Store) recordOutcome(ctx context.Context, a *Authorization, next oauth.
 			set["refresh_token_at"] = next.RefreshedAt.UTC()
 		}
 		set["state"], set["error_class"], set["last_error"], set["failures"], set["next_refresh_at"] = string(oauth.StateValid), "", "", 0, nil
+		if prev == AuthStateMailboxRefused {
+			// A new token changes nothing to the mailbox refusing it: only
+			// a login that works clears that (RecordMailboxLogin).
+			delete(set, "state")
+			delete(set, "error_class")
+			delete(set, "last_error")
+		}
 	case oauth.OutcomeFailed:
 		failures := a.Failures + 1
 		set["state"], set["error_class"], set["last_error"], set["failures"] = string(o.State()), string(o.Class), truncate(o.Message, 1000), failures
@@ -163,7 +170,7 @@ func (s *Store) recordOutcome(ctx context.Context, a *Authorization, next oauth.
 			msg += " Remedy: " + o.Remedy
 		}
 		return s.Audit(ctx, 0, "", "authorization."+state, "authorization", a.ID, msg)
-	case prev != state:
+	case prev != state && prev != AuthStateMailboxRefused:
 		return s.Audit(ctx, 0, "", "authorization.valid", "authorization", a.ID, fmt.Sprintf("refresh of %s succeeded again (was %s)", a.Email, prev))
 	}
 	return nil
