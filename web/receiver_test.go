@@ -109,7 +109,7 @@ func TestReceiverFormValidation(t *testing.T) {
 		{"bad port", func(f url.Values) { f.Set("port", "99999") }, []string{"The port must be a number between 1 and 65535."}, `value="99999"`},
 		{"poll interval too short", func(f url.Values) { f.Set("poll_interval", "5") }, []string{"The poll interval must be a whole number of seconds, at least 10."}, `value="5"`},
 		{"budget out of range", func(f url.Values) { f.Set("budget", "0") }, []string{"The messages per run must be between 1 and 10000."}, `value="imap.example.com"`},
-		{"unknown security", func(f url.Values) { f.Set("security", "tls13") }, []string{"Choose SSL, TLS via STARTTLS or none."}, `value="Support desk"`},
+		{"unknown security", func(f url.Values) { f.Set("security", "tls13") }, []string{"Choose SSL, STARTTLS or None (no encryption)."}, `value="Support desk"`},
 		{"file size off the list", func(f url.Values) { f.Set("filesize_max", "500") }, []string{"Choose a size in the list."}, `value="Support desk"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -295,9 +295,11 @@ func TestReceiverFolderBrowser(t *testing.T) {
 	srv.CreateFolder(rcvUser, "Archive/2024")
 	srv.CreateFolder(rcvUser, "Refusés")
 
-	// Not saved yet: browsing is refused with GLPI's message.
-	if r := c.get("/setup/receivers/new"); !strings.Contains(r.body, "Please save the collector before browsing folders.") || strings.Contains(r.body, "/folders?field=") {
-		t.Fatal("a new receiver must not offer the folder browser")
+	// Not saved yet: browsing waits for the save, and an untouched form
+	// does not claim that anything has changed.
+	if r := c.get("/setup/receivers/new"); !strings.Contains(r.body, "Folders can be browsed once the receiver is saved.") ||
+		strings.Contains(r.body, "Server configuration has changed") || strings.Contains(r.body, "/folders?field=") {
+		t.Fatal("a new receiver must say that folders can be browsed once saved, and offer no browser")
 	}
 	id := rcvCreate(t, c, rcvForm("Support desk", srv))
 	edit := c.get(rcvPath(id, ""))
@@ -589,7 +591,8 @@ func TestReceiverRunsPages(t *testing.T) {
 		want       []string
 		wantNot    []string
 	}{
-		{"one receiver", rcvPath(one, "/runs"), []string{"Alpha - Automatic actions", "1.5s", ">11<", "AUTHENTICATE failed", ">authentication<"}, []string{">12<"}},
+		{"one receiver", rcvPath(one, "/runs"), []string{"Alpha - Automatic actions", "1.5s", ">11<", "AUTHENTICATE failed",
+			">Login refused<", `title="authentication"`, ">Collected by hand<", `title="manual"`}, []string{">12<", ">authentication<", ">manual<"}},
 		{"every receiver", "/setup/receivers/runs", []string{">Alpha<", ">Beta<", ">12<", ">10<"}, nil},
 		{"search", "/setup/receivers/runs?q=AUTHENTICATE", []string{">11<"}, []string{">12<", ">10<"}},
 	} {

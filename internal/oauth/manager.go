@@ -37,6 +37,21 @@ const (
 	StateConfigError    State = "config_error"
 )
 
+// Label is a state as the application page says it.
+func (s State) Label() string {
+	switch s {
+	case StateValid:
+		return "Valid"
+	case StateRefreshFailing:
+		return "The last refresh failed; retrying"
+	case StateReauthRequired:
+		return "Re-authorization needed"
+	case StateConfigError:
+		return "Configuration error"
+	}
+	return string(s)
+}
+
 // OutcomeKind says what a locked refresh did.
 type OutcomeKind string
 
