@@ -270,7 +270,7 @@ func TestReceiverListStateAndBanner(t *testing.T) {
 		{"failing state", "?q=rcv-105", `data-health="failing">Failing`},
 		{"disabled state", "?q=rcv-101", `data-health="disabled">Disabled`},
 		{"ok state", "?q=rcv-102", `data-health="ok">OK`},
-		{"sorted by errors first", "?sort=errors&order=desc", `rcv-105</a></td><td>Yes</td>`},
+		{"sorted by errors first", "?sort=errors&order=desc", `rcv-105</a></td><td data-label="Active">Yes</td>`},
 		{"page 2", "?page=2", ">rcv-123</a>"},
 	} {
 		r := c.get("/setup/receivers" + tc.query)
@@ -420,7 +420,7 @@ func TestReceiverConnectionTypeSwitch(t *testing.T) {
 		t.Fatalf("got %v, want the receiver under its application", byApp)
 	}
 	list := c.get("/setup/receivers")
-	if !strings.Contains(list.body, "<td>Contoso 365</td>") {
+	if !strings.Contains(list.body, `<td data-label="Connection type">Contoso 365</td>`) {
 		t.Error("the list should name the application as connection type")
 	}
 	// An authorization of another application is refused.
