@@ -76,6 +76,19 @@
     });
   });
 
+  // A select that re-renders its form on change: <select data-autosubmit>.
+  // The form also has a plain submit button for browsers without script.
+  document.addEventListener("change", function (e) {
+    var el = e.target.closest("[data-autosubmit]");
+    if (!el || !el.form) return;
+    var hint = document.createElement("input");
+    hint.type = "hidden";
+    hint.name = "_refresh";
+    hint.value = "1";
+    el.form.appendChild(hint);
+    el.form.submit();
+  });
+
   // After a refused form (422), each field in error is marked for screen
   // readers and the first one gets the focus, so a keyboard user lands on
   // what to fix; a message about the whole form is focused when no field is.
