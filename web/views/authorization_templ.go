@@ -379,7 +379,7 @@ func AuthorizationsPage(v AuthorizationsView) templ.Component {
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
-					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 39, "<button type=\"submit\" class=\"btn btn-sm btn-ghost-danger\"><i class=\"ti ti-trash me-1\"></i>Delete</button></form></div></td></tr>")
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 39, "<button type=\"submit\" class=\"btn btn-sm btn-icon btn-ghost-danger\" aria-label=\"Delete\" title=\"Delete\"><i class=\"ti ti-trash\"></i></button></form></div></td></tr>")
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
