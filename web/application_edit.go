@@ -29,7 +29,7 @@ func (h *Handler) callbackURL(a *store.Application) string {
 }
 
 func (h *Handler) applicationNew(w http.ResponseWriter, r *http.Request) {
-	h.render(w, r, http.StatusOK, views.ApplicationPage(views.ApplicationForm{Active: true, Cloud: "global", CallbackURL: h.callbackURL(nil), CallbackPath: callbackPath, CallbackPaths: store.CallbackPaths, PublicURL: h.cfg.PublicURL, Errors: map[string]string{}}))
+	h.render(w, r, http.StatusOK, views.ApplicationPage(views.ApplicationForm{Active: true, Cloud: "global", CallbackPath: callbackPath, CallbackPaths: store.CallbackPaths, PublicURL: h.cfg.PublicURL, Errors: map[string]string{}}))
 }
 
 func (h *Handler) applicationEdit(w http.ResponseWriter, r *http.Request) {
@@ -77,7 +77,7 @@ func (h *Handler) applicationForm(a *store.Application) views.ApplicationForm {
 	f := views.ApplicationForm{
 		ID: a.ID, Name: a.Name, Comment: a.Comment, Active: a.IsActive, Provider: a.Provider, Cloud: a.Cloud,
 		AuthorityURL: a.AuthorityURL, ClientID: a.ClientID, SecretSet: a.ClientSecret != "", TenantID: a.TenantID,
-		IssuerURL: a.IssuerURL, ExtraScopes: a.ExtraScopes, CallbackURL: h.callbackURL(a), CallbackPath: a.CallbackPath, CallbackPaths: store.CallbackPaths, PublicURL: h.cfg.PublicURL,
+		IssuerURL: a.IssuerURL, ExtraScopes: a.ExtraScopes, CallbackPath: a.CallbackPath, CallbackPaths: store.CallbackPaths, PublicURL: h.cfg.PublicURL,
 		DocURL: a.OAuth().DocumentationURL(), Warning: secretWarning(a, time.Now()), Errors: map[string]string{},
 	}
 	if a.ClientSecretExpiresAt != nil {

@@ -267,3 +267,31 @@ func TestAppOnlyAuthorization(t *testing.T) {
 		t.Fatalf("unknown application: got %d", r.status)
 	}
 }
+
+// TestInactiveApplicationOffersNoAuthorization: on an inactive
+// application both ways to authorize are off, and the app-only form
+// refuses before asking the provider anything.
+func TestInactiveApplicationOffersNoAuthorization(t *testing.T) {
+	e := newOAuthEnv(t)
+	db, _ := e.a.store.SQLDB()
+	if _, err := db.Exec("UPDATE oauth_applications SET is_active = ?", false); err != nil {
+		t.Fatal(err)
+	}
+	tab := e.c.get(e.tab()).body
+	for _, w := range []string{`id="create-authorization" disabled`, `id="create-apponly" disabled`} {
+		if !strings.Contains(tab, w) {
+			t.Errorf("the tab lacks %s", w)
+		}
+	}
+	page := "/setup/oauthimap/" + strconv.FormatInt(e.appID, 10) + "/apponly"
+	if strings.Contains(tab, `href="`+page+`"`) {
+		t.Error("the tab still links to the app-only form")
+	}
+	r := e.c.post(page, url.Values{"mailbox": {"helpdesk@contoso.example"}, "csrf_token": {e.c.token(page)}})
+	if r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "The application is not active") {
+		t.Fatalf("app-only on an inactive application: got %d", r.status)
+	}
+	if e.idp.Count("client_credentials") != 0 {
+		t.Fatal("the provider was asked for a token on behalf of an inactive application")
+	}
+}

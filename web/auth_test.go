@@ -36,6 +36,7 @@ var routeAccess = map[string]access{
 	"POST /setup/blacklist/{id}/delete":  admin,
 	"GET /setup/quarantine":              admin,
 	"POST /setup/quarantine/settings":    admin,
+	"POST /setup/quarantine/bulk":        admin,
 	"POST /setup/quarantine/{id}/import": admin,
 	"POST /setup/quarantine/{id}/delete": admin,
 

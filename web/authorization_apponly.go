@@ -23,6 +23,10 @@ func (h *Handler) appOnlyApplication(w http.ResponseWriter, r *http.Request) (*s
 	return app, ok
 }
 
+// msgInactiveApplication refuses an authorization on an inactive
+// application, whichever kind it is.
+const msgInactiveApplication = "The application is not active: activate it before creating an authorization."
+
 func appOnlyForm(app *store.Application, mailbox string) views.AppOnlyForm {
 	shown := mailbox
 	if shown == "" {
@@ -30,6 +34,11 @@ func appOnlyForm(app *store.Application, mailbox string) views.AppOnlyForm {
 	}
 	f := views.AppOnlyForm{ApplicationID: app.ID, ApplicationName: app.Name, Mailbox: mailbox,
 		Commands: oauth.ExchangeCommands(app.OAuth(), shown), Errors: map[string]string{}}
+	if !app.IsActive {
+		f.Inactive = true
+		f.Errors["form"] = msgInactiveApplication
+		return f
+	}
 	switch strings.ToLower(app.TenantID) {
 	case "", "common", "organizations", "consumers":
 		// Microsoft refuses client credentials there (AADSTS9001023).
@@ -56,6 +65,10 @@ func (h *Handler) authorizationAppOnlyCreate(w http.ResponseWriter, r *http.Requ
 	}
 	mailbox := strings.TrimSpace(r.PostFormValue("mailbox"))
 	f := appOnlyForm(app, mailbox)
+	if f.Inactive {
+		h.render(w, r, http.StatusUnprocessableEntity, views.AppOnlyPage(f))
+		return
+	}
 	if a, err := mail.ParseAddress(mailbox); err != nil || a.Address != mailbox {
 		f.Errors["mailbox"] = "This is not a valid email address."
 		h.render(w, r, http.StatusUnprocessableEntity, views.AppOnlyPage(f))

@@ -19,7 +19,7 @@ func TestGLPICallbackPathKeepsWorking(t *testing.T) {
 	e.appID = e.createApp(t, f)
 
 	page := e.c.get("/setup/oauthimap/" + strconv.FormatInt(e.appID, 10))
-	if !strings.Contains(page.body, `value="`+e.a.srv.URL+glpiPath+`"`) {
+	if !strings.Contains(page.body, `<option value="`+glpiPath+`" selected>`+e.a.srv.URL+glpiPath+`</option>`) {
 		t.Fatal("the Callback url does not show the GLPI path chosen")
 	}
 	authURL := e.start(t, "")

@@ -135,8 +135,33 @@ func (h *Handler) callbackFailed(w http.ResponseWriter, r *http.Request, app *st
 		if app.IsActive {
 			allowFormAction(w, h.authorizeOrigin(context.WithoutCancel(r.Context()), app))
 		}
+	} else if !h.offerStarts(w, r, &v) {
+		return
 	}
 	h.render(w, r, http.StatusBadRequest, views.CallbackFailurePage(v, true))
+}
+
+// offerStarts fills the failure page with a "Create an authorization"
+// button per active application when the sign-in cannot be traced to one
+// (an unknown, used or forged state), and lets the page's forms reach
+// their providers. False when it already answered with an error.
+func (h *Handler) offerStarts(w http.ResponseWriter, r *http.Request, v *views.FailureView) bool {
+	apps, err := h.store.ActiveApplications(r.Context())
+	if err != nil {
+		h.serverError(w, r, err)
+		return false
+	}
+	var origins []string
+	for _, a := range apps {
+		v.Starts = append(v.Starts, views.StartChoice{Action: fmt.Sprintf("/setup/oauthimap/%d/authorize", a.ID), Label: "Create an authorization for " + a.Name})
+		if o := h.authorizeOrigin(context.WithoutCancel(r.Context()), &a); o != "" {
+			origins = append(origins, o)
+		}
+	}
+	if len(origins) > 0 {
+		allowFormAction(w, origins...)
+	}
+	return true
 }
 
 func failureView(f *oauth.Failure) views.FailureView {

@@ -220,7 +220,9 @@ func TestCallbackFailures(t *testing.T) {
 		{
 			name: "forged state",
 			path: func(t *testing.T, e *oauthEnv, authURL string) string { return callbackPath + "?code=abc&state=forged" },
-			want: []string{"Unable to verify authorization code"},
+			// "Start the authorization again from this page" has its button.
+			want: []string{"Unable to verify authorization code", "Start the authorization again from this page.",
+				`action="/setup/oauthimap/1/authorize"`, "Create an authorization for Contoso"},
 		},
 		{
 			name: "expired state",

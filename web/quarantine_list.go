@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/oauthimap/oauthimap/internal/ingest"
 	"github.com/oauthimap/oauthimap/web/views"
 )
 
@@ -31,8 +32,8 @@ func (h *Handler) renderQuarantine(w http.ResponseWriter, r *http.Request, statu
 	rows := make([]views.QuarantineRow, 0, len(mails))
 	for _, m := range mails {
 		rows = append(rows, views.QuarantineRow{ID: m.ID, From: m.FromAddress, To: m.ToAddress, Subject: m.Subject,
-			Date: views.FormatTime(m.MailDate), Receiver: m.ReceiverName, Reason: m.Reason, ReasonText: m.ReasonText,
-			Kept: views.FormatTime(&m.CreatedAt)})
+			MessageID: m.MessageID, Requester: m.Requester, Date: views.FormatTime(m.MailDate), Receiver: m.ReceiverName,
+			Reason: m.Reason, ReasonLabel: ingest.ReasonLabel(m.Reason), ReasonText: m.ReasonText, Kept: views.FormatTime(&m.CreatedAt)})
 	}
 	h.render(w, r, status, views.QuarantinePage(l, rows, s))
 }

@@ -3,6 +3,8 @@ package web
 import (
 	"net/http"
 
+	"github.com/oauthimap/oauthimap/internal/collector"
+	"github.com/oauthimap/oauthimap/internal/store"
 	"github.com/oauthimap/oauthimap/web/views"
 )
 
@@ -34,9 +36,9 @@ func (h *Handler) runsPage(w http.ResponseWriter, r *http.Request, v views.Colle
 	for _, run := range runs {
 		v.Rows = append(v.Rows, views.CollectRunRow{
 			ReceiverID: run.ReceiverID, ReceiverName: run.ReceiverName, Started: views.FormatTime(&run.StartedAt),
-			Duration: views.FormatDuration(run.StartedAt, run.EndedAt), Trigger: run.TriggerKind,
+			Duration: views.FormatDuration(run.StartedAt, run.EndedAt), Trigger: run.TriggerKind, TriggerLabel: store.TriggerLabel(run.TriggerKind),
 			Available: run.Available, AlreadyImported: run.AlreadyImported, Retrieved: run.Retrieved, Refused: run.Refused,
-			Errors: run.Errors, Blacklisted: run.Blacklisted, ErrorClass: run.ErrorClass, ErrorText: run.ErrorText,
+			Errors: run.Errors, Blacklisted: run.Blacklisted, ErrorClass: run.ErrorClass, ErrorLabel: collector.ClassLabel(run.ErrorClass), ErrorText: run.ErrorText,
 		})
 	}
 	h.render(w, r, http.StatusOK, views.CollectRunsPage(l, v))

@@ -40,7 +40,7 @@ func (h *Handler) receiverFromForm(r *http.Request, f *views.ReceiverForm) *stor
 	switch f.Security {
 	case "ssl", "starttls", "none":
 	default:
-		f.Errors["security"] = "Choose SSL, TLS via STARTTLS or none."
+		f.Errors["security"] = "Choose SSL, STARTTLS or None (no encryption)."
 	}
 	switch port, err := strconv.Atoi(f.Port); {
 	case f.Port == "" && f.Security == "ssl":

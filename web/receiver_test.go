@@ -117,7 +117,7 @@ func TestReceiverFormValidation(t *testing.T) {
 		{"budget too large", func(f url.Values) { f.Set("budget", "10001") }, []string{"The messages per run must be between 1 and 10000."}, `value="10001"`},
 		{"file size not a number", func(f url.Values) { f.Set("filesize_max", "2x") }, []string{"Choose a size in the list."}, `value="Support desk"`},
 		{"budget out of range", func(f url.Values) { f.Set("budget", "0") }, []string{"The messages per run must be between 1 and 10000."}, `value="imap.example.com"`},
-		{"unknown security", func(f url.Values) { f.Set("security", "tls13") }, []string{"Choose SSL, TLS via STARTTLS or none."}, `value="Support desk"`},
+		{"unknown security", func(f url.Values) { f.Set("security", "tls13") }, []string{"Choose SSL, STARTTLS or None (no encryption)."}, `value="Support desk"`},
 		{"file size off the list", func(f url.Values) { f.Set("filesize_max", "500") }, []string{"Choose a size in the list."}, `value="Support desk"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -278,7 +278,7 @@ func TestReceiverListStateAndBanner(t *testing.T) {
 		{"failing state", "?q=rcv-105", `data-health="failing">Failing`},
 		{"disabled state", "?q=rcv-101", `data-health="disabled">Disabled`},
 		{"ok state", "?q=rcv-102", `data-health="ok">OK`},
-		{"sorted by errors first", "?sort=errors&order=desc", `rcv-105</a></td><td>Yes</td>`},
+		{"sorted by errors first", "?sort=errors&order=desc", `rcv-105</a></td><td data-label="Active">Yes</td>`},
 		{"page 2", "?page=2", ">rcv-123</a>"},
 	} {
 		r := c.get("/setup/receivers" + tc.query)
@@ -303,9 +303,11 @@ func TestReceiverFolderBrowser(t *testing.T) {
 	srv.CreateFolder(rcvUser, "Archive/2024")
 	srv.CreateFolder(rcvUser, "Refusés")
 
-	// Not saved yet: browsing is refused with GLPI's message.
-	if r := c.get("/setup/receivers/new"); !strings.Contains(r.body, "Please save the collector before browsing folders.") || strings.Contains(r.body, "/folders?field=") {
-		t.Fatal("a new receiver must not offer the folder browser")
+	// Not saved yet: browsing waits for the save, and an untouched form
+	// does not claim that anything has changed.
+	if r := c.get("/setup/receivers/new"); !strings.Contains(r.body, "Folders can be browsed once the receiver is saved.") ||
+		strings.Contains(r.body, "Server configuration has changed") || strings.Contains(r.body, "/folders?field=") {
+		t.Fatal("a new receiver must say that folders can be browsed once saved, and offer no browser")
 	}
 	id := rcvCreate(t, c, rcvForm("Support desk", srv))
 	edit := c.get(rcvPath(id, ""))
@@ -426,7 +428,7 @@ func TestReceiverConnectionTypeSwitch(t *testing.T) {
 		t.Fatalf("got %v, want the receiver under its application", byApp)
 	}
 	list := c.get("/setup/receivers")
-	if !strings.Contains(list.body, "<td>Contoso 365</td>") {
+	if !strings.Contains(list.body, `<td data-label="Connection type">Contoso 365</td>`) {
 		t.Error("the list should name the application as connection type")
 	}
 	// An authorization of another application is refused.
@@ -597,7 +599,8 @@ func TestReceiverRunsPages(t *testing.T) {
 		want       []string
 		wantNot    []string
 	}{
-		{"one receiver", rcvPath(one, "/runs"), []string{"Alpha - Automatic actions", "1.5s", ">11<", "AUTHENTICATE failed", ">authentication<"}, []string{">12<"}},
+		{"one receiver", rcvPath(one, "/runs"), []string{"Alpha - Automatic actions", "1.5s", ">11<", "AUTHENTICATE failed",
+			">Login refused<", `title="authentication"`, ">Collected by hand<", `title="manual"`}, []string{">12<", ">authentication<", ">manual<"}},
 		{"every receiver", "/setup/receivers/runs", []string{">Alpha<", ">Beta<", ">12<", ">10<"}, nil},
 		{"search", "/setup/receivers/runs?q=AUTHENTICATE", []string{">11<"}, []string{">12<", ">10<"}},
 	} {

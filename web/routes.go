@@ -54,6 +54,7 @@ func (h *Handler) routeTable() []route {
 		{"POST", "/setup/blacklist/{id}/delete", admin, h.blacklistDelete},
 		{"GET", "/setup/quarantine", admin, h.quarantineList},
 		{"POST", "/setup/quarantine/settings", admin, h.quarantineSettings},
+		{"POST", "/setup/quarantine/bulk", admin, h.quarantineBulk},
 		{"POST", "/setup/quarantine/{id}/import", admin, h.quarantineImport},
 		{"POST", "/setup/quarantine/{id}/delete", admin, h.quarantineDelete},
 

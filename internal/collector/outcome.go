@@ -46,34 +46,6 @@ func Classify(err error) string {
 	return string(mailbox.Classify(err))
 }
 
-// ClassLabel names an error class in words, for pages and messages (the
-// code stays what is stored and searched).
-func ClassLabel(class string) string {
-	switch class {
-	case "":
-		return ""
-	case ClassReauth:
-		return "Re-authorization needed"
-	case ClassInternal:
-		return "Internal error"
-	case string(mailbox.ClassNetwork):
-		return "Server unreachable"
-	case string(mailbox.ClassTLS):
-		return "Secure connection failed"
-	case string(mailbox.ClassAuthentication):
-		return "Login refused"
-	case string(mailbox.ClassMailboxPermission):
-		return "Mailbox access refused"
-	case string(mailbox.ClassFolderMissing):
-		return "Folder not found"
-	case string(mailbox.ClassServerLimit):
-		return "Server limit reached"
-	case string(mailbox.ClassConfig):
-		return "Configuration error"
-	}
-	return "Unexpected error"
-}
-
 // RemedyFor is Remedy for a receiver that logs in with an app-only
 // authorization or not. App-only has nobody to sign in again: when the
 // mailbox refuses the login, the application itself needs access to that

@@ -20,6 +20,23 @@ const (
 	SecurityNone     Security = "none"     // no TLS at all
 )
 
+// Securities are the modes in the order the forms offer them.
+var Securities = []Security{SecuritySSL, SecuritySTARTTLS, SecurityNone}
+
+// Label names a mode the same way on every form (GLPI's "SSL + TLS" of
+// the diagnostic is STARTTLS, which is what it does).
+func (s Security) Label() string {
+	switch s {
+	case SecuritySSL:
+		return "SSL (implicit TLS, port 993)"
+	case SecuritySTARTTLS:
+		return "STARTTLS (port 143)"
+	case SecurityNone:
+		return "None (no encryption)"
+	}
+	return string(s)
+}
+
 // Mechanism names how a Session authenticates.
 type Mechanism string
 

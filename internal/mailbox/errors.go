@@ -29,6 +29,29 @@ const (
 	ClassOther             ErrorClass = "other"
 )
 
+// Label names a class in a few words, for a badge or a column.
+func (c ErrorClass) Label() string {
+	switch c {
+	case ClassNone:
+		return ""
+	case ClassNetwork:
+		return "Server unreachable"
+	case ClassTLS:
+		return "Secure connection failed"
+	case ClassAuthentication:
+		return "Login refused"
+	case ClassMailboxPermission:
+		return "No access to the mailbox"
+	case ClassFolderMissing:
+		return "Folder not found"
+	case ClassServerLimit:
+		return "Server limit reached"
+	case ClassConfig:
+		return "Settings incomplete"
+	}
+	return "Unexpected error"
+}
+
 // Classify returns the class of an error from this package (nil: ClassNone).
 // Order matters: a TLS failure is also a network read error, and Exchange's
 // throttling text arrives as an ordinary NO.

@@ -35,7 +35,27 @@ const (
 	StateRefreshFailing State = "refresh_failing" // transient failures, retried
 	StateReauthRequired State = "reauth_required"
 	StateConfigError    State = "config_error"
+	// StateMailboxRefused: an app-only authorization whose token is good
+	// but whose mailbox refused the login (the application lacks access).
+	StateMailboxRefused State = "mailbox_refused"
 )
+
+// Label is a state as the application page says it.
+func (s State) Label() string {
+	switch s {
+	case StateValid:
+		return "Valid"
+	case StateRefreshFailing:
+		return "The last refresh failed; retrying"
+	case StateReauthRequired:
+		return "Re-authorization needed"
+	case StateConfigError:
+		return "Configuration error"
+	case StateMailboxRefused:
+		return "Mailbox access refused"
+	}
+	return string(s)
+}
 
 // OutcomeKind says what a locked refresh did.
 type OutcomeKind string

@@ -271,7 +271,7 @@ func (s *Store) AuthorizationByEmail(ctx context.Context, applicationID int64, e
 // AuthStateMailboxRefused is the state of an app-only authorization whose
 // token is good but whose IMAP login to its mailbox was refused: the
 // application has not been given access to that mailbox in Exchange.
-const AuthStateMailboxRefused = "mailbox_refused"
+const AuthStateMailboxRefused = string(oauth.StateMailboxRefused)
 
 // AuthorizationRef is what a collector needs of a receiver's authorization.
 type AuthorizationRef struct {

@@ -34,6 +34,19 @@ const (
 	TriggerIdle     = "idle"
 )
 
+// TriggerLabel is a trigger kind as the automatic actions log says it.
+func TriggerLabel(kind string) string {
+	switch kind {
+	case TriggerSchedule:
+		return "Scheduled"
+	case TriggerManual:
+		return "Collected by hand"
+	case TriggerIdle:
+		return "New mail pushed (IMAP IDLE)"
+	}
+	return kind
+}
+
 // DueReceivers returns up to limit active receivers whose next collect is
 // due at now (or was never set) and whose lease is free or expired, the
 // longest waiting first, so no receiver starves behind busy ones.

@@ -27,18 +27,28 @@ func (s *Store) Quarantined(ctx context.Context, id int64) (*QuarantinedMail, er
 	return &q, nil
 }
 
-// QuarantineRow is one line of Setup > Not imported emails.
+// QuarantineRow is one line of Setup > Not imported emails. Requester
+// is the name of the known user or contact the sender's address belongs
+// to, empty for a stranger (GLPI's "Requester" column).
 type QuarantineRow struct {
 	QuarantinedMail
 	ReceiverName string
+	Requester    string
 }
+
+// quarantineRequester is the user (an active one first) or else the
+// contact whose address sent the mail, as UserIDsByEmail matches them.
+const quarantineRequester = `COALESCE(
+	(SELECT COALESCE(NULLIF(u.name, ''), u.login) FROM users u WHERE u.email <> '' AND LOWER(u.email) = LOWER(quarantine.from_address) ORDER BY u.is_active DESC, u.id LIMIT 1),
+	(SELECT COALESCE(NULLIF(c.name, ''), c.email) FROM contacts c WHERE c.email = LOWER(quarantine.from_address)),
+	'')`
 
 // ListQuarantine returns a page of quarantined mails, newest first by default.
 func (s *Store) ListQuarantine(ctx context.Context, q ListQuery) ([]QuarantineRow, int64, error) {
 	db := s.db.WithContext(ctx).Model(&QuarantinedMail{})
 	if q.Search != "" {
 		like := "%" + escapeLike(q.Search) + "%"
-		db = db.Where("(quarantine.from_address LIKE ? ESCAPE '!' OR quarantine.to_address LIKE ? ESCAPE '!' OR quarantine.subject LIKE ? ESCAPE '!' OR quarantine.reason LIKE ? ESCAPE '!')", like, like, like, like)
+		db = db.Where("(quarantine.from_address LIKE ? ESCAPE '!' OR quarantine.to_address LIKE ? ESCAPE '!' OR quarantine.subject LIKE ? ESCAPE '!' OR quarantine.reason LIKE ? ESCAPE '!' OR quarantine.message_id LIKE ? ESCAPE '!')", like, like, like, like, like)
 	}
 	var total int64
 	if err := db.Count(&total).Error; err != nil {
@@ -50,7 +60,7 @@ func (s *Store) ListQuarantine(ctx context.Context, q ListQuery) ([]QuarantineRo
 	order := q.Order(map[string]string{"created": "quarantine.created_at", "date": "quarantine.mail_date", "from": "quarantine.from_address",
 		"subject": "quarantine.subject", "reason": "quarantine.reason", "receiver": "receivers.name"}, "created")
 	var out []QuarantineRow
-	err := db.Select("quarantine.*, receivers.name AS receiver_name").
+	err := db.Select("quarantine.*, receivers.name AS receiver_name, " + quarantineRequester + " AS requester").
 		Joins("LEFT JOIN receivers ON receivers.id = quarantine.receiver_id").
 		Order(order).Order("quarantine.id DESC").Limit(q.Limit()).Offset(q.Offset()).Scan(&out).Error
 	return out, total, translate(err)

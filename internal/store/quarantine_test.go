@@ -95,3 +95,43 @@ func TestBlacklistAndContacts(t *testing.T) {
 		}
 	})
 }
+
+// TestQuarantineRequester names the known user or contact behind a
+// refused mail's sender, finds a mail by its Message-ID, and lists each
+// mail once even when two users share the address.
+func TestQuarantineRequester(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		for _, u := range []*User{{Login: "bea", Name: "Bea Boss", Email: "Bea@Corp.example", IsActive: true, Role: RoleTechnician},
+			{Login: "bea2", Email: "bea@corp.example", Role: RoleTechnician}} {
+			if err := s.CreateUser(ctx, u, "a long enough password"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := s.EnsureContact(ctx, "carl@client.example", "Carl Client"); err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range []*QuarantinedMail{
+			{FromAddress: "bea@corp.example", Subject: "a", MessageID: "<m1@corp.example>", Reason: "auto_reply"},
+			{FromAddress: "CARL@client.example", Subject: "b", MessageID: "<m2@client.example>", Reason: "auto_reply"},
+			{FromAddress: "stranger@else.example", Subject: "c", MessageID: "<m3@else.example>", Reason: "auto_reply"},
+		} {
+			if err := s.CreateQuarantined(ctx, m); err != nil {
+				t.Fatal(err)
+			}
+		}
+		rows, total, err := s.ListQuarantine(ctx, ListQuery{Sort: "subject"})
+		if err != nil || total != 3 || len(rows) != 3 {
+			t.Fatalf("got %d rows, total %d (%v), want 3", len(rows), total, err)
+		}
+		for i, want := range []string{"Bea Boss", "Carl Client", ""} {
+			if rows[i].Requester != want {
+				t.Errorf("row %s: got requester %q, want %q", rows[i].Subject, rows[i].Requester, want)
+			}
+		}
+		rows, total, err = s.ListQuarantine(ctx, ListQuery{Search: "m2@client"})
+		if err != nil || total != 1 || rows[0].Subject != "b" {
+			t.Fatalf("search by Message-ID: got %+v total %d (%v)", rows, total, err)
+		}
+	})
+}
