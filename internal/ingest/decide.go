@@ -35,7 +35,12 @@ func Decide(ctx context.Context, raw []byte, s Settings, k Knowledge, now time.T
 			d, err = refuse(&base, ReasonParserPanic, "The message crashed the parser; it is kept for a developer to look at."), nil
 		}
 	}()
-	return c.decide(ctx, raw, k, now, base)
+	var why []string
+	d, err = c.decide(ctx, raw, k, now, base, &why)
+	if d != nil && len(why) > 0 {
+		d.Reason.Text = strings.TrimSpace(d.Reason.Text + " " + strings.Join(dedupe(why), " "))
+	}
+	return d, err
 }
 
 const noSubject = "(No subject)"
@@ -46,12 +51,17 @@ func refuse(d *Decision, code, text string) *Decision {
 	return d
 }
 
-func (c *compiled) decide(ctx context.Context, raw []byte, k Knowledge, now time.Time, d Decision) (*Decision, error) {
+// decide makes the Decision; why collects the sentences that explain how
+// the mail was read (a sender taken from Reply-To, an unknown charset),
+// added to the reason at the end.
+func (c *compiled) decide(ctx context.Context, raw []byte, k Knowledge, now time.Time, d Decision, why *[]string) (*Decision, error) {
 	ent, ok := readMessage(raw)
 	if !ok {
 		return refuse(&d, ReasonUnreadable, "This is not an e-mail that can be read: no header could be parsed."), nil
 	}
-	e := readEnvelope(ent.Header)
+	ev := &evidence{raw: raw}
+	e := readEnvelope(ent.Header, ev)
+	*why = append(*why, e.why...)
 	c.fillEnvelope(&d, e, now)
 
 	if c.MaxMessageSize > 0 && int64(len(raw)) > c.MaxMessageSize && !c.ImportAnyway {
@@ -60,8 +70,9 @@ func (c *compiled) decide(ctx context.Context, raw []byte, k Knowledge, now time
 	}
 
 	limit := c.FileSizeMax
-	w := &walker{readLimit: max(limit, 0)}
+	w := &walker{readLimit: max(limit, 0), ev: ev}
 	b := w.entity(ent, 0)
+	*why = append(*why, w.why...)
 
 	if r := c.refusal(e, &d, w); r != nil && !c.ImportAnyway {
 		if r.Code == ReasonBounce {
@@ -73,7 +84,12 @@ func (c *compiled) decide(ctx context.Context, raw []byte, k Knowledge, now time
 	}
 	if d.Requester.Email == "" && !c.ImportAnyway {
 		d.ContentHTML = SanitizeHTML(segmentsHTML(b))
-		return refuse(&d, ReasonNoSender, "The message has no sender address to answer to."), nil
+		text := "The message has no sender address to answer to."
+		if e.rawFrom != "" {
+			text = fmt.Sprintf("The message has no sender address to answer to: the From header %q holds no unambiguous address.",
+				cleanLine(decodeHeaderText(e.rawFrom, ev), 200))
+		}
+		return refuse(&d, ReasonNoSender, text), nil
 	}
 	if err := c.thread(ctx, k, e, &d); err != nil {
 		return nil, err
