@@ -19,7 +19,9 @@
 //   - Any other image source (data:, javascript:, file:) is dropped.
 //
 // Links keep http, https and mailto targets only, and open in a new tab with
-// rel="noopener noreferrer".
+// rel="noopener noreferrer nofollow". In plain-text bodies, http(s)://,
+// www. and mailto: links become clickable the same way; javascript:, data:
+// and any other scheme stay text.
 package ingest
 
 // # Rules, in the order they apply
@@ -39,7 +41,10 @@ package ingest
 //     subjects. Precedence: list and List-Id are NOT refused: people write
 //     to helpdesks through lists and aliases.
 //  6. From or requester on the blacklist -> refused "blacklisted".
-//  7. No sender address -> refused "no_sender".
+//  7. No sender address -> refused "no_sender". The first From header
+//     holding an address is the sender; without one, Reply-To then Sender
+//     stand in (the reason says so). A From that does not parse yields an
+//     address only when it is unambiguous (inside <...>, or alone).
 //  8. Threading: In-Reply-To, then References (closest ancestor first),
 //     then the subject tag, which counts only when the sender is already a
 //     requester or observer of that ticket. A reply to a closed ticket
