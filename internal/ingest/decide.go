@@ -74,7 +74,7 @@ func (c *compiled) decide(ctx context.Context, raw []byte, k Knowledge, now time
 	b := w.entity(ent, 0)
 	*why = append(*why, w.why...)
 
-	if r := c.refusal(e, &d, w); r != nil && !c.ImportAnyway {
+	if r := c.refusal(e, &d, w, why); r != nil && !c.ImportAnyway {
 		if r.Code == ReasonBounce {
 			return c.bounce(ctx, k, e, &d, w, b)
 		}
@@ -164,7 +164,7 @@ func (c *compiled) fillEnvelope(d *Decision, e envelope, now time.Time) {
 
 // refusal returns why the message must not become a ticket, or nil. A
 // delivery report comes back as ReasonBounce for the caller to resolve.
-func (c *compiled) refusal(e envelope, d *Decision, w *walker) *Reason {
+func (c *compiled) refusal(e envelope, d *Decision, w *walker, why *[]string) *Reason {
 	if e.MessageID != "" && c.ownMsgID.MatchString(e.MessageID) {
 		return &Reason{ReasonOwnNotification, fmt.Sprintf("Message-ID <%s> is one of our own notifications: refused to avoid a mail loop.", e.MessageID)}
 	}
@@ -174,8 +174,15 @@ func (c *compiled) refusal(e envelope, d *Decision, w *walker) *Reason {
 	if w.report || isBounceSender(e.From.Email) {
 		return &Reason{Code: ReasonBounce}
 	}
-	if why := autoReply(e.header, e.Subject); why != "" {
-		return &Reason{ReasonAutoReply, "Automatic reply, not written by a person: " + why + "."}
+	if code, auto := autoMessage(e.header, e.Subject); code != "" {
+		d.Automatic = true
+		switch {
+		case code == ReasonAutoReply:
+			return &Reason{ReasonAutoReply, "Automatic reply, not written by a person: " + auto + "."}
+		case !c.ImportAutoNotifications:
+			return &Reason{ReasonAutoNotification, "Automatic notification, not written by a person: " + auto + "."}
+		}
+		*why = append(*why, "Imported as an automatic notification, as this receiver asks: "+auto+". It is never answered automatically.")
 	}
 	for _, a := range []string{e.From.Email, d.Requester.Email} {
 		if a == "" {

@@ -35,11 +35,15 @@ package ingest
 //     From MAILER-DAEMON/postmaster) about a Message-ID the store knows ->
 //     a follow-up of that ticket with reason "bounce", never reopening it;
 //     about anything else -> refused "bounce".
-//  5. Auto-replies -> refused "auto_reply": Auto-Submitted other than "no",
-//     X-Auto-Response-Suppress, X-Autoreply/X-Autorespond, Precedence
-//     auto_reply/bulk/junk, Exchange inbox-rule headers, out-of-office
-//     subjects. Precedence: list and List-Id are NOT refused: people write
-//     to helpdesks through lists and aliases.
+//  5. Automatic replies -> refused "auto_reply": Auto-Submitted:
+//     auto-replied, X-Auto-Response-Suppress, X-Autoreply/X-Autorespond,
+//     Precedence: auto_reply, Exchange inbox-rule headers, out-of-office
+//     subjects. Automatic notifications -> refused "auto_notification":
+//     any other Auto-Submitted but "no" (auto-generated), Precedence
+//     bulk/junk; with Settings.ImportAutoNotifications they are imported,
+//     with Decision.Automatic set so nothing answers them. Precedence: list
+//     and List-Id are NOT refused: people write to helpdesks through lists
+//     and aliases.
 //  6. From or requester on the blacklist -> refused "blacklisted".
 //  7. No sender address -> refused "no_sender". The first From header
 //     holding an address is the sender; without one, Reply-To then Sender

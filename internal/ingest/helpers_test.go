@@ -89,6 +89,8 @@ func settingsFor(name string) Settings {
 		s.FileSizeMax = 0
 	case "mail-date":
 		s.UseMailDate = true
+	case "auto-notification-import", "auto-reply-notifications-on":
+		s.ImportAutoNotifications = true
 	}
 	return s
 }
