@@ -3,6 +3,8 @@ package ingest
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"html"
 	"log/slog"
@@ -61,6 +63,7 @@ func (c *compiled) decide(ctx context.Context, raw []byte, k Knowledge, now time
 	}
 	ev := &evidence{raw: raw}
 	e := readEnvelope(ent.Header, ev)
+	d.ContentSHA256 = fingerprint(raw, e)
 	*why = append(*why, e.why...)
 	c.fillEnvelope(&d, e, now)
 
@@ -90,6 +93,12 @@ func (c *compiled) decide(ctx context.Context, raw []byte, k Knowledge, now time
 				cleanLine(decodeHeaderText(e.rawFrom, ev), 200))
 		}
 		return refuse(&d, ReasonNoSender, text), nil
+	}
+	if dup, err := c.duplicate(ctx, k, &d, now); err != nil || dup {
+		if err != nil {
+			return nil, err
+		}
+		return &d, nil
 	}
 	if err := c.thread(ctx, k, e, &d); err != nil {
 		return nil, err
@@ -193,6 +202,46 @@ func (c *compiled) refusal(e envelope, d *Decision, w *walker, why *[]string) *R
 		}
 	}
 	return nil
+}
+
+// duplicate recognises a copy of a mail that another receiver already
+// turned into a ticket (sent to support@ and sales@, both collected): same
+// Message-ID, same fingerprint, within DuplicateWindow.
+func (c *compiled) duplicate(ctx context.Context, k Knowledge, d *Decision, now time.Time) (bool, error) {
+	f, ok := k.(DuplicateFinder)
+	if !ok || d.MessageID == "" || c.ImportAnyway {
+		return false, nil
+	}
+	t, found, err := f.DuplicateTicket(ctx, d.MessageID, d.ContentSHA256, now.Add(-DuplicateWindow))
+	if err != nil {
+		return false, fmt.Errorf("ingest: look up a copy of <%s>: %w", d.MessageID, err)
+	}
+	if !found {
+		return false, nil
+	}
+	d.Kind, d.TicketID, d.Documents = KindDuplicate, t.ID, nil
+	d.Reason = Reason{ReasonDuplicate, fmt.Sprintf(
+		"The same mail (Message-ID <%s>) already opened ticket %d through another receiver: this receiver is recorded on it.", d.MessageID, t.ID)}
+	return true, nil
+}
+
+// fingerprint hashes what two copies of one mail share and a different
+// mail reusing its Message-ID would not: Message-ID, sender, subject, Date
+// header, and the body's length, beginning and end. Delivery headers are
+// left out; so is the middle of the body, which keeps this cheap on large
+// mails.
+func fingerprint(raw []byte, e envelope) string {
+	const sample = 4 << 10
+	body := raw[headerEnd(raw):]
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\x00%d\x00", e.MessageID, e.From.Email, e.Subject, strings.TrimSpace(e.header.Get("Date")), len(body))
+	if len(body) <= 2*sample {
+		h.Write(body)
+	} else {
+		h.Write(body[:sample])
+		h.Write(body[len(body)-sample:])
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // bounce attaches a delivery report to the ticket whose mail bounced, so a

@@ -10,7 +10,21 @@ const (
 	KindTicket   = "ticket"   // open a new ticket (TicketID, if set, is a closed ticket to link)
 	KindFollowup = "followup" // add a follow-up to TicketID
 	KindRefused  = "refused"  // keep in quarantine; Reason says why
+	// KindDuplicate: another receiver already made TicketID from this very
+	// mail; record this receiver (and its To/CC observers) on it, nothing else.
+	KindDuplicate = "duplicate"
 )
+
+// DuplicateWindow is how long after a ticket was opened the same mail
+// collected by another receiver is recognised as a copy.
+const DuplicateWindow = 7 * 24 * time.Hour
+
+// DuplicateFinder is what a Knowledge may also answer: the ticket opened
+// since a time from a mail with this Message-ID and this ContentSHA256.
+// Without it, copies of a mail in two receivers make two tickets.
+type DuplicateFinder interface {
+	DuplicateTicket(ctx context.Context, messageID, contentSHA256 string, since time.Time) (TicketRef, bool, error)
+}
 
 // Knowledge is what Decide asks the store. Both methods are read-only.
 type Knowledge interface {
@@ -95,6 +109,10 @@ type Decision struct {
 
 	Size   int64  // bytes of the raw message
 	SHA256 string // hex SHA-256 of the raw message
+	// ContentSHA256 fingerprints the mail apart from its delivery headers
+	// (Received, Delivered-To...): the same mail in two mailboxes has the
+	// same one. See fingerprint.
+	ContentSHA256 string
 }
 
 // Reason codes. They are stored; never rename one.
@@ -116,4 +134,5 @@ const (
 	ReasonNoSender         = "no_sender"         // no usable sender address
 	ReasonUnreadable       = "unreadable"        // not an e-mail we can read at all
 	ReasonParserPanic      = "parser_panic"      // a bug: the parser crashed on this message
+	ReasonDuplicate        = "duplicate"         // the same mail already opened a ticket through another receiver
 )

@@ -49,12 +49,16 @@ package ingest
 //     holding an address is the sender; without one, Reply-To then Sender
 //     stand in (the reason says so). A From that does not parse yields an
 //     address only when it is unambiguous (inside <...>, or alone).
-//  8. Threading: In-Reply-To, then References (closest ancestor first),
+//  8. A copy of a mail that another receiver already made a ticket of
+//     (same Message-ID and Decision.ContentSHA256, within DuplicateWindow,
+//     when the Knowledge is a DuplicateFinder) -> KindDuplicate of that
+//     ticket: the store records this receiver and its observers on it.
+//  9. Threading: In-Reply-To, then References (closest ancestor first),
 //     then the subject tag, which counts only when the sender is already a
 //     requester or observer of that ticket. A reply to a closed ticket
 //     follows Settings.ClosedTicketReply.
 //
-// Settings.ImportAnyway skips rules 2 to 7, for the quarantine's "Import
+// Settings.ImportAnyway skips rules 2 to 8, for the quarantine's "Import
 // anyway" action. A refused Decision keeps the sanitised content (for the
 // quarantine page) but no Documents.
 //

@@ -242,6 +242,8 @@ const (
 	DecisionTicket   = "ticket"
 	DecisionFollowup = "followup"
 	DecisionRefused  = "refused"
+	// DecisionDuplicate: a copy of a mail another receiver made TicketID of.
+	DecisionDuplicate = "duplicate"
 )
 
 // Ticket is a helpdesk ticket.
@@ -257,11 +259,22 @@ type Ticket struct {
 	RequesterName  string
 	LinkedTicketID *int64
 	MessageID      string
+	// ContentSHA256 is the fingerprint of the mail that opened the ticket
+	// (ingest.Decision.ContentSHA256), to recognise its copies.
+	ContentSHA256  string `gorm:"column:content_sha256"`
 	DecisionReason string
 	OpenedAt       time.Time
 	UpdatedAt      time.Time
 	SolvedAt       *time.Time
 	ClosedAt       *time.Time
+}
+
+// TicketReceiver records a receiver that collected a copy of the mail
+// that opened a ticket, besides the ticket's own receiver.
+type TicketReceiver struct {
+	TicketID   int64 `gorm:"primaryKey;autoIncrement:false"`
+	ReceiverID int64 `gorm:"primaryKey;autoIncrement:false"`
+	CreatedAt  time.Time
 }
 
 // TicketActor is a requester or observer of a ticket.
@@ -371,6 +384,6 @@ func (BlacklistEntry) TableName() string { return "blacklist" }
 func AllModels() []any {
 	return []any{&User{}, &Session{}, &LoginThrottle{}, &Setting{}, &AuditEvent{},
 		&Application{}, &Authorization{}, &PendingAuthorization{}, &Receiver{}, &CollectRun{},
-		&Contact{}, &Ticket{}, &TicketActor{}, &Followup{}, &Document{}, &TicketEvent{},
+		&Contact{}, &Ticket{}, &TicketActor{}, &TicketReceiver{}, &Followup{}, &Document{}, &TicketEvent{},
 		&QuarantinedMail{}, &LedgerEntry{}, &BlacklistEntry{}}
 }
