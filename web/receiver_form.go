@@ -46,7 +46,7 @@ func receiverFormFrom(r *http.Request) views.ReceiverForm {
 		Security: v("security"), ValidateCert: on("validate_cert"), Login: v("login"), Authorization: v("authorization"),
 		Folder: v("folder"), AcceptedFolder: v("accepted_folder"), RefusedFolder: v("refused_folder"),
 		FilesizeMio: mioVal, UseMailDate: on("use_mail_date"), UseReplyTo: on("use_reply_to"), AddCC: on("add_cc"),
-		AddTo: on("add_to"), OnlyUnread: on("only_unread"), CreateUser: on("create_user"),
+		AddTo: on("add_to"), OnlyUnread: on("only_unread"), CreateUser: on("create_user"), AutoNotifications: on("auto_notifications"),
 		Comment: r.PostFormValue("comment"), PollInterval: v("poll_interval"), Budget: v("budget"), Idle: on("idle"),
 		Errors: map[string]string{}, Unsaved: true,
 	}
@@ -65,7 +65,7 @@ func receiverFormOf(rec *store.Receiver, health store.ReceiverHealth) views.Rece
 		Folder: rec.Folder, AcceptedFolder: rec.AcceptedFolder, RefusedFolder: rec.RefusedFolder,
 		FilesizeMio: int(rec.FilesizeMax / mio), UseMailDate: rec.UseMailDate, UseReplyTo: rec.RequesterField == "reply-to",
 		AddCC: rec.AddCcToObserver, AddTo: rec.AddToToObserver, OnlyUnread: rec.CollectOnlyUnread,
-		CreateUser: rec.CreateUserFromEmail, Comment: rec.Comment, PollInterval: strconv.Itoa(rec.PollIntervalSeconds),
+		CreateUser: rec.CreateUserFromEmail, AutoNotifications: rec.ImportAutoNotifications, Comment: rec.Comment, PollInterval: strconv.Itoa(rec.PollIntervalSeconds),
 		Budget: strconv.Itoa(rec.Budget), Idle: rec.IdleEnabled, Errors: map[string]string{},
 		Health: string(health), ErrorCount: rec.Errors, LastError: rec.LastError, LastCollect: views.FormatTime(rec.LastCollectAt),
 	}

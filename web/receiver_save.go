@@ -32,7 +32,7 @@ func (h *Handler) receiverFromForm(r *http.Request, f *views.ReceiverForm) *stor
 		Folder: f.Folder, AcceptedFolder: f.AcceptedFolder, RefusedFolder: f.RefusedFolder,
 		FilesizeMax: int64(f.FilesizeMio) * mio, UseMailDate: f.UseMailDate, RequesterField: "from",
 		AddToToObserver: f.AddTo, AddCcToObserver: f.AddCC, CollectOnlyUnread: f.OnlyUnread,
-		CreateUserFromEmail: f.CreateUser, IdleEnabled: f.Idle, Comment: f.Comment,
+		CreateUserFromEmail: f.CreateUser, ImportAutoNotifications: f.AutoNotifications, IdleEnabled: f.Idle, Comment: f.Comment,
 	}
 	if f.UseReplyTo {
 		rec.RequesterField = "reply-to"

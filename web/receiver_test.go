@@ -161,6 +161,7 @@ func TestReceiverSaveEditDelete(t *testing.T) {
 	f.Set("filesize_max", "0")
 	f.Set("use_reply_to", "1")
 	f.Set("only_unread", "1")
+	f.Set("auto_notifications", "1")
 	f.Set("accepted_folder", "Done")
 	id := rcvCreate(t, c, f)
 	rec, err := a.store.Receiver(ctx, id)
@@ -168,11 +169,14 @@ func TestReceiverSaveEditDelete(t *testing.T) {
 		t.Fatal(err)
 	}
 	if rec.Password != rcvPassword || rec.FilesizeMax != 0 || rec.RequesterField != "reply-to" || !rec.CollectOnlyUnread ||
-		rec.AcceptedFolder != "Done" || rec.AddCcToObserver || !rec.AddToToObserver || rec.Port != 993 || rec.Security != "none" {
+		rec.AcceptedFolder != "Done" || rec.AddCcToObserver || !rec.AddToToObserver || rec.Port != 993 || rec.Security != "none" ||
+		!rec.ImportAutoNotifications {
 		t.Fatalf("got %+v, want the form's values", rec)
 	}
 	page := c.get(rcvPath(id, ""))
-	for _, want := range []string{`value="Done"`, `<option value="0" selected>No import</option>`, "A password is stored."} {
+	for _, want := range []string{`value="Done"`, `<option value="0" selected>No import</option>`, "A password is stored.",
+		`<label class="col-4 col-form-label" for="auto_notifications">Import automatic notifications</label>`,
+		`id="auto_notifications" value="1" checked`} {
 		if !strings.Contains(page.body, want) {
 			t.Errorf("edit page lacks %s", want)
 		}

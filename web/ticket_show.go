@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/oauthimap/oauthimap/internal/helpdesk"
 	"github.com/oauthimap/oauthimap/internal/ingest"
@@ -61,13 +62,27 @@ func (h *Handler) ticketView(ctx context.Context, id int64, showRemote bool) (vi
 	if t.LinkedTicketID != nil {
 		v.LinkedTicketID = *t.LinkedTicketID
 	}
+	// The ticket's receiver, then those that collected copies of its mail.
+	rids, err := h.store.TicketReceivers(ctx, id)
+	if err != nil {
+		return views.TicketView{}, err
+	}
 	if t.ReceiverID != nil {
+		rids = append([]int64{*t.ReceiverID}, rids...)
+	}
+	if len(rids) > 0 {
 		if choices, err := h.store.TicketReceiverChoices(ctx); err == nil {
+			names := map[int64]string{}
 			for _, c := range choices {
-				if c.ID == *t.ReceiverID {
-					v.Receiver = c.Name
+				names[c.ID] = c.Name
+			}
+			var shown []string
+			for _, rid := range rids {
+				if n, ok := names[rid]; ok {
+					shown = append(shown, n)
 				}
 			}
+			v.Receiver = strings.Join(shown, ", ")
 		}
 	}
 	for _, a := range actors {

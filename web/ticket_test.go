@@ -33,8 +33,14 @@ func newDeskApp(t *testing.T) *testApp {
 // importMail decides and saves raw as the collector does, with no receiver.
 func (a *testApp) importMail(raw []byte) helpdesk.Saved {
 	a.t.Helper()
+	return a.importMailVia(nil, raw)
+}
+
+// importMailVia decides and saves raw as receiver r (nil: none) would.
+func (a *testApp) importMailVia(r *store.Receiver, raw []byte) helpdesk.Saved {
+	a.t.Helper()
 	ctx := context.Background()
-	set, err := a.h.desk.Settings(ctx, nil)
+	set, err := a.h.desk.Settings(ctx, r)
 	if err != nil {
 		a.t.Fatal(err)
 	}
@@ -44,7 +50,11 @@ func (a *testApp) importMail(raw []byte) helpdesk.Saved {
 		if err != nil {
 			return err
 		}
-		saved, err = a.h.desk.Save(ctx, tx, 0, raw, d)
+		var rid int64
+		if r != nil {
+			rid = r.ID
+		}
+		saved, err = a.h.desk.Save(ctx, tx, rid, raw, d)
 		return err
 	})
 	if err != nil {
@@ -156,6 +166,31 @@ func TestTicketPageStatusAndFollowup(t *testing.T) {
 }
 
 var docLinkRE = regexp.MustCompile(`href="/documents/(\d+)"[^>]*>\s*<i class="ti ti-paperclip"></i>\s*<span class="text-break">([^<]+)</span>`)
+
+// TestTicketShowsEveryReceiverOfItsMail: a mail collected by two
+// receivers is one ticket whose page names both.
+func TestTicketShowsEveryReceiverOfItsMail(t *testing.T) {
+	a := newDeskApp(t)
+	ctx := context.Background()
+	var rcv []*store.Receiver
+	for _, name := range []string{"Support desk", "Sales desk"} {
+		r := &store.Receiver{Name: name, IsActive: false, Host: "imap.example.com", Login: strings.ToLower(name[:5]) + "@example.com"}
+		if err := a.store.CreateReceiver(ctx, r, nil); err != nil {
+			t.Fatal(err)
+		}
+		rcv = append(rcv, r)
+	}
+	raw := plainMail("Erik <erik@example.no>", "Quote for 40 laptops", "quote-77@example.no", "We need 40 laptops.")
+	one, two := a.importMailVia(rcv[0], raw), a.importMailVia(rcv[1], append([]byte("Delivered-To: sales@example.com\r\n"), raw...))
+	if one.TicketID == 0 || two.TicketID != one.TicketID {
+		t.Fatalf("got tickets %d and %d, want one ticket", one.TicketID, two.TicketID)
+	}
+	c := a.client()
+	c.login("tech")
+	if r := c.get(ticketURL(one.TicketID)); !strings.Contains(r.body, "Support desk, Sales desk") {
+		t.Errorf("the ticket page does not name both receivers:\n%s", r.body)
+	}
+}
 
 func TestAttachmentDownloadHeaders(t *testing.T) {
 	a := newDeskApp(t)

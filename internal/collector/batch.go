@@ -356,6 +356,21 @@ func (p *probe) TicketsByMessageID(ctx context.Context, ids []string) (map[strin
 	return out, err
 }
 
+// DuplicateTicket forwards to the store when it can answer; the Message-ID
+// is remembered, so a ticket the batch opens from it re-decides the mail.
+func (p *probe) DuplicateTicket(ctx context.Context, messageID, contentSHA256 string, since time.Time) (ingest.TicketRef, bool, error) {
+	f, ok := p.k.(ingest.DuplicateFinder)
+	if !ok {
+		return ingest.TicketRef{}, false, nil
+	}
+	p.ids = append(p.ids, normalID(messageID))
+	t, found, err := f.DuplicateTicket(ctx, messageID, contentSHA256, since)
+	if found {
+		p.tickets = append(p.tickets, t.ID)
+	}
+	return t, found, err
+}
+
 func (p *probe) Ticket(ctx context.Context, id int64) (ingest.TicketRef, bool, error) {
 	p.tickets = append(p.tickets, id)
 	return p.k.Ticket(ctx, id)

@@ -66,6 +66,8 @@ func (b *Batch) Save(ctx context.Context, raw []byte, d *ingest.Decision) (Saved
 	case ingest.KindRefused:
 		id, err := b.s.quarantine(ctx, b.tx, b.rid, raw, d)
 		return Saved{QuarantineID: id}, err
+	case ingest.KindDuplicate:
+		return b.s.copyOf(ctx, b.tx, b.rid, d, b.lk)
 	case ingest.KindTicket, ingest.KindFollowup:
 	default:
 		return Saved{}, fmt.Errorf("helpdesk: save: unknown decision kind %q", d.Kind)

@@ -3,6 +3,7 @@ package helpdesk
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/oauthimap/oauthimap/internal/ingest"
 	"github.com/oauthimap/oauthimap/internal/store"
@@ -38,6 +39,18 @@ func (k knowledge) TicketsByMessageID(ctx context.Context, ids []string) (map[st
 		}
 	}
 	return out, nil
+}
+
+// DuplicateTicket makes the store's copies of a mail known to ingest.
+func (k knowledge) DuplicateTicket(ctx context.Context, messageID, contentSHA256 string, since time.Time) (ingest.TicketRef, bool, error) {
+	id, found, err := k.st.DuplicateTicket(ctx, messageID, contentSHA256, since)
+	if err != nil {
+		return ingest.TicketRef{}, false, fmt.Errorf("helpdesk: %w", err)
+	}
+	if !found {
+		return ingest.TicketRef{}, false, nil
+	}
+	return k.Ticket(ctx, id)
 }
 
 func (k knowledge) Ticket(ctx context.Context, id int64) (ingest.TicketRef, bool, error) {

@@ -137,3 +137,28 @@ func TestStaffFollowupIsEscaped(t *testing.T) {
 		t.Fatalf("empty follow-up: got %v", err)
 	}
 }
+
+// TestAutomaticNotificationsFollowTheReceiver: a monitoring alert is
+// refused as an automatic notification by default and becomes a ticket on
+// a receiver that imports them; an out-of-office is refused by both.
+func TestAutomaticNotificationsFollowTheReceiver(t *testing.T) {
+	d := openDesk(t, store.SQLite)
+	plain := d.receiver("support", "helpdesk@example.com", false)
+	alerts := d.receiver("alerts", "alerts@example.com", false)
+	alerts.ImportAutoNotifications = true
+	alert := func(id string) []byte {
+		return mail("Zabbix <zabbix@monitor.example.com>", "helpdesk@example.com", "Problem: disk full on db01", id, "Disk /var is 98% full.", "Auto-Submitted: auto-generated")
+	}
+	oof := mail("Bob <bob@example.com>", "helpdesk@example.com", "Out of office", "oof-2@example.com", "Away.", "Auto-Submitted: auto-replied")
+
+	if dec, saved := d.deliver(plain, alert("alert-1@monitor")); dec.Reason.Code != ingest.ReasonAutoNotification || saved.QuarantineID == 0 {
+		t.Fatalf("default receiver: got %s/%s, want the alert refused as an automatic notification", dec.Kind, dec.Reason.Code)
+	}
+	dec, saved := d.deliver(alerts, alert("alert-2@monitor"))
+	if dec.Kind != ingest.KindTicket || saved.TicketID == 0 || !dec.Automatic || !strings.Contains(dec.Reason.Text, "never answered automatically") {
+		t.Fatalf("importing receiver: got %s/%s automatic=%v %q, want a ticket marked automatic", dec.Kind, dec.Reason.Code, dec.Automatic, dec.Reason.Text)
+	}
+	if dec, _ := d.deliver(alerts, oof); dec.Reason.Code != ingest.ReasonAutoReply {
+		t.Fatalf("out-of-office: got %s/%s, want it refused as an automatic reply", dec.Kind, dec.Reason.Code)
+	}
+}

@@ -29,6 +29,8 @@ func (s *Service) Save(ctx context.Context, tx *store.Store, receiverID int64, r
 	case ingest.KindRefused:
 		id, err := s.quarantine(ctx, tx, rid, raw, d)
 		return Saved{QuarantineID: id}, err
+	case ingest.KindDuplicate:
+		return s.copyOf(ctx, tx, rid, d, directLookups{tx})
 	case ingest.KindTicket, ingest.KindFollowup:
 	default:
 		return Saved{}, fmt.Errorf("helpdesk: save: unknown decision kind %q", d.Kind)
@@ -131,7 +133,7 @@ func (s *Service) saveTicket(ctx context.Context, t *store.Store, rid *int64, d 
 	}
 	tk := &store.Ticket{Title: d.Title, Content: d.ContentHTML, Status: store.StatusNew, Urgency: store.DefaultUrgency,
 		RequestSource: store.SourceEmail, ReceiverID: rid, RequesterEmail: d.Requester.Email, RequesterName: d.Requester.Name,
-		MessageID: d.MessageID, DecisionReason: d.Reason.Text, OpenedAt: d.Date}
+		MessageID: d.MessageID, ContentSHA256: d.ContentSHA256, DecisionReason: d.Reason.Text, OpenedAt: d.Date}
 	if d.TicketID != 0 {
 		linked := d.TicketID
 		tk.LinkedTicketID = &linked
@@ -140,6 +142,39 @@ func (s *Service) saveTicket(ctx context.Context, t *store.Store, rid *int64, d 
 		return 0, err
 	}
 	return tk.ID, nil
+}
+
+// copyOf records a copy of a ticket's opening mail collected by another
+// receiver: that receiver, and the observers its settings take from the
+// copy's To and Cc (known users linked), join the ticket.
+func (s *Service) copyOf(ctx context.Context, t *store.Store, rid *int64, d *ingest.Decision, lk lookups) (Saved, error) {
+	if d.TicketID == 0 {
+		return Saved{}, errors.New("helpdesk: save: a duplicate decision without a ticket")
+	}
+	emails := make([]string, 0, len(d.Observers))
+	for _, o := range d.Observers {
+		emails = append(emails, o.Email)
+	}
+	users, err := lk.users(ctx, emails)
+	if err != nil {
+		return Saved{}, err
+	}
+	actors := make([]store.TicketActor, 0, len(d.Observers))
+	for _, o := range d.Observers {
+		a := store.TicketActor{Role: store.ActorObserver, Email: o.Email, Name: o.Name}
+		if uid, ok := users[o.Email]; ok {
+			a.UserID = &uid
+		}
+		actors = append(actors, a)
+	}
+	var receiverID int64
+	if rid != nil {
+		receiverID = *rid
+	}
+	if err := t.AddTicketCopy(ctx, d.TicketID, receiverID, actors); err != nil {
+		return Saved{}, fmt.Errorf("helpdesk: save duplicate: %w", err)
+	}
+	return Saved{TicketID: d.TicketID}, nil
 }
 
 func (s *Service) saveFollowup(ctx context.Context, t *store.Store, d *ingest.Decision, lk lookups) (int64, error) {

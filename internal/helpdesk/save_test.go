@@ -5,6 +5,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/oauthimap/oauthimap/internal/ingest"
 	"github.com/oauthimap/oauthimap/internal/store"
@@ -140,4 +141,54 @@ func TestSettingsFromReceiverAndGlobals(t *testing.T) {
 		s.ClosedTicketReply != ingest.ClosedReopen || len(s.Blacklist) != 1 {
 		t.Fatalf("got %+v", s)
 	}
+}
+
+// TestSameMailInTwoReceiversMakesOneTicket: a mail sent to support@ and
+// sales@, both collected, is one ticket that records both receivers and the
+// observers of both; a reused Message-ID with another text, or a copy
+// collected after the window, is a new ticket.
+func TestSameMailInTwoReceiversMakesOneTicket(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d *desk) {
+		ctx := context.Background()
+		support := d.receiver("support", "support@example.com", false)
+		sales := d.receiver("sales", "sales@example.com", false)
+		// Only sales adds its Cc as observers; the other mailbox in To is
+		// left out on both, to see which copy added whom.
+		support.AddCcToObserver, support.AddToToObserver, sales.AddToToObserver = false, false, false
+		copyFor := func(mailbox, body string) []byte {
+			return []byte("Delivered-To: " + mailbox + "\r\nReceived: from mx.example.com by imap." + mailbox + "; Tue, 03 Mar 2026 09:15:04 +0100\r\n" +
+				string(mail("Erik Sand <erik.sand@example.no>", "support@example.com, sales@example.com", "Quote for 40 laptops",
+					"quote-77@example.no", body, "Cc: Ingrid Dahl <ingrid.dahl@example.no>")))
+		}
+		first, saved1 := d.deliver(support, copyFor("support@example.com", "We need 40 laptops."))
+		second, saved2 := d.deliver(sales, copyFor("sales@example.com", "We need 40 laptops."))
+		if first.Kind != ingest.KindTicket || second.Kind != ingest.KindDuplicate || saved2.TicketID != saved1.TicketID {
+			t.Fatalf("got %s (ticket %d) then %s (ticket %d), want one ticket and a duplicate of it", first.Kind, saved1.TicketID, second.Kind, saved2.TicketID)
+		}
+		// Collected again (a UIDVALIDITY change): nothing changes twice.
+		if again, _ := d.deliver(sales, copyFor("sales@example.com", "We need 40 laptops.")); again.Kind != ingest.KindDuplicate {
+			t.Fatalf("the copy collected again: got %s", again.Kind)
+		}
+		rids, err := d.st.TicketReceivers(ctx, saved1.TicketID)
+		if err != nil || len(rids) != 1 || rids[0] != sales.ID {
+			t.Fatalf("got receivers %v (%v), want sales (%d) recorded once", rids, err, sales.ID)
+		}
+		actors, _ := d.st.TicketActors(ctx, saved1.TicketID)
+		var got []string
+		for _, a := range actors {
+			got = append(got, a.Role+":"+a.Email)
+		}
+		if strings.Join(got, ",") != "requester:erik.sand@example.no,observer:ingrid.dahl@example.no" {
+			t.Fatalf("got actors %v, want the requester and the Cc that sales adds as observer, once", got)
+		}
+
+		other, saved3 := d.deliver(sales, copyFor("sales@example.com", "Another text under the same Message-ID."))
+		if other.Kind != ingest.KindTicket || saved3.TicketID == saved1.TicketID {
+			t.Fatalf("reused Message-ID: got %s ticket %d, want a new ticket", other.Kind, saved3.TicketID)
+		}
+		d.now = d.now.Add(ingest.DuplicateWindow + time.Hour)
+		if late, _ := d.deliver(sales, copyFor("sales@example.com", "We need 40 laptops.")); late.Kind == ingest.KindDuplicate {
+			t.Fatal("a copy collected after the window was still taken as a duplicate")
+		}
+	})
 }

@@ -12,7 +12,7 @@ import (
 
 // Settings is the ingest.Settings of a receiver: its own options
 // (FilesizeMax, UseMailDate, RequesterField, AddToToObserver,
-// AddCcToObserver, Login as an own address) plus the global ones
+// AddCcToObserver, ImportAutoNotifications, Login as an own address) plus the global ones
 // (blacklist entries, subject tag prefix, closed-ticket policy, message
 // size limit, kept in store settings). r may be nil (a staff import): the
 // receiver options are then ingest's defaults.
@@ -31,6 +31,7 @@ func settingsFrom(ctx context.Context, st *store.Store, r *store.Receiver) (inge
 			out.RequesterField = ingest.RequesterReplyTo
 		}
 		out.AddToObserver, out.AddCCObserver = r.AddToToObserver, r.AddCcToObserver
+		out.ImportAutoNotifications = r.ImportAutoNotifications
 		// The mailbox's own address: mail from it is a loop, and it is never
 		// an observer of the tickets it receives.
 		if strings.Contains(r.Login, "@") {

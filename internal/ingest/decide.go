@@ -3,6 +3,8 @@ package ingest
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"html"
 	"log/slog"
@@ -35,7 +37,12 @@ func Decide(ctx context.Context, raw []byte, s Settings, k Knowledge, now time.T
 			d, err = refuse(&base, ReasonParserPanic, "The message crashed the parser; it is kept for a developer to look at."), nil
 		}
 	}()
-	return c.decide(ctx, raw, k, now, base)
+	var why []string
+	d, err = c.decide(ctx, raw, k, now, base, &why)
+	if d != nil && len(why) > 0 {
+		d.Reason.Text = strings.TrimSpace(d.Reason.Text + " " + strings.Join(dedupe(why), " "))
+	}
+	return d, err
 }
 
 const noSubject = "(No subject)"
@@ -46,12 +53,18 @@ func refuse(d *Decision, code, text string) *Decision {
 	return d
 }
 
-func (c *compiled) decide(ctx context.Context, raw []byte, k Knowledge, now time.Time, d Decision) (*Decision, error) {
+// decide makes the Decision; why collects the sentences that explain how
+// the mail was read (a sender taken from Reply-To, an unknown charset),
+// added to the reason at the end.
+func (c *compiled) decide(ctx context.Context, raw []byte, k Knowledge, now time.Time, d Decision, why *[]string) (*Decision, error) {
 	ent, ok := readMessage(raw)
 	if !ok {
 		return refuse(&d, ReasonUnreadable, "This is not an e-mail that can be read: no header could be parsed."), nil
 	}
-	e := readEnvelope(ent.Header)
+	ev := &evidence{raw: raw}
+	e := readEnvelope(ent.Header, ev)
+	d.ContentSHA256 = fingerprint(raw, e)
+	*why = append(*why, e.why...)
 	c.fillEnvelope(&d, e, now)
 
 	if c.MaxMessageSize > 0 && int64(len(raw)) > c.MaxMessageSize && !c.ImportAnyway {
@@ -60,10 +73,11 @@ func (c *compiled) decide(ctx context.Context, raw []byte, k Knowledge, now time
 	}
 
 	limit := c.FileSizeMax
-	w := &walker{readLimit: max(limit, 0)}
+	w := &walker{readLimit: max(limit, 0), ev: ev}
 	b := w.entity(ent, 0)
+	*why = append(*why, w.why...)
 
-	if r := c.refusal(e, &d, w); r != nil && !c.ImportAnyway {
+	if r := c.refusal(e, &d, w, why); r != nil && !c.ImportAnyway {
 		if r.Code == ReasonBounce {
 			return c.bounce(ctx, k, e, &d, w, b)
 		}
@@ -73,7 +87,18 @@ func (c *compiled) decide(ctx context.Context, raw []byte, k Knowledge, now time
 	}
 	if d.Requester.Email == "" && !c.ImportAnyway {
 		d.ContentHTML = SanitizeHTML(segmentsHTML(b))
-		return refuse(&d, ReasonNoSender, "The message has no sender address to answer to."), nil
+		text := "The message has no sender address to answer to."
+		if e.rawFrom != "" {
+			text = fmt.Sprintf("The message has no sender address to answer to: the From header %q holds no unambiguous address.",
+				cleanLine(decodeHeaderText(e.rawFrom, ev), 200))
+		}
+		return refuse(&d, ReasonNoSender, text), nil
+	}
+	if dup, err := c.duplicate(ctx, k, &d, now); err != nil || dup {
+		if err != nil {
+			return nil, err
+		}
+		return &d, nil
 	}
 	if err := c.thread(ctx, k, e, &d); err != nil {
 		return nil, err
@@ -148,7 +173,7 @@ func (c *compiled) fillEnvelope(d *Decision, e envelope, now time.Time) {
 
 // refusal returns why the message must not become a ticket, or nil. A
 // delivery report comes back as ReasonBounce for the caller to resolve.
-func (c *compiled) refusal(e envelope, d *Decision, w *walker) *Reason {
+func (c *compiled) refusal(e envelope, d *Decision, w *walker, why *[]string) *Reason {
 	if e.MessageID != "" && c.ownMsgID.MatchString(e.MessageID) {
 		return &Reason{ReasonOwnNotification, fmt.Sprintf("Message-ID <%s> is one of our own notifications: refused to avoid a mail loop.", e.MessageID)}
 	}
@@ -158,8 +183,15 @@ func (c *compiled) refusal(e envelope, d *Decision, w *walker) *Reason {
 	if w.report || isBounceSender(e.From.Email) {
 		return &Reason{Code: ReasonBounce}
 	}
-	if why := autoReply(e.header, e.Subject); why != "" {
-		return &Reason{ReasonAutoReply, "Automatic reply, not written by a person: " + why + "."}
+	if code, auto := autoMessage(e.header, e.Subject); code != "" {
+		d.Automatic = true
+		switch {
+		case code == ReasonAutoReply:
+			return &Reason{ReasonAutoReply, "Automatic reply, not written by a person: " + auto + "."}
+		case !c.ImportAutoNotifications:
+			return &Reason{ReasonAutoNotification, "Automatic notification, not written by a person: " + auto + "."}
+		}
+		*why = append(*why, "Imported as an automatic notification, as this receiver asks: "+auto+". It is never answered automatically.")
 	}
 	for _, a := range []string{e.From.Email, d.Requester.Email} {
 		if a == "" {
@@ -170,6 +202,46 @@ func (c *compiled) refusal(e envelope, d *Decision, w *walker) *Reason {
 		}
 	}
 	return nil
+}
+
+// duplicate recognises a copy of a mail that another receiver already
+// turned into a ticket (sent to support@ and sales@, both collected): same
+// Message-ID, same fingerprint, within DuplicateWindow.
+func (c *compiled) duplicate(ctx context.Context, k Knowledge, d *Decision, now time.Time) (bool, error) {
+	f, ok := k.(DuplicateFinder)
+	if !ok || d.MessageID == "" || c.ImportAnyway {
+		return false, nil
+	}
+	t, found, err := f.DuplicateTicket(ctx, d.MessageID, d.ContentSHA256, now.Add(-DuplicateWindow))
+	if err != nil {
+		return false, fmt.Errorf("ingest: look up a copy of <%s>: %w", d.MessageID, err)
+	}
+	if !found {
+		return false, nil
+	}
+	d.Kind, d.TicketID, d.Documents = KindDuplicate, t.ID, nil
+	d.Reason = Reason{ReasonDuplicate, fmt.Sprintf(
+		"The same mail (Message-ID <%s>) already opened ticket %d through another receiver: this receiver is recorded on it.", d.MessageID, t.ID)}
+	return true, nil
+}
+
+// fingerprint hashes what two copies of one mail share and a different
+// mail reusing its Message-ID would not: Message-ID, sender, subject, Date
+// header, and the body's length, beginning and end. Delivery headers are
+// left out; so is the middle of the body, which keeps this cheap on large
+// mails.
+func fingerprint(raw []byte, e envelope) string {
+	const sample = 4 << 10
+	body := raw[headerEnd(raw):]
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\x00%d\x00", e.MessageID, e.From.Email, e.Subject, strings.TrimSpace(e.header.Get("Date")), len(body))
+	if len(body) <= 2*sample {
+		h.Write(body)
+	} else {
+		h.Write(body[:sample])
+		h.Write(body[len(body)-sample:])
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // bounce attaches a delivery report to the ticket whose mail bounced, so a

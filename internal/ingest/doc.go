@@ -19,7 +19,9 @@
 //   - Any other image source (data:, javascript:, file:) is dropped.
 //
 // Links keep http, https and mailto targets only, and open in a new tab with
-// rel="noopener noreferrer".
+// rel="noopener noreferrer nofollow". In plain-text bodies, http(s)://,
+// www. and mailto: links become clickable the same way; javascript:, data:
+// and any other scheme stay text.
 package ingest
 
 // # Rules, in the order they apply
@@ -33,19 +35,30 @@ package ingest
 //     From MAILER-DAEMON/postmaster) about a Message-ID the store knows ->
 //     a follow-up of that ticket with reason "bounce", never reopening it;
 //     about anything else -> refused "bounce".
-//  5. Auto-replies -> refused "auto_reply": Auto-Submitted other than "no",
-//     X-Auto-Response-Suppress, X-Autoreply/X-Autorespond, Precedence
-//     auto_reply/bulk/junk, Exchange inbox-rule headers, out-of-office
-//     subjects. Precedence: list and List-Id are NOT refused: people write
-//     to helpdesks through lists and aliases.
+//  5. Automatic replies -> refused "auto_reply": Auto-Submitted:
+//     auto-replied, X-Auto-Response-Suppress, X-Autoreply/X-Autorespond,
+//     Precedence: auto_reply, Exchange inbox-rule headers, out-of-office
+//     subjects. Automatic notifications -> refused "auto_notification":
+//     any other Auto-Submitted but "no" (auto-generated), Precedence
+//     bulk/junk; with Settings.ImportAutoNotifications they are imported,
+//     with Decision.Automatic set so nothing answers them. Precedence: list
+//     and List-Id are NOT refused: people write to helpdesks through lists
+//     and aliases.
 //  6. From or requester on the blacklist -> refused "blacklisted".
-//  7. No sender address -> refused "no_sender".
-//  8. Threading: In-Reply-To, then References (closest ancestor first),
+//  7. No sender address -> refused "no_sender". The first From header
+//     holding an address is the sender; without one, Reply-To then Sender
+//     stand in (the reason says so). A From that does not parse yields an
+//     address only when it is unambiguous (inside <...>, or alone).
+//  8. A copy of a mail that another receiver already made a ticket of
+//     (same Message-ID and Decision.ContentSHA256, within DuplicateWindow,
+//     when the Knowledge is a DuplicateFinder) -> KindDuplicate of that
+//     ticket: the store records this receiver and its observers on it.
+//  9. Threading: In-Reply-To, then References (closest ancestor first),
 //     then the subject tag, which counts only when the sender is already a
 //     requester or observer of that ticket. A reply to a closed ticket
 //     follows Settings.ClosedTicketReply.
 //
-// Settings.ImportAnyway skips rules 2 to 7, for the quarantine's "Import
+// Settings.ImportAnyway skips rules 2 to 8, for the quarantine's "Import
 // anyway" action. A refused Decision keeps the sanitised content (for the
 // quarantine page) but no Documents.
 //

@@ -37,7 +37,7 @@ func FuzzDecide(f *testing.F) {
 			t.Fatalf("parser panicked on this input")
 		}
 		switch d.Kind {
-		case KindTicket, KindFollowup, KindRefused:
+		case KindTicket, KindFollowup, KindRefused, KindDuplicate:
 		default:
 			t.Fatalf("got kind %q", d.Kind)
 		}

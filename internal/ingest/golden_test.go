@@ -24,6 +24,7 @@ type golden struct {
 	ReasonText      string      `json:"reason_text"`
 	TicketID        int64       `json:"ticket_id,omitempty"`
 	Reopen          bool        `json:"reopen,omitempty"`
+	Automatic       bool        `json:"automatic,omitempty"`
 	Title           string      `json:"title"`
 	Requester       string      `json:"requester"`
 	Observers       []string    `json:"observers,omitempty"`
@@ -50,7 +51,7 @@ func addr(a Address) string {
 }
 
 func summarize(d *Decision) golden {
-	g := golden{Kind: d.Kind, Reason: d.Reason.Code, ReasonText: d.Reason.Text, TicketID: d.TicketID, Reopen: d.Reopen,
+	g := golden{Kind: d.Kind, Reason: d.Reason.Code, ReasonText: d.Reason.Text, TicketID: d.TicketID, Reopen: d.Reopen, Automatic: d.Automatic,
 		Title: d.Title, Requester: addr(d.Requester), Date: d.Date.UTC().Format("2006-01-02T15:04:05Z")}
 	for _, o := range d.Observers {
 		g.Observers = append(g.Observers, addr(o))

@@ -2,6 +2,8 @@ package ingest
 
 import (
 	"bytes"
+	"fmt"
+	netmail "net/mail"
 	"regexp"
 	"strings"
 	"time"
@@ -24,21 +26,41 @@ type envelope struct {
 	References []string
 	SentAt     time.Time
 	header     message.Header
+	// rawFrom is the first From header, shown when no sender is usable.
+	rawFrom string
+	// why says where the sender came from when it was not the From header.
+	why []string
 }
 
-func readEnvelope(h message.Header) envelope {
+func readEnvelope(h message.Header, ev *evidence) envelope {
 	mh := mail.Header{Header: h}
-	e := envelope{header: h}
-	if from := addressList(mh, "From"); len(from) > 0 {
-		e.From = from[0]
-	} else if sender := addressList(mh, "Sender"); len(sender) > 0 {
-		e.From = sender[0]
+	e := envelope{header: h, rawFrom: h.Get("From")}
+	e.ReplyTo = addressList(h, "Reply-To", ev)
+	e.To = addressList(h, "To", ev)
+	e.Cc = addressList(h, "Cc", ev)
+	// Some mailers write several From headers, the first one a bare name:
+	// the first that holds an address is the sender.
+	for _, v := range h.Values("From") {
+		if from := parseAddresses(v, ev, true); len(from) > 0 {
+			e.From = from[0]
+			break
+		}
 	}
-	e.ReplyTo = addressList(mh, "Reply-To")
-	e.To = addressList(mh, "To")
-	e.Cc = addressList(mh, "Cc")
-	subj, _ := mh.Subject() // on a charset error the raw value is still the best we have
-	e.Subject = cleanLine(subj, 1000)
+	if e.From.Email == "" {
+		shown := "absent"
+		if e.rawFrom != "" {
+			shown = fmt.Sprintf("%q", cleanLine(decodeHeaderText(e.rawFrom, ev), 120))
+		}
+		switch sender := addressList(h, "Sender", ev); {
+		case len(e.ReplyTo) > 0:
+			e.From = e.ReplyTo[0]
+			e.why = append(e.why, fmt.Sprintf("The From header has no usable address (%s): the requester is taken from Reply-To.", shown))
+		case len(sender) > 0:
+			e.From = sender[0]
+			e.why = append(e.why, fmt.Sprintf("The From header has no usable address (%s): the requester is taken from Sender.", shown))
+		}
+	}
+	e.Subject = cleanLine(decodeHeaderText(h.Get("Subject"), ev), 1000)
 	if ids := msgIDs(h.Get("Message-Id")); len(ids) > 0 {
 		e.MessageID = ids[0]
 	}
@@ -52,45 +74,84 @@ func readEnvelope(h message.Header) envelope {
 
 var emailRe = regexp.MustCompile(`[A-Za-z0-9.!#$%&'*+/=?^_{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*`)
 
-// addressList parses an address header; when the header breaks RFC 5322
-// (common with bad quoting), it falls back to picking out what looks like
-// addresses, so a sloppy mailer still gets its ticket.
-func addressList(h mail.Header, key string) []Address {
-	v := h.Get(key)
-	if v == "" {
+// addressList reads every address of every field named key.
+func addressList(h message.Header, key string, ev *evidence) []Address {
+	var out []Address
+	seen := map[string]bool{}
+	for _, v := range h.Values(key) {
+		for _, a := range parseAddresses(v, ev, false) {
+			if !seen[a.Email] {
+				seen[a.Email] = true
+				out = append(out, a)
+			}
+		}
+	}
+	return out
+}
+
+// addressParser decodes display names with the lenient encoded-word
+// decoder: an unknown charset never loses the name.
+var addressParser = &netmail.AddressParser{WordDecoder: wordDecoder}
+
+// parseAddresses parses one address header value. Raw 8-bit names are
+// decoded first (the message's charsets, the detector, Windows-1252).
+// When the value breaks RFC 5322, an address is taken only where it is
+// unambiguous: inside <...>, or standing alone between separators. For
+// "power quadrant system@example.com" it is not (the mailbox may be
+// "system@example.com" or something else entirely), so nothing is taken.
+// single asks for the first address only.
+func parseAddresses(v string, ev *evidence, single bool) []Address {
+	if strings.TrimSpace(v) == "" {
 		return nil
+	}
+	if !utf8.ValidString(v) {
+		v, _ = decodeText([]byte(v), ev)
 	}
 	var out []Address
 	seen := map[string]bool{}
 	add := func(name, email string) {
 		email = strings.ToLower(strings.TrimSpace(email))
-		if email == "" || seen[email] || !strings.Contains(email, "@") || len(email) > 254 {
+		if email == "" || seen[email] || !strings.Contains(email, "@") || len(email) > 254 || single && len(out) > 0 {
 			return
+		}
+		if strings.Contains(name, "=?") {
+			name = decodeHeaderText(name, ev)
 		}
 		seen[email] = true
 		out = append(out, Address{Name: cleanLine(name, 200), Email: email})
 	}
-	list, err := h.AddressList(key)
-	if err == nil {
+	if list, err := addressParser.ParseList(v); err == nil {
 		for _, a := range list {
 			add(a.Name, a.Address)
 		}
 		return out
 	}
-	if !utf8.ValidString(v) {
-		// Raw 8-bit names (no RFC 2047) are usually Latin-1 or Windows-1252.
-		if list, err := mail.ParseAddressList(toUTF8([]byte(v))); err == nil {
-			for _, a := range list {
-				add(a.Name, a.Address)
-			}
-			return out
+	for _, m := range emailRe.FindAllStringIndex(v, 50) {
+		if name, ok := looseAddress(v, m[0], m[1]); ok {
+			add(name, v[m[0]:m[1]])
 		}
 	}
-	dec, _ := h.Text(key)
-	for _, m := range emailRe.FindAllString(dec, 50) {
-		add("", m)
-	}
 	return out
+}
+
+// looseAddress decides whether v[i:j], an address found in a header that
+// does not parse, is unambiguously a mailbox of it, and returns its name.
+func looseAddress(v string, i, j int) (string, bool) {
+	before := v[:i]
+	if k := strings.LastIndexAny(before, ",;"); k >= 0 {
+		before = before[k+1:]
+	}
+	after := v[j:]
+	if k := strings.IndexAny(after, ",;"); k >= 0 {
+		after = after[:k]
+	}
+	if strings.HasSuffix(before, "<") {
+		name := strings.Trim(strings.TrimSuffix(before, "<"), " \t\"'")
+		rest := strings.TrimLeft(after, ">")
+		return name, strings.TrimSpace(rest) == "" || strings.HasPrefix(strings.TrimSpace(rest), "(")
+	}
+	alone := func(s string) bool { return strings.Trim(s, " \t\"'<>") == "" }
+	return "", alone(before) && (alone(after) || strings.HasPrefix(strings.TrimSpace(after), "("))
 }
 
 var bracketID = regexp.MustCompile(`<([^<>\s]{1,500})>`)

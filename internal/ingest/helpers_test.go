@@ -13,7 +13,30 @@ import (
 type fakeKnowledge struct {
 	tickets map[int64]TicketRef
 	ids     map[string]int64
-	fail    bool
+	// copies are mails that opened a ticket: Message-ID -> fingerprint and
+	// ticket, for DuplicateTicket.
+	copies map[string]knownCopy
+	fail   bool
+}
+
+type knownCopy struct {
+	hash   string
+	ticket int64
+}
+
+// quoteFirstCopy is the mail of corpus/duplicate-second-receiver.eml as
+// the support@ mailbox received it (its own delivery headers); ticket 404
+// was opened from it.
+const quoteFirstCopy = "Return-Path: <erik.sand@example.no>\r\nDelivered-To: support@example.com\r\n" +
+	"Received: from mx1.example.com (mx1.example.com [192.0.2.10])\r\n\tby imap.example.com with LMTP id 3f; Tue, 03 Mar 2026 09:15:02 +0100\r\n" +
+	"From: Erik Sand <erik.sand@example.no>\r\nTo: Support <support@example.com>, Sales <sales@example.com>\r\n" +
+	"Cc: Ingrid Dahl <ingrid.dahl@example.no>\r\nSubject: Quote for 40 laptops\r\nDate: Tue, 03 Mar 2026 09:15:00 +0100\r\n" +
+	"Message-ID: <quote-request-77@mail.example.no>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" +
+	"Hello, we need a quote for 40 laptops delivered to Bergen.\r\n"
+
+func fingerprintOf(raw string) string {
+	ent, _ := readMessage([]byte(raw))
+	return fingerprint([]byte(raw), readEnvelope(ent.Header, nil))
 }
 
 func newFakeKnowledge() *fakeKnowledge {
@@ -22,6 +45,10 @@ func newFakeKnowledge() *fakeKnowledge {
 			101: {ID: 101, Participants: []string{"alice@example.com", "bob@example.com"}},
 			202: {ID: 202, Closed: true, Participants: []string{"carol@example.org"}},
 			303: {ID: 303, Participants: []string{"dave@example.net"}},
+			404: {ID: 404, Participants: []string{"erik.sand@example.no"}},
+		},
+		copies: map[string]knownCopy{
+			"quote-request-77@mail.example.no": {hash: fingerprintOf(quoteFirstCopy), ticket: 404},
 		},
 		ids: map[string]int64{
 			"orig101@mail.example.com":             101,
@@ -45,6 +72,17 @@ func (k *fakeKnowledge) TicketsByMessageID(_ context.Context, ids []string) (map
 		}
 	}
 	return out, nil
+}
+
+func (k *fakeKnowledge) DuplicateTicket(_ context.Context, messageID, hash string, since time.Time) (TicketRef, bool, error) {
+	if k.fail {
+		return TicketRef{}, false, errStoreDown
+	}
+	// The fake's tickets were all opened the day before testNow.
+	if c, ok := k.copies[messageID]; ok && c.hash == hash && !since.After(testNow.Add(-24*time.Hour)) {
+		return k.tickets[c.ticket], true, nil
+	}
+	return TicketRef{}, false, nil
 }
 
 func (k *fakeKnowledge) Ticket(_ context.Context, id int64) (TicketRef, bool, error) {
@@ -89,6 +127,8 @@ func settingsFor(name string) Settings {
 		s.FileSizeMax = 0
 	case "mail-date":
 		s.UseMailDate = true
+	case "auto-notification-import", "auto-reply-notifications-on":
+		s.ImportAutoNotifications = true
 	}
 	return s
 }

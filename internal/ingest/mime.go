@@ -6,7 +6,9 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"mime"
 	"path"
+	"regexp"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -14,6 +16,7 @@ import (
 	"github.com/emersion/go-message"
 	_ "github.com/emersion/go-message/charset" // every charset go-message knows, for bodies and headers
 	"golang.org/x/net/html/charset"
+	xunicode "golang.org/x/text/encoding/unicode"
 )
 
 // Limits that bound the work one hostile message can cause.
@@ -71,6 +74,8 @@ type walker struct {
 	report    bool     // multipart/report; report-type=delivery-status seen
 	reportIDs []string // Message-IDs of the bounced message
 	inReport  int
+	ev        *evidence // the message's declared charsets, for unlabelled bytes
+	why       []string  // sentences for the Decision's reason (unknown charsets)
 }
 
 func (w *walker) entity(e *message.Entity, depth int) body {
@@ -78,15 +83,16 @@ func (w *walker) entity(e *message.Entity, depth int) body {
 	if w.parts > maxParts || depth > maxDepth {
 		return nil
 	}
-	ct, params, err := e.Header.ContentType()
-	if err != nil || ct == "" {
-		ct, params = "text/plain", map[string]string{}
+	ct, params := mediaHeader(e.Header, "Content-Type")
+	if ct == "" {
+		ct = "text/plain"
 	}
-	disp, dparams, _ := e.Header.ContentDisposition()
+	disp, dparams := mediaHeader(e.Header, "Content-Disposition")
 	filename := dparams["filename"]
 	if filename == "" {
 		filename = params["name"]
 	}
+	filename = w.headerText(filename)
 	switch {
 	case strings.HasPrefix(ct, "multipart/"):
 		return w.multipart(e, ct, params, depth)
@@ -95,7 +101,7 @@ func (w *walker) entity(e *message.Entity, depth int) body {
 		if w.inReport > 0 {
 			w.reportIDs = append(w.reportIDs, embeddedIDs(data)...)
 		}
-		w.docs = append(w.docs, rawDoc{name: embeddedName(filename, data), mimeType: "message/rfc822",
+		w.docs = append(w.docs, rawDoc{name: w.embeddedName(filename, data), mimeType: "message/rfc822",
 			contentID: contentID(e), data: data, size: int64(len(data)), embedded: true})
 		return nil
 	case ct == "text/rfc822-headers" && w.inReport > 0:
@@ -108,11 +114,11 @@ func (w *walker) entity(e *message.Entity, depth int) body {
 	case (ct == "text/plain" || ct == "text/html") && disp != "attachment" && filename == "":
 		data, _ := io.ReadAll(e.Body)
 		if ct == "text/html" {
-			return body{{html: true, s: htmlToUTF8(data, params)}}
+			return body{{html: true, s: w.htmlText(data, params)}}
 		}
-		return body{{s: toUTF8(data)}}
+		return body{{s: w.text(data, params["charset"])}}
 	}
-	w.document(e, ct, filename)
+	w.document(e, ct, disp, filename)
 	return nil
 }
 
@@ -169,9 +175,8 @@ func chooseAlternative(children []body) body {
 	return nil
 }
 
-func (w *walker) document(e *message.Entity, ct, filename string) {
+func (w *walker) document(e *message.Entity, ct, disp, filename string) {
 	data, _ := io.ReadAll(io.LimitReader(e.Body, w.readLimit+1))
-	disp, _, _ := e.Header.ContentDisposition()
 	d := rawDoc{name: filename, mimeType: ct, contentID: contentID(e), data: data, size: int64(len(data)),
 		inlineDisp: disp != "attachment"}
 	if int64(len(data)) > w.readLimit {
@@ -190,31 +195,103 @@ func contentID(e *message.Entity) string {
 	return ids[0]
 }
 
-// toUTF8 makes text that go-message could not convert (no or unknown
-// charset) readable: UTF-8 stays, anything else is read as Windows-1252, the
-// usual truth behind a missing or mislabelled Latin-1.
-func toUTF8(b []byte) string {
-	if utf8.Valid(b) {
-		return string(b)
+// text makes a text part readable. go-message has already converted a
+// declared, known charset; what is left is UTF-8 (the fast path), declared
+// UTF-8 with invalid bytes (only those are read as Windows-1252), and bytes
+// with no, an ASCII or an unknown charset, which decodeText reads.
+func (w *walker) text(data []byte, declared string) string {
+	name := strings.ToLower(strings.Trim(strings.TrimSpace(declared), `"'`))
+	enc := lookupCharset(name)
+	unknown := name != "" && enc == nil && !asciiNames[name]
+	if utf8.Valid(data) {
+		if unknown && !isASCII(data) {
+			w.why = append(w.why, fmt.Sprintf("The text declares the unknown charset %q; it was read as UTF-8.", cleanLine(declared, 40)))
+		}
+		return string(data)
 	}
-	enc, _, _ := charset.DetermineEncoding(b, "text/plain; charset=windows-1252")
-	if out, err := enc.NewDecoder().Bytes(b); err == nil {
-		return strings.ToValidUTF8(string(out), "\uFFFD")
+	if enc == xunicode.UTF8 {
+		return mixedUTF8(data)
 	}
-	return strings.ToValidUTF8(string(b), "\uFFFD")
+	if enc != nil {
+		return strings.ToValidUTF8(string(data), "\uFFFD")
+	}
+	s, used := decodeText(data, w.ev)
+	if unknown {
+		w.why = append(w.why, fmt.Sprintf("The text declares the unknown charset %q; it was read as %s.", cleanLine(declared, 40), used))
+	}
+	return s
 }
 
-// htmlToUTF8 honours a <meta charset> when the MIME header declared none.
-func htmlToUTF8(b []byte, params map[string]string) string {
-	if _, ok := params["charset"]; ok || utf8.Valid(b) {
-		return strings.ToValidUTF8(string(b), "\uFFFD")
+// htmlText is text for HTML, honouring a <meta charset> when the MIME
+// header declared none.
+func (w *walker) htmlText(data []byte, params map[string]string) string {
+	if _, ok := params["charset"]; ok || utf8.Valid(data) {
+		return w.text(data, params["charset"])
 	}
-	enc, _, _ := charset.DetermineEncoding(b, "text/html")
-	if out, err := enc.NewDecoder().Bytes(b); err == nil {
-		return strings.ToValidUTF8(string(out), "\uFFFD")
+	if enc, _, certain := charset.DetermineEncoding(data, "text/html"); certain {
+		if out, err := enc.NewDecoder().Bytes(data); err == nil {
+			return strings.ToValidUTF8(string(out), "\uFFFD")
+		}
 	}
-	return strings.ToValidUTF8(string(b), "\uFFFD")
+	return w.text(data, "")
 }
+
+func isASCII(b []byte) bool {
+	for _, c := range b {
+		if c >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// headerText decodes a name taken from a header parameter: raw 8-bit bytes
+// by the message's evidence, encoded-words left over by go-message.
+func (w *walker) headerText(s string) string {
+	if s == "" || utf8.ValidString(s) && !strings.Contains(s, "=?") {
+		return s
+	}
+	return decodeHeaderText(s, w.ev)
+}
+
+// mediaHeader parses Content-Type or Content-Disposition. When a parameter
+// breaks RFC 2045 (an unquoted 8-bit file name, a stray character), the
+// type is still kept and the parameters are read loosely, so an attachment
+// neither turns into body text nor loses its name.
+func mediaHeader(h message.Header, key string) (string, map[string]string) {
+	v := h.Get(key)
+	if v == "" {
+		return "", map[string]string{}
+	}
+	t, params, err := mime.ParseMediaType(v)
+	if err == nil {
+		for k, p := range params {
+			if strings.Contains(p, "=?") {
+				params[k] = decodeHeaderText(p, nil)
+			}
+		}
+		return t, params
+	}
+	params = map[string]string{}
+	typ, rest, _ := strings.Cut(v, ";")
+	t = strings.ToLower(strings.TrimSpace(typ))
+	if err != mime.ErrInvalidMediaParameter && (t == "" || strings.ContainsAny(t, " \t\"")) {
+		t = ""
+	}
+	for _, m := range looseParam.FindAllStringSubmatch(rest, 20) {
+		k := strings.ToLower(m[1])
+		val := strings.TrimSpace(m[2])
+		if len(val) >= 2 && val[0] == '"' && val[len(val)-1] == '"' {
+			val = strings.ReplaceAll(val[1:len(val)-1], `\"`, `"`)
+		}
+		if _, ok := params[k]; !ok {
+			params[k] = val
+		}
+	}
+	return t, params
+}
+
+var looseParam = regexp.MustCompile(`(?i)([a-z0-9_*-]{1,40})\s*=\s*("(?:[^"\\]|\\.)*"|[^;]*)`)
 
 // embeddedIDs reads the Message-ID of an embedded message or header block.
 func embeddedIDs(data []byte) []string {
@@ -229,14 +306,18 @@ func embeddedIDs(data []byte) []string {
 }
 
 // embeddedName names a forwarded message after its subject when the sender
-// gave no file name.
-func embeddedName(filename string, data []byte) string {
+// gave no file name; a raw 8-bit subject is read as headers are.
+func (w *walker) embeddedName(filename string, data []byte) string {
 	if filename != "" {
 		return filename
 	}
 	name := "message"
 	if e, _ := message.Read(bytes.NewReader(data)); e != nil {
-		if s, _ := e.Header.Text("Subject"); strings.TrimSpace(s) != "" {
+		ev := w.ev
+		if _, ps := mediaHeader(e.Header, "Content-Type"); ps["charset"] != "" {
+			ev = &evidence{raw: data}
+		}
+		if s := decodeHeaderText(e.Header.Get("Subject"), ev); strings.TrimSpace(s) != "" {
 			name = cleanLine(s, 80)
 		}
 	}

@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"fmt"
 	"html"
 	"regexp"
 	"strings"
@@ -50,6 +51,7 @@ func newPolicy() *bluemonday.Policy {
 	p.AllowURLSchemes("http", "https", "mailto")
 	p.RequireParseableURLs(true)
 	p.RequireNoReferrerOnLinks(true)
+	p.RequireNoFollowOnLinks(true)
 	p.AddTargetBlankToFullyQualifiedLinks(true)
 
 	// Images never carry a src here; see the package documentation.
@@ -165,7 +167,64 @@ func TextToHTML(text string) string {
 	}
 	lines := strings.Split(text, "\n")
 	for i, l := range lines {
-		lines[i] = html.EscapeString(strings.ToValidUTF8(l, "\uFFFD"))
+		lines[i] = linkify(strings.ToValidUTF8(l, "\uFFFD"))
 	}
 	return "<p>" + strings.Join(lines, "<br>\n") + "</p>"
+}
+
+// textLink finds the links of plain text: http, https and mailto URLs and
+// "www." names. Any other scheme (javascript:, data:) is never a link.
+var textLink = regexp.MustCompile(`(?i)\b(?:https?://|www\.|mailto:)[^\s<>"]+`)
+
+// linkRel is the rel of every link in content: no window.opener, no
+// Referer leaking the ticket URL, no endorsement of the target.
+const linkRel = "noopener noreferrer nofollow"
+
+// linkify escapes one line of text and makes its links clickable, opening
+// in a new tab. Trailing punctuation stays text, unless it closes a
+// parenthesis opened inside the link (Wikipedia-style URLs).
+func linkify(line string) string {
+	locs := textLink.FindAllStringIndex(line, 100)
+	if locs == nil {
+		return html.EscapeString(line)
+	}
+	var b strings.Builder
+	last := 0
+	for _, loc := range locs {
+		url := trimLinkEnd(line[loc[0]:loc[1]])
+		if hasPrefixFold(url, "mailto:") && len(url) <= len("mailto:") || hasPrefixFold(url, "www.") && len(url) <= 4 ||
+			strings.HasSuffix(url, "://") {
+			continue
+		}
+		end := loc[0] + len(url)
+		b.WriteString(html.EscapeString(line[last:loc[0]]))
+		href := url
+		if hasPrefixFold(href, "www.") {
+			href = "http://" + href
+		}
+		target := ` target="_blank"`
+		if hasPrefixFold(href, "mailto:") {
+			target = "" // a mail client opens, not a tab
+		}
+		fmt.Fprintf(&b, `<a href="%s" rel="%s"%s>%s</a>`, html.EscapeString(href), linkRel, target, html.EscapeString(url))
+		last = end
+	}
+	b.WriteString(html.EscapeString(line[last:]))
+	return b.String()
+}
+
+func trimLinkEnd(url string) string {
+	for url != "" {
+		c := url[len(url)-1]
+		switch {
+		case strings.IndexByte(".,;:!?'*", c) >= 0:
+		case c == ')' && strings.Count(url, "(") < strings.Count(url, ")"):
+		case c == ']' && strings.Count(url, "[") < strings.Count(url, "]"):
+		case c == '}' && strings.Count(url, "{") < strings.Count(url, "}"):
+		default:
+			return url
+		}
+		url = url[:len(url)-1]
+	}
+	return url
 }

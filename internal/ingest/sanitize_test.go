@@ -98,8 +98,8 @@ func TestSanitizeHTMLKeeps(t *testing.T) {
 	}{
 		{name: "formatting", in: `<p><b>bold</b> <i>it</i> <u>u</u></p>`, want: `<p><b>bold</b> <i>it</i> <u>u</u></p>`},
 		{name: "table", in: `<table border="1"><tr><td colspan="2">x</td></tr></table>`, want: `<table border="1"><tr><td colspan="2">x</td></tr></table>`},
-		{name: "link", in: `<a href="https://example.com/a?b=1">x</a>`, want: `<a href="https://example.com/a?b=1" rel="noreferrer noopener" target="_blank">x</a>`},
-		{name: "mailto", in: `<a href="mailto:bob@example.com">bob</a>`, want: `<a href="mailto:bob@example.com" rel="noreferrer">bob</a>`},
+		{name: "link", in: `<a href="https://example.com/a?b=1">x</a>`, want: `<a href="https://example.com/a?b=1" rel="nofollow noreferrer noopener" target="_blank">x</a>`},
+		{name: "mailto", in: `<a href="mailto:bob@example.com">bob</a>`, want: `<a href="mailto:bob@example.com" rel="nofollow noreferrer">bob</a>`},
 		{name: "safe style", in: `<span style="color: red; font-weight: bold">x</span>`, want: `<span style="color: red; font-weight: bold">x</span>`},
 		{name: "cid image", in: `<img src="cid:abc%40x" alt="a">`, want: `<img data-cid="abc@x" alt="a">`},
 		{name: "remote image blocked", in: `<img src="https://t.example/p.gif?id=1&amp;u=2">`, want: `<img data-remote-src="https://t.example/p.gif?id=1&amp;u=2">`},
@@ -133,5 +133,22 @@ func TestTextToHTML(t *testing.T) {
 				t.Errorf("sanitising TextToHTML output changed it: got %q, want %q", again, got)
 			}
 		})
+	}
+}
+
+// TestTextToHTMLLinks checks the links of plain text as they are stored for
+// staff follow-ups, which do not pass through the sanitiser.
+func TestTextToHTMLLinks(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"see https://a.example/x?y=1&z=2.", `<p>see <a href="https://a.example/x?y=1&amp;z=2" rel="noopener noreferrer nofollow" target="_blank">https://a.example/x?y=1&amp;z=2</a>.</p>`},
+		{"www.b.example, ok", `<p><a href="http://www.b.example" rel="noopener noreferrer nofollow" target="_blank">www.b.example</a>, ok</p>`},
+		{"mail mailto:it@c.example", `<p>mail <a href="mailto:it@c.example" rel="noopener noreferrer nofollow">mailto:it@c.example</a></p>`},
+		{"javascript:alert(1) data:text/html,<b>x</b> JaVaScRiPt:x", `<p>javascript:alert(1) data:text/html,&lt;b&gt;x&lt;/b&gt; JaVaScRiPt:x</p>`},
+		{`https://d.example/"><script>`, `<p><a href="https://d.example/" rel="noopener noreferrer nofollow" target="_blank">https://d.example/</a>&#34;&gt;&lt;script&gt;</p>`},
+		{"https:// and www. alone", `<p>https:// and www. alone</p>`},
+	} {
+		if got := TextToHTML(tc.in); got != tc.want {
+			t.Errorf("TextToHTML(%q)\n got %s\nwant %s", tc.in, got, tc.want)
+		}
 	}
 }

@@ -33,6 +33,11 @@ type Settings struct {
 	// (case-insensitive); empty means DefaultOwnMessageIDPattern.
 	OwnMessageIDPattern string
 	Blacklist           []BlacklistEntry
+	// ImportAutoNotifications imports mail a machine generated (monitoring
+	// alerts, ITSM events: Auto-Submitted: auto-generated, Precedence: bulk)
+	// instead of refusing it; automatic replies are refused all the same.
+	// Off by default, as GLPI refuses both.
+	ImportAutoNotifications bool
 	// ImportAnyway turns every refusal except "unreadable" into a ticket or
 	// follow-up: the quarantine's "Import anyway" action decides again with it.
 	ImportAnyway bool

@@ -312,7 +312,7 @@ func (s *Store) UpdateReceiver(ctx context.Context, r *Receiver, clearPassword b
 			"filesize_max": r.FilesizeMax, "use_mail_date": r.UseMailDate, "requester_field": r.RequesterField,
 			"add_to_to_observer": r.AddToToObserver, "add_cc_to_observer": r.AddCcToObserver,
 			"collect_only_unread": r.CollectOnlyUnread, "create_user_from_email": r.CreateUserFromEmail,
-			"budget": r.Budget, "poll_interval_seconds": r.PollIntervalSeconds, "idle_enabled": r.IdleEnabled,
+			"import_auto_notifications": r.ImportAutoNotifications, "budget": r.Budget, "poll_interval_seconds": r.PollIntervalSeconds, "idle_enabled": r.IdleEnabled,
 			"comment": r.Comment, "updated_at": now, "next_collect_at": now,
 		}
 		switch {

@@ -321,3 +321,21 @@ func TestReceiverNumericBounds(t *testing.T) {
 		}
 	})
 }
+
+func TestReceiverImportAutoNotificationsIsKept(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		r := rcvCreate(t, s, &Receiver{Name: "alerts", IsActive: true, Host: "imap.example.com", Login: "alerts", ImportAutoNotifications: true})
+		got, err := s.Receiver(ctx, r.ID)
+		if err != nil || !got.ImportAutoNotifications {
+			t.Fatalf("created: got %v (%v), want import automatic notifications on", got.ImportAutoNotifications, err)
+		}
+		got.ImportAutoNotifications = false
+		if err := s.UpdateReceiver(ctx, got, false, nil); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := s.Receiver(ctx, r.ID); got.ImportAutoNotifications {
+			t.Fatal("updated: still on, want off")
+		}
+	})
+}

@@ -403,3 +403,62 @@ func (s *Store) TicketReceiverChoices(ctx context.Context) ([]ReceiverChoice, er
 	err := s.db.WithContext(ctx).Model(&Receiver{}).Select("id", "name").Order("name").Scan(&out).Error
 	return out, translate(err)
 }
+
+// DuplicateTicket finds the ticket opened since since from a mail with
+// this Message-ID and fingerprint (Ticket.ContentSHA256): the same mail
+// collected by another receiver. found is false when there is none.
+func (s *Store) DuplicateTicket(ctx context.Context, messageID, contentSHA256 string, since time.Time) (int64, bool, error) {
+	id := NormalMessageID(messageID)
+	if id == "" || contentSHA256 == "" {
+		return 0, false, nil
+	}
+	var ids []int64
+	err := s.db.WithContext(ctx).Model(&Ticket{}).Where("message_id = ? AND content_sha256 = ? AND opened_at >= ?",
+		id, contentSHA256, since.UTC()).Order("id").Limit(1).Pluck("id", &ids).Error
+	if err != nil || len(ids) == 0 {
+		return 0, false, translate(err)
+	}
+	return ids[0], true, nil
+}
+
+// AddTicketCopy records that receiverID collected another copy of the mail
+// that opened ticketID, and adds the actors that copy names (its To/CC
+// observers) unless the ticket has them already. Doing it twice changes
+// nothing.
+func (s *Store) AddTicketCopy(ctx context.Context, ticketID, receiverID int64, actors []TicketActor) error {
+	return s.atomic(ctx, func(s *Store) error {
+		db := s.db.WithContext(ctx)
+		if receiverID != 0 {
+			row := &TicketReceiver{TicketID: ticketID, ReceiverID: receiverID, CreatedAt: s.now()}
+			if err := db.Clauses(clause.OnConflict{DoNothing: true}).Create(row).Error; err != nil {
+				return translate(err)
+			}
+		}
+		rows := make([]*TicketActor, 0, len(actors))
+		seen := map[string]bool{}
+		for i := range actors {
+			a := &actors[i]
+			a.Email = fitVarchar(strings.ToLower(a.Email))
+			key := a.Role + "\x00" + a.Email
+			if a.Email == "" || seen[key] {
+				continue
+			}
+			seen[key] = true
+			a.ID, a.TicketID, a.Name = 0, ticketID, fitVarchar(a.Name)
+			rows = append(rows, a)
+		}
+		if len(rows) == 0 {
+			return nil
+		}
+		return translate(db.Clauses(clause.OnConflict{DoNothing: true}).Create(&rows).Error)
+	})
+}
+
+// TicketReceivers returns the receivers that collected copies of a
+// ticket's opening mail, besides its own, in the order they did.
+func (s *Store) TicketReceivers(ctx context.Context, ticketID int64) ([]int64, error) {
+	var ids []int64
+	err := s.db.WithContext(ctx).Model(&TicketReceiver{}).Where("ticket_id = ?", ticketID).
+		Order("created_at").Order("receiver_id").Pluck("receiver_id", &ids).Error
+	return ids, translate(err)
+}

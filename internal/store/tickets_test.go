@@ -416,6 +416,11 @@ func openAtVersion(t testing.TB, d Dialect, version int64) *Store {
 	return s
 }
 
+// v3TicketColumns are the columns of tickets at schema version 3: a ticket
+// written through today's model into that schema names only these.
+var v3TicketColumns = []string{"title", "content", "status", "urgency", "request_source", "receiver_id", "requester_email",
+	"requester_name", "linked_ticket_id", "message_id", "decision_reason", "opened_at", "updated_at", "solved_at", "closed_at"}
+
 // TestTicketSearchIndexesExistingTickets upgrades a database that already
 // holds tickets: migration 00004 must index them.
 func TestTicketSearchIndexesExistingTickets(t *testing.T) {
@@ -425,7 +430,7 @@ func TestTicketSearchIndexesExistingTickets(t *testing.T) {
 			s := openAtVersion(t, d, 3)
 			now := s.now()
 			old := Ticket{Title: "Legacy ticket", Content: "<p>archived quasar</p>", Status: StatusNew, Urgency: 3, RequestSource: SourceEmail, OpenedAt: now, UpdatedAt: now}
-			if err := s.db.Create(&old).Error; err != nil {
+			if err := s.db.Select(v3TicketColumns).Create(&old).Error; err != nil {
 				t.Fatal(err)
 			}
 			if _, err := s.Migrate(ctx); err != nil {
@@ -476,7 +481,7 @@ func ticketListAt100k(t *testing.T, s *Store) {
 				Status: 1 + k%6, Urgency: 3, RequestSource: SourceEmail, ReceiverID: &rid,
 				RequesterEmail: fmt.Sprintf("user%d@example.com", k%5000), OpenedAt: at, UpdatedAt: at}
 		}
-		if err := s.db.CreateInBatches(rows, batch).Error; err != nil {
+		if err := s.db.Select(v3TicketColumns).CreateInBatches(rows, batch).Error; err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -1,0 +1,21 @@
+-- +goose Up
+-- Import automatic notifications (Auto-Submitted: auto-generated) instead of
+-- refusing them; automatic replies are refused all the same.
+ALTER TABLE receivers ADD COLUMN import_auto_notifications TINYINT(1) NOT NULL DEFAULT 0;
+
+-- The same mail collected by two receivers makes one ticket: the ticket
+-- keeps the mail's fingerprint, and every receiver that brought it.
+ALTER TABLE tickets ADD COLUMN content_sha256 VARCHAR(64) NOT NULL DEFAULT '';
+CREATE TABLE ticket_receivers (
+    ticket_id BIGINT NOT NULL,
+    receiver_id BIGINT NOT NULL,
+    created_at DATETIME(6) NOT NULL,
+    PRIMARY KEY (ticket_id, receiver_id),
+    CONSTRAINT fk_ticket_receivers_ticket_id FOREIGN KEY (ticket_id) REFERENCES tickets (id) ON DELETE CASCADE,
+    CONSTRAINT fk_ticket_receivers_receiver_id FOREIGN KEY (receiver_id) REFERENCES receivers (id) ON DELETE CASCADE
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+-- +goose Down
+DROP TABLE ticket_receivers;
+ALTER TABLE tickets DROP COLUMN content_sha256;
+ALTER TABLE receivers DROP COLUMN import_auto_notifications;
