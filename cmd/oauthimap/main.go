@@ -42,6 +42,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return migrate(ctx, args, stdout, stderr, getenv)
 	case "user":
 		return user(ctx, args, stdin, stdout, stderr, getenv)
+	case "import":
+		return importCmd(ctx, args, stdout, stderr, getenv)
 	case "healthcheck":
 		return healthcheck(ctx, args, stderr, getenv)
 	case "version":
@@ -62,6 +64,9 @@ commands:
   user add         add a user: --login L [--name N] [--email E] [--admin]; password on stdin
   user passwd      change a password: --login L; new password on stdin
   user list        list users
+  import glpi      import a GLPI database's OAuth IMAP applications, authorizations,
+                   mail receivers and e-mail blacklist: --glpi-database DSN --glpi-key FILE
+                   [--dry-run] [--activate] [--glpi-plugin-dir marketplace|plugins]
   healthcheck      ask the running server's /healthz (for container health checks)
   version          print the version
 

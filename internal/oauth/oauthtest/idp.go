@@ -302,3 +302,19 @@ func randomDigits(n int) string {
 	b[0] = '1'
 	return string(b)
 }
+
+// IssueOffline hands out, without a sign-in, the tokens an earlier
+// delegated sign-in of email at the home tenant would have left with a
+// client (another installation's stored grant): an access token valid for
+// the access lifetime and a refresh token, for the given scope.
+func (p *IdP) IssueOffline(email, scope string) (accessToken, refreshToken string, err error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, u := range p.users {
+		if u.Email == email {
+			resp := p.issue(u, p.ClientID, scope, false, p.TenantID, "", true, false)
+			return resp["access_token"].(string), resp["refresh_token"].(string), nil
+		}
+	}
+	return "", "", fmt.Errorf("oauthtest: no user %s", email)
+}
