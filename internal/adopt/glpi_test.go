@@ -3,8 +3,6 @@ package adopt
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,8 +13,7 @@ import (
 	"testing"
 	"time"
 
-	_ "github.com/go-sql-driver/mysql"
-
+	"github.com/oauthimap/oauthimap/internal/adopt/glpitest"
 	"github.com/oauthimap/oauthimap/internal/collector"
 	"github.com/oauthimap/oauthimap/internal/docstore"
 	"github.com/oauthimap/oauthimap/internal/helpdesk"
@@ -30,128 +27,24 @@ import (
 
 func TestMain(m *testing.M) { testpeer.Main(m) }
 
-// glpiSchema creates the tables an import reads, with the columns as GLPI
-// 11 and the OAuth IMAP plugin create them.
-var glpiSchema = []string{
-	`CREATE TABLE glpi_configs (
-  id int unsigned NOT NULL AUTO_INCREMENT, context varchar(150) DEFAULT NULL, name varchar(150) DEFAULT NULL, value text,
-  PRIMARY KEY (id), UNIQUE KEY unicity (context, name)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci ROW_FORMAT=DYNAMIC`,
-	`CREATE TABLE glpi_mailcollectors (
-  id int unsigned NOT NULL AUTO_INCREMENT,
-  name varchar(255) DEFAULT NULL,
-  host varchar(255) DEFAULT NULL,
-  login varchar(255) DEFAULT NULL,
-  filesize_max int NOT NULL DEFAULT 2097152,
-  is_active tinyint NOT NULL DEFAULT 1,
-  date_mod timestamp NULL DEFAULT NULL,
-  comment text,
-  passwd varchar(255) DEFAULT NULL,
-  accepted varchar(255) DEFAULT NULL,
-  refused varchar(255) DEFAULT NULL,
-  errors int NOT NULL DEFAULT 0,
-  use_mail_date tinyint NOT NULL DEFAULT 0,
-  date_creation timestamp NULL DEFAULT NULL,
-  requester_field int NOT NULL DEFAULT 0,
-  add_to_to_observer tinyint NOT NULL DEFAULT 1,
-  add_cc_to_observer tinyint NOT NULL DEFAULT 0,
-  collect_only_unread tinyint NOT NULL DEFAULT 0,
-  create_user_from_email tinyint NOT NULL DEFAULT 0,
-  last_collect_date timestamp NULL DEFAULT NULL,
-  PRIMARY KEY (id), KEY name (name), KEY is_active (is_active), KEY date_mod (date_mod),
-  KEY date_creation (date_creation), KEY last_collect_date (last_collect_date)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci ROW_FORMAT=DYNAMIC`,
-	`CREATE TABLE glpi_plugin_oauthimap_applications (
-  id int unsigned NOT NULL AUTO_INCREMENT,
-  name varchar(255) DEFAULT NULL,
-  is_active tinyint NOT NULL DEFAULT 0,
-  comment text,
-  date_creation timestamp NULL DEFAULT NULL,
-  date_mod timestamp NULL DEFAULT NULL,
-  provider varchar(255) NOT NULL,
-  client_id text NOT NULL,
-  client_secret text NOT NULL,
-  tenant_id varchar(255) DEFAULT NULL,
-  PRIMARY KEY (id), KEY name (name), KEY is_active (is_active), KEY date_creation (date_creation), KEY date_mod (date_mod)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci ROW_FORMAT=DYNAMIC`,
-	`CREATE TABLE glpi_plugin_oauthimap_authorizations (
-  id int unsigned NOT NULL AUTO_INCREMENT,
-  plugin_oauthimap_applications_id int unsigned NOT NULL DEFAULT 0,
-  code text,
-  token text,
-  refresh_token text,
-  email varchar(255) NOT NULL,
-  date_creation timestamp NULL DEFAULT NULL,
-  date_mod timestamp NULL DEFAULT NULL,
-  PRIMARY KEY (id), UNIQUE KEY unicity (plugin_oauthimap_applications_id, email),
-  KEY date_creation (date_creation), KEY date_mod (date_mod)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci ROW_FORMAT=DYNAMIC`,
-	`CREATE TABLE glpi_blacklists (
-  id int unsigned NOT NULL AUTO_INCREMENT,
-  entities_id int unsigned NOT NULL DEFAULT 0,
-  is_recursive tinyint NOT NULL DEFAULT 0,
-  type int NOT NULL DEFAULT 0,
-  name varchar(255) DEFAULT NULL,
-  value varchar(255) DEFAULT NULL,
-  comment text,
-  date_mod timestamp NULL DEFAULT NULL,
-  date_creation timestamp NULL DEFAULT NULL,
-  PRIMARY KEY (id), KEY entities_id (entities_id), KEY type (type), KEY name (name)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci ROW_FORMAT=DYNAMIC`,
-	`CREATE TABLE glpi_rules (
-  id int unsigned NOT NULL AUTO_INCREMENT,
-  entities_id int unsigned NOT NULL DEFAULT 0,
-  sub_type varchar(255) NOT NULL DEFAULT '',
-  ranking int NOT NULL DEFAULT 0,
-  name varchar(255) DEFAULT NULL,
-  description text,
-  ` + "`match`" + ` char(10) DEFAULT NULL,
-  is_active tinyint NOT NULL DEFAULT 1,
-  comment text,
-  date_mod timestamp NULL DEFAULT NULL,
-  is_recursive tinyint NOT NULL DEFAULT 0,
-  uuid varchar(255) DEFAULT NULL,
-  ` + "`condition`" + ` int NOT NULL DEFAULT 0,
-  date_creation timestamp NULL DEFAULT NULL,
-  PRIMARY KEY (id), KEY sub_type (sub_type)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci ROW_FORMAT=DYNAMIC`,
-}
-
 const (
 	alice       = "alice@example.com"
 	azureScopes = "openid email offline_access https://outlook.office.com/IMAP.AccessAsUser.All"
 )
 
-// glpiDB is a GLPI-shaped database on MariaDB and the key its rows are
-// encrypted with.
+// glpiDB is a GLPI database with the import's view of its key.
 type glpiDB struct {
-	t   *testing.T
-	dsn string
-	db  *sql.DB
+	*glpitest.DB
 	key *GLPIKey
 }
 
 func newGLPIDB(t *testing.T) *glpiDB {
-	t.Helper()
-	dsn := testpeer.MariaDB(t)
-	db, err := sql.Open("mysql", dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	for _, q := range glpiSchema {
-		if _, err := db.Exec(q); err != nil {
-			t.Fatalf("%v\n%s", err, q)
-		}
-	}
-	g := &glpiDB{t: t, dsn: dsn, db: db, key: newKey(t)}
-	g.exec("INSERT INTO glpi_configs (context, name, value) VALUES ('core', 'version', '11.0.7')")
-	return g
+	g := glpitest.New(t)
+	return &glpiDB{DB: g, key: keyOf(t, g.Key)}
 }
 
-func newKey(t *testing.T) *GLPIKey {
-	b := make([]byte, 32)
-	rand.Read(b)
+func keyOf(t *testing.T, b []byte) *GLPIKey {
+	t.Helper()
 	k, err := ParseGLPIKey(b)
 	if err != nil {
 		t.Fatal(err)
@@ -159,24 +52,8 @@ func newKey(t *testing.T) *GLPIKey {
 	return k
 }
 
-func (g *glpiDB) exec(q string, args ...any) {
-	g.t.Helper()
-	if _, err := g.db.Exec(q, args...); err != nil {
-		g.t.Fatalf("%v\n%s", err, q)
-	}
-}
-
-func (g *glpiDB) enc(v string) string {
-	g.t.Helper()
-	s, err := g.key.Encrypt(v)
-	if err != nil {
-		g.t.Fatal(err)
-	}
-	return s
-}
-
 func (g *glpiDB) open(t *testing.T) *store.GLPISource {
-	src, err := store.OpenGLPI(context.Background(), g.dsn)
+	src, err := store.OpenGLPI(context.Background(), g.DSN)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -236,27 +113,26 @@ func TestImportGLPI(t *testing.T) {
 
 	g := newGLPIDB(t)
 	glpiMod := time.Now().UTC().Add(-2 * time.Hour).Truncate(time.Second)
-	g.exec(`INSERT INTO glpi_plugin_oauthimap_applications (id, name, is_active, comment, provider, client_id, client_secret, tenant_id, date_mod)
+	g.Exec(`INSERT INTO glpi_plugin_oauthimap_applications (id, name, is_active, comment, provider, client_id, client_secret, tenant_id, date_mod)
 		VALUES (1, 'Office 365', 1, 'support mailboxes', 'GlpiPlugin\\Oauthimap\\Provider\\Azure', ?, ?, ?, ?)`,
-		idp.ClientID, g.enc(idp.ClientSecret), idp.TenantID, glpiMod)
+		idp.ClientID, g.Enc(idp.ClientSecret), idp.TenantID, glpiMod)
 	// GLPI's token JSON: the access token expired a minute ago.
 	tok, _ := json.Marshal(map[string]any{"token_type": "Bearer", "scope": azureScopes, "ext_expires_in": 3599,
 		"access_token": at, "refresh_token": rt, "expires": time.Now().Add(-time.Minute).Unix()})
-	g.exec(`INSERT INTO glpi_plugin_oauthimap_authorizations (id, plugin_oauthimap_applications_id, code, token, refresh_token, email, date_mod)
-		VALUES (1, 1, ?, ?, ?, ?, ?)`, g.enc("0.AXoA-used-code"), g.enc(string(tok)), g.enc(rt), alice, glpiMod)
+	g.Exec(`INSERT INTO glpi_plugin_oauthimap_authorizations (id, plugin_oauthimap_applications_id, code, token, refresh_token, email, date_mod)
+		VALUES (1, 1, ?, ?, ?, ?, ?)`, g.Enc("0.AXoA-used-code"), g.Enc(string(tok)), g.Enc(rt), alice, glpiMod)
 	// A corrupt row: its token was encrypted with another key.
-	other := newKey(t)
-	bad, _ := other.Encrypt(`{"access_token":"x"}`)
-	g.exec(`INSERT INTO glpi_plugin_oauthimap_authorizations (id, plugin_oauthimap_applications_id, token, email, date_mod)
+	bad := glpitest.Encrypt(glpitest.NewKey(), `{"access_token":"x"}`)
+	g.Exec(`INSERT INTO glpi_plugin_oauthimap_authorizations (id, plugin_oauthimap_applications_id, token, email, date_mod)
 		VALUES (2, 1, ?, 'bob@example.com', ?)`, bad, glpiMod)
-	g.exec(`INSERT INTO glpi_mailcollectors (id, name, host, login, passwd, filesize_max, is_active, accepted, refused, requester_field, add_cc_to_observer, comment)
+	g.Exec(`INSERT INTO glpi_mailcollectors (id, name, host, login, passwd, filesize_max, is_active, accepted, refused, requester_field, add_cc_to_observer, comment)
 		VALUES (1, 'Support', ?, ?, '', 5242880, 1, 'Accepted', 'Refused', 1, 1, 'the support desk')`,
 		fmt.Sprintf("{%s:%s/imap-oauth-1/ssl/validate-cert/norsh}INBOX", host, port), alice)
-	g.exec(`INSERT INTO glpi_mailcollectors (id, name, host, login, passwd, is_active) VALUES (2, 'Legacy', '{mail.example.com/imap/tls}Helpdesk', 'helpdesk', ?, 1)`,
-		g.enc("legacy-Pässword"))
-	g.exec(`INSERT INTO glpi_mailcollectors (id, name, host, login, passwd) VALUES (3, 'Old POP', '{pop.example.com:995/pop/ssl}', 'pop', ?)`, g.enc("pop-pw"))
-	g.exec(`INSERT INTO glpi_blacklists (id, type, name, value) VALUES (1, 5, 'spammer', 'Spam@Example.com'), (2, 1, 'an IP', '10.0.0.1')`)
-	g.exec(`INSERT INTO glpi_rules (sub_type, name) VALUES ('RuleMailCollector', 'Root entity')`)
+	g.Exec(`INSERT INTO glpi_mailcollectors (id, name, host, login, passwd, is_active) VALUES (2, 'Legacy', '{mail.example.com/imap/tls}Helpdesk', 'helpdesk', ?, 1)`,
+		g.Enc("legacy-Pässword"))
+	g.Exec(`INSERT INTO glpi_mailcollectors (id, name, host, login, passwd) VALUES (3, 'Old POP', '{pop.example.com:995/pop/ssl}', 'pop', ?)`, g.Enc("pop-pw"))
+	g.Exec(`INSERT INTO glpi_blacklists (id, type, name, value) VALUES (1, 5, 'spammer', 'Spam@Example.com'), (2, 1, 'an IP', '10.0.0.1')`)
+	g.Exec(`INSERT INTO glpi_rules (sub_type, name) VALUES ('RuleMailCollector', 'Root entity')`)
 
 	st := ourStore(t, testpeer.MariaDB(t))
 	src := g.open(t)
@@ -433,11 +309,11 @@ func noSecret(t *testing.T, out string, secrets []string) {
 func TestImportGLPIWrongKey(t *testing.T) {
 	ctx := context.Background()
 	g := newGLPIDB(t)
-	g.exec(`INSERT INTO glpi_plugin_oauthimap_applications (id, name, provider, client_id, client_secret)
-		VALUES (1, 'Office 365', 'GlpiPlugin\\Oauthimap\\Provider\\Azure', '00000000-0000-0000-0000-000000000001', ?)`, g.enc("s3cret"))
-	g.exec(`INSERT INTO glpi_mailcollectors (id, name, host, login, passwd) VALUES (1, 'Legacy', '{mail.example.com/imap/ssl}', 'helpdesk', ?)`, g.enc("pw"))
+	g.Exec(`INSERT INTO glpi_plugin_oauthimap_applications (id, name, provider, client_id, client_secret)
+		VALUES (1, 'Office 365', 'GlpiPlugin\\Oauthimap\\Provider\\Azure', '00000000-0000-0000-0000-000000000001', ?)`, g.Enc("s3cret"))
+	g.Exec(`INSERT INTO glpi_mailcollectors (id, name, host, login, passwd) VALUES (1, 'Legacy', '{mail.example.com/imap/ssl}', 'helpdesk', ?)`, g.Enc("pw"))
 	st := ourStore(t, "")
-	_, err := ImportGLPI(ctx, GLPIOptions{GLPI: g.open(t), Key: newKey(t), Store: st})
+	_, err := ImportGLPI(ctx, GLPIOptions{GLPI: g.open(t), Key: keyOf(t, glpitest.NewKey()), Store: st})
 	if !errors.Is(err, ErrWrongGLPIKey) {
 		t.Fatalf("got %v, want ErrWrongGLPIKey", err)
 	}
@@ -447,15 +323,12 @@ func TestImportGLPIWrongKey(t *testing.T) {
 }
 
 func TestGLPIKeyAndConnectionString(t *testing.T) {
-	k := newKey(t)
-	sealed, err := k.Encrypt("hello")
-	if err != nil {
-		t.Fatal(err)
-	}
+	raw := glpitest.NewKey()
+	k, sealed := keyOf(t, raw), glpitest.Encrypt(raw, "hello")
 	if got, err := k.Decrypt(sealed); err != nil || got != "hello" {
 		t.Fatalf("round trip: %q %v", got, err)
 	}
-	if _, err := newKey(t).Decrypt(sealed); !errors.Is(err, ErrGLPIDecrypt) {
+	if _, err := keyOf(t, glpitest.NewKey()).Decrypt(sealed); !errors.Is(err, ErrGLPIDecrypt) {
 		t.Fatalf("another key: %v", err)
 	}
 	if _, err := ParseGLPIKey([]byte("short")); err == nil {

@@ -2,7 +2,6 @@ package adopt
 
 import (
 	"bytes"
-	"crypto/rand"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -65,17 +64,4 @@ func (k *GLPIKey) Decrypt(v string) (string, error) {
 		return "", ErrGLPIDecrypt
 	}
 	return string(plain), nil
-}
-
-// Encrypt seals a value as GLPI does (for tests and fixtures).
-func (k *GLPIKey) Encrypt(v string) (string, error) {
-	aead, err := chacha20poly1305.NewX(k.key)
-	if err != nil {
-		return "", err
-	}
-	nonce := make([]byte, chacha20poly1305.NonceSizeX)
-	if _, err := rand.Read(nonce); err != nil {
-		return "", err
-	}
-	return base64.StdEncoding.EncodeToString(aead.Seal(nonce, nonce, []byte(v), nonce)), nil
 }
