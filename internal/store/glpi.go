@@ -100,7 +100,7 @@ func OpenGLPI(ctx context.Context, dsn string) (*GLPISource, error) {
 	}
 	db := sql.OpenDB(conn)
 	db.SetMaxOpenConns(2)
-	g := &GLPISource{db: db, tables: map[string]bool{}, cols: map[string]bool{}}
+	g := &GLPISource{db: db}
 	if err := g.inspect(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -112,37 +112,33 @@ func OpenGLPI(ctx context.Context, dsn string) (*GLPISource, error) {
 func (g *GLPISource) Close() error { return g.db.Close() }
 
 func (g *GLPISource) inspect(ctx context.Context) error {
-	rows, err := g.db.QueryContext(ctx, "SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE()")
-	if err != nil {
+	var err error
+	if g.tables, err = g.names(ctx, "SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE()"); err != nil {
 		return fmt.Errorf("GLPI database: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			return err
-		}
-		g.tables[strings.ToLower(n)] = true
-	}
-	if err := rows.Err(); err != nil {
-		return err
 	}
 	if !g.tables["glpi_mailcollectors"] {
 		return fmt.Errorf("GLPI database: no table glpi_mailcollectors: this is not a GLPI database")
 	}
-	crows, err := g.db.QueryContext(ctx, "SELECT column_name FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = 'glpi_mailcollectors'")
+	g.cols, err = g.names(ctx, "SELECT column_name FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = 'glpi_mailcollectors'")
+	return err
+}
+
+// names reads a one-column query into a set of lowercase names.
+func (g *GLPISource) names(ctx context.Context, q string) (map[string]bool, error) {
+	rows, err := g.db.QueryContext(ctx, q)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer crows.Close()
-	for crows.Next() {
+	defer rows.Close()
+	out := map[string]bool{}
+	for rows.Next() {
 		var n string
-		if err := crows.Scan(&n); err != nil {
-			return err
+		if err := rows.Scan(&n); err != nil {
+			return nil, err
 		}
-		g.cols[strings.ToLower(n)] = true
+		out[strings.ToLower(n)] = true
 	}
-	return crows.Err()
+	return out, rows.Err()
 }
 
 // HasTable reports whether the GLPI database has the table.
