@@ -42,6 +42,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return migrate(ctx, args, stdout, stderr, getenv)
 	case "user":
 		return user(ctx, args, stdin, stdout, stderr, getenv)
+	case "demo":
+		return demoCmd(ctx, args, stdout, stderr, getenv)
 	case "import":
 		return importCmd(ctx, args, stdout, stderr, getenv)
 	case "healthcheck":
@@ -60,6 +62,8 @@ const usage = `usage: oauthimap [command] [flags]
 
 commands:
   serve            run the console and the collectors (the default)
+  demo             see it work: the console on loopback with a demo sign-in page, a demo
+                   mailbox and mails arriving every few seconds; nothing is kept
   migrate          apply pending database migrations
   user add         add a user: --login L [--name N] [--email E] [--admin]; password on stdin
   user passwd      change a password: --login L; new password on stdin
