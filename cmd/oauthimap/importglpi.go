@@ -16,7 +16,7 @@ import (
 // importCmd brings another installation's configuration over.
 func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
 	if len(args) == 0 || args[0] != "glpi" {
-		return errors.New("import: want glpi (import glpi --glpi-database DSN --glpi-key FILE [--dry-run] [--activate])")
+		return errors.New("import: want glpi (import glpi --glpi-database DSN --glpi-key FILE [--dry-run] [--activate]) or file (import file --input FILE)")
 	}
 	args = args[1:]
 	var dsn, keyFile, where string

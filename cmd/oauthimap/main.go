@@ -45,7 +45,12 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "demo":
 		return demoCmd(ctx, args, stdout, stderr, getenv)
 	case "import":
+		if len(args) > 0 && args[0] == "file" {
+			return importFile(ctx, args[1:], stdin, stdout, stderr, getenv)
+		}
 		return importCmd(ctx, args, stdout, stderr, getenv)
+	case "export":
+		return exportCmd(ctx, args, stdin, stdout, stderr, getenv)
 	case "healthcheck":
 		return healthcheck(ctx, args, stderr, getenv)
 	case "version":
@@ -71,6 +76,9 @@ commands:
   import glpi      import a GLPI database's OAuth IMAP applications, authorizations,
                    mail receivers and e-mail blacklist: --glpi-database DSN --glpi-key FILE
                    [--dry-run] [--activate] [--glpi-plugin-dir marketplace|plugins]
+  export           write applications, authorizations, receivers, blacklist and settings to
+                   --output FILE, sealed with a passphrase read from standard input
+  import file      read such a file: --input FILE [--activate]; passphrase on standard input
   healthcheck      ask the running server's /healthz (for container health checks)
   version          print the version
 

@@ -65,6 +65,8 @@ type Unmapped struct {
 
 // Report is what an import did, or would do.
 type Report struct {
+	// From names the source, e.g. "GLPI 11.0.7".
+	From         string
 	GLPIVersion  string
 	DryRun       bool
 	Lines        []Line
@@ -85,6 +87,10 @@ func (k *GLPIKey) Source() string {
 func ImportGLPI(ctx context.Context, o GLPIOptions) (*Report, error) {
 	g := o.GLPI
 	rep := &Report{GLPIVersion: g.Version(ctx), DryRun: o.DryRun}
+	rep.From = "GLPI " + rep.GLPIVersion
+	if rep.GLPIVersion == "" {
+		rep.From = "GLPI (version unknown)"
+	}
 	apps, err := g.Applications(ctx)
 	if err != nil {
 		return nil, err
@@ -405,14 +411,10 @@ func (rep *Report) Counts() map[store.ImportAction]int {
 
 // Write prints the report; it holds no secret.
 func (rep *Report) Write(w io.Writer) {
-	v := rep.GLPIVersion
-	if v == "" {
-		v = "(version unknown)"
-	}
 	if rep.DryRun {
-		fmt.Fprintf(w, "Dry run: nothing is written. From GLPI %s this import would do:\n\n", v)
+		fmt.Fprintf(w, "Dry run: nothing is written. From %s this import would do:\n\n", rep.From)
 	} else {
-		fmt.Fprintf(w, "Imported from GLPI %s:\n\n", v)
+		fmt.Fprintf(w, "Imported from %s:\n\n", rep.From)
 	}
 	if len(rep.Lines) == 0 {
 		fmt.Fprintln(w, "  nothing to import")

@@ -44,6 +44,10 @@ type ImportSource struct {
 	Actor  string // e.g. "GLPI import"
 	// Label says in audit messages what a source row was, e.g. "GLPI".
 	Label string
+	// Full sources (this console's own export) carry every field: an
+	// update takes them all. Others (GLPI) lack the cloud, authority,
+	// issuer, scopes and the collector's settings, which an update keeps.
+	Full bool
 }
 
 func (src ImportSource) actor() *User { return &User{Login: src.Actor} }
@@ -126,6 +130,10 @@ func (s *Store) ImportApplication(ctx context.Context, src ImportSource, sourceI
 			next := *cur
 			next.Comment, next.IsActive, next.Provider, next.ClientID, next.ClientSecret = a.Comment, a.IsActive, a.Provider, a.ClientID, a.ClientSecret
 			next.TenantID, next.CallbackPath = a.TenantID, a.CallbackPath
+			if src.Full {
+				next.Cloud, next.AuthorityURL, next.IssuerURL, next.ExtraScopes = a.Cloud, a.AuthorityURL, a.IssuerURL, a.ExtraScopes
+				next.ClientSecretExpiresAt = a.ClientSecretExpiresAt
+			}
 			// GLPI deletes an application's authorizations when its
 			// credentials change, as we do: the import brings GLPI's new ones.
 			if _, err := s.UpdateApplication(ctx, &next, true, src.actor()); err != nil {
@@ -155,6 +163,9 @@ type AuthorizationToImport struct {
 	// Modified is when the source last wrote the tokens: tokens refreshed
 	// here later than that are newer and kept.
 	Modified *time.Time
+	// Kind and the identity pinned at consent, when the source knows them.
+	Kind                             string
+	TenantID, ObjectID, Subject, UPN string
 }
 
 // ImportAuthorization creates or updates the authorization made from a
@@ -177,7 +188,11 @@ func (s *Store) ImportAuthorization(ctx context.Context, src ImportSource, sourc
 				res.Action, res.Note = ImportKeep, "already authorized here: its own tokens are kept"
 			case errors.Is(err, errRecordNotFound):
 				res.Action = ImportCreate
-				row = Authorization{ApplicationID: in.ApplicationID, Email: strings.TrimSpace(in.Email), Kind: KindDelegated, CreatedAt: s.now()}
+				row = Authorization{ApplicationID: in.ApplicationID, Email: strings.TrimSpace(in.Email), Kind: KindDelegated, CreatedAt: s.now(),
+					TenantID: in.TenantID, ObjectID: in.ObjectID, Subject: in.Subject, UPN: in.UPN}
+				if in.Kind != "" {
+					row.Kind = in.Kind
+				}
 			default:
 				return translate(err)
 			}
@@ -223,8 +238,8 @@ func (s *Store) ImportAuthorization(ctx context.Context, src ImportSource, sourc
 // password sealed. A new receiver is active only when activate is set; an
 // updated one stays as active as it is here (or becomes active with
 // activate). A receiver of the same name here is never taken over: the
-// import is renamed. The collector's own columns (budget, interval, IDLE,
-// state) are left as they are.
+// import is renamed. The collector's state is left as it is, and so are
+// its budget, interval and IDLE unless the source is Full.
 func (s *Store) ImportReceiver(ctx context.Context, src ImportSource, sourceID int64, r *Receiver, activate bool) (ImportResult, error) {
 	var res ImportResult
 	err := s.tx(ctx, func(s *Store) error {
@@ -248,7 +263,9 @@ func (s *Store) ImportReceiver(ctx context.Context, src ImportSource, sourceID i
 			res = ImportResult{Action: ImportCreate, ID: r.ID, Name: r.Name}
 		} else {
 			r.ID, r.Name, r.IsActive = old.ID, old.Name, old.IsActive || activate
-			r.Budget, r.PollIntervalSeconds, r.IdleEnabled = old.Budget, old.PollIntervalSeconds, old.IdleEnabled
+			if !src.Full {
+				r.Budget, r.PollIntervalSeconds, r.IdleEnabled = old.Budget, old.PollIntervalSeconds, old.IdleEnabled
+			}
 			if err := s.UpdateReceiver(ctx, r, false, src.actor()); err != nil {
 				return err
 			}
