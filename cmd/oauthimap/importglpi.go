@@ -22,7 +22,7 @@ func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer, get
 	var dsn, keyFile, where string
 	var dryRun, activate bool
 	cfg, _, err := loadConfig("import glpi", args, stderr, getenv, func(fs *flag.FlagSet) {
-		fs.StringVar(&dsn, "glpi-database", getenv("OAUTHIMAP_GLPI_DATABASE"), "the GLPI database, a MySQL/MariaDB DSN user:password@tcp(host:3306)/glpi (or OAUTHIMAP_GLPI_DATABASE)")
+		fs.StringVar(&dsn, "glpi-database", "", "the GLPI database, a MySQL/MariaDB DSN user:password@tcp(host:3306)/glpi (better: OAUTHIMAP_GLPI_DATABASE, kept out of the process list)")
 		fs.StringVar(&keyFile, "glpi-key", "", "GLPI's key file, config/glpicrypt.key")
 		fs.StringVar(&where, "glpi-plugin-dir", "", "where GLPI has the plugin, marketplace or plugins: the redirect URI path registered at the provider (default: found next to the key's config directory, else marketplace)")
 		fs.BoolVar(&dryRun, "dry-run", false, "print what would be imported and what has no equivalent; write nothing")
@@ -30,6 +30,9 @@ func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer, get
 	})
 	if err != nil {
 		return err
+	}
+	if dsn == "" {
+		dsn = getenv("OAUTHIMAP_GLPI_DATABASE")
 	}
 	if dsn == "" || keyFile == "" {
 		return errors.New("import glpi: --glpi-database and --glpi-key are required")

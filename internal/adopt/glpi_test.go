@@ -351,3 +351,31 @@ func TestGLPIKeyAndConnectionString(t *testing.T) {
 		t.Error("a string without braces was accepted")
 	}
 }
+
+// TestImportGLPI10 reads a GLPI 10 database, whose receivers lack the
+// columns GLPI 11 added: GLPI 11's defaults apply, and the report says so.
+func TestImportGLPI10(t *testing.T) {
+	ctx := context.Background()
+	g := newGLPIDB(t)
+	g.Exec("ALTER TABLE glpi_mailcollectors DROP COLUMN add_to_to_observer, DROP COLUMN create_user_from_email")
+	g.Exec("UPDATE glpi_configs SET value = '10.0.18' WHERE name = 'version'")
+	g.Exec(`INSERT INTO glpi_mailcollectors (id, name, host, login, passwd, add_cc_to_observer) VALUES (7, 'Helpdesk', '{imap.example.com:993/imap/ssl/novalidate-cert}INBOX', 'helpdesk', ?, 1)`, g.Enc("pw-10"))
+	st := ourStore(t, "")
+	rep, err := ImportGLPI(ctx, GLPIOptions{GLPI: g.open(t), Key: g.key, Store: st})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	rep.Write(&out)
+	if !strings.Contains(out.String(), "GLPI 10.0.18") || !strings.Contains(out.String(), "not in GLPI 10: GLPI 11's defaults") {
+		t.Fatalf("report:\n%s", out.String())
+	}
+	recs, _, err := st.ListReceivers(ctx, store.ListQuery{})
+	if err != nil || len(recs) != 1 {
+		t.Fatalf("receivers %v (%v)", recs, err)
+	}
+	r, _ := st.Receiver(ctx, recs[0].ID)
+	if !r.AddToToObserver || r.CreateUserFromEmail || !r.AddCcToObserver || r.ValidateCert || r.Password != "pw-10" || r.Port != 993 {
+		t.Fatalf("GLPI 10 receiver imported as %+v", r)
+	}
+}
