@@ -22,7 +22,7 @@ import (
 	"github.com/emersion/go-imap/v2/imapserver"
 	"github.com/emersion/go-imap/v2/imapserver/imapmemserver"
 
-	"github.com/oauthimap/oauthimap/internal/testpeer"
+	"github.com/oauthimap/oauthimap/internal/testpeer/selfsigned"
 )
 
 // TLSMode is how clients reach the server.
@@ -82,7 +82,10 @@ func StartWith(t testing.TB, o Options) *Server {
 	var cert tls.Certificate
 	var pool *x509.CertPool
 	if o.TLS != TLSNone {
-		cert, pool = testpeer.SelfSigned(t, "imaptest")
+		var err error
+		if cert, pool, err = selfsigned.New("imaptest"); err != nil {
+			t.Fatalf("imaptest: %v", err)
+		}
 	}
 	s := start(t, o, cert)
 	s.pool = pool
