@@ -29,6 +29,9 @@ type Options struct {
 	// Helpdesk saves and reads tickets, documents and the quarantine; nil
 	// leaves the ticket pages without documents, follow-ups or imports.
 	Helpdesk *helpdesk.Service
+	// Demo is the data dir of `oauthimap demo`, shown in a banner on every
+	// page; empty for a real console.
+	Demo string
 }
 
 // Handler serves the console.
@@ -38,6 +41,7 @@ type Handler struct {
 	assets  *static.Assets
 	log     *slog.Logger
 	version string
+	demo    string
 	collect Collector
 	tokens  TokenSource
 	desk    *helpdesk.Service
@@ -54,6 +58,7 @@ func New(o Options) (*Handler, error) {
 		assets:  o.Assets,
 		log:     o.Logger,
 		version: o.Version,
+		demo:    o.Demo,
 		collect: o.Collector,
 		tokens:  o.Tokens,
 		desk:    o.Helpdesk,

@@ -42,6 +42,15 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return migrate(ctx, args, stdout, stderr, getenv)
 	case "user":
 		return user(ctx, args, stdin, stdout, stderr, getenv)
+	case "demo":
+		return demoCmd(ctx, args, stdout, stderr, getenv)
+	case "import":
+		if len(args) > 0 && args[0] == "file" {
+			return importFile(ctx, args[1:], stdin, stdout, stderr, getenv)
+		}
+		return importCmd(ctx, args, stdout, stderr, getenv)
+	case "export":
+		return exportCmd(ctx, args, stdin, stdout, stderr, getenv)
 	case "healthcheck":
 		return healthcheck(ctx, args, stderr, getenv)
 	case "version":
@@ -58,10 +67,18 @@ const usage = `usage: oauthimap [command] [flags]
 
 commands:
   serve            run the console and the collectors (the default)
+  demo             see it work: the console on loopback with a demo sign-in page, a demo
+                   mailbox and mails arriving every few seconds; nothing is kept
   migrate          apply pending database migrations
   user add         add a user: --login L [--name N] [--email E] [--admin]; password on stdin
   user passwd      change a password: --login L; new password on stdin
   user list        list users
+  import glpi      import a GLPI database's OAuth IMAP applications, authorizations,
+                   mail receivers and e-mail blacklist: --glpi-database DSN --glpi-key FILE
+                   [--dry-run] [--activate] [--glpi-plugin-dir marketplace|plugins]
+  export           write applications, authorizations, receivers, blacklist and settings to
+                   --output FILE, sealed with a passphrase read from standard input
+  import file      read such a file: --input FILE [--activate]; passphrase on standard input
   healthcheck      ask the running server's /healthz (for container health checks)
   version          print the version
 

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"path/filepath"
@@ -13,9 +14,11 @@ import (
 	"time"
 
 	"github.com/oauthimap/oauthimap/internal/collector"
+	"github.com/oauthimap/oauthimap/internal/config"
 	"github.com/oauthimap/oauthimap/internal/docstore"
 	"github.com/oauthimap/oauthimap/internal/helpdesk"
 	"github.com/oauthimap/oauthimap/internal/oauthsvc"
+	"github.com/oauthimap/oauthimap/internal/store"
 	"github.com/oauthimap/oauthimap/static"
 	"github.com/oauthimap/oauthimap/web"
 )
@@ -33,6 +36,22 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		cfg.Print(stdout)
 		return nil
 	}
+	return runConsole(ctx, cfg, stderr, consoleExtras{})
+}
+
+// consoleExtras is what `demo` adds to the console `serve` runs.
+type consoleExtras struct {
+	// demo is the data dir named by the banner on every page.
+	demo string
+	// prepare runs once the store is open, before the console listens.
+	prepare func(ctx context.Context, st *store.Store, log *slog.Logger) error
+	// background runs beside the collectors until the console stops.
+	background func(ctx context.Context, st *store.Store, coll *collector.Collector, log *slog.Logger)
+}
+
+// runConsole runs the console, the collectors and the housekeeping on cfg
+// until ctx ends, then drains requests.
+func runConsole(ctx context.Context, cfg *config.Config, stderr io.Writer, x consoleExtras) error {
 	t0 := time.Now()
 	log := newLogger(stderr, cfg.LogFormat, cfg.LogLevel)
 	st, _, err := openStore(ctx, cfg, log, cfg.Migrate)
@@ -40,6 +59,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		return err
 	}
 	defer st.Close()
+	if x.prepare != nil {
+		if err := x.prepare(ctx, st, log); err != nil {
+			return err
+		}
+	}
 
 	assets, err := static.New()
 	if err != nil {
@@ -63,7 +87,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		Workers: cfg.Workers, PerHostLimit: cfg.PerHostLimit, ShutdownGrace: cfg.ShutdownGrace,
 		Instance: instance, LeaseTTL: cfg.LeaseTTL})
 	h, err := web.New(web.Options{Store: st, Config: cfg, Assets: assets, Logger: log, Version: version,
-		Collector: coll, Tokens: tokens, Helpdesk: desk})
+		Collector: coll, Tokens: tokens, Helpdesk: desk, Demo: x.demo})
 	if err != nil {
 		return err
 	}
@@ -85,6 +109,13 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 	defer stopBG()
 	var wg sync.WaitGroup
 	wg.Add(3)
+	if x.background != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			x.background(bg, st, coll, log)
+		}()
+	}
 	go func() {
 		defer wg.Done()
 		housekeeping(bg, st, h, desk, log)

@@ -385,10 +385,23 @@ type BlacklistEntry struct {
 // TableName keeps GORM on the migrated name.
 func (BlacklistEntry) TableName() string { return "blacklist" }
 
+// ImportLink ties an object here to the row of another installation it
+// was imported from (Source names that installation), so importing again
+// updates the object instead of adding a second one.
+type ImportLink struct {
+	ID        int64
+	Source    string
+	Kind      string
+	SourceID  int64
+	ObjectID  int64
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
 // AllModels lists every model, for the schema agreement test.
 func AllModels() []any {
 	return []any{&User{}, &Session{}, &LoginThrottle{}, &Setting{}, &AuditEvent{},
 		&Application{}, &Authorization{}, &PendingAuthorization{}, &Receiver{}, &CollectRun{},
 		&Contact{}, &Ticket{}, &TicketActor{}, &TicketReceiver{}, &Followup{}, &Document{}, &TicketEvent{},
-		&QuarantinedMail{}, &LedgerEntry{}, &BlacklistEntry{}}
+		&QuarantinedMail{}, &LedgerEntry{}, &BlacklistEntry{}, &ImportLink{}}
 }

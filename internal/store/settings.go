@@ -33,3 +33,9 @@ func (s *Store) SetSetting(ctx context.Context, name, value string) error {
 func (s *Store) DeleteSetting(ctx context.Context, name string) error {
 	return translate(s.db.WithContext(ctx).Where("name = ?", name).Delete(&Setting{}).Error)
 }
+
+// Settings returns every setting, by name.
+func (s *Store) Settings(ctx context.Context) ([]Setting, error) {
+	var out []Setting
+	return out, translate(s.db.WithContext(ctx).Order("name").Find(&out).Error)
+}

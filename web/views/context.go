@@ -16,6 +16,8 @@ type Page struct {
 	Menu      []MenuSection
 	Flash     []Flash
 	Version   string
+	// Demo is the demo's data dir: a banner says the console is a demo.
+	Demo string
 }
 
 // MenuSection is a group of the left menu (Assistance, Setup, Administration).

@@ -22,7 +22,7 @@ import (
 	"github.com/emersion/go-imap/v2/imapserver"
 	"github.com/emersion/go-imap/v2/imapserver/imapmemserver"
 
-	"github.com/oauthimap/oauthimap/internal/testpeer"
+	"github.com/oauthimap/oauthimap/internal/testpeer/selfsigned"
 )
 
 // TLSMode is how clients reach the server.
@@ -42,11 +42,21 @@ type Options struct {
 	NoMove bool
 	// NoUIDPlus (with NoMove) also hides UIDPLUS, so clients cannot UID EXPUNGE.
 	NoUIDPlus bool
+	// CheckToken, when set, also accepts a token it vouches for (e.g. a
+	// fake IdP's live access tokens) besides those of AddToken.
+	CheckToken func(user, token string) bool
+}
+
+// Reporter is the part of testing.TB the server reports failures to.
+type Reporter interface {
+	Helper()
+	Fatalf(format string, args ...any)
 }
 
 // Server is a running in-memory IMAP server.
 type Server struct {
-	t      testing.TB
+	t      Reporter
+	check  func(user, token string) bool
 	srv    *imapserver.Server
 	addr   string
 	admin  string // plain listener for Messages, never faulted
@@ -60,6 +70,7 @@ type Server struct {
 	faults    []fault
 	conns     map[*imapserver.Conn]struct{}
 	stopped   chan struct{}
+	closeOnce sync.Once
 }
 
 // Start runs a plain-text server with every capability; see StartWith.
@@ -68,8 +79,39 @@ func Start(t testing.TB) *Server { return StartWith(t, Options{}) }
 // StartWith runs a server shaped by o on 127.0.0.1; t.Cleanup stops it.
 func StartWith(t testing.TB, o Options) *Server {
 	t.Helper()
+	var cert tls.Certificate
+	var pool *x509.CertPool
+	if o.TLS != TLSNone {
+		var err error
+		if cert, pool, err = selfsigned.New("imaptest"); err != nil {
+			t.Fatalf("imaptest: %v", err)
+		}
+	}
+	s := start(t, o, cert)
+	s.pool = pool
+	t.Cleanup(s.Close)
+	return s
+}
+
+// Run runs a plain-text server outside a test (the demo's mailbox); r
+// hears of failed deliveries. Close stops it.
+func Run(r Reporter, o Options) *Server {
+	o.TLS = TLSNone
+	return start(r, o, tls.Certificate{})
+}
+
+// Close stops the server.
+func (s *Server) Close() {
+	s.closeOnce.Do(func() {
+		close(s.stopped)
+		_ = s.srv.Close()
+	})
+}
+
+func start(t Reporter, o Options, cert tls.Certificate) *Server {
 	s := &Server{
 		t:         t,
+		check:     o.CheckToken,
 		users:     map[string]*imapmemserver.User{},
 		tokens:    map[string]string{},
 		passwords: map[string]string{},
@@ -86,10 +128,6 @@ func StartWith(t testing.TB, o Options) *Server {
 		if o.NoUIDPlus {
 			delete(caps, imap.CapUIDPlus)
 		}
-	}
-	var cert tls.Certificate
-	if o.TLS != TLSNone {
-		cert, s.pool = testpeer.SelfSigned(t, "imaptest")
 	}
 	opts := &imapserver.Options{
 		NewSession:   s.newSession,
@@ -110,14 +148,10 @@ func StartWith(t testing.TB, o Options) *Server {
 	}
 	go func() { _ = s.srv.Serve(ln) }()
 	go func() { _ = s.srv.Serve(admin) }()
-	t.Cleanup(func() {
-		close(s.stopped)
-		_ = s.srv.Close()
-	})
 	return s
 }
 
-func listen(t testing.TB) net.Listener {
+func listen(t Reporter) net.Listener {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatalf("imaptest: listen: %v", err)

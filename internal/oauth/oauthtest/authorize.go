@@ -9,10 +9,10 @@ import (
 )
 
 var signInPage = template.Must(template.New("signin").Parse(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Sign in to your account</title></head>
+<html lang="en"><head><meta charset="utf-8"><title>{{if .Brand}}{{.Brand}}{{else}}Sign in to your account{{end}}</title></head>
 <body>
 <main>
-<h1>Sign in</h1>
+<h1>{{if .Brand}}{{.Brand}}{{else}}Sign in{{end}}</h1>
 <p>Fake identity provider: the application <code>{{.ClientID}}</code> asks for <code>{{.Scope}}</code>.</p>
 {{if .Error}}<p id="error" role="alert">{{.Error}}</p>{{end}}
 <form method="post" action="{{.Action}}">
@@ -28,9 +28,9 @@ var signInPage = template.Must(template.New("signin").Parse(`<!doctype html>
 `))
 
 type pageData struct {
-	ClientID, Scope, Action, Prefill, Error string
-	Params                                  map[string]string
-	Users                                   []string
+	ClientID, Scope, Action, Prefill, Error, Brand string
+	Params                                         map[string]string
+	Users                                          []string
 }
 
 // errorPage answers as Microsoft does when it cannot trust the redirect URI
@@ -117,7 +117,7 @@ func (p *IdP) renderSignIn(w http.ResponseWriter, r *http.Request, q url.Values,
 		}
 	}
 	p.mu.Lock()
-	d := pageData{ClientID: q.Get("client_id"), Scope: q.Get("scope"), Action: r.URL.Path, Prefill: p.prefill, Error: msg, Params: params}
+	d := pageData{ClientID: q.Get("client_id"), Scope: q.Get("scope"), Action: r.URL.Path, Prefill: p.prefill, Error: msg, Params: params, Brand: p.brand}
 	for _, u := range p.users {
 		d.Users = append(d.Users, u.Email)
 	}

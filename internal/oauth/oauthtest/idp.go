@@ -58,6 +58,7 @@ type IdP struct {
 	tamper       func(claims map[string]any)
 	rogue        bool
 	strict       bool
+	brand        string
 }
 
 type codeGrant struct {
@@ -96,6 +97,14 @@ type authFailure struct{ code, description string }
 // New starts a fake IdP on 127.0.0.1 and stops it when the test ends.
 func New(t testing.TB) *IdP {
 	t.Helper()
+	p := Start()
+	t.Cleanup(p.Close)
+	return p
+}
+
+// Start starts a fake IdP on 127.0.0.1 outside a test (the demo's
+// stand-in for Microsoft); Close stops it.
+func Start() *IdP {
 	p := &IdP{
 		TenantID:     newGUID(),
 		ClientID:     newGUID(),
@@ -110,8 +119,30 @@ func New(t testing.TB) *IdP {
 		strict:       true,
 	}
 	p.srv = httptest.NewServer(p.routes())
-	t.Cleanup(p.srv.Close)
 	return p
+}
+
+// Close stops the IdP.
+func (p *IdP) Close() { p.srv.Close() }
+
+// SetBrand names the sign-in page (its title and heading), e.g. to say
+// plainly that it is not the real provider.
+func (p *IdP) SetBrand(brand string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.brand = brand
+}
+
+// ActiveUser returns the account a live access token was issued to, as
+// introspection would.
+func (p *IdP) ActiveUser(token string) (string, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	g := p.access[token]
+	if g == nil || g.user == nil || g.user.Revoked || !p.now().Before(g.expires) {
+		return "", false
+	}
+	return g.user.Email, true
 }
 
 // URL returns the IdP's base URL, e.g. "http://127.0.0.1:40123".
@@ -301,4 +332,20 @@ func randomDigits(n int) string {
 	}
 	b[0] = '1'
 	return string(b)
+}
+
+// IssueOffline hands out, without a sign-in, the tokens an earlier
+// delegated sign-in of email at the home tenant would have left with a
+// client (another installation's stored grant): an access token valid for
+// the access lifetime and a refresh token, for the given scope.
+func (p *IdP) IssueOffline(email, scope string) (accessToken, refreshToken string, err error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, u := range p.users {
+		if u.Email == email {
+			resp := p.issue(u, p.ClientID, scope, false, p.TenantID, "", true, false)
+			return resp["access_token"].(string), resp["refresh_token"].(string), nil
+		}
+	}
+	return "", "", fmt.Errorf("oauthtest: no user %s", email)
 }

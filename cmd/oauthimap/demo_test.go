@@ -1,0 +1,252 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"os"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/oauthimap/oauthimap/internal/demo"
+	"github.com/oauthimap/oauthimap/internal/testpeer"
+)
+
+// lockedBuffer is an output several goroutines write and the test reads.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// The README's "See it work" steps, as the evaluator reads them.
+var readmeSteps = []string{
+	"go run ./cmd/oauthimap demo",
+	"Setup > OAuth IMAP > Demo application > Oauth authorization > Create an authorization",
+	"Sign in",
+	"Assistance > Tickets",
+}
+
+// TestDemoFollowsTheREADME starts the demo and follows the README in
+// Chromium, from the printed login to the first ticket.
+func TestDemoFollowsTheREADME(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	see := string(readme)
+	if i := strings.Index(see, "## See it work"); i < 0 || i > strings.Index(see, "## Run it for real") {
+		t.Fatal("the README does not show the demo first")
+	}
+	for _, s := range append(readmeSteps, demo.Brand) {
+		if !strings.Contains(see, s) {
+			t.Fatalf("the README lacks the step %q", s)
+		}
+	}
+	ctx0 := testpeer.Browser(t)
+
+	addr := testpeer.FreeAddr(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var out, logs lockedBuffer
+	errc := make(chan error, 1)
+	go func() {
+		errc <- run(ctx, []string{"demo", "-listen", addr, "-every", "1s"}, strings.NewReader(""), &out, &logs, env(nil))
+	}()
+	pw := regexp.MustCompile(`log in as admin with the password (\S+)`)
+	dirRe := regexp.MustCompile(`its data lives in (\S+) and`)
+	var password, dir string
+	for deadline := time.Now().Add(20 * time.Second); ; {
+		if m := pw.FindStringSubmatch(out.String()); m != nil {
+			password, dir = m[1], dirRe.FindStringSubmatch(out.String())[1]
+			break
+		}
+		select {
+		case err := <-errc:
+			t.Fatalf("demo stopped: %v\n%s", err, logs.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no login printed:\n%s\n%s", out.String(), logs.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if strings.Count(out.String()+logs.String(), password) != 1 {
+		t.Fatal("the password is printed more than once")
+	}
+	console := "http://" + addr
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		if res, err := http.Get(console + "/readyz"); err == nil {
+			res.Body.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("demo console not ready")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+
+	link := func(text string) chromedp.Action[chromedp.Void] {
+		return chromedp.Click(`//a[normalize-space()="` + text + `"]`)
+	}
+	step, stop := context.WithTimeout(ctx0, 90*time.Second)
+	defer stop()
+	err = chromedp.Do(step, chromedp.Navigate(console), chromedp.WaitVisible(chromedp.ID("password")))
+	if err != nil {
+		t.Fatalf("open the console: %v", err)
+	}
+	banner, err := chromedp.Run(step, chromedp.Text(chromedp.ID("demo-banner")))
+	if err != nil || !strings.Contains(banner, dir) || !strings.Contains(banner, "Demo") {
+		t.Fatalf("the banner says %q (%v), want the demo and its data dir %s", banner, err, dir)
+	}
+	err = chromedp.Do(step,
+		chromedp.SendKeys(chromedp.ID("login"), demo.AdminLogin),
+		chromedp.SendKeys(chromedp.ID("password"), password),
+		chromedp.Click(chromedp.ID("signin")),
+		chromedp.WaitVisible(chromedp.ID("current-user")),
+		// Setup > OAuth IMAP > Demo application > Oauth authorization > Create an authorization
+		link("OAuth IMAP"),
+		link(demo.ApplicationName),
+		chromedp.Click(`//a[starts-with(normalize-space(),"Oauth authorization")]`),
+		chromedp.Click(chromedp.ID("create-authorization")),
+		chromedp.WaitVisible(chromedp.CSS(`input#login[type="email"]`)),
+	)
+	if err != nil {
+		t.Fatalf("following the README to the sign-in: %v\n%s", err, logs.String())
+	}
+	if heading, err := chromedp.Run(step, chromedp.Text(chromedp.CSS("h1"))); err != nil || heading != demo.Brand {
+		t.Fatalf("the sign-in page says %q (%v), want %q", heading, err, demo.Brand)
+	}
+	err = chromedp.Do(step,
+		chromedp.Click(chromedp.ID("signin")),
+		chromedp.WaitVisible(chromedp.ID("authorizations-table")),
+		// Assistance > Tickets
+		link("Tickets"),
+	)
+	if err != nil {
+		t.Fatalf("signing in at the demo provider: %v\n%s", err, logs.String())
+	}
+	// The first ticket, then the rest of the first round: the hostile mail
+	// is the round's last.
+	first, hostile := "VPN drops every ten minutes", "Your password expires today"
+	var body string
+	for _, subject := range []string{first, hostile} {
+		for deadline := time.Now().Add(40 * time.Second); !strings.Contains(body, subject); {
+			if time.Now().After(deadline) {
+				t.Fatalf("no ticket %q on the ticket list:\n%s\n%s", subject, body, logs.String())
+			}
+			time.Sleep(time.Second)
+			if err := chromedp.Do(step, chromedp.Reload()); err != nil {
+				t.Fatal(err)
+			}
+			if body, err = chromedp.Run(step, chromedp.Text(chromedp.CSS(".page-body"))); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	testpeer.Screenshot(t, step, "demo-tickets")
+	for _, s := range []string{"Invoice 2026-114 does not match the order", "Printer shows error E-203"} {
+		if !strings.Contains(body, s) {
+			t.Errorf("no ticket %q", s)
+		}
+	}
+	if strings.Contains(body, "Automatic reply") || strings.Count(body, first) != 1 {
+		t.Errorf("the out-of-office became a ticket or the reply did not thread:\n%s", body)
+	}
+	if err := chromedp.Do(step, link(hostile), chromedp.WaitVisible(chromedp.ID("demo-banner"))); err != nil {
+		t.Fatalf("open the hostile ticket: %v", err)
+	}
+	if n, err := chromedp.Run(step, chromedp.Evaluate[int](`document.querySelectorAll(".page-body script, .page-body iframe, .page-body form[action*='lookalike'], .page-body [onerror], .page-body a[href^='javascript']").length`)); err != nil || n != 0 {
+		t.Fatalf("the hostile mail kept %d dangerous elements (%v)", n, err)
+	}
+	err = chromedp.Do(step, chromedp.Navigate(console+"/tickets"), link(first), chromedp.WaitVisible(chromedp.ID("demo-banner")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if page, err := chromedp.Run(step, chromedp.Text(chromedp.CSS(".page-body"))); err != nil || !strings.Contains(page, "It also happens on the wired network") {
+		t.Fatalf("the reply is not a follow-up of the first ticket (%v)", err)
+	}
+
+	cancel()
+	select {
+	case err := <-errc:
+		if err != nil {
+			t.Fatalf("demo returned %v after a clean stop", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("demo did not stop")
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Fatalf("the demo's data dir %s outlived it (%v)", dir, err)
+	}
+}
+
+func TestDemoRefusesNonLoopbackAndServeHasNoDemo(t *testing.T) {
+	ctx := context.Background()
+	for _, listen := range []string{"0.0.0.0:8080", "192.0.2.1:8080", "[::]:8080"} {
+		err := run(ctx, []string{"demo", "-listen", listen}, strings.NewReader(""), io.Discard, io.Discard, env(nil))
+		if err == nil || !strings.Contains(err.Error(), "loopback only") {
+			t.Fatalf("demo on %s: %v", listen, err)
+		}
+	}
+	err := run(ctx, []string{"demo", "-data-dir", t.TempDir()}, strings.NewReader(""), io.Discard, io.Discard, env(nil))
+	if err == nil || !strings.Contains(err.Error(), "use serve") {
+		t.Fatalf("demo with a data dir: %v", err)
+	}
+
+	// serve: no banner, no demo page, no demo user.
+	addr := testpeer.FreeAddr(t)
+	sctx, cancel := context.WithCancel(ctx)
+	errc := make(chan error, 1)
+	go func() {
+		errc <- run(sctx, []string{"serve"}, strings.NewReader(""), io.Discard, io.Discard,
+			env(map[string]string{"OAUTHIMAP_DATA_DIR": t.TempDir(), "OAUTHIMAP_LISTEN": addr}))
+	}()
+	defer func() { cancel(); <-errc }()
+	var page string
+	for deadline := time.Now().Add(20 * time.Second); ; {
+		res, err := http.Get("http://" + addr + "/login")
+		if err == nil {
+			b, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			if res.StatusCode == 200 {
+				page = string(b)
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("serve not ready: %v", err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if strings.Contains(page, "demo-banner") || strings.Contains(page, demo.Brand) {
+		t.Fatal("serve's login page shows the demo banner")
+	}
+	for _, path := range []string{"/demo", "/authorize", "/common/oauth2/v2.0/authorize"} {
+		res, err := http.Get("http://" + addr + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusNotFound && res.StatusCode != http.StatusSeeOther && res.StatusCode != http.StatusFound {
+			t.Fatalf("serve answers %s with %d", path, res.StatusCode)
+		}
+	}
+}

@@ -1,0 +1,401 @@
+package adopt
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"golang.org/x/crypto/argon2"
+	"golang.org/x/crypto/chacha20poly1305"
+
+	"github.com/oauthimap/oauthimap/internal/store"
+)
+
+// An export is this console's configuration (applications with their
+// client secrets, authorizations with their tokens, receivers with their
+// passwords, the blacklist and the settings) as one JSON document sealed
+// with a passphrase: argon2id derives the key, XChaCha20-Poly1305 seals.
+
+// MinPassphrase is the shortest passphrase an export accepts.
+const MinPassphrase = 12
+
+// ErrPassphrase means the passphrase does not open the file, or the file
+// was altered.
+var ErrPassphrase = errors.New("the passphrase does not open this file, or the file was altered")
+
+const (
+	exportFormat  = "oauthimap-export"
+	exportVersion = 1
+	// argon2id parameters: RFC 9106's second recommendation (64 MiB, 3 passes).
+	kdfTime    = 3
+	kdfMemory  = 64 * 1024
+	kdfThreads = 4
+	// instanceSetting names this console in exports, so importing a later
+	// export of it updates what an earlier one brought.
+	instanceSetting = "export.instance_id"
+)
+
+// envelope is the file: the KDF's parameters in clear, the rest sealed.
+type envelope struct {
+	Format  string `json:"format"`
+	Version int    `json:"version"`
+	KDF     struct {
+		Name      string `json:"name"`
+		Salt      string `json:"salt"`
+		Time      uint32 `json:"time"`
+		MemoryKiB uint32 `json:"memory_kib"`
+		Threads   uint8  `json:"threads"`
+	} `json:"kdf"`
+	Cipher string `json:"cipher"`
+	Nonce  string `json:"nonce"`
+	Data   string `json:"data"`
+}
+
+// Export is the sealed document's content.
+type Export struct {
+	Instance       string                `json:"instance"`
+	ExportedAt     time.Time             `json:"exported_at"`
+	Applications   []ExportApplication   `json:"applications"`
+	Authorizations []ExportAuthorization `json:"authorizations"`
+	Receivers      []ExportReceiver      `json:"receivers"`
+	Blacklist      []ExportBlacklist     `json:"blacklist"`
+	Settings       map[string]string     `json:"settings"`
+}
+
+// ExportApplication is an application, client secret in clear (inside the seal).
+type ExportApplication struct {
+	ID                    int64      `json:"id"`
+	Name                  string     `json:"name"`
+	Comment               string     `json:"comment"`
+	IsActive              bool       `json:"is_active"`
+	Provider              string     `json:"provider"`
+	Cloud                 string     `json:"cloud"`
+	AuthorityURL          string     `json:"authority_url"`
+	ClientID              string     `json:"client_id"`
+	ClientSecret          string     `json:"client_secret"`
+	ClientSecretExpiresAt *time.Time `json:"client_secret_expires_at,omitempty"`
+	TenantID              string     `json:"tenant_id"`
+	IssuerURL             string     `json:"issuer_url"`
+	ExtraScopes           string     `json:"extra_scopes"`
+	CallbackPath          string     `json:"callback_path"`
+}
+
+// ExportAuthorization is an authorization, tokens in clear (inside the seal).
+type ExportAuthorization struct {
+	ID             int64      `json:"id"`
+	ApplicationID  int64      `json:"application_id"`
+	Email          string     `json:"email"`
+	Kind           string     `json:"kind"`
+	TenantID       string     `json:"tenant_id"`
+	ObjectID       string     `json:"object_id"`
+	Subject        string     `json:"subject"`
+	UPN            string     `json:"upn"`
+	AccessToken    string     `json:"access_token"`
+	RefreshToken   string     `json:"refresh_token"`
+	IDToken        string     `json:"id_token"`
+	Scope          string     `json:"scope"`
+	ExpiresAt      *time.Time `json:"expires_at,omitempty"`
+	RefreshTokenAt *time.Time `json:"refresh_token_at,omitempty"`
+}
+
+// ExportReceiver is a receiver's settings, password in clear (inside the seal).
+type ExportReceiver struct {
+	ID                  int64  `json:"id"`
+	Name                string `json:"name"`
+	IsActive            bool   `json:"is_active"`
+	Host                string `json:"host"`
+	Port                int    `json:"port"`
+	Security            string `json:"security"`
+	ValidateCert        bool   `json:"validate_cert"`
+	ApplicationID       int64  `json:"application_id,omitempty"`
+	Login               string `json:"login"`
+	Password            string `json:"password"`
+	Folder              string `json:"folder"`
+	AcceptedFolder      string `json:"accepted_folder"`
+	RefusedFolder       string `json:"refused_folder"`
+	FilesizeMax         int64  `json:"filesize_max"`
+	UseMailDate         bool   `json:"use_mail_date"`
+	RequesterField      string `json:"requester_field"`
+	AddToToObserver     bool   `json:"add_to_to_observer"`
+	AddCcToObserver     bool   `json:"add_cc_to_observer"`
+	CollectOnlyUnread   bool   `json:"collect_only_unread"`
+	CreateUserFromEmail bool   `json:"create_user_from_email"`
+	Budget              int    `json:"budget"`
+	PollIntervalSeconds int    `json:"poll_interval_seconds"`
+	IdleEnabled         bool   `json:"idle_enabled"`
+	Comment             string `json:"comment"`
+}
+
+// ExportBlacklist is a blacklist entry.
+type ExportBlacklist struct {
+	Kind    string `json:"kind"`
+	Value   string `json:"value"`
+	Comment string `json:"comment"`
+}
+
+// exportedSetting tells which settings travel: configuration, never a
+// one-time token or anything secret-looking.
+func exportedSetting(name string) bool {
+	if name == instanceSetting {
+		return false
+	}
+	n := strings.ToLower(name)
+	for _, w := range []string{"token", "secret", "key", "password"} {
+		if strings.Contains(n, w) {
+			return false
+		}
+	}
+	return true
+}
+
+// Collect reads this console's configuration, secrets opened.
+func Collect(ctx context.Context, st *store.Store) (*Export, error) {
+	id, err := st.Setting(ctx, instanceSetting, "")
+	if err != nil {
+		return nil, err
+	}
+	if id == "" {
+		b := make([]byte, 16)
+		rand.Read(b)
+		id = hex.EncodeToString(b)
+		if err := st.SetSetting(ctx, instanceSetting, id); err != nil {
+			return nil, err
+		}
+	}
+	x := &Export{Instance: id, ExportedAt: st.Now().UTC(), Settings: map[string]string{}}
+	for page := 1; ; page++ {
+		rows, total, err := st.ListApplications(ctx, store.ListQuery{Page: page, PerPage: 200, Sort: "name"})
+		if err != nil {
+			return nil, err
+		}
+		for _, row := range rows {
+			a, err := st.Application(ctx, row.ID)
+			if err != nil {
+				return nil, fmt.Errorf("application %s: %w", row.Name, err)
+			}
+			x.Applications = append(x.Applications, ExportApplication{ID: a.ID, Name: a.Name, Comment: a.Comment, IsActive: a.IsActive,
+				Provider: a.Provider, Cloud: a.Cloud, AuthorityURL: a.AuthorityURL, ClientID: a.ClientID, ClientSecret: a.ClientSecret,
+				ClientSecretExpiresAt: a.ClientSecretExpiresAt, TenantID: a.TenantID, IssuerURL: a.IssuerURL, ExtraScopes: a.ExtraScopes,
+				CallbackPath: a.CallbackPath})
+			auths, err := st.Authorizations(ctx, a.ID)
+			if err != nil {
+				return nil, err
+			}
+			for _, au := range auths {
+				_, rec, err := st.Load(ctx, au.ID)
+				if err != nil {
+					return nil, fmt.Errorf("authorization %s: %w", au.Email, err)
+				}
+				x.Authorizations = append(x.Authorizations, ExportAuthorization{ID: au.ID, ApplicationID: a.ID, Email: au.Email, Kind: au.Kind,
+					TenantID: au.TenantID, ObjectID: au.ObjectID, Subject: au.Subject, UPN: au.UPN, AccessToken: rec.AccessToken,
+					RefreshToken: rec.RefreshToken, IDToken: rec.IDToken, Scope: au.Scope, ExpiresAt: au.ExpiresAt, RefreshTokenAt: au.RefreshTokenAt})
+			}
+		}
+		if int64(page*200) >= total {
+			break
+		}
+	}
+	for page := 1; ; page++ {
+		rows, total, err := st.ListReceivers(ctx, store.ListQuery{Page: page, PerPage: 200, Sort: "name"})
+		if err != nil {
+			return nil, err
+		}
+		for _, row := range rows {
+			r, err := st.Receiver(ctx, row.ID)
+			if err != nil {
+				return nil, fmt.Errorf("receiver %s: %w", row.Name, err)
+			}
+			e := ExportReceiver{ID: r.ID, Name: r.Name, IsActive: r.IsActive, Host: r.Host, Port: r.Port, Security: r.Security,
+				ValidateCert: r.ValidateCert, Login: r.Login, Password: r.Password, Folder: r.Folder, AcceptedFolder: r.AcceptedFolder,
+				RefusedFolder: r.RefusedFolder, FilesizeMax: r.FilesizeMax, UseMailDate: r.UseMailDate, RequesterField: r.RequesterField,
+				AddToToObserver: r.AddToToObserver, AddCcToObserver: r.AddCcToObserver, CollectOnlyUnread: r.CollectOnlyUnread,
+				CreateUserFromEmail: r.CreateUserFromEmail, Budget: r.Budget, PollIntervalSeconds: r.PollIntervalSeconds,
+				IdleEnabled: r.IdleEnabled, Comment: r.Comment}
+			if r.UsesOAuth() {
+				e.ApplicationID = *r.ApplicationID
+			}
+			x.Receivers = append(x.Receivers, e)
+		}
+		if int64(page*200) >= total {
+			break
+		}
+	}
+	bl, err := st.BlacklistEntries(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, b := range bl {
+		x.Blacklist = append(x.Blacklist, ExportBlacklist{Kind: b.Kind, Value: b.Value, Comment: b.Comment})
+	}
+	sets, err := st.Settings(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range sets {
+		if exportedSetting(s.Name) {
+			x.Settings[s.Name] = s.Value
+		}
+	}
+	return x, nil
+}
+
+func aeadFor(passphrase string, salt []byte, t, m uint32, p uint8) (aead interface {
+	Seal(dst, nonce, plaintext, additionalData []byte) []byte
+	Open(dst, nonce, ciphertext, additionalData []byte) ([]byte, error)
+}, err error) {
+	key := argon2.IDKey([]byte(passphrase), salt, t, m, p, chacha20poly1305.KeySize)
+	return chacha20poly1305.NewX(key)
+}
+
+// additional binds the clear header to the sealed data.
+func (e *envelope) additional() []byte {
+	return fmt.Appendf(nil, "%s v%d %s salt=%s t=%d m=%d p=%d %s", e.Format, e.Version, e.KDF.Name, e.KDF.Salt, e.KDF.Time, e.KDF.MemoryKiB, e.KDF.Threads, e.Cipher)
+}
+
+// Seal writes x as a sealed file.
+func Seal(x *Export, passphrase string) ([]byte, error) {
+	if utf8.RuneCountInString(passphrase) < MinPassphrase {
+		return nil, fmt.Errorf("the passphrase must have at least %d characters", MinPassphrase)
+	}
+	plain, err := json.Marshal(x)
+	if err != nil {
+		return nil, err
+	}
+	salt, nonce := make([]byte, 16), make([]byte, chacha20poly1305.NonceSizeX)
+	rand.Read(salt)
+	rand.Read(nonce)
+	e := envelope{Format: exportFormat, Version: exportVersion, Cipher: "xchacha20-poly1305", Nonce: base64.StdEncoding.EncodeToString(nonce)}
+	e.KDF.Name, e.KDF.Salt, e.KDF.Time, e.KDF.MemoryKiB, e.KDF.Threads = "argon2id", base64.StdEncoding.EncodeToString(salt), kdfTime, kdfMemory, kdfThreads
+	aead, err := aeadFor(passphrase, salt, kdfTime, kdfMemory, kdfThreads)
+	if err != nil {
+		return nil, err
+	}
+	e.Data = base64.StdEncoding.EncodeToString(aead.Seal(nil, nonce, plain, e.additional()))
+	clear(plain)
+	out, err := json.MarshalIndent(e, "", "  ")
+	return append(out, '\n'), err
+}
+
+// Open reads a sealed file.
+func Open(file []byte, passphrase string) (*Export, error) {
+	var e envelope
+	if err := json.Unmarshal(file, &e); err != nil || e.Format != exportFormat {
+		return nil, errors.New("this is not an oauthimap export file")
+	}
+	if e.Version != exportVersion || e.KDF.Name != "argon2id" || e.Cipher != "xchacha20-poly1305" {
+		return nil, fmt.Errorf("export file version %d (%s, %s) is not one this version reads", e.Version, e.KDF.Name, e.Cipher)
+	}
+	// Bound the KDF so a crafted file cannot ask for gigabytes.
+	if e.KDF.Time == 0 || e.KDF.Time > 10 || e.KDF.MemoryKiB == 0 || e.KDF.MemoryKiB > 1<<20 || e.KDF.Threads == 0 {
+		return nil, errors.New("export file: key derivation parameters out of bounds")
+	}
+	salt, err1 := base64.StdEncoding.DecodeString(e.KDF.Salt)
+	nonce, err2 := base64.StdEncoding.DecodeString(e.Nonce)
+	data, err3 := base64.StdEncoding.DecodeString(e.Data)
+	if err1 != nil || err2 != nil || err3 != nil || len(nonce) != chacha20poly1305.NonceSizeX {
+		return nil, ErrPassphrase
+	}
+	aead, err := aeadFor(passphrase, salt, e.KDF.Time, e.KDF.MemoryKiB, e.KDF.Threads)
+	if err != nil {
+		return nil, err
+	}
+	plain, err := aead.Open(nil, nonce, data, e.additional())
+	if err != nil {
+		return nil, ErrPassphrase
+	}
+	defer clear(plain)
+	var x Export
+	if err := json.Unmarshal(plain, &x); err != nil {
+		return nil, fmt.Errorf("export file: %w", err)
+	}
+	return &x, nil
+}
+
+// ImportExport brings an export into st: a later import of the same
+// instance's export updates, never duplicates. Receivers arrive inactive
+// unless activate, so two consoles never collect one mailbox at once.
+func ImportExport(ctx context.Context, st *store.Store, x *Export, activate bool) (*Report, error) {
+	if x.Instance == "" {
+		return nil, errors.New("export file: no instance")
+	}
+	src := store.ImportSource{Source: "export:" + x.Instance, Actor: "file import", Label: "export", Full: true}
+	if own, _ := st.Setting(ctx, instanceSetting, ""); own == x.Instance {
+		return nil, errors.New("this file was exported by this console: nothing to import")
+	}
+	rep := &Report{From: "the export of " + x.ExportedAt.UTC().Format("2006-01-02 15:04 UTC")}
+	add := func(kind string, id int64, res store.ImportResult) {
+		rep.Lines = append(rep.Lines, Line{Kind: kind, SourceID: id, Name: res.Name, Action: res.Action, Note: res.Note})
+	}
+	apps := map[int64]int64{}
+	for _, a := range x.Applications {
+		res, err := st.ImportApplication(ctx, src, a.ID, &store.Application{Name: a.Name, Comment: a.Comment, IsActive: a.IsActive,
+			Provider: a.Provider, Cloud: a.Cloud, AuthorityURL: a.AuthorityURL, ClientID: a.ClientID, ClientSecret: a.ClientSecret,
+			ClientSecretExpiresAt: a.ClientSecretExpiresAt, TenantID: a.TenantID, IssuerURL: a.IssuerURL, ExtraScopes: a.ExtraScopes,
+			CallbackPath: a.CallbackPath})
+		if err != nil {
+			return rep, fmt.Errorf("application %q: %w", a.Name, err)
+		}
+		apps[a.ID] = res.ID
+		add("application", a.ID, res)
+	}
+	for _, a := range x.Authorizations {
+		appID, ok := apps[a.ApplicationID]
+		if !ok {
+			rep.skip("authorization", a.ID, fmt.Sprintf("its application %d is not in the file", a.ApplicationID))
+			continue
+		}
+		res, err := st.ImportAuthorization(ctx, src, a.ID, store.AuthorizationToImport{ApplicationID: appID, Email: a.Email,
+			AccessToken: a.AccessToken, RefreshToken: a.RefreshToken, IDToken: a.IDToken, Scope: a.Scope, ExpiresAt: a.ExpiresAt,
+			Modified: a.RefreshTokenAt, Kind: a.Kind, TenantID: a.TenantID, ObjectID: a.ObjectID, Subject: a.Subject, UPN: a.UPN})
+		if err != nil {
+			return rep, fmt.Errorf("authorization %s: %w", a.Email, err)
+		}
+		add("authorization", a.ID, res)
+	}
+	for _, r := range x.Receivers {
+		rec := &store.Receiver{Name: r.Name, Host: r.Host, Port: r.Port, Security: r.Security, ValidateCert: r.ValidateCert,
+			Login: r.Login, Password: r.Password, Folder: r.Folder, AcceptedFolder: r.AcceptedFolder, RefusedFolder: r.RefusedFolder,
+			FilesizeMax: r.FilesizeMax, UseMailDate: r.UseMailDate, RequesterField: r.RequesterField, AddToToObserver: r.AddToToObserver,
+			AddCcToObserver: r.AddCcToObserver, CollectOnlyUnread: r.CollectOnlyUnread, CreateUserFromEmail: r.CreateUserFromEmail,
+			Budget: r.Budget, PollIntervalSeconds: r.PollIntervalSeconds, IdleEnabled: r.IdleEnabled, Comment: r.Comment}
+		if r.ApplicationID != 0 {
+			appID, ok := apps[r.ApplicationID]
+			if !ok {
+				rep.skip("receiver", r.ID, fmt.Sprintf("its application %d is not in the file", r.ApplicationID))
+				continue
+			}
+			rec.ApplicationID = &appID
+		}
+		res, err := st.ImportReceiver(ctx, src, r.ID, rec, activate)
+		if err != nil {
+			return rep, fmt.Errorf("receiver %q: %w", r.Name, err)
+		}
+		add("receiver", r.ID, res)
+	}
+	for i, b := range x.Blacklist {
+		res, err := st.ImportBlacklistEntry(ctx, src, int64(i+1), &store.BlacklistEntry{Kind: b.Kind, Value: b.Value, Comment: b.Comment})
+		if err != nil {
+			return rep, fmt.Errorf("blacklist %s: %w", b.Value, err)
+		}
+		add("blacklist", int64(i+1), res)
+	}
+	for name, v := range x.Settings {
+		if !exportedSetting(name) {
+			continue
+		}
+		if err := st.SetSetting(ctx, name, v); err != nil {
+			return rep, err
+		}
+	}
+	if len(x.Settings) > 0 {
+		st.Audit(ctx, 0, src.Actor, "import.settings", "settings", 0, fmt.Sprintf("%d settings imported from an export of %s", len(x.Settings), x.ExportedAt.Format(time.RFC3339)))
+	}
+	return rep, nil
+}
