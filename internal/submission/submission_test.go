@@ -452,4 +452,3 @@ func TestValidateAndAddresses(t *testing.T) {
 		t.Error("something was sent")
 	}
 }
-
