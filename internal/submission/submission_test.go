@@ -452,3 +452,22 @@ func TestValidateAndAddresses(t *testing.T) {
 		t.Error("something was sent")
 	}
 }
+
+func TestTrySendReports(t *testing.T) {
+	srv, opts := tlsServer(t, smtptest.Options{})
+	cfg := cfgFor(srv, SecuritySTARTTLS, XOAUTH2(alice, staticToken(aliceToken)))
+	r := TrySend(ctxT(t), cfg, alice, []string{"bob@example.com"}, []byte(testMsg), opts...)
+	if !r.OK || r.Class != ClassNone || len(r.Transcript) < 10 {
+		t.Fatalf("report = %+v", r)
+	}
+	cfg.Auth = XOAUTH2(alice, staticToken("wrong-token-xyz"))
+	r = TrySend(ctxT(t), cfg, alice, []string{"bob@example.com"}, []byte(testMsg), opts...)
+	if r.OK || r.Class != ClassAuthentication || r.Remedy == "" || r.Explanation == "" {
+		t.Fatalf("report = %+v", r)
+	}
+	for _, l := range r.Transcript {
+		if strings.Contains(l.Text, "wrong-token-xyz") {
+			t.Errorf("token in transcript line %q", l.Text)
+		}
+	}
+}
