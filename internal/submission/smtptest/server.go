@@ -42,6 +42,12 @@ type Options struct {
 	// checks and may answer in the server's place (return code 0 to let the
 	// command run normally).
 	Fault func(verb, arg string) (code int, text string)
+	// NoAuth takes MAIL without AUTH: a relay that trusts its network.
+	NoAuth bool
+	// Relay, when set, is given each message at the end of DATA; the
+	// server answers 250 only if it returns nil (451 otherwise), so the
+	// message is delivered before the client hears it was accepted.
+	Relay func(Message) error
 }
 
 // Server is a running test server.
@@ -215,7 +221,7 @@ func (se *session) run() {
 				return
 			}
 		case "MAIL":
-			if se.user == "" {
+			if se.user == "" && !se.s.opts.NoAuth {
 				se.reply(530, "5.7.0 Authentication required.")
 				continue
 			}
@@ -231,7 +237,8 @@ func (se *session) run() {
 				se.reply(503, "5.5.1 MAIL needed first")
 				continue
 			}
-			to := strings.Trim(strings.TrimPrefix(arg, "TO:"), "<>")
+			to, _, _ := strings.Cut(strings.TrimPrefix(arg, "TO:"), " ")
+			to = strings.Trim(to, "<>")
 			if strings.HasPrefix(to, "nobody@") {
 				se.reply(550, "5.1.1 <"+to+">: User doesn't exist")
 				continue
@@ -250,10 +257,9 @@ func (se *session) run() {
 			}
 			if se.s.opts.MaxSize > 0 && len(data) > se.s.opts.MaxSize {
 				se.reply(552, "5.2.3 Message size exceeds administrative limit")
+			} else if err := se.relay(data); err != nil {
+				se.reply(451, "4.3.0 "+strings.ReplaceAll(err.Error(), "\n", " "))
 			} else {
-				se.s.mu.Lock()
-				se.s.msgs = append(se.s.msgs, Message{User: se.user, From: se.from, To: se.to, Data: data})
-				se.s.mu.Unlock()
 				se.reply(250, "2.0.0 OK queued")
 			}
 			se.from, se.to, se.mail = "", nil, false
@@ -279,7 +285,9 @@ func (se *session) ehlo() {
 	if se.s.opts.Cert != nil && !se.tls {
 		lines = append(lines, "STARTTLS")
 	}
-	lines = append(lines, "AUTH "+strings.Join(se.s.opts.Mechanisms, " "))
+	if len(se.s.opts.Mechanisms) > 0 {
+		lines = append(lines, "AUTH "+strings.Join(se.s.opts.Mechanisms, " "))
+	}
 	for i, l := range lines {
 		sep := "-"
 		if i == len(lines)-1 {
@@ -396,6 +404,19 @@ func sizeParam(params string) (int, bool) {
 		}
 	}
 	return 0, false
+}
+
+func (se *session) relay(data []byte) error {
+	m := Message{User: se.user, From: se.from, To: se.to, Data: data}
+	if r := se.s.opts.Relay; r != nil {
+		if err := r(m); err != nil {
+			return err
+		}
+	}
+	se.s.mu.Lock()
+	se.s.msgs = append(se.s.msgs, m)
+	se.s.mu.Unlock()
+	return nil
 }
 
 // data reads until the lone dot and undoes dot-stuffing.
