@@ -369,5 +369,6 @@ func AllModels() []any {
 	return []any{&User{}, &Session{}, &LoginThrottle{}, &Setting{}, &AuditEvent{},
 		&Application{}, &Authorization{}, &PendingAuthorization{}, &Receiver{}, &CollectRun{},
 		&Contact{}, &Ticket{}, &TicketActor{}, &Followup{}, &Document{}, &TicketEvent{},
-		&QuarantinedMail{}, &LedgerEntry{}, &BlacklistEntry{}}
+		&QuarantinedMail{}, &LedgerEntry{}, &BlacklistEntry{},
+		&MailSender{}, &OutboxMail{}}
 }
