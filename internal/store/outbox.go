@@ -62,7 +62,9 @@ type MailSender struct {
 }
 
 // On reports whether the sender sends at all.
-func (m *MailSender) On() bool { return m != nil && (m.Mode == SenderOAuth || m.Mode == SenderPassword) }
+func (m *MailSender) On() bool {
+	return m != nil && (m.Mode == SenderOAuth || m.Mode == SenderPassword)
+}
 
 // OutboxMail is one mail to send, its bytes fixed when it was queued so
 // that every attempt sends the same message with the same Message-ID.
