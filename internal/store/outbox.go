@@ -214,7 +214,15 @@ func (s *Store) RenewMailLease(ctx context.Context, id int64, owner string, unti
 	if res.Error != nil {
 		return false, translate(res.Error)
 	}
-	return res.RowsAffected == 1, nil
+	if res.RowsAffected == 1 {
+		return true, nil
+	}
+	// MySQL counts a row whose value did not change as unaffected: the
+	// same until twice (a coarse clock) must still read as "ours".
+	var n int64
+	err := s.db.WithContext(ctx).Model(&OutboxMail{}).
+		Where("id = ? AND lease_owner = ? AND state = ?", id, owner, OutboxPending).Count(&n).Error
+	return n == 1, translate(err)
 }
 
 // MarkMailSent records that the server accepted the row's mail; refused
@@ -254,13 +262,14 @@ func (s *Store) MarkMailFailed(ctx context.Context, id int64, owner, class, text
 	return nil
 }
 
-// ReleaseMail gives a claimed row back unsent and unchanged but for its
-// next attempt (the sender was throttled before reaching it); the claim's
-// attempt is not counted.
-func (s *Store) ReleaseMail(ctx context.Context, id int64, owner string, next time.Time) error {
+// ReleaseMail gives a claimed row back unsent, due at next, without
+// counting the claim as an attempt: the sender failed before reaching it
+// (throttled, unreachable, login refused), and class and text say why.
+func (s *Store) ReleaseMail(ctx context.Context, id int64, owner string, next time.Time, class, text string) error {
 	return translate(s.db.WithContext(ctx).Model(&OutboxMail{}).Where("id = ? AND lease_owner = ?", id, owner).
 		UpdateColumns(map[string]any{"lease_owner": "", "lease_until": nil, "attempts": gorm.Expr("attempts - 1"),
-			"next_attempt_at": next.UTC().Truncate(time.Microsecond)}).Error)
+			"next_attempt_at": next.UTC().Truncate(time.Microsecond), "error_class": class, "last_error": fitText(text),
+			"updated_at": s.now()}).Error)
 }
 
 // RetryMail puts a failed row (or a pending one waiting for its next

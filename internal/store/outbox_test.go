@@ -164,11 +164,11 @@ func TestOutboxOutcomes(t *testing.T) {
 		if len(got) != 1 || got[0].ID != failed[0].ID {
 			t.Fatalf("after Retry: %d rows due, want the retried one only (the throttled one waits)", len(got))
 		}
-		if err := s.ReleaseMail(ctx, got[0].ID, "me", now); err != nil {
+		if err := s.ReleaseMail(ctx, got[0].ID, "me", now, "throttled", "421 later"); err != nil {
 			t.Fatal(err)
 		}
 		m, _ := s.OutboxMailByID(ctx, got[0].ID)
-		if m.LeaseOwner != "" || m.Attempts != got[0].Attempts-1 {
+		if m.LeaseOwner != "" || m.Attempts != got[0].Attempts-1 || m.ErrorClass != "throttled" {
 			t.Errorf("released row %+v", m)
 		}
 		if n, err := s.PurgeSentMail(ctx, now.Add(time.Hour)); err != nil || n != 1 {

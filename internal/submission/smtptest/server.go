@@ -28,6 +28,8 @@ type Message struct {
 
 // Options shape the server.
 type Options struct {
+	// Addr is where to listen; empty: a free loopback port.
+	Addr string
 	// Cert enables TLS: implicit when ImplicitTLS, else STARTTLS is offered.
 	Cert        *tls.Certificate
 	ImplicitTLS bool
@@ -66,7 +68,11 @@ type Server struct {
 // Start runs a server on a free loopback port until the test ends.
 func Start(t testing.TB, opts Options) *Server {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	addr := opts.Addr
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
