@@ -38,6 +38,8 @@ var routeAccess = map[string]access{
 	"POST /setup/quarantine/settings":    admin,
 	"POST /setup/quarantine/{id}/import": admin,
 	"POST /setup/quarantine/{id}/delete": admin,
+	"GET /setup/outbox":                  admin,
+	"POST /setup/outbox/{id}/retry":      admin,
 
 	"GET /setup/receivers":               admin,
 	"GET /setup/receivers/new":           admin,

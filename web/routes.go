@@ -57,6 +57,10 @@ func (h *Handler) routeTable() []route {
 		{"POST", "/setup/quarantine/{id}/import", admin, h.quarantineImport},
 		{"POST", "/setup/quarantine/{id}/delete", admin, h.quarantineDelete},
 
+		// Setup > Outgoing mail queue.
+		{"GET", "/setup/outbox", admin, h.outboxList},
+		{"POST", "/setup/outbox/{id}/retry", admin, h.outboxRetry},
+
 		// Administration > Users.
 		{"GET", "/admin/users", admin, h.usersList},
 		{"GET", "/admin/users/new", admin, h.userNew},
@@ -113,7 +117,7 @@ var menu = []struct {
 	items []menuEntry
 }{
 	{"Assistance", []menuEntry{{"Tickets", "ti-ticket", "/tickets"}}},
-	{"Setup", []menuEntry{{"OAuth IMAP", "ti-login-2", "/setup/oauthimap"}, {"Receivers", "ti-inbox", "/setup/receivers"}, {"Blacklisted mail addresses", "ti-ban", "/setup/blacklist"}, {"Not imported emails", "ti-mail-x", "/setup/quarantine"}}},
+	{"Setup", []menuEntry{{"OAuth IMAP", "ti-login-2", "/setup/oauthimap"}, {"Receivers", "ti-inbox", "/setup/receivers"}, {"Blacklisted mail addresses", "ti-ban", "/setup/blacklist"}, {"Not imported emails", "ti-mail-x", "/setup/quarantine"}, {"Outgoing mail queue", "ti-mail-forward", "/setup/outbox"}}},
 	{"Administration", []menuEntry{{"Users", "ti-users", "/admin/users"}}},
 }
 

@@ -29,7 +29,13 @@ type Options struct {
 	// Helpdesk saves and reads tickets, documents and the quarantine; nil
 	// leaves the ticket pages without documents, follow-ups or imports.
 	Helpdesk *helpdesk.Service
+	// Mail is the outbox's sender pool, woken when mail is queued or put
+	// back; nil: mail waits for the pool's next tick.
+	Mail MailWaker
 }
+
+// MailWaker wakes the sender pool (sender.Pool).
+type MailWaker interface{ Wake() }
 
 // Handler serves the console.
 type Handler struct {
@@ -41,6 +47,7 @@ type Handler struct {
 	collect Collector
 	tokens  TokenSource
 	desk    *helpdesk.Service
+	mail    MailWaker
 	policy  store.SessionPolicy
 	router  http.Handler
 	routes  []route
@@ -57,6 +64,7 @@ func New(o Options) (*Handler, error) {
 		collect: o.Collector,
 		tokens:  o.Tokens,
 		desk:    o.Helpdesk,
+		mail:    o.Mail,
 		policy:  store.SessionPolicy{Idle: o.Config.SessionIdle, Absolute: o.Config.SessionMax},
 	}
 	if h.log == nil {

@@ -16,6 +16,7 @@ import (
 	"github.com/oauthimap/oauthimap/internal/docstore"
 	"github.com/oauthimap/oauthimap/internal/helpdesk"
 	"github.com/oauthimap/oauthimap/internal/oauthsvc"
+	"github.com/oauthimap/oauthimap/internal/sender"
 	"github.com/oauthimap/oauthimap/static"
 	"github.com/oauthimap/oauthimap/web"
 )
@@ -53,8 +54,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 	tokens := oauthsvc.New(st, log)
 	coll := collector.New(collector.Options{Store: st, Helpdesk: desk, Tokens: tokens, Logger: log,
 		Workers: cfg.Workers, PerHostLimit: cfg.PerHostLimit, ShutdownGrace: cfg.ShutdownGrace})
+	mail := sender.New(sender.Options{Store: st, Tokens: tokens, Logger: log})
 	h, err := web.New(web.Options{Store: st, Config: cfg, Assets: assets, Logger: log, Version: version,
-		Collector: coll, Tokens: tokens, Helpdesk: desk})
+		Collector: coll, Tokens: tokens, Helpdesk: desk, Mail: mail})
 	if err != nil {
 		return err
 	}
@@ -75,7 +77,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 	bg, stopBG := context.WithCancel(context.Background())
 	defer stopBG()
 	var wg sync.WaitGroup
-	wg.Add(3)
+	wg.Add(4)
+	go func() {
+		defer wg.Done()
+		mail.Run(bg)
+	}()
 	go func() {
 		defer wg.Done()
 		housekeeping(bg, st, h, desk, log)

@@ -39,6 +39,10 @@ const (
 	MailTest           = "test"
 )
 
+// SentMailKeepDays is how long sent mail stays on the queue page before
+// housekeeping deletes it.
+const SentMailKeepDays = 30
+
 // SettingDefaultSender names the receiver whose sender carries mail that
 // belongs to no receiver (a ticket typed in by hand, an alarm).
 const SettingDefaultSender = "outgoing.default_receiver_id"
