@@ -101,6 +101,9 @@ func (h *Handler) routeTable() []route {
 		{"POST", "/setup/receivers/{id}/test", admin, h.receiverDiagnose},
 		{"POST", "/setup/receivers/{id}/collect", admin, h.receiverCollect},
 		{"GET", "/setup/receivers/{id}/runs", admin, h.receiverRuns},
+		{"GET", "/setup/receivers/{id}/outgoing", admin, h.receiverOutgoing},
+		{"POST", "/setup/receivers/{id}/outgoing", admin, h.receiverOutgoingSave},
+		{"POST", "/setup/receivers/{id}/outgoing/test", admin, h.receiverOutgoingTest},
 
 		// The identity provider's redirect, at GLPI's paths too (public: the
 		// single-use state and the session decide).
