@@ -142,7 +142,9 @@ func (h *Handler) receiverOutgoingSave(w http.ResponseWriter, r *http.Request) {
 	redirect(w, r, receiverOutgoingPath(rec.ID))
 }
 
-func receiverOutgoingPath(id int64) string { return "/setup/receivers/" + strconv.FormatInt(id, 10) + "/outgoing" }
+func receiverOutgoingPath(id int64) string {
+	return "/setup/receivers/" + strconv.FormatInt(id, 10) + "/outgoing"
+}
 
 // validateOutgoing checks the section; nothing is required while it is off.
 func validateOutgoing(f views.OutgoingForm, password string) map[string]string {
