@@ -131,3 +131,44 @@ func TestOutgoingFlagsAnAuthorizationWithoutTheSMTPScope(t *testing.T) {
 		t.Fatal("an authorization with SMTP.Send is flagged")
 	}
 }
+
+func TestAnswerByMailOnTheTicketPage(t *testing.T) {
+	a := newDeskApp(t)
+	ctx := context.Background()
+	saved := a.importMail([]byte("From: Bob <bob@client.example>\r\nTo: support@example.com\r\nSubject: Printer\r\nMessage-ID: <p1@client.example>\r\n\r\nIt jams.\r\n"))
+	path := "/tickets/" + itoa64(saved.TicketID)
+	c := a.client()
+	c.login("tech")
+	page := c.get(path).body
+	for _, want := range []string{`for="kind-mail"`, `for="kind-note"`, "Outgoing mail is off for this ticket"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("ticket page lacks %q", want)
+		}
+	}
+	tok := c.token(path)
+	r := c.post(path+"/followups", url.Values{"csrf_token": {tok}, "content": {"On it."}, "kind": {"mail"}})
+	if r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "On it.") || !strings.Contains(r.body, "turn it on in Setup") {
+		t.Fatalf("answer by mail with mail off: %d", r.status)
+	}
+	// A default sender carries tickets without a receiver.
+	rec := &store.Receiver{Name: "support@example.com"}
+	if err := a.store.CreateReceiver(ctx, rec, nil); err != nil {
+		t.Fatal(err)
+	}
+	a.store.SaveMailSender(ctx, &store.MailSender{ReceiverID: rec.ID, Mode: store.SenderPassword, Host: "smtp.example.com", Port: 587, Security: "starttls", Login: "support@example.com", Password: "x"})
+	a.store.SetSetting(ctx, store.SettingDefaultSender, itoa64(rec.ID))
+	if r := c.post(path+"/followups", url.Values{"csrf_token": {tok}, "content": {"On it."}, "kind": {"mail"}}); r.status != http.StatusSeeOther {
+		t.Fatalf("answer by mail: %d %s", r.status, r.body)
+	}
+	if r := c.post(path+"/followups", url.Values{"csrf_token": {tok}, "content": {"internal remark"}, "kind": {"note"}}); r.status != http.StatusSeeOther {
+		t.Fatalf("private note: %d", r.status)
+	}
+	rows, _ := a.store.OutboxForTicket(ctx, saved.TicketID)
+	if len(rows) != 1 || rows[0].Recipients != "bob@client.example" {
+		t.Fatalf("outbox %+v: one mail for the answer, none for the note", rows)
+	}
+	page = c.get(path).body
+	if !strings.Contains(page, "Mailed to bob@client.example: waiting to be sent.") || strings.Count(page, "mail-state") != 1 {
+		t.Error("the timeline should show the answer's delivery, and nothing for the note")
+	}
+}

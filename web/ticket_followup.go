@@ -17,14 +17,20 @@ func (h *Handler) ticketFollowup(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	text := r.PostFormValue("content")
-	_, err := h.desk.AddFollowup(r.Context(), id, userOf(r), text)
-	if errors.Is(err, helpdesk.ErrEmptyFollowup) {
+	byMail := r.PostFormValue("kind") == "mail"
+	var err error
+	if byMail {
+		_, err = h.desk.AnswerByMail(r.Context(), id, userOf(r), text, r.PostFormValue("observers") == "1")
+	} else {
+		_, err = h.desk.AddFollowup(r.Context(), id, userOf(r), text)
+	}
+	if msg := followupRefusal(err); msg != "" {
 		v, verr := h.ticketView(r.Context(), id, false)
 		if verr != nil {
 			h.serverError(w, r, verr)
 			return
 		}
-		v.FollowupText, v.FollowupError = text, "Write the follow-up first."
+		v.FollowupText, v.FollowupError = text, msg
 		h.render(w, r, http.StatusUnprocessableEntity, views.TicketPage(v))
 		return
 	}
@@ -32,6 +38,27 @@ func (h *Handler) ticketFollowup(w http.ResponseWriter, r *http.Request) {
 		h.serverError(w, r, err)
 		return
 	}
-	h.flash(r, "success", "Follow-up added.")
+	if byMail {
+		if h.mail != nil {
+			h.mail.Wake()
+		}
+		h.flash(r, "success", "Follow-up added; the mail to the requester is on its way.")
+	} else {
+		h.flash(r, "success", "Follow-up added.")
+	}
 	redirect(w, r, "/tickets/"+strconv.FormatInt(id, 10))
+}
+
+// followupRefusal is the form's message for an answer refused for its
+// input or settings; "" for success or a server error.
+func followupRefusal(err error) string {
+	switch {
+	case errors.Is(err, helpdesk.ErrEmptyFollowup):
+		return "Write the follow-up first."
+	case errors.Is(err, helpdesk.ErrNoRequesterAddress):
+		return "The requester has no e-mail address: save it as a private note."
+	case errors.Is(err, helpdesk.ErrMailOff):
+		return "Outgoing mail is off for this ticket's receiver: turn it on in Setup > Receivers > Outgoing mail, or save a private note."
+	}
+	return ""
 }
