@@ -370,5 +370,5 @@ func AllModels() []any {
 		&Application{}, &Authorization{}, &PendingAuthorization{}, &Receiver{}, &CollectRun{},
 		&Contact{}, &Ticket{}, &TicketActor{}, &Followup{}, &Document{}, &TicketEvent{},
 		&QuarantinedMail{}, &LedgerEntry{}, &BlacklistEntry{},
-		&MailSender{}, &OutboxMail{}}
+		&MailSender{}, &OutboxMail{}, &MailNotification{}}
 }

@@ -339,3 +339,49 @@ func (s *Store) PurgeSentMail(ctx context.Context, before time.Time) (int64, err
 	res := s.db.WithContext(ctx).Where("state = ? AND sent_at < ?", OutboxSent, before.UTC()).Delete(&OutboxMail{})
 	return res.RowsAffected, translate(res.Error)
 }
+
+// MailNotification is one ticket notification of a receiver: on or off,
+// and its templates ("" means the default text).
+type MailNotification struct {
+	ID         int64
+	ReceiverID int64
+	Event      string
+	Enabled    bool
+	Subject    string
+	Body       string
+	UpdatedAt  time.Time
+}
+
+// MailNotifications returns a receiver's saved notifications by event.
+func (s *Store) MailNotifications(ctx context.Context, receiverID int64) (map[string]MailNotification, error) {
+	var rows []MailNotification
+	if err := s.db.WithContext(ctx).Where("receiver_id = ?", receiverID).Find(&rows).Error; err != nil {
+		return nil, translate(err)
+	}
+	out := make(map[string]MailNotification, len(rows))
+	for _, r := range rows {
+		out[r.Event] = r
+	}
+	return out, nil
+}
+
+// SaveMailNotification writes one notification of a receiver.
+func (s *Store) SaveMailNotification(ctx context.Context, n *MailNotification) error {
+	row := *n
+	row.ID, row.UpdatedAt = 0, s.now()
+	row.Subject = fitVarchar(row.Subject)
+	return translate(s.db.WithContext(ctx).Clauses(clause.OnConflict{
+		Columns:   []clause.Column{{Name: "receiver_id"}, {Name: "event"}},
+		DoUpdates: clause.AssignmentColumns([]string{"enabled", "subject", "body", "updated_at"}),
+	}).Create(&row).Error)
+}
+
+// AutomaticMailsTo counts the automatic mails (acknowledgments, solved
+// notices) queued for addr since since: the per-address rate limit.
+func (s *Store) AutomaticMailsTo(ctx context.Context, addr string, since time.Time) (int64, error) {
+	var n int64
+	err := s.db.WithContext(ctx).Model(&OutboxMail{}).
+		Where("recipients = ? AND created_at >= ? AND kind IN ?", strings.ToLower(addr), since.UTC(), []string{MailAcknowledgment, MailSolved}).
+		Count(&n).Error
+	return n, translate(err)
+}

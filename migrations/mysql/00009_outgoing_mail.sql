@@ -52,6 +52,22 @@ CREATE UNIQUE INDEX outbox_message_id ON outbox (message_id);
 CREATE INDEX outbox_due ON outbox (state, next_attempt_at);
 CREATE INDEX outbox_ticket ON outbox (ticket_id);
 
+-- Ticket notifications per receiver: each on or off, with its subject and
+-- body template (an empty one means the default text).
+CREATE TABLE mail_notifications (
+    id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
+    receiver_id BIGINT NOT NULL,
+    event VARCHAR(32) NOT NULL,
+    enabled TINYINT(1) NOT NULL DEFAULT 1,
+    subject TEXT NOT NULL,
+    body TEXT NOT NULL,
+    updated_at DATETIME(6) NOT NULL,
+    CONSTRAINT fk_mail_notifications_receiver_id FOREIGN KEY (receiver_id) REFERENCES receivers (id) ON DELETE CASCADE
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+CREATE UNIQUE INDEX mail_notifications_event ON mail_notifications (receiver_id, event);
+CREATE INDEX outbox_recipients ON outbox (recipients(191), created_at);
+
 -- +goose Down
+DROP TABLE mail_notifications;
 DROP TABLE outbox;
 DROP TABLE mail_senders;

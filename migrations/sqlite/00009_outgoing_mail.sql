@@ -48,6 +48,21 @@ CREATE UNIQUE INDEX outbox_message_id ON outbox (message_id);
 CREATE INDEX outbox_due ON outbox (state, next_attempt_at);
 CREATE INDEX outbox_ticket ON outbox (ticket_id);
 
+-- Ticket notifications per receiver: each on or off, with its subject and
+-- body template (an empty one means the default text).
+CREATE TABLE mail_notifications (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    receiver_id INTEGER NOT NULL REFERENCES receivers (id) ON DELETE CASCADE,
+    event TEXT NOT NULL,
+    enabled BOOLEAN NOT NULL DEFAULT 1,
+    subject TEXT NOT NULL DEFAULT '',
+    body TEXT NOT NULL DEFAULT '',
+    updated_at DATETIME NOT NULL
+);
+CREATE UNIQUE INDEX mail_notifications_event ON mail_notifications (receiver_id, event);
+CREATE INDEX outbox_recipients ON outbox (recipients, created_at);
+
 -- +goose Down
+DROP TABLE mail_notifications;
 DROP TABLE outbox;
 DROP TABLE mail_senders;
