@@ -58,6 +58,10 @@ func (h *Handler) routeTable() []route {
 		{"POST", "/setup/quarantine/{id}/import", admin, h.quarantineImport},
 		{"POST", "/setup/quarantine/{id}/delete", admin, h.quarantineDelete},
 
+		// Setup > Outgoing mail queue.
+		{"GET", "/setup/outbox", admin, h.outboxList},
+		{"POST", "/setup/outbox/{id}/retry", admin, h.outboxRetry},
+
 		// Administration > Users.
 		{"GET", "/admin/users", admin, h.usersList},
 		{"GET", "/admin/users/new", admin, h.userNew},
@@ -98,6 +102,9 @@ func (h *Handler) routeTable() []route {
 		{"POST", "/setup/receivers/{id}/test", admin, h.receiverDiagnose},
 		{"POST", "/setup/receivers/{id}/collect", admin, h.receiverCollect},
 		{"GET", "/setup/receivers/{id}/runs", admin, h.receiverRuns},
+		{"GET", "/setup/receivers/{id}/outgoing", admin, h.receiverOutgoing},
+		{"POST", "/setup/receivers/{id}/outgoing", admin, h.receiverOutgoingSave},
+		{"POST", "/setup/receivers/{id}/outgoing/test", admin, h.receiverOutgoingTest},
 
 		// The identity provider's redirect, at GLPI's paths too (public: the
 		// single-use state and the session decide).
@@ -114,7 +121,7 @@ var menu = []struct {
 	items []menuEntry
 }{
 	{"Assistance", []menuEntry{{"Tickets", "ti-ticket", "/tickets"}}},
-	{"Setup", []menuEntry{{"OAuth IMAP", "ti-login-2", "/setup/oauthimap"}, {"Receivers", "ti-inbox", "/setup/receivers"}, {"Blacklisted mail addresses", "ti-ban", "/setup/blacklist"}, {"Not imported emails", "ti-mail-x", "/setup/quarantine"}}},
+	{"Setup", []menuEntry{{"OAuth IMAP", "ti-login-2", "/setup/oauthimap"}, {"Receivers", "ti-inbox", "/setup/receivers"}, {"Blacklisted mail addresses", "ti-ban", "/setup/blacklist"}, {"Not imported emails", "ti-mail-x", "/setup/quarantine"}, {"Outgoing mail queue", "ti-mail-forward", "/setup/outbox"}}},
 	{"Administration", []menuEntry{{"Users", "ti-users", "/admin/users"}}},
 }
 

@@ -32,7 +32,13 @@ type Options struct {
 	// Demo is the data dir of `oauthimap demo`, shown in a banner on every
 	// page; empty for a real console.
 	Demo string
+	// Mail is the outbox's sender pool, woken when mail is queued or put
+	// back; nil: mail waits for the pool's next tick.
+	Mail MailWaker
 }
+
+// MailWaker wakes the sender pool (sender.Pool).
+type MailWaker interface{ Wake() }
 
 // Handler serves the console.
 type Handler struct {
@@ -45,6 +51,7 @@ type Handler struct {
 	collect Collector
 	tokens  TokenSource
 	desk    *helpdesk.Service
+	mail    MailWaker
 	policy  store.SessionPolicy
 	router  http.Handler
 	routes  []route
@@ -62,6 +69,7 @@ func New(o Options) (*Handler, error) {
 		collect: o.Collector,
 		tokens:  o.Tokens,
 		desk:    o.Helpdesk,
+		mail:    o.Mail,
 		policy:  store.SessionPolicy{Idle: o.Config.SessionIdle, Absolute: o.Config.SessionMax},
 	}
 	if h.log == nil {

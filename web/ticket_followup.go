@@ -18,13 +18,16 @@ func (h *Handler) ticketFollowup(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	text := r.PostFormValue("content")
+	byMail := r.PostFormValue("kind") == "mail"
 	msg := formText{label: "The follow-up", value: text, long: true, max: store.MaxContentText}.problem()
 	var err error
 	if msg == "" {
-		_, err = h.desk.AddFollowup(r.Context(), id, userOf(r), text)
-		if errors.Is(err, helpdesk.ErrEmptyFollowup) {
-			msg = "Write the follow-up first."
+		if byMail {
+			_, err = h.desk.AnswerByMail(r.Context(), id, userOf(r), text, r.PostFormValue("observers") == "1")
+		} else {
+			_, err = h.desk.AddFollowup(r.Context(), id, userOf(r), text)
 		}
+		msg = followupRefusal(err)
 	}
 	if msg != "" {
 		v, verr := h.ticketView(r.Context(), id, false)
@@ -40,6 +43,27 @@ func (h *Handler) ticketFollowup(w http.ResponseWriter, r *http.Request) {
 		h.serverError(w, r, err)
 		return
 	}
-	h.flash(r, "success", "Follow-up added.")
+	if byMail {
+		if h.mail != nil {
+			h.mail.Wake()
+		}
+		h.flash(r, "success", "Follow-up added; the mail to the requester is on its way.")
+	} else {
+		h.flash(r, "success", "Follow-up added.")
+	}
 	redirect(w, r, "/tickets/"+strconv.FormatInt(id, 10))
+}
+
+// followupRefusal is the form's message for an answer refused for its
+// input or settings; "" for success or a server error.
+func followupRefusal(err error) string {
+	switch {
+	case errors.Is(err, helpdesk.ErrEmptyFollowup):
+		return "Write the follow-up first."
+	case errors.Is(err, helpdesk.ErrNoRequesterAddress):
+		return "The requester has no e-mail address: save it as a private note."
+	case errors.Is(err, helpdesk.ErrMailOff):
+		return "Outgoing mail is off for this ticket's receiver: turn it on in Setup > Receivers > Outgoing mail, or save a private note."
+	}
+	return ""
 }

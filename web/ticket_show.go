@@ -57,6 +57,16 @@ func (h *Handler) ticketView(ctx context.Context, id int64, showRemote bool) (vi
 	if err != nil {
 		return views.TicketView{}, err
 	}
+	outbox, err := h.store.OutboxForTicket(ctx, id)
+	if err != nil {
+		return views.TicketView{}, err
+	}
+	mails := map[int64]store.OutboxMail{}
+	for _, m := range outbox {
+		if m.FollowupID != nil {
+			mails[*m.FollowupID] = m
+		}
+	}
 	v := views.TicketView{ID: t.ID, Title: t.Title, Status: t.Status, Urgency: urgencyLabel(t.Urgency), Source: t.RequestSource,
 		Opened: views.FormatTime(&t.OpenedAt), Updated: views.FormatTime(&t.UpdatedAt), MessageID: t.MessageID, ShowRemote: showRemote}
 	if t.LinkedTicketID != nil {
@@ -85,7 +95,11 @@ func (h *Handler) ticketView(ctx context.Context, id int64, showRemote bool) (vi
 			v.Receiver = strings.Join(shown, ", ")
 		}
 	}
+	v.CanMail, v.MailNote = h.canMail(ctx, t)
 	for _, a := range actors {
+		if a.Role == store.ActorObserver && a.Email != "" {
+			v.HasObservers = true
+		}
 		if a.Role == store.ActorRequester {
 			v.Requester = person(a.Name, a.Email)
 		} else {
@@ -128,8 +142,12 @@ func (h *Handler) ticketView(ctx context.Context, id int64, showRemote bool) (vi
 	for fi < len(followups) || ei < len(events) {
 		if ei >= len(events) || fi < len(followups) && !followups[fi].CreatedAt.After(events[ei].CreatedAt) {
 			f := followups[fi]
-			v.Timeline = append(v.Timeline, views.TimelineItem{Kind: f.Kind, At: views.FormatTime(&f.CreatedAt),
-				Author: person(f.AuthorName, f.AuthorEmail), HTML: render(f.Content), Why: f.DecisionReason, Docs: byFollowup[f.ID]})
+			item := views.TimelineItem{Kind: f.Kind, At: views.FormatTime(&f.CreatedAt),
+				Author: person(f.AuthorName, f.AuthorEmail), HTML: render(f.Content), Why: f.DecisionReason, Docs: byFollowup[f.ID]}
+			if m, ok := mails[f.ID]; ok {
+				item.Mail, item.MailSent = mailState(m), m.State == store.OutboxSent
+			}
+			v.Timeline = append(v.Timeline, item)
 			fi++
 			continue
 		}
@@ -174,4 +192,39 @@ func urgencyLabel(u int) string {
 		return "Very high"
 	}
 	return strconv.Itoa(u)
+}
+
+// mailState is a staff answer's delivery in words, for the timeline.
+func mailState(m store.OutboxMail) string {
+	to := "Mailed to " + m.Recipients
+	switch m.State {
+	case store.OutboxSent:
+		s := to + ": sent " + views.FormatTime(m.SentAt) + "."
+		if m.Refused != "" {
+			s += " Refused: " + m.Refused
+		}
+		return s
+	case store.OutboxFailed:
+		return to + ": not delivered (" + views.OutboxReasonLabel(m.ErrorClass) + "). See Setup > Outgoing mail queue."
+	}
+	if m.ErrorClass != "" {
+		return to + ": waiting (" + views.OutboxReasonLabel(m.ErrorClass) + "), next attempt " + views.FormatTime(&m.NextAttemptAt) + "."
+	}
+	return to + ": waiting to be sent."
+}
+
+// canMail says whether a staff answer can go by mail, and why not.
+func (h *Handler) canMail(ctx context.Context, t *store.Ticket) (bool, string) {
+	if !strings.Contains(t.RequesterEmail, "@") {
+		return false, "The requester has no e-mail address: only a private note is possible."
+	}
+	if t.ReceiverID != nil {
+		if m, err := h.store.MailSender(ctx, *t.ReceiverID); err == nil && m.On() {
+			return true, ""
+		}
+	}
+	if v, err := h.store.Setting(ctx, store.SettingDefaultSender, ""); err == nil && v != "" {
+		return true, ""
+	}
+	return false, "Outgoing mail is off for this ticket's receiver (Setup > Receivers > Outgoing mail): only a private note is possible."
 }

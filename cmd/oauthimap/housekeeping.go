@@ -11,7 +11,8 @@ import (
 )
 
 // housekeeping removes expired sessions, throttles and pending sign-ins,
-// and quarantined mail past its retention, until ctx ends.
+// quarantined mail past its retention and sent mail past
+// store.SentMailKeepDays, until ctx ends.
 func housekeeping(ctx context.Context, st *store.Store, h *web.Handler, desk *helpdesk.Service, log *slog.Logger) {
 	t := time.NewTicker(10 * time.Minute)
 	defer t.Stop()
@@ -23,6 +24,11 @@ func housekeeping(ctx context.Context, st *store.Store, h *web.Handler, desk *he
 			log.Warn("quarantine purge failed", "error", err)
 		} else if n > 0 {
 			log.Info("quarantine purged past its retention", "mails", n)
+		}
+		if n, err := st.PurgeSentMail(ctx, time.Now().AddDate(0, 0, -store.SentMailKeepDays)); err != nil && ctx.Err() == nil {
+			log.Warn("sent mail purge failed", "error", err)
+		} else if n > 0 {
+			log.Info("sent mail purged from the outgoing queue", "mails", n)
 		}
 		select {
 		case <-ctx.Done():

@@ -18,6 +18,7 @@ import (
 	"github.com/oauthimap/oauthimap/internal/docstore"
 	"github.com/oauthimap/oauthimap/internal/helpdesk"
 	"github.com/oauthimap/oauthimap/internal/oauthsvc"
+	"github.com/oauthimap/oauthimap/internal/sender"
 	"github.com/oauthimap/oauthimap/internal/store"
 	"github.com/oauthimap/oauthimap/static"
 	"github.com/oauthimap/oauthimap/web"
@@ -86,8 +87,9 @@ func runConsole(ctx context.Context, cfg *config.Config, stderr io.Writer, x con
 	coll := collector.New(collector.Options{Store: st, Helpdesk: desk, Tokens: tokens, Logger: log,
 		Workers: cfg.Workers, PerHostLimit: cfg.PerHostLimit, ShutdownGrace: cfg.ShutdownGrace,
 		Instance: instance, LeaseTTL: cfg.LeaseTTL})
+	mail := sender.New(sender.Options{Store: st, Tokens: tokens, Logger: log})
 	h, err := web.New(web.Options{Store: st, Config: cfg, Assets: assets, Logger: log, Version: version,
-		Collector: coll, Tokens: tokens, Helpdesk: desk, Demo: x.demo})
+		Collector: coll, Tokens: tokens, Helpdesk: desk, Demo: x.demo, Mail: mail})
 	if err != nil {
 		return err
 	}
@@ -108,7 +110,11 @@ func runConsole(ctx context.Context, cfg *config.Config, stderr io.Writer, x con
 	bg, stopBG := context.WithCancel(context.Background())
 	defer stopBG()
 	var wg sync.WaitGroup
-	wg.Add(3)
+	wg.Add(4)
+	go func() {
+		defer wg.Done()
+		mail.Run(bg)
+	}()
 	if x.background != nil {
 		wg.Add(1)
 		go func() {

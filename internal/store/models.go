@@ -403,5 +403,6 @@ func AllModels() []any {
 	return []any{&User{}, &Session{}, &LoginThrottle{}, &Setting{}, &AuditEvent{},
 		&Application{}, &Authorization{}, &PendingAuthorization{}, &Receiver{}, &CollectRun{},
 		&Contact{}, &Ticket{}, &TicketActor{}, &TicketReceiver{}, &Followup{}, &Document{}, &TicketEvent{},
-		&QuarantinedMail{}, &LedgerEntry{}, &BlacklistEntry{}, &ImportLink{}}
+		&QuarantinedMail{}, &LedgerEntry{}, &BlacklistEntry{}, &ImportLink{},
+		&MailSender{}, &OutboxMail{}, &MailNotification{}}
 }

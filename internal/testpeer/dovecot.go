@@ -41,6 +41,10 @@ type Dovecot struct {
 	tlsAddr string // implicit TLS
 	pool    *x509.CertPool
 
+	// the submission service, when started by StartDovecotSubmission
+	subAddr, subTLSAddr string
+	relayPort           int
+
 	mu  sync.Mutex
 	cmd *exec.Cmd
 }
@@ -49,6 +53,11 @@ type Dovecot struct {
 // introspectURL (RFC 7662: it wants {"active":true,"username":EMAIL}). It
 // stops at t.Cleanup and prints its log when the test failed.
 func StartDovecot(t testing.TB, introspectURL string) *Dovecot {
+	t.Helper()
+	return startDovecot(t, introspectURL, &Dovecot{})
+}
+
+func startDovecot(t testing.TB, introspectURL string, d *Dovecot) *Dovecot {
 	t.Helper()
 	bin := LookPath(t, "dovecot", dovecotInstall)
 	LookPath(t, "doveadm", dovecotInstall)
@@ -62,8 +71,8 @@ func StartDovecot(t testing.TB, introspectURL string) *Dovecot {
 	if err := os.Chmod(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	d := &Dovecot{t: t, bin: bin, dir: dir, conf: filepath.Join(dir, "dovecot.conf"),
-		addr: FreeAddr(t), tlsAddr: FreeAddr(t), Password: randomHex(12)}
+	d.t, d.bin, d.dir, d.conf = t, bin, dir, filepath.Join(dir, "dovecot.conf")
+	d.addr, d.tlsAddr, d.Password = FreeAddr(t), FreeAddr(t), randomHex(12)
 	d.pool = writeCert(t, dir)
 	if err := d.writeConfig(introspectURL); err != nil {
 		t.Fatal(err)
@@ -166,7 +175,7 @@ func (d *Dovecot) start() {
 		d.t.Fatalf("dovecot: %v", err)
 	}
 	d.cmd = cmd
-	for !listening(d.addr) || !listening(d.tlsAddr) {
+	for !listening(d.addr) || !listening(d.tlsAddr) || d.subAddr != "" && !listening(d.subAddr) {
 		if time.Since(t0) > 10*time.Second {
 			d.t.Fatalf("dovecot did not start in 10s:\n%s\n%s", stderr.String(), d.Log())
 		}
@@ -213,7 +222,6 @@ func (d *Dovecot) writeConfig(introspectURL string) error {
 	_, port, _ := net.SplitHostPort(d.addr)
 	_, tlsPort, _ := net.SplitHostPort(d.tlsAddr)
 	conf := fmt.Sprintf(`# oauthimap test instance; standalone.
-protocols = imap
 listen = 127.0.0.1
 base_dir = %[1]s/run
 state_dir = %[1]s/state
@@ -268,6 +276,11 @@ service anvil {
   }
 }
 `, d.dir, port, tlsPort, mailUser, mailGroup, rootless, chroot, filepath.Base(d.dir), d.Password)
+	if sub := d.submissionConfig(chroot); sub != "" {
+		conf = sub + conf
+	} else {
+		conf = "protocols = imap\n" + conf
+	}
 	if err := os.WriteFile(d.conf, []byte(conf), 0o644); err != nil {
 		return err
 	}

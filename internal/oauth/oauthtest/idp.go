@@ -349,3 +349,22 @@ func (p *IdP) IssueOffline(email, scope string) (accessToken, refreshToken strin
 	}
 	return "", "", fmt.Errorf("oauthtest: no user %s", email)
 }
+
+// AccessToken issues an access token for a known account without a
+// sign-in, as if the console had refreshed one, padded to at least size
+// bytes (an Entra access token is 2-3 KB). It returns "" for an unknown
+// e-mail.
+func (p *IdP) AccessToken(email, scope string, size int) string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	u := p.user(email)
+	if u == nil {
+		return ""
+	}
+	at := "at." + randomToken(32)
+	if pad := size - len(at); pad > 0 {
+		at += "." + strings.Repeat("x", pad-1)
+	}
+	p.access[at] = &accessGrant{user: u, clientID: p.ClientID, scope: scope, expires: p.now().Add(p.accessTTL)}
+	return at
+}

@@ -1,0 +1,51 @@
+// Package sender delivers the outbox: a pool of workers beside the
+// collector's that claims due rows under leases, sends them through the
+// SMTP submission server of the receiver they belong to (package
+// submission), and records what happened on each row.
+//
+// # Exactly once
+//
+// A mail exists only if what caused it committed: the row is written by
+// store.EnqueueMail in the caller's own transaction (the staff follow-up,
+// the new ticket, the alarm). Its bytes, Message-ID included, are fixed
+// then, so every attempt sends the same message.
+//
+// The pool claims rows with one conditional UPDATE (state pending, due,
+// lease free or expired): two instances on one database never hold a row
+// at once. Just before each send the lease is renewed for LeaseTTL, which
+// is longer than SendTimeout, so the lease cannot expire while the SMTP
+// transaction runs; a renewal that fails (the lease was lost) skips the
+// row. After the server's 250 to the end of DATA the row is marked sent,
+// conditional on the lease.
+//
+// The window that remains: the server has answered 250 but the "sent"
+// UPDATE has not committed (the process dies, or the database is
+// unreachable for the few retries the pool makes). The row is then still
+// pending with an expired lease, and another attempt sends it again: the
+// recipient gets a second copy with the SAME Message-ID. Mail programs and
+// servers that deduplicate by Message-ID (Gmail, and this product's own
+// collector, which files a mail whose Message-ID it knows as already
+// imported) show it once; others show it twice. The window is the time
+// between the server's 250 and the commit, a few milliseconds per mail.
+// Closing it entirely would need the server to tell whether it took a
+// Message-ID (SMTP has no such query), or a look in the mailbox's Sent
+// folder before a re-send, which this package does not do.
+//
+// # Failures
+//
+// A failure is sorted (Classify) by who can fix it:
+//
+//   - the message itself (recipient refused for good, too large, another
+//     permanent refusal of this mail): the row fails at once; Retry on the
+//     queue page puts it back;
+//   - the sender (throttled or unreachable, which pass by themselves; login
+//     refused, authorization to renew, settings, TLS, send-as, which an
+//     administrator fixes): the row, and every other row of the same
+//     sender in the same pass, stays pending with the reason shown, and is
+//     tried again after a backoff (growing for throttling and outages, a
+//     fixed FixWait for the others). Nothing is lost; only a row still
+//     unsent after GiveUpAfter fails for good.
+//
+// A throttled server (any 4xx) stops the pass for that sender: the rows
+// not yet tried are given back without counting an attempt.
+package sender

@@ -1,0 +1,59 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/oauthimap/oauthimap/internal/store"
+)
+
+func TestOutboxQueuePageAndRetry(t *testing.T) {
+	a := newTestApp(t)
+	ctx := context.Background()
+	mk := func(id, to string) *store.OutboxMail {
+		m := &store.OutboxMail{Kind: store.MailReply, Recipients: to, Subject: "Re: printer " + id, MessageID: "<" + id + "@example.com>", Raw: []byte("x")}
+		if err := a.store.EnqueueMail(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	waiting, failed, sent := mk("w", "bob@example.com"), mk("f", "nobody@example.com"), mk("s", "carol@example.com")
+	now := time.Now()
+	if _, err := a.store.ClaimMail(ctx, "test", now.Add(time.Second), now.Add(time.Minute), 10); err != nil {
+		t.Fatal(err)
+	}
+	later := now.Add(time.Hour)
+	a.store.MarkMailFailed(ctx, waiting.ID, "test", "reauthorize", "The refresh token is no longer valid.", &later)
+	a.store.MarkMailFailed(ctx, failed.ID, "test", "recipient_refused", "RCPT TO:<nobody@example.com>: the server answered 550 5.1.1 User unknown", nil)
+	a.store.MarkMailSent(ctx, sent.ID, "test", "", now)
+
+	c := a.client()
+	c.login("tech")
+	if r := c.get("/setup/outbox"); r.status != http.StatusForbidden && r.status != http.StatusNotFound {
+		t.Fatalf("a technician got %d on the queue", r.status)
+	}
+	c = a.client()
+	c.login("admin")
+	page := c.get("/setup/outbox")
+	for _, want := range []string{"Outgoing mail queue", "Re-authorization needed", "Recipient refused", "550 5.1.1 User unknown",
+		"Re-authorize", "Pending (1)", "Failed (1)", "Sent (1", "carol@example.com", `id="retry-` + itoa64(failed.ID) + `"`} {
+		if !strings.Contains(page.body, want) {
+			t.Errorf("the queue page lacks %q", want)
+		}
+	}
+	tok := c.token("/setup/outbox")
+	if r := c.post("/setup/outbox/"+itoa64(failed.ID)+"/retry", url.Values{"csrf_token": {tok}}); r.status != http.StatusSeeOther {
+		t.Fatalf("retry: %d", r.status)
+	}
+	m, _ := a.store.OutboxMailByID(ctx, failed.ID)
+	if m.State != store.OutboxPending || m.NextAttemptAt.After(time.Now().Add(time.Second)) {
+		t.Fatalf("after Retry: %+v", m)
+	}
+	if r := c.post("/setup/outbox/"+itoa64(sent.ID)+"/retry", url.Values{"csrf_token": {tok}}); r.status != http.StatusNotFound {
+		t.Fatalf("retry of a sent mail: %d, want 404", r.status)
+	}
+}

@@ -1,0 +1,174 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/oauthimap/oauthimap/internal/oauth"
+	"github.com/oauthimap/oauthimap/internal/store"
+	"github.com/oauthimap/oauthimap/internal/submission/smtptest"
+)
+
+func TestOutgoingSectionSaveValidateAndTestSending(t *testing.T) {
+	a := newTestApp(t)
+	ctx := context.Background()
+	rec := &store.Receiver{Name: "support@example.com", Host: "imap.example.com", Port: 993, Security: "ssl", Login: "support@example.com"}
+	if err := a.store.CreateReceiver(ctx, rec, nil); err != nil {
+		t.Fatal(err)
+	}
+	path := "/setup/receivers/" + itoa64(rec.ID) + "/outgoing"
+	c := a.client()
+	c.login("admin")
+	page := c.get(path)
+	for _, id := range []string{"smtp-mode", "smtp-host", "smtp-port", "smtp-security", "smtp-validate", "smtp-login", "smtp-password", "smtp-from", "smtp-from-name", "smtp-reply-to", "test-to"} {
+		if !strings.Contains(page.body, `for="`+id+`"`) || !strings.Contains(page.body, `id="`+id+`"`) {
+			t.Errorf("control %s lacks its <label for>", id)
+		}
+	}
+	if strings.Contains(page.body, `value="oauth"`) {
+		t.Error("a password receiver should not offer OAuth sending")
+	}
+	tok := c.token(path)
+	srv := smtptest.Start(t, smtptest.Options{})
+	const pw = "smtp-Secret-Pw-77"
+	srv.SetPassword("support@example.com", pw)
+	form := url.Values{"csrf_token": {tok}, "mode": {"password"}, "host": {srv.Host()}, "port": {strconv.Itoa(srv.Port())},
+		"security": {"none"}, "login": {"support@example.com"}, "password": {pw}, "from_name": {"Support"}, "reply_to": {"not an address"}}
+	r := c.post(path, form)
+	if r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "is not an e-mail address") {
+		t.Fatalf("bad Reply-To: %d", r.status)
+	}
+	if !strings.Contains(r.body, `value="`+srv.Host()+`"`) || strings.Contains(r.body, pw) {
+		t.Error("the refused form should keep the input, never the password")
+	}
+	form.Set("reply_to", "helpdesk@example.com")
+	if r := c.post(path, form); r.status != http.StatusSeeOther {
+		t.Fatalf("save: %d %s", r.status, r.body)
+	}
+	m, err := a.store.MailSender(ctx, rec.ID)
+	if err != nil || m.Mode != store.SenderPassword || m.Password != pw || m.ReplyTo != "helpdesk@example.com" {
+		t.Fatalf("stored %+v %v", m, err)
+	}
+	page = c.get(path)
+	if strings.Contains(page.body, pw) || !strings.Contains(page.body, "A password is stored") {
+		t.Error("the page must say a password is stored without showing it")
+	}
+	r = c.post(path+"/test", url.Values{"csrf_token": {tok}, "to": {"bob@example.com"}})
+	if r.status != http.StatusOK || !strings.Contains(r.body, "The server accepted the test mail") {
+		t.Fatalf("test sending: %d\n%s", r.status, r.body)
+	}
+	if strings.Contains(r.body, pw) || !strings.Contains(r.body, "AUTH PLAIN [redacted]") {
+		t.Error("the transcript must show AUTH with the credentials redacted")
+	}
+	msgs := srv.Messages()
+	if len(msgs) != 1 || !strings.Contains(string(msgs[0].Data), "Auto-Submitted: auto-generated") {
+		t.Fatalf("server got %d messages", len(msgs))
+	}
+	srv.SetPassword("support@example.com", "changed")
+	r = c.post(path+"/test", url.Values{"csrf_token": {tok}, "to": {"bob@example.com"}})
+	if !strings.Contains(r.body, "What to do:") || !strings.Contains(r.body, "535") {
+		t.Errorf("a refused login should explain itself")
+	}
+	if r := c.post(path+"/test", url.Values{"csrf_token": {tok}, "to": {"x"}}); r.status != http.StatusUnprocessableEntity {
+		t.Errorf("a bad test address: %d", r.status)
+	}
+	// Off needs nothing else.
+	if r := c.post(path, url.Values{"csrf_token": {tok}, "mode": {"off"}}); r.status != http.StatusSeeOther {
+		t.Fatalf("off: %d", r.status)
+	}
+}
+
+func TestOutgoingFlagsAnAuthorizationWithoutTheSMTPScope(t *testing.T) {
+	a := newTestApp(t)
+	ctx := context.Background()
+	app := &store.Application{Name: "Contoso", IsActive: true, Provider: "azure", Cloud: "global", ClientID: "00000000-0000-0000-0000-000000000001", ClientSecret: "s"}
+	if err := a.store.CreateApplication(ctx, app, nil); err != nil {
+		t.Fatal(err)
+	}
+	rec := &store.Receiver{Name: "support@contoso.example", Host: "outlook.office365.com", Port: 993, Security: "ssl", ApplicationID: &app.ID, Login: "support@contoso.example"}
+	if err := a.store.CreateReceiver(ctx, rec, nil); err != nil {
+		t.Fatal(err)
+	}
+	g := &oauth.Grant{AccessToken: "at", RefreshToken: "rt", Expiry: time.Now().Add(time.Hour), Email: rec.Login,
+		Scope: "https://outlook.office.com/IMAP.AccessAsUser.All offline_access", Identity: oauth.Identity{TenantID: "t", ObjectID: "o", Email: rec.Login}}
+	auth, _, err := a.store.SaveGrant(ctx, store.GrantToSave{ApplicationID: app.ID, Grant: g})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := "/setup/receivers/" + itoa64(rec.ID) + "/outgoing"
+	c := a.client()
+	c.login("admin")
+	page := c.get(path).body
+	if !strings.Contains(page, `value="smtp.office365.com"`) || !strings.Contains(page, `value="oauth"`) {
+		t.Fatal("an OAuth receiver should offer OAuth sending with Microsoft's server filled in")
+	}
+	if err := a.store.SaveMailSender(ctx, &store.MailSender{ReceiverID: rec.ID, Mode: store.SenderOAuth, Host: "smtp.office365.com", Port: 587, Security: "starttls", Login: rec.Login}); err != nil {
+		t.Fatal(err)
+	}
+	page = c.get(path).body
+	if !strings.Contains(page, "without the permission to send mail (https://outlook.office.com/SMTP.Send)") ||
+		!strings.Contains(page, "extra scopes") || !strings.Contains(page, "/setup/oauthimap/authorizations/"+itoa64(auth.ID)+"/reauthorize") {
+		t.Fatal("the missing SMTP scope is not flagged with the way to get it")
+	}
+	app.ExtraScopes = "https://outlook.office.com/SMTP.Send"
+	if _, err := a.store.UpdateApplication(ctx, app, true, nil); err != nil {
+		t.Fatal(err)
+	}
+	page = c.get(path).body
+	if !strings.Contains(page, "Re-authorize it (same account) to add it") {
+		t.Fatal("once the application asks for SMTP.Send, Re-authorize alone is the remedy")
+	}
+	g.Scope += " https://outlook.office.com/SMTP.Send"
+	if _, _, err := a.store.SaveGrant(ctx, store.GrantToSave{ApplicationID: app.ID, AuthorizationID: auth.ID, Grant: g}); err != nil {
+		t.Fatal(err)
+	}
+	if page = c.get(path).body; strings.Contains(page, `id="smtp-scope"`) {
+		t.Fatal("an authorization with SMTP.Send is flagged")
+	}
+}
+
+func TestAnswerByMailOnTheTicketPage(t *testing.T) {
+	a := newDeskApp(t)
+	ctx := context.Background()
+	saved := a.importMail([]byte("From: Bob <bob@client.example>\r\nTo: support@example.com\r\nSubject: Printer\r\nMessage-ID: <p1@client.example>\r\n\r\nIt jams.\r\n"))
+	path := "/tickets/" + itoa64(saved.TicketID)
+	c := a.client()
+	c.login("tech")
+	page := c.get(path).body
+	for _, want := range []string{`for="kind-mail"`, `for="kind-note"`, "Outgoing mail is off for this ticket"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("ticket page lacks %q", want)
+		}
+	}
+	tok := c.token(path)
+	r := c.post(path+"/followups", url.Values{"csrf_token": {tok}, "content": {"On it."}, "kind": {"mail"}})
+	if r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "On it.") || !strings.Contains(r.body, "turn it on in Setup") {
+		t.Fatalf("answer by mail with mail off: %d", r.status)
+	}
+	// A default sender carries tickets without a receiver.
+	rec := &store.Receiver{Name: "support@example.com"}
+	if err := a.store.CreateReceiver(ctx, rec, nil); err != nil {
+		t.Fatal(err)
+	}
+	a.store.SaveMailSender(ctx, &store.MailSender{ReceiverID: rec.ID, Mode: store.SenderPassword, Host: "smtp.example.com", Port: 587, Security: "starttls", Login: "support@example.com", Password: "x"})
+	a.store.SetSetting(ctx, store.SettingDefaultSender, itoa64(rec.ID))
+	if r := c.post(path+"/followups", url.Values{"csrf_token": {tok}, "content": {"On it."}, "kind": {"mail"}}); r.status != http.StatusSeeOther {
+		t.Fatalf("answer by mail: %d %s", r.status, r.body)
+	}
+	if r := c.post(path+"/followups", url.Values{"csrf_token": {tok}, "content": {"internal remark"}, "kind": {"note"}}); r.status != http.StatusSeeOther {
+		t.Fatalf("private note: %d", r.status)
+	}
+	rows, _ := a.store.OutboxForTicket(ctx, saved.TicketID)
+	if len(rows) != 1 || rows[0].Recipients != "bob@client.example" {
+		t.Fatalf("outbox %+v: one mail for the answer, none for the note", rows)
+	}
+	page = c.get(path).body
+	if !strings.Contains(page, "Mailed to bob@client.example: waiting to be sent.") || strings.Count(page, "mail-state") != 1 {
+		t.Error("the timeline should show the answer's delivery, and nothing for the note")
+	}
+}

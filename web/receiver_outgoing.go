@@ -1,0 +1,264 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/mail"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/oauthimap/oauthimap/internal/sender"
+	"github.com/oauthimap/oauthimap/internal/store"
+	"github.com/oauthimap/oauthimap/internal/submission"
+	"github.com/oauthimap/oauthimap/web/views"
+)
+
+// receiverOutgoing shows a receiver's Outgoing mail section.
+func (h *Handler) receiverOutgoing(w http.ResponseWriter, r *http.Request) {
+	rec, ok := h.receiverParam(w, r)
+	if !ok {
+		return
+	}
+	f, err := h.outgoingForm(r.Context(), rec)
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	h.render(w, r, http.StatusOK, views.OutgoingPage(f))
+}
+
+// outgoingForm fills the form from the stored sender, or with the
+// provider's server when none was saved yet.
+func (h *Handler) outgoingForm(ctx context.Context, rec *store.Receiver) (views.OutgoingForm, error) {
+	f := views.OutgoingForm{ReceiverID: rec.ID, ReceiverName: rec.Name, Mode: store.SenderOff, Port: "587",
+		Security: "starttls", ValidateCert: true, Login: rec.Login, Errors: map[string]string{}}
+	var app *store.Application
+	if rec.ApplicationID != nil && *rec.ApplicationID > 0 {
+		a, err := h.store.Application(ctx, *rec.ApplicationID)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return f, err
+		}
+		app = a
+	}
+	if app != nil {
+		f.CanOAuth, f.ApplicationID = true, app.ID
+		if host, port := app.OAuth().SMTPServer(); host != "" {
+			f.Host, f.Port = host, strconv.Itoa(port)
+		}
+	}
+	m, err := h.store.MailSender(ctx, rec.ID)
+	switch {
+	case err == nil:
+		f.Mode, f.Host, f.Port, f.Security, f.ValidateCert = m.Mode, m.Host, strconv.Itoa(m.Port), m.Security, m.ValidateCert
+		f.Login, f.HasPassword, f.FromAddress, f.FromName, f.ReplyTo = m.Login, m.Password != "", m.FromAddress, m.FromName, m.ReplyTo
+	case !errors.Is(err, store.ErrNotFound):
+		return f, err
+	}
+	if f.Mode == store.SenderOAuth && app != nil {
+		if err := h.scopeNote(ctx, &f, app); err != nil {
+			return f, err
+		}
+	}
+	return f, nil
+}
+
+// scopeNote says what the authorization of an OAuth sender lacks. An
+// authorization created before outgoing mail existed was granted without
+// the SMTP permission; Re-authorize asks for it once the application
+// requests it.
+func (h *Handler) scopeNote(ctx context.Context, f *views.OutgoingForm, app *store.Application) error {
+	auth, err := h.store.AuthorizationByEmail(ctx, app.ID, f.Login)
+	if errors.Is(err, store.ErrNotFound) {
+		f.AuthorizationNote = fmt.Sprintf("The application has no authorization for %s: create one from the receiver form (sign in as that account), then come back.", f.Login)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	f.AuthorizationID = auth.ID
+	oa := app.OAuth()
+	if auth.Kind == store.KindAppOnly {
+		f.AppOnly = true
+		f.AuthorizationNote = "This authorization is app-only. For it to send, a tenant administrator must: give the app registration the application permission SMTP.SendAsApp of Office 365 Exchange Online and grant admin consent; in Exchange Online PowerShell register its service principal (New-ServicePrincipal) and give it the mailbox (Add-MailboxPermission -AccessRights FullAccess), as Microsoft's page \"Authenticate an IMAP, POP or SMTP connection using OAuth\" describes, plus Add-RecipientPermission -AccessRights SendAs to send as another address; and leave authenticated SMTP enabled for the mailbox (Set-CASMailbox -SmtpClientAuthenticationDisabled $false). Test sending shows whether it works."
+		return nil
+	}
+	if oa.HasSMTPScope(auth.Scope) {
+		return nil
+	}
+	scope := oa.SMTPScope()
+	if !oa.RequestsSMTPScope() {
+		f.AuthorizationNote = fmt.Sprintf("The authorization of %s was granted without the permission to send mail (%s). Add %s to the application's extra scopes (every authorization of the application then needs Re-authorize, or its token keeps lacking it), then Re-authorize this one.", auth.Email, scope, scope)
+		return nil
+	}
+	f.AuthorizationNote = fmt.Sprintf("The authorization of %s was granted without the permission to send mail (%s): Re-authorize it (same account) to add it.", auth.Email, scope)
+	return nil
+}
+
+// receiverOutgoingSave saves the Outgoing mail section.
+func (h *Handler) receiverOutgoingSave(w http.ResponseWriter, r *http.Request) {
+	rec, ok := h.receiverParam(w, r)
+	if !ok {
+		return
+	}
+	ctx := r.Context()
+	base, err := h.outgoingForm(ctx, rec)
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	f := base
+	f.Mode = strings.TrimSpace(r.PostFormValue("mode"))
+	f.Host = strings.TrimSpace(r.PostFormValue("host"))
+	f.Port = strings.TrimSpace(r.PostFormValue("port"))
+	f.Security = r.PostFormValue("security")
+	f.ValidateCert = r.PostFormValue("validate_cert") == "1"
+	f.Login = strings.TrimSpace(r.PostFormValue("login"))
+	f.FromAddress = strings.TrimSpace(r.PostFormValue("from_address"))
+	f.FromName = strings.TrimSpace(r.PostFormValue("from_name"))
+	f.ReplyTo = strings.TrimSpace(r.PostFormValue("reply_to"))
+	password := r.PostFormValue("password")
+	f.Errors = validateOutgoing(f, password)
+	if len(f.Errors) > 0 {
+		h.render(w, r, http.StatusUnprocessableEntity, views.OutgoingPage(f))
+		return
+	}
+	port, _ := strconv.Atoi(f.Port)
+	m := &store.MailSender{ReceiverID: rec.ID, Mode: f.Mode, Host: f.Host, Port: port, Security: f.Security,
+		ValidateCert: f.ValidateCert, Login: f.Login, Password: password, FromAddress: f.FromAddress,
+		FromName: f.FromName, ReplyTo: f.ReplyTo}
+	if m.Mode != store.SenderPassword {
+		m.Password = "" // keeps a stored one; an OAuth sender never uses it
+	}
+	if err := h.store.SaveMailSender(ctx, m); err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	me := userOf(r)
+	h.store.Audit(ctx, me.ID, me.Login, "receiver.outgoing", "receiver", rec.ID, fmt.Sprintf("outgoing mail of %s set to %s", rec.Name, f.Mode))
+	h.flash(r, "success", "Item successfully updated")
+	redirect(w, r, receiverOutgoingPath(rec.ID))
+}
+
+func receiverOutgoingPath(id int64) string {
+	return "/setup/receivers/" + strconv.FormatInt(id, 10) + "/outgoing"
+}
+
+// validateOutgoing checks the section; nothing is required while it is off.
+func validateOutgoing(f views.OutgoingForm, password string) map[string]string {
+	errs := map[string]string{}
+	switch f.Mode {
+	case store.SenderOff:
+	case store.SenderOAuth:
+		if !f.CanOAuth {
+			errs["mode"] = "This receiver logs in with a password: choose a login and password, or give the receiver an OAuth application first."
+		}
+	case store.SenderPassword:
+		if password == "" && !f.HasPassword {
+			errs["password"] = "Enter the password of the sending account."
+		}
+	default:
+		errs["mode"] = "Choose how replies are sent."
+	}
+	if f.Mode == store.SenderOff {
+		return errs
+	}
+	if f.Host == "" || strings.ContainsAny(f.Host, " /:@") {
+		errs["host"] = "Enter the SMTP server's host name, e.g. smtp.office365.com."
+	}
+	if p, err := strconv.Atoi(f.Port); err != nil || p < 1 || p > 65535 {
+		errs["port"] = "The port must be a number from 1 to 65535."
+	}
+	switch submission.Security(f.Security) {
+	case submission.SecuritySSL, submission.SecuritySTARTTLS, submission.SecurityNone:
+	default:
+		errs["security"] = "Choose SSL, STARTTLS or None."
+	}
+	if f.Login == "" {
+		errs["login"] = "Enter the login of the sending account."
+	}
+	for field, v := range map[string]string{"from_address": f.FromAddress, "reply_to": f.ReplyTo} {
+		if v != "" && !isAddress(v) {
+			errs[field] = fmt.Sprintf("%q is not an e-mail address.", v)
+		}
+	}
+	if f.Mode == store.SenderOAuth && f.Login != "" && !isAddress(f.Login) {
+		errs["login"] = "For OAuth, the login is the authorization's e-mail address."
+	}
+	if strings.ContainsAny(f.FromName, "\r\n") {
+		errs["from_name"] = "The name must fit on one line."
+	}
+	return errs
+}
+
+// isAddress accepts a bare e-mail address (no display name).
+func isAddress(s string) bool {
+	a, err := mail.ParseAddress(s)
+	return err == nil && a.Address == s && a.Name == ""
+}
+
+// receiverOutgoingTest is Test sending: a real mail to the address typed,
+// through the saved settings, with the SMTP transcript redacted.
+func (h *Handler) receiverOutgoingTest(w http.ResponseWriter, r *http.Request) {
+	rec, ok := h.receiverParam(w, r)
+	if !ok {
+		return
+	}
+	ctx := r.Context()
+	f, err := h.outgoingForm(ctx, rec)
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	f.TestTo = strings.TrimSpace(r.PostFormValue("to"))
+	if !isAddress(f.TestTo) {
+		f.Errors["to"] = "Enter the e-mail address to send the test mail to."
+		h.render(w, r, http.StatusUnprocessableEntity, views.OutgoingPage(f))
+		return
+	}
+	f.Tested = true
+	cfg, err := sender.SenderConfig(ctx, h.store, h.tokens, rec.ID, 30*time.Second)
+	if err != nil {
+		f.TestText = "Sending failed: " + err.Error()
+		f.TestRemedy = sender.Remedy(string(sender.Classify(err)))
+		h.render(w, r, http.StatusOK, views.OutgoingPage(f))
+		return
+	}
+	from := f.FromAddress
+	if from == "" {
+		from = f.Login
+	}
+	msg, err := submission.Compose(submission.Mail{
+		From: submission.Address{Name: f.FromName, Address: from}, To: []submission.Address{{Address: f.TestTo}},
+		ReplyTo: f.ReplyTo, Subject: "Test sending from " + rec.Name, MessageID: testMessageID(from),
+		Header: [][2]string{{"Auto-Submitted", "auto-generated"}, {"X-Auto-Response-Suppress", "All"}},
+		Text:   "This is a test mail sent by the helpdesk console to check the outgoing mail settings of the receiver " + rec.Name + ".\n",
+	})
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	rep := submission.TrySend(ctx, cfg, from, []string{f.TestTo}, msg)
+	f.TestOK = rep.OK
+	if rep.OK {
+		f.TestText = "The server accepted the test mail for " + f.TestTo + "."
+	} else {
+		f.TestText, f.TestRemedy = rep.Explanation, rep.Remedy
+	}
+	for _, l := range rep.Transcript {
+		f.Transcript = append(f.Transcript, views.ReceiverTranscriptLine{Dir: l.Dir, Text: l.Text})
+	}
+	h.log.Info("receiver sending tested", "receiver_id", rec.ID, "ok", rep.OK, "class", string(rep.Class))
+	h.render(w, r, http.StatusOK, views.OutgoingPage(f))
+}
+
+// testMessageID is a unique Message-ID on the sender's domain.
+func testMessageID(from string) string {
+	domain := "localhost"
+	if i := strings.LastIndexByte(from, '@'); i >= 0 {
+		domain = from[i+1:]
+	}
+	return fmt.Sprintf("GLPI-test.%d@%s", time.Now().UnixNano(), domain)
+}
