@@ -175,7 +175,7 @@ func TestReceiverSaveEditDelete(t *testing.T) {
 	}
 	page := c.get(rcvPath(id, ""))
 	for _, want := range []string{`value="Done"`, `<option value="0" selected>No import</option>`, "A password is stored.",
-		`<label class="col-4 col-form-label" for="auto_notifications">Import automatic notifications</label>`,
+		`for="auto_notifications">Import automatic notifications</label>`,
 		`id="auto_notifications" value="1" checked`} {
 		if !strings.Contains(page.body, want) {
 			t.Errorf("edit page lacks %s", want)
