@@ -200,6 +200,10 @@ func TestDemoFollowsTheREADME(t *testing.T) {
 		t.Fatalf("the out-of-office is not among the not imported emails (%v):\n%s", err, page)
 	}
 
+	if !strings.Contains(logs.String(), "trigger=idle") {
+		t.Errorf("no collect was triggered by IDLE:\n%s", logs.String())
+	}
+
 	cancel()
 	select {
 	case err := <-errc:

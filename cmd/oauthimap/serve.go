@@ -45,6 +45,8 @@ type consoleExtras struct {
 	demo string
 	// prepare runs once the store is open, before the console listens.
 	prepare func(ctx context.Context, st *store.Store, log *slog.Logger) error
+	// collector adjusts the collectors' options.
+	collector func(o *collector.Options)
 	// background runs beside the collectors until the console stops.
 	background func(ctx context.Context, st *store.Store, coll *collector.Collector, log *slog.Logger)
 }
@@ -75,8 +77,12 @@ func runConsole(ctx context.Context, cfg *config.Config, stderr io.Writer, x con
 	}
 	desk := helpdesk.New(st, docs)
 	tokens := oauthsvc.New(st, log)
-	coll := collector.New(collector.Options{Store: st, Helpdesk: desk, Tokens: tokens, Logger: log,
-		Workers: cfg.Workers, PerHostLimit: cfg.PerHostLimit, ShutdownGrace: cfg.ShutdownGrace})
+	copts := collector.Options{Store: st, Helpdesk: desk, Tokens: tokens, Logger: log,
+		Workers: cfg.Workers, PerHostLimit: cfg.PerHostLimit, ShutdownGrace: cfg.ShutdownGrace}
+	if x.collector != nil {
+		x.collector(&copts)
+	}
+	coll := collector.New(copts)
 	h, err := web.New(web.Options{Store: st, Config: cfg, Assets: assets, Logger: log, Version: version,
 		Collector: coll, Tokens: tokens, Helpdesk: desk, Demo: x.demo})
 	if err != nil {
