@@ -66,6 +66,9 @@ func demoCmd(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 `, dir, cfg.PublicURL, demo.AdminLogin, seeded.AdminPassword, demo.ApplicationName, demo.Brand, every)
 			return nil
 		},
+		// The demo receiver's IDLE watcher starts within seconds of the
+		// authorization, not at the next half-minute reload.
+		collector: func(o *collector.Options) { o.IdleRefresh = 2 * time.Second },
 		background: func(ctx context.Context, st *store.Store, coll *collector.Collector, log *slog.Logger) {
 			world.Run(ctx, st, coll, seeded, every)
 		},

@@ -68,7 +68,7 @@ func TestDemoFollowsTheREADME(t *testing.T) {
 	var out, logs lockedBuffer
 	errc := make(chan error, 1)
 	go func() {
-		errc <- run(ctx, []string{"demo", "-listen", addr, "-every", "1s"}, strings.NewReader(""), &out, &logs, env(nil))
+		errc <- run(ctx, []string{"demo", "-listen", addr, "-every", "2s"}, strings.NewReader(""), &out, &logs, env(nil))
 	}()
 	pw := regexp.MustCompile(`log in as admin with the password (\S+)`)
 	dirRe := regexp.MustCompile(`its data lives in (\S+) and`)
@@ -167,7 +167,7 @@ func TestDemoFollowsTheREADME(t *testing.T) {
 			t.Errorf("no ticket %q", s)
 		}
 	}
-	if strings.Contains(body, "Automatic reply") || strings.Count(body, first) != 1 {
+	if strings.Contains(body, "Automatic reply") || strings.Count(body, first+"\t") != 1 {
 		t.Errorf("the out-of-office became a ticket or the reply did not thread:\n%s", body)
 	}
 	if err := chromedp.Do(step, link(hostile), chromedp.WaitVisible(chromedp.ID("demo-banner"))); err != nil {
@@ -182,6 +182,26 @@ func TestDemoFollowsTheREADME(t *testing.T) {
 	}
 	if page, err := chromedp.Run(step, chromedp.Text(chromedp.CSS(".page-body"))); err != nil || !strings.Contains(page, "It also happens on the wired network") {
 		t.Fatalf("the reply is not a follow-up of the first ticket (%v)", err)
+	}
+	// The inline image shows in its ticket; the out-of-office waits in
+	// Setup > Not imported emails.
+	err = chromedp.Do(step, chromedp.Navigate(console+"/tickets"), link("Printer shows error E-203 (screenshot inside)"),
+		chromedp.WaitVisible(chromedp.CSS(`.page-body img[alt="the printer's screen"]`)))
+	if err != nil {
+		t.Fatalf("open the inline image's ticket: %v", err)
+	}
+	if w, err := chromedp.Run(step, chromedp.Evaluate[int](`(function(){var i=document.querySelector(".page-body img[alt=\"the printer's screen\"]");return i.complete?i.naturalWidth:0})()`)); err != nil || w != 160 {
+		t.Fatalf("the inline image is %d px wide (%v), want it shown (160)", w, err)
+	}
+	if err := chromedp.Do(step, link("Not imported emails"), chromedp.WaitVisible(chromedp.ID("demo-banner"))); err != nil {
+		t.Fatal(err)
+	}
+	if page, err := chromedp.Run(step, chromedp.Text(chromedp.CSS(".page-body"))); err != nil || !strings.Contains(page, "Automatic reply: Planned maintenance on Saturday") {
+		t.Fatalf("the out-of-office is not among the not imported emails (%v):\n%s", err, page)
+	}
+
+	if !strings.Contains(logs.String(), "trigger=idle") {
+		t.Errorf("no collect was triggered by IDLE:\n%s", logs.String())
 	}
 
 	cancel()

@@ -1,14 +1,12 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
-	"strings"
 
 	"github.com/oauthimap/oauthimap/internal/adopt"
 )
@@ -26,12 +24,11 @@ func exportCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	if output == "" {
 		return errors.New("export: --output FILE is required")
 	}
-	pass, err := readPassphrase(stdin, stderr, "export")
+	pass, err := readLine(stdin, stderr, "Passphrase", "export")
 	if err != nil {
 		return err
 	}
-	log := newLogger(stderr, cfg.LogFormat, "warn")
-	st, _, err := openStore(ctx, cfg, log, false)
+	st, err := openQuiet(ctx, cfg, stderr)
 	if err != nil {
 		return err
 	}
@@ -79,7 +76,7 @@ func importFile(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	if err != nil {
 		return fmt.Errorf("import file: %w", err)
 	}
-	pass, err := readPassphrase(stdin, stderr, "import file")
+	pass, err := readLine(stdin, stderr, "Passphrase", "import file")
 	if err != nil {
 		return err
 	}
@@ -87,8 +84,7 @@ func importFile(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	if err != nil {
 		return fmt.Errorf("import file: %w", err)
 	}
-	log := newLogger(stderr, cfg.LogFormat, "warn")
-	st, _, err := openStore(ctx, cfg, log, false)
+	st, err := openQuiet(ctx, cfg, stderr)
 	if err != nil {
 		return err
 	}
@@ -101,16 +97,4 @@ func importFile(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		return fmt.Errorf("import file: %w", err)
 	}
 	return nil
-}
-
-// readPassphrase reads the first line of standard input.
-func readPassphrase(stdin io.Reader, stderr io.Writer, cmd string) (string, error) {
-	fmt.Fprint(stderr, "Passphrase (read from standard input): ")
-	line, err := bufio.NewReader(stdin).ReadString('\n')
-	fmt.Fprintln(stderr)
-	line = strings.TrimRight(line, "\r\n")
-	if err != nil && line == "" {
-		return "", fmt.Errorf("%s: no passphrase on standard input", cmd)
-	}
-	return line, nil
 }

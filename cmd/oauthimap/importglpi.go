@@ -45,13 +45,12 @@ func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer, get
 	if err != nil {
 		return err
 	}
-	log := newLogger(stderr, cfg.LogFormat, "warn")
 	g, err := store.OpenGLPI(ctx, dsn)
 	if err != nil {
 		return err
 	}
 	defer g.Close()
-	st, _, err := openStore(ctx, cfg, log, false)
+	st, err := openQuiet(ctx, cfg, stderr)
 	if err != nil {
 		return err
 	}

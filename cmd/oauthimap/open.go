@@ -1,12 +1,14 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
+	"strings"
 
 	"github.com/oauthimap/oauthimap/internal/config"
 	"github.com/oauthimap/oauthimap/internal/secret"
@@ -76,4 +78,24 @@ func openStore(ctx context.Context, cfg *config.Config, log *slog.Logger, migrat
 		return nil, nil, err
 	}
 	return st, keys, nil
+}
+
+// openQuiet opens the store for a one-shot command: warnings only, no
+// migration (SQLite still migrates).
+func openQuiet(ctx context.Context, cfg *config.Config, stderr io.Writer) (*store.Store, error) {
+	st, _, err := openStore(ctx, cfg, newLogger(stderr, cfg.LogFormat, "warn"), false)
+	return st, err
+}
+
+// readLine reads a secret from the first line of standard input, saying
+// on stderr what it waits for (what: "Password", "Passphrase").
+func readLine(stdin io.Reader, stderr io.Writer, what, cmd string) (string, error) {
+	fmt.Fprintf(stderr, "%s (read from standard input): ", what)
+	line, err := bufio.NewReader(stdin).ReadString('\n')
+	fmt.Fprintln(stderr)
+	line = strings.TrimRight(line, "\r\n")
+	if err != nil && line == "" {
+		return "", fmt.Errorf("%s: no %s on standard input", cmd, strings.ToLower(what))
+	}
+	return line, nil
 }

@@ -46,6 +46,8 @@ type consoleExtras struct {
 	demo string
 	// prepare runs once the store is open, before the console listens.
 	prepare func(ctx context.Context, st *store.Store, log *slog.Logger) error
+	// collector adjusts the collectors' options.
+	collector func(o *collector.Options)
 	// background runs beside the collectors until the console stops.
 	background func(ctx context.Context, st *store.Store, coll *collector.Collector, log *slog.Logger)
 }
@@ -84,9 +86,13 @@ func runConsole(ctx context.Context, cfg *config.Config, stderr io.Writer, x con
 	}
 	defer instanceLock.Close()
 	log.Info("collector instance", "instance", instance, "new", fresh, "lease_ttl", cfg.LeaseTTL.String())
-	coll := collector.New(collector.Options{Store: st, Helpdesk: desk, Tokens: tokens, Logger: log,
+	copts := collector.Options{Store: st, Helpdesk: desk, Tokens: tokens, Logger: log,
 		Workers: cfg.Workers, PerHostLimit: cfg.PerHostLimit, ShutdownGrace: cfg.ShutdownGrace,
-		Instance: instance, LeaseTTL: cfg.LeaseTTL})
+		Instance: instance, LeaseTTL: cfg.LeaseTTL}
+	if x.collector != nil {
+		x.collector(&copts)
+	}
+	coll := collector.New(copts)
 	mail := sender.New(sender.Options{Store: st, Tokens: tokens, Logger: log})
 	h, err := web.New(web.Options{Store: st, Config: cfg, Assets: assets, Logger: log, Version: version,
 		Collector: coll, Tokens: tokens, Helpdesk: desk, Demo: x.demo, Mail: mail})

@@ -1,13 +1,11 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"strings"
 	"text/tabwriter"
 
 	"github.com/oauthimap/oauthimap/internal/store"
@@ -37,8 +35,7 @@ func user(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	if err != nil {
 		return err
 	}
-	log := newLogger(stderr, cfg.LogFormat, "warn")
-	st, _, err := openStore(ctx, cfg, log, false)
+	st, err := openQuiet(ctx, cfg, stderr)
 	if err != nil {
 		return err
 	}
@@ -59,13 +56,10 @@ func user(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		if login == "" {
 			return fmt.Errorf("user %s: --login is required", sub)
 		}
-		fmt.Fprint(stderr, "Password (read from standard input): ")
-		pw, err := bufio.NewReader(stdin).ReadString('\n')
-		fmt.Fprintln(stderr)
-		if err != nil && pw == "" {
-			return fmt.Errorf("user %s: no password on standard input", sub)
+		pw, err := readLine(stdin, stderr, "Password", "user "+sub)
+		if err != nil {
+			return err
 		}
-		pw = strings.TrimRight(pw, "\r\n")
 		if sub == "passwd" {
 			u, err := st.UserByLogin(ctx, login)
 			if err != nil {
