@@ -83,6 +83,21 @@ func TestLoginNextControlCharacter(t *testing.T) {
 	}
 }
 
+// postFromGoroutine posts a form as c.post does, from a goroutine other
+// than the test's: a failure is reported with t.Error, and ok is false.
+func (c *client) postFromGoroutine(t *testing.T, path string, form url.Values) (status int, ok bool) {
+	req, _ := http.NewRequest("POST", c.a.srv.URL+path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", c.a.srv.URL)
+	res, err := c.http.Do(req)
+	if err != nil {
+		t.Error(err)
+		return 0, false
+	}
+	res.Body.Close()
+	return res.StatusCode, true
+}
+
 // TestLoginThrottleConcurrent sends 100 wrong passwords for one account at
 // once: the attempts are counted before bcrypt, so no more than the
 // account's limit are checked (the log says "login failed" once per check).
@@ -96,16 +111,9 @@ func TestLoginThrottleConcurrent(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			req, _ := http.NewRequest("POST", a.srv.URL+"/login", strings.NewReader(url.Values{"login": {"admin"}, "password": {"a wrong guess"}, "csrf_token": {tok}}.Encode()))
-			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-			req.Header.Set("Origin", a.srv.URL)
-			res, err := c.http.Do(req)
-			if err != nil {
-				t.Error(err)
-				return
+			if status, ok := c.postFromGoroutine(t, "/login", url.Values{"login": {"admin"}, "password": {"a wrong guess"}, "csrf_token": {tok}}); ok {
+				statuses <- status
 			}
-			res.Body.Close()
-			statuses <- res.StatusCode
 		}()
 	}
 	wg.Wait()
@@ -150,19 +158,11 @@ func TestSetupLinkConcurrent(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			form := url.Values{"csrf_token": {tok}, "token": {u.Query().Get("token")}, "login": {fmt.Sprintf("root%d", i)}, "password": {"first admin password"}}
-			req, _ := http.NewRequest("POST", a.srv.URL+"/setup", strings.NewReader(form.Encode()))
-			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-			req.Header.Set("Origin", a.srv.URL)
-			res, err := c.http.Do(req)
-			if err != nil {
-				t.Error(err)
-				return
-			}
-			res.Body.Close()
-			if res.StatusCode == http.StatusSeeOther {
+			status, ok := c.postFromGoroutine(t, "/setup", form)
+			if ok && status == http.StatusSeeOther {
 				created <- i
-			} else if res.StatusCode != http.StatusNotFound {
-				t.Errorf("setup post %d: got %d, want 303 or 404", i, res.StatusCode)
+			} else if ok && status != http.StatusNotFound {
+				t.Errorf("setup post %d: got %d, want 303 or 404", i, status)
 			}
 		}()
 	}
