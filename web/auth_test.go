@@ -199,18 +199,19 @@ func TestLoginLogoutAndRotation(t *testing.T) {
 
 func TestLoginThrottle(t *testing.T) {
 	a := newTestApp(t)
+	a.slowLoginWaits()
 	c := a.client()
 	tok := c.token("/login")
-	for i := 0; i < accountRule.Free; i++ {
+	for i := 0; i < a.h.loginRules.account.Free; i++ {
 		c.post("/login", url.Values{"login": {"admin"}, "password": {"nope nope nope"}, "csrf_token": {tok}})
 	}
 	// Fast guessing is refused, whatever the password, with the wait.
 	r := c.post("/login", url.Values{"login": {"admin"}, "password": {testPassword}, "csrf_token": {tok}})
-	if r.status != http.StatusTooManyRequests || !strings.Contains(r.body, "Too many failed logins. Wait 2 seconds and try again.") || r.header.Get("Retry-After") != "2" {
-		t.Fatalf("right password right after the free attempts: got %d Retry-After %q, want 429 with a wait of 2 seconds", r.status, r.header.Get("Retry-After"))
+	if r.status != http.StatusTooManyRequests || !strings.Contains(r.body, "Too many failed logins. Wait 60 minutes and try again.") || r.header.Get("Retry-After") != "3600" {
+		t.Fatalf("right password right after the free attempts: got %d Retry-After %q, want 429 with a wait of an hour", r.status, r.header.Get("Retry-After"))
 	}
 	// An unknown account is throttled the same way: nothing tells the two apart.
-	for i := 0; i < accountRule.Free; i++ {
+	for i := 0; i < a.h.loginRules.account.Free; i++ {
 		c.post("/login", url.Values{"login": {"ghost"}, "password": {"nope nope nope"}, "csrf_token": {tok}})
 	}
 	r2 := c.post("/login", url.Values{"login": {"ghost"}, "password": {"nope nope nope"}, "csrf_token": {tok}})

@@ -21,11 +21,15 @@ import (
 // counted on its own instead: someone else's failures never keep a user
 // out of their own browser. The message is the same whichever tripped,
 // and whether or not the account exists.
-var (
-	accountRule = store.ThrottleRule{Free: 5, Base: 2 * time.Second, Max: 5 * time.Minute, Quiet: 15 * time.Minute}
-	addressRule = store.ThrottleRule{Free: 20, Base: time.Second, Max: time.Minute, Quiet: 15 * time.Minute}
-	deviceRule  = accountRule
-)
+type loginRules struct {
+	account, address, device store.ThrottleRule
+}
+
+var defaultLoginRules = loginRules{
+	account: store.ThrottleRule{Free: 5, Base: 2 * time.Second, Max: 5 * time.Minute, Quiet: 15 * time.Minute},
+	address: store.ThrottleRule{Free: 20, Base: time.Second, Max: time.Minute, Quiet: 15 * time.Minute},
+	device:  store.ThrottleRule{Free: 5, Base: 2 * time.Second, Max: 5 * time.Minute, Quiet: 15 * time.Minute},
+}
 
 const (
 	msgBadLogin  = "Incorrect username or password"
@@ -45,9 +49,9 @@ func (h *Handler) loginSubmit(w http.ResponseWriter, r *http.Request) {
 	form := views.LoginForm{Login: login, Next: safeNext(r.PostFormValue("next")), FormToken: h.formToken(w, r)}
 	device := h.knownDevice(r, login)
 	keys := []string{store.ThrottleKey("login", store.NormalizeLogin(login)), store.ThrottleKey("ip", h.clientIP(r))}
-	rules := []store.ThrottleRule{accountRule, addressRule}
+	rules := []store.ThrottleRule{h.loginRules.account, h.loginRules.address}
 	if device != "" {
-		keys, rules = []string{store.ThrottleKey("device", device)}, []store.ThrottleRule{deviceRule}
+		keys, rules = []string{store.ThrottleKey("device", device)}, []store.ThrottleRule{h.loginRules.device}
 	}
 	// Each attempt is counted before the password is checked, so that
 	// simultaneous guesses cannot all pass a check made before any of

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/oauthimap/oauthimap/internal/config"
+	"github.com/oauthimap/oauthimap/internal/store"
 )
 
 // TestSafeNext feeds the usual open-redirect bypasses to safeNext: each
@@ -83,6 +84,15 @@ func TestLoginNextControlCharacter(t *testing.T) {
 	}
 }
 
+// slowLoginWaits makes every login slow-down wait an hour from the first
+// one, so that no test outwaits it however slow the machine (with -race,
+// one bcrypt can take longer than the real first wait).
+func (a *testApp) slowLoginWaits() {
+	for _, r := range []*store.ThrottleRule{&a.h.loginRules.account, &a.h.loginRules.address, &a.h.loginRules.device} {
+		r.Base, r.Max = time.Hour, time.Hour
+	}
+}
+
 // postFromGoroutine posts a form as c.post does, from a goroutine other
 // than the test's: a failure is reported with t.Error, and ok is false.
 func (c *client) postFromGoroutine(t *testing.T, path string, form url.Values) (status int, ok bool) {
@@ -103,6 +113,7 @@ func (c *client) postFromGoroutine(t *testing.T, path string, form url.Values) (
 // account's limit are checked (the log says "login failed" once per check).
 func TestLoginThrottleConcurrent(t *testing.T) {
 	a := newTestApp(t)
+	a.slowLoginWaits()
 	c := a.client()
 	tok := c.token("/login")
 	var wg sync.WaitGroup
@@ -119,8 +130,8 @@ func TestLoginThrottleConcurrent(t *testing.T) {
 	wg.Wait()
 	close(statuses)
 	checked := strings.Count(a.log.String(), "login failed")
-	if checked > accountRule.Free {
-		t.Fatalf("%d of 100 simultaneous wrong logins reached the password check, want at most %d", checked, accountRule.Free)
+	if free := a.h.loginRules.account.Free; checked > free {
+		t.Fatalf("%d of 100 simultaneous wrong logins reached the password check, want at most %d", checked, free)
 	}
 	n := 0
 	for s := range statuses {
@@ -307,6 +318,7 @@ func TestFreeTextRefused(t *testing.T) {
 // passwords locked the account, and 20 the address, for 15 minutes.)
 func TestSomeoneElsesFailuresNeverKeepAUserOut(t *testing.T) {
 	a := newTestApp(t)
+	a.slowLoginWaits()
 	user := a.client()
 	user.login("admin")
 	if r := user.post("/logout", url.Values{"csrf_token": {user.token("/")}}); r.status != http.StatusSeeOther {
@@ -315,7 +327,7 @@ func TestSomeoneElsesFailuresNeverKeepAUserOut(t *testing.T) {
 	attacker := a.client()
 	tok := attacker.token("/login")
 	refused := 0
-	for i := 0; i < addressRule.Free+10; i++ {
+	for i := 0; i < a.h.loginRules.address.Free+10; i++ {
 		login := "admin" // guessing one account, and spraying others from the same address
 		if i%2 == 1 {
 			login = fmt.Sprintf("someone%d", i)
@@ -358,6 +370,7 @@ func TestSomeoneElsesFailuresNeverKeepAUserOut(t *testing.T) {
 // proxy, and then only the address that proxy added.
 func TestTrustedProxies(t *testing.T) {
 	a := newTestApp(t)
+	a.slowLoginWaits()
 	h := a.h
 	req := func(peer string, xff ...string) *http.Request {
 		r := httptest.NewRequest("GET", "/", nil)
@@ -409,7 +422,7 @@ func TestTrustedProxies(t *testing.T) {
 		return c.do(req)
 	}
 	attacker := a.client()
-	for i := 0; i < addressRule.Free+5; i++ {
+	for i := 0; i < a.h.loginRules.address.Free+5; i++ {
 		post(attacker, "203.0.113.9", fmt.Sprintf("ghost%d", i), "a wrong guess")
 	}
 	if r := post(attacker, "203.0.113.9", "tech", testPassword); r.status != http.StatusTooManyRequests {

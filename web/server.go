@@ -44,6 +44,9 @@ type Handler struct {
 	policy  store.SessionPolicy
 	router  http.Handler
 	routes  []route
+	// loginRules slow login attempts down (defaultLoginRules; tests
+	// lengthen the waits so that a slow machine cannot outwait them).
+	loginRules loginRules
 }
 
 // New builds the console's handler.
@@ -58,6 +61,8 @@ func New(o Options) (*Handler, error) {
 		tokens:  o.Tokens,
 		desk:    o.Helpdesk,
 		policy:  store.SessionPolicy{Idle: o.Config.SessionIdle, Absolute: o.Config.SessionMax},
+
+		loginRules: defaultLoginRules,
 	}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
