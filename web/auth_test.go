@@ -205,24 +205,26 @@ func TestLoginLogoutAndRotation(t *testing.T) {
 
 func TestLoginThrottle(t *testing.T) {
 	a := newTestApp(t)
+	a.slowLoginWaits()
 	c := a.client()
 	tok := c.token("/login")
-	for i := 0; i < accountRule.Max; i++ {
+	for i := 0; i < a.h.loginRules.account.Free; i++ {
 		c.post("/login", url.Values{"login": {"admin"}, "password": {"nope nope nope"}, "csrf_token": {tok}})
 	}
+	// Fast guessing is refused, whatever the password, with the wait.
 	r := c.post("/login", url.Values{"login": {"admin"}, "password": {testPassword}, "csrf_token": {tok}})
-	if r.status != http.StatusTooManyRequests || !strings.Contains(r.body, msgThrottled) {
-		t.Fatalf("right password on a locked account: got %d, want 429 with the throttle message", r.status)
+	if r.status != http.StatusTooManyRequests || !strings.Contains(r.body, "Too many failed logins. Wait 60 minutes and try again.") || r.header.Get("Retry-After") != "3600" {
+		t.Fatalf("right password right after the free attempts: got %d Retry-After %q, want 429 with a wait of an hour", r.status, r.header.Get("Retry-After"))
 	}
 	// An unknown account is throttled the same way: nothing tells the two apart.
-	for i := 0; i < accountRule.Max; i++ {
+	for i := 0; i < a.h.loginRules.account.Free; i++ {
 		c.post("/login", url.Values{"login": {"ghost"}, "password": {"nope nope nope"}, "csrf_token": {tok}})
 	}
 	r2 := c.post("/login", url.Values{"login": {"ghost"}, "password": {"nope nope nope"}, "csrf_token": {tok}})
-	if r2.status != r.status || !strings.Contains(r2.body, msgThrottled) {
+	if r2.status != r.status || !strings.Contains(r2.body, "Too many failed logins.") {
 		t.Fatalf("unknown account: got %d, want the same answer as a known one", r2.status)
 	}
-	// Another account from the same address is still allowed (under the address limit).
+	// Another account from the same address is still allowed (under the address's free attempts).
 	c2 := a.client()
 	c2.login("tech")
 }

@@ -66,7 +66,7 @@ func (h *Handler) accessLog(next http.Handler) http.Handler {
 			return
 		}
 		h.log.Info("http request", "method", r.Method, "path", r.URL.Path, "status", sw.status,
-			"bytes", sw.bytes, "duration_ms", time.Since(t0).Milliseconds(), "remote", clientIP(r))
+			"bytes", sw.bytes, "duration_ms", time.Since(t0).Milliseconds(), "remote", h.clientIP(r))
 	})
 }
 

@@ -1,15 +1,21 @@
 package web
 
 import (
+	"flag"
 	"fmt"
 	"html"
 	"net/http"
+	"net/http/httptest"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/oauthimap/oauthimap/internal/config"
+	"github.com/oauthimap/oauthimap/internal/store"
 )
 
 // TestSafeNext feeds the usual open-redirect bypasses to safeNext: each
@@ -78,11 +84,36 @@ func TestLoginNextControlCharacter(t *testing.T) {
 	}
 }
 
+// slowLoginWaits makes every login slow-down wait an hour from the first
+// one, so that no test outwaits it however slow the machine (with -race,
+// one bcrypt can take longer than the real first wait).
+func (a *testApp) slowLoginWaits() {
+	for _, r := range []*store.ThrottleRule{&a.h.loginRules.account, &a.h.loginRules.address, &a.h.loginRules.device} {
+		r.Base, r.Max = time.Hour, time.Hour
+	}
+}
+
+// postFromGoroutine posts a form as c.post does, from a goroutine other
+// than the test's: a failure is reported with t.Error, and ok is false.
+func (c *client) postFromGoroutine(t *testing.T, path string, form url.Values) (status int, ok bool) {
+	req, _ := http.NewRequest("POST", c.a.srv.URL+path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", c.a.srv.URL)
+	res, err := c.http.Do(req)
+	if err != nil {
+		t.Error(err)
+		return 0, false
+	}
+	res.Body.Close()
+	return res.StatusCode, true
+}
+
 // TestLoginThrottleConcurrent sends 100 wrong passwords for one account at
 // once: the attempts are counted before bcrypt, so no more than the
 // account's limit are checked (the log says "login failed" once per check).
 func TestLoginThrottleConcurrent(t *testing.T) {
 	a := newTestApp(t)
+	a.slowLoginWaits()
 	c := a.client()
 	tok := c.token("/login")
 	var wg sync.WaitGroup
@@ -91,23 +122,16 @@ func TestLoginThrottleConcurrent(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			req, _ := http.NewRequest("POST", a.srv.URL+"/login", strings.NewReader(url.Values{"login": {"admin"}, "password": {"a wrong guess"}, "csrf_token": {tok}}.Encode()))
-			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-			req.Header.Set("Origin", a.srv.URL)
-			res, err := c.http.Do(req)
-			if err != nil {
-				t.Error(err)
-				return
+			if status, ok := c.postFromGoroutine(t, "/login", url.Values{"login": {"admin"}, "password": {"a wrong guess"}, "csrf_token": {tok}}); ok {
+				statuses <- status
 			}
-			res.Body.Close()
-			statuses <- res.StatusCode
 		}()
 	}
 	wg.Wait()
 	close(statuses)
 	checked := strings.Count(a.log.String(), "login failed")
-	if checked > accountRule.Max {
-		t.Fatalf("%d of 100 simultaneous wrong logins reached the password check, want at most %d", checked, accountRule.Max)
+	if free := a.h.loginRules.account.Free; checked > free {
+		t.Fatalf("%d of 100 simultaneous wrong logins reached the password check, want at most %d", checked, free)
 	}
 	n := 0
 	for s := range statuses {
@@ -145,19 +169,11 @@ func TestSetupLinkConcurrent(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			form := url.Values{"csrf_token": {tok}, "token": {u.Query().Get("token")}, "login": {fmt.Sprintf("root%d", i)}, "password": {"first admin password"}}
-			req, _ := http.NewRequest("POST", a.srv.URL+"/setup", strings.NewReader(form.Encode()))
-			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-			req.Header.Set("Origin", a.srv.URL)
-			res, err := c.http.Do(req)
-			if err != nil {
-				t.Error(err)
-				return
-			}
-			res.Body.Close()
-			if res.StatusCode == http.StatusSeeOther {
+			status, ok := c.postFromGoroutine(t, "/setup", form)
+			if ok && status == http.StatusSeeOther {
 				created <- i
-			} else if res.StatusCode != http.StatusNotFound {
-				t.Errorf("setup post %d: got %d, want 303 or 404", i, res.StatusCode)
+			} else if ok && status != http.StatusNotFound {
+				t.Errorf("setup post %d: got %d, want 303 or 404", i, status)
 			}
 		}()
 	}
@@ -292,5 +308,127 @@ func TestFreeTextRefused(t *testing.T) {
 	r := c.post(ticketURL(s.TicketID)+"/followups", url.Values{"csrf_token": {tok}, "content": {"Reboot \xff it"}})
 	if r.status != http.StatusUnprocessableEntity || !strings.Contains(html.UnescapeString(r.body), "The follow-up contains bytes that are not valid text (UTF-8).") {
 		t.Fatalf("follow-up not UTF-8: got %d, want 422 with the message", r.status)
+	}
+}
+
+// TestSomeoneElsesFailuresNeverKeepAUserOut: an anonymous client guessing
+// an account's password from the same address (behind a proxy, everyone's)
+// is slowed down, and the user, in the browser they logged in with
+// before, still gets in with the right password at once. (Five wrong
+// passwords locked the account, and 20 the address, for 15 minutes.)
+func TestSomeoneElsesFailuresNeverKeepAUserOut(t *testing.T) {
+	a := newTestApp(t)
+	a.slowLoginWaits()
+	user := a.client()
+	user.login("admin")
+	if r := user.post("/logout", url.Values{"csrf_token": {user.token("/")}}); r.status != http.StatusSeeOther {
+		t.Fatalf("logout: %d", r.status)
+	}
+	attacker := a.client()
+	tok := attacker.token("/login")
+	refused := 0
+	for i := 0; i < a.h.loginRules.address.Free+10; i++ {
+		login := "admin" // guessing one account, and spraying others from the same address
+		if i%2 == 1 {
+			login = fmt.Sprintf("someone%d", i)
+		}
+		r := attacker.post("/login", url.Values{"login": {login}, "password": {fmt.Sprintf("guess %d", i)}, "csrf_token": {tok}})
+		if r.status == http.StatusTooManyRequests {
+			refused++
+		}
+	}
+	if refused == 0 {
+		t.Fatal("fast guessing was never slowed down")
+	}
+	// The user's own browser: in at once.
+	r := user.post("/login", url.Values{"login": {"admin"}, "password": {testPassword}, "csrf_token": {user.token("/login")}, "next": {"/"}})
+	if r.status != http.StatusSeeOther {
+		t.Fatalf("the right password in the user's own browser: got %d, want 303\n%s", r.status, r.body)
+	}
+	// A browser that never logged in as admin waits, whatever the password.
+	fresh := a.client()
+	r = fresh.post("/login", url.Values{"login": {"admin"}, "password": {testPassword}, "csrf_token": {fresh.token("/login")}})
+	if r.status != http.StatusTooManyRequests || r.header.Get("Retry-After") == "" {
+		t.Fatalf("a new browser while the account is being guessed: got %d, want 429 with Retry-After", r.status)
+	}
+	// The known-device cookie vouches for its own account only.
+	r = user.post("/login", url.Values{"login": {"tech"}, "password": {testPassword}, "csrf_token": {user.token("/")}})
+	if r.status != http.StatusTooManyRequests {
+		t.Fatalf("another account from the user's browser while the address is slowed down: got %d, want 429", r.status)
+	}
+	// A forged device cookie is worth nothing.
+	forged := a.client()
+	u, _ := url.Parse(a.srv.URL)
+	forged.http.Jar.SetCookies(u, []*http.Cookie{{Name: deviceCookie, Value: "abc." + strconv.FormatInt(time.Now().Unix(), 10) + ".c2ln"}})
+	r = forged.post("/login", url.Values{"login": {"admin"}, "password": {testPassword}, "csrf_token": {forged.token("/login")}})
+	if r.status != http.StatusTooManyRequests {
+		t.Fatalf("a forged known-device cookie: got %d, want 429", r.status)
+	}
+}
+
+// TestTrustedProxies: X-Forwarded-For is believed only from a trusted
+// proxy, and then only the address that proxy added.
+func TestTrustedProxies(t *testing.T) {
+	a := newTestApp(t)
+	a.slowLoginWaits()
+	h := a.h
+	req := func(peer string, xff ...string) *http.Request {
+		r := httptest.NewRequest("GET", "/", nil)
+		r.RemoteAddr = peer
+		for _, v := range xff {
+			r.Header.Add("X-Forwarded-For", v)
+		}
+		return r
+	}
+	for _, tc := range []struct {
+		name    string
+		trusted string
+		r       *http.Request
+		want    string
+	}{
+		{"no proxy configured: the header is ignored", "", req("10.0.0.2:5555", "203.0.113.9"), "10.0.0.2"},
+		{"untrusted peer: the header is ignored", "10.0.0.0/8", req("192.0.2.1:5555", "203.0.113.9"), "192.0.2.1"},
+		{"trusted proxy: the address it added", "10.0.0.0/8", req("10.0.0.2:5555", "203.0.113.9"), "203.0.113.9"},
+		{"a client's own entry is not believed", "10.0.0.0/8", req("10.0.0.2:5555", "198.51.100.1, 203.0.113.9"), "203.0.113.9"},
+		{"two trusted proxies in a row", "10.0.0.0/8", req("10.0.0.2:5555", "198.51.100.1, 203.0.113.9, 10.0.0.7"), "203.0.113.9"},
+		{"several header lines", "10.0.0.0/8", req("10.0.0.2:5555", "198.51.100.1", "203.0.113.9"), "203.0.113.9"},
+		{"garbage hop", "10.0.0.0/8", req("10.0.0.2:5555", "203.0.113.9, nonsense"), "10.0.0.2"},
+		{"single address, IPv6", "2001:db8::1", req("[2001:db8::1]:443", "2001:db8:ffff::5"), "2001:db8:ffff::5"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg, err := config.Load(flag.NewFlagSet("t", flag.ContinueOnError), nil, func(k string) string {
+				if k == "OAUTHIMAP_TRUSTED_PROXIES" {
+					return tc.trusted
+				}
+				return ""
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			h.cfg.TrustedProxies = cfg.TrustedProxies
+			if got := h.clientIP(tc.r); got != tc.want {
+				t.Errorf("got %q, want %q", got, tc.want)
+			}
+		})
+	}
+	// Behind a trusted proxy, one client's guessing slows that client's
+	// address down, not everyone's.
+	h.cfg.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
+	post := func(c *client, xff, login, password string) response {
+		req, _ := http.NewRequest("POST", a.srv.URL+"/login", strings.NewReader(url.Values{"login": {login}, "password": {password}, "csrf_token": {c.token("/login")}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Origin", a.srv.URL)
+		req.Header.Set("X-Forwarded-For", xff)
+		return c.do(req)
+	}
+	attacker := a.client()
+	for i := 0; i < a.h.loginRules.address.Free+5; i++ {
+		post(attacker, "203.0.113.9", fmt.Sprintf("ghost%d", i), "a wrong guess")
+	}
+	if r := post(attacker, "203.0.113.9", "tech", testPassword); r.status != http.StatusTooManyRequests {
+		t.Fatalf("the guessing address: got %d, want 429", r.status)
+	}
+	if r := post(a.client(), "198.51.100.7", "tech", testPassword); r.status != http.StatusSeeOther {
+		t.Fatalf("another client behind the same proxy: got %d, want 303", r.status)
 	}
 }

@@ -55,6 +55,9 @@ type Handler struct {
 	policy  store.SessionPolicy
 	router  http.Handler
 	routes  []route
+	// loginRules slow login attempts down (defaultLoginRules; tests
+	// lengthen the waits so that a slow machine cannot outwait them).
+	loginRules loginRules
 }
 
 // New builds the console's handler.
@@ -71,6 +74,8 @@ func New(o Options) (*Handler, error) {
 		desk:    o.Helpdesk,
 		mail:    o.Mail,
 		policy:  store.SessionPolicy{Idle: o.Config.SessionIdle, Absolute: o.Config.SessionMax},
+
+		loginRules: defaultLoginRules,
 	}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -78,7 +79,7 @@ func (h *Handler) startSession(w http.ResponseWriter, r *http.Request, u *store.
 	if c, err := r.Cookie(sessionCookie); err == nil {
 		old = c.Value
 	}
-	tok, _, err := h.store.CreateSession(r.Context(), u.ID, clientIP(r), r.UserAgent(), h.policy, old)
+	tok, _, err := h.store.CreateSession(r.Context(), u.ID, h.clientIP(r), r.UserAgent(), h.policy, old)
 	if err != nil {
 		return err
 	}
@@ -162,14 +163,32 @@ func (h *Handler) popFlash(r *http.Request) []views.Flash {
 	return list
 }
 
-// clientIP is the peer address (a proxy's X-Forwarded-For is not trusted:
-// it would let anyone dodge the per-address login throttle).
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
+// clientIP is the address the request came from: the peer, or, when the
+// peer is a trusted proxy (OAUTHIMAP_TRUSTED_PROXIES), the nearest address
+// in X-Forwarded-For that is not itself a trusted proxy. Addresses further
+// left were written by the client and are never believed: they would let
+// anyone dodge the per-address login throttle.
+func (h *Handler) clientIP(r *http.Request) string {
+	peer := r.RemoteAddr
+	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		peer = host
 	}
-	return host
+	a, err := netip.ParseAddr(peer)
+	if err != nil || !h.cfg.TrustedProxy(a) {
+		return peer
+	}
+	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+	for i := len(hops) - 1; i >= 0; i-- {
+		hop, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+		if err != nil {
+			return peer // a hop that is no address: believe nothing past it
+		}
+		if !h.cfg.TrustedProxy(hop) {
+			return hop.Unmap().String()
+		}
+		peer = hop.Unmap().String()
+	}
+	return peer
 }
 
 func urlQueryEscape(s string) string { return url.QueryEscape(s) }

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -34,6 +35,9 @@ type Config struct {
 	MaxBodyBytes  int64
 	ShutdownGrace time.Duration
 	LeaseTTL      time.Duration // how long a collector's hold on a receiver lasts unless renewed
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For is
+	// believed: the client's address is the last one a trusted proxy added.
+	TrustedProxies []netip.Prefix
 }
 
 // option is one row of the table.
@@ -73,6 +77,8 @@ func options() []option {
 		intOpt64("max-body", "largest request body accepted, in bytes", "1048576", 1<<30, func(c *Config) *int64 { return &c.MaxBodyBytes }),
 		durOpt("shutdown-grace", "time given to requests and jobs to finish at shutdown", "20s", 10*time.Minute, func(c *Config) *time.Duration { return &c.ShutdownGrace }),
 		durOpt("lease-ttl", "how long a collector holds a receiver unless it renews (every third of it); another instance takes over a dead one's receivers after this", "30s", time.Hour, func(c *Config) *time.Duration { return &c.LeaseTTL }),
+		option{name: "trusted-proxies", usage: "comma-separated addresses or CIDR ranges of reverse proxies whose X-Forwarded-For is believed", def: "",
+			apply: applyProxies, current: func(c *Config) string { return joinPrefixes(c.TrustedProxies) }},
 	)
 	return o
 }
@@ -127,6 +133,46 @@ func durOpt(name, usage, def string, most time.Duration, p func(*Config) *time.D
 			return nil
 		},
 		current: func(c *Config) string { return (*p(c)).String() }}
+}
+
+// applyProxies reads a comma-separated list of addresses and CIDR ranges.
+func applyProxies(c *Config, v string) error {
+	c.TrustedProxies = nil
+	for _, f := range strings.Split(v, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		p, err := netip.ParsePrefix(f)
+		if err != nil {
+			a, aerr := netip.ParseAddr(f)
+			if aerr != nil {
+				return fmt.Errorf("%q is not an address or a CIDR range such as 10.0.0.0/8", f)
+			}
+			p = netip.PrefixFrom(a, a.BitLen())
+		}
+		c.TrustedProxies = append(c.TrustedProxies, p.Masked())
+	}
+	return nil
+}
+
+func joinPrefixes(ps []netip.Prefix) string {
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		out[i] = p.String()
+	}
+	return strings.Join(out, ",")
+}
+
+// TrustedProxy reports whether a peer address is one of the trusted proxies.
+func (c *Config) TrustedProxy(a netip.Addr) bool {
+	a = a.Unmap()
+	for _, p := range c.TrustedProxies {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
 }
 
 // EnvName is the environment variable of a flag name.

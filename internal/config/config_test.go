@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"flag"
 	"io"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -81,6 +82,23 @@ func TestPublicURLNormalised(t *testing.T) {
 	}
 }
 
+func TestTrustedProxies(t *testing.T) {
+	c, err := load(t, map[string]string{"OAUTHIMAP_TRUSTED_PROXIES": " 10.1.2.3/8 , 192.0.2.7,2001:db8::/32"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	c.Print(&b)
+	if !strings.Contains(b.String(), "10.0.0.0/8,192.0.2.7/32,2001:db8::/32") {
+		t.Errorf("got the effective configuration\n%s\nwant the ranges normalised", b.String())
+	}
+	for addr, want := range map[string]bool{"10.200.0.1": true, "192.0.2.7": true, "192.0.2.8": false, "::ffff:10.0.0.1": true, "2001:db8:1::1": true, "2001:db9::1": false} {
+		if got := c.TrustedProxy(netip.MustParseAddr(addr)); got != want {
+			t.Errorf("TrustedProxy(%s): got %v, want %v", addr, got, want)
+		}
+	}
+}
+
 func TestInvalid(t *testing.T) {
 	tests := []struct {
 		name string
@@ -102,6 +120,7 @@ func TestInvalid(t *testing.T) {
 		{"database", map[string]string{"OAUTHIMAP_DATABASE": "mysql"}, "OAUTHIMAP_DATABASE"},
 		{"lease ttl too short", map[string]string{"OAUTHIMAP_LEASE_TTL": "1s"}, "OAUTHIMAP_LEASE_TTL"},
 		{"lease ttl not a duration", map[string]string{"OAUTHIMAP_LEASE_TTL": "30"}, "OAUTHIMAP_LEASE_TTL"},
+		{"trusted proxies", map[string]string{"OAUTHIMAP_TRUSTED_PROXIES": "10.0.0.0/8, proxy.example.com"}, "OAUTHIMAP_TRUSTED_PROXIES"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

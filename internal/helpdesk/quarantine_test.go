@@ -94,6 +94,15 @@ func TestPurgeQuarantineFollowsRetention(t *testing.T) {
 	if err := d.svc.SetQuarantineDays(ctx, 0); err == nil {
 		t.Fatal("a retention of 0 days was accepted")
 	}
+	// A retention written straight into the settings, so large that its
+	// hours overflow, keeps the mail (it purged everything).
+	if err := d.st.SetSetting(ctx, SettingQuarantineDays, "200000"); err != nil {
+		t.Fatal(err)
+	}
+	d.deliver(nil, mail("w@example.com", "helpdesk@example.com", "four", "q4@w", "4", "Precedence: bulk"))
+	if n, err := d.svc.PurgeQuarantine(ctx, time.Now().Add(24*time.Hour)); n != 0 || err != nil {
+		t.Fatalf("with a retention of 200000 days in the settings: purged %d (%v), want 0", n, err)
+	}
 }
 
 func TestDeleteQuarantinedKeepsBytesAnotherRowUses(t *testing.T) {

@@ -75,12 +75,18 @@ func (s *Service) QuarantineDays(ctx context.Context) (int, error) {
 	if perr != nil || n <= 0 {
 		return DefaultQuarantineDays, nil
 	}
-	return n, nil
+	// A value written behind SetQuarantineDays's back stays within its
+	// bound: a huge one would overflow into a date in the future and purge
+	// every quarantined mail.
+	return min(n, MaxQuarantineDays), nil
 }
+
+// MaxQuarantineDays is the longest quarantine retention, ten years.
+const MaxQuarantineDays = 3650
 
 // SetQuarantineDays changes the quarantine retention (1 to 3650 days).
 func (s *Service) SetQuarantineDays(ctx context.Context, days int) error {
-	if days < 1 || days > 3650 {
+	if days < 1 || days > MaxQuarantineDays {
 		return fmt.Errorf("helpdesk: the retention must be between 1 and 3650 days")
 	}
 	if err := s.st.SetSetting(ctx, SettingQuarantineDays, strconv.Itoa(days)); err != nil {

@@ -43,9 +43,9 @@ type Session struct {
 // a hash of the key so no login name or address is kept in clear.
 type LoginThrottle struct {
 	ID          string
-	Failures    int
-	WindowStart time.Time
-	LockedUntil *time.Time
+	Failures    int        // attempts counted since the key was last quiet
+	WindowStart time.Time  // the last counted attempt
+	LockedUntil *time.Time // the next attempt waits until then
 }
 
 // Setting is one named value of the console's settings.

@@ -60,15 +60,17 @@ func validateReceiver(r *Receiver) error {
 	return nil
 }
 
-// PollInterval is the receiver's poll interval within the store's bounds,
-// whatever the row holds: a row written behind the store's back must not
-// make the collector spin or overflow.
+// PollInterval is the receiver's poll interval, whatever the row holds:
+// nothing or less than nothing is the default, more than a day is a day. A
+// row written behind the store's back must not make the collector spin or
+// overflow. (Between one and MinPollIntervalSeconds seconds is kept: only
+// a hand-written row has it, and tests need it.)
 func (r *Receiver) PollInterval() time.Duration {
 	n := r.PollIntervalSeconds
 	if n <= 0 {
 		n = DefaultPollInterval
 	}
-	return time.Duration(min(max(n, MinPollIntervalSeconds), MaxPollIntervalSeconds)) * time.Second
+	return time.Duration(min(n, MaxPollIntervalSeconds)) * time.Second
 }
 
 // Health derives the receiver's health from its columns and, for an OAuth

@@ -314,7 +314,7 @@ func TestReceiverNumericBounds(t *testing.T) {
 		for _, tc := range []struct {
 			seconds int
 			want    time.Duration
-		}{{17446744073, 24 * time.Hour}, {-5, time.Minute}, {0, time.Minute}, {3, 10 * time.Second}, {90, 90 * time.Second}} {
+		}{{17446744073, 24 * time.Hour}, {-5, time.Minute}, {0, time.Minute}, {1, time.Second}, {90, 90 * time.Second}} {
 			if got := (&Receiver{PollIntervalSeconds: tc.seconds}).PollInterval(); got != tc.want {
 				t.Errorf("PollInterval of %d s: got %v, want %v", tc.seconds, got, tc.want)
 			}

@@ -114,24 +114,52 @@ func TestSessions(t *testing.T) {
 func TestThrottle(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, s *Store) {
 		ctx := context.Background()
-		r := ThrottleRule{Max: 3, Window: time.Minute, Lock: time.Minute}
+		clock := s.now()
+		s.now = func() time.Time { return clock }
+		r := ThrottleRule{Free: 3, Base: time.Second, Max: 8 * time.Second, Quiet: time.Hour}
 		k, ip := ThrottleKey("login", "alice"), ThrottleKey("ip", "x")
-		for i := 0; i < r.Max; i++ {
-			if ok, err := s.Attempt(ctx, k, r); !ok || err != nil {
-				t.Fatalf("attempt %d: got %v %v, want allowed under the limit", i+1, ok, err)
+		attempt := func(key string) time.Duration {
+			t.Helper()
+			wait, err := s.Attempt(ctx, key, r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return wait
+		}
+		for i := 0; i < r.Free; i++ {
+			if wait := attempt(k); wait != 0 {
+				t.Fatalf("free attempt %d: got a wait of %v, want none", i+1, wait)
 			}
 		}
-		if ok, err := s.Attempt(ctx, k, r); ok || err != nil {
-			t.Fatalf("past the limit: got %v %v, want refused", ok, err)
+		// Past the free attempts, each one makes the next wait, doubling
+		// up to the ceiling; a refused attempt is not counted.
+		for _, want := range []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second, 8 * time.Second} {
+			if wait := attempt(k); wait != want {
+				t.Fatalf("right away: got a wait of %v, want %v", wait, want)
+			}
+			if wait := attempt(k); wait != want {
+				t.Fatalf("a refused attempt changed the wait: got %v, want %v", wait, want)
+			}
+			clock = clock.Add(want)
+			if wait := attempt(k); wait != 0 {
+				t.Fatalf("after waiting %v: got a wait of %v, want none", want, wait)
+			}
+		}
+		// Quiet long enough, the count starts afresh.
+		clock = clock.Add(r.Quiet + time.Minute)
+		for i := 0; i < r.Free; i++ {
+			if wait := attempt(k); wait != 0 {
+				t.Fatalf("after a quiet hour, attempt %d: got a wait of %v, want none", i+1, wait)
+			}
 		}
 		s.ClearFailures(ctx, k)
-		if ok, _ := s.Attempt(ctx, k, r); !ok {
-			t.Fatal("still refused after clear")
+		if wait := attempt(k); wait != 0 {
+			t.Fatal("still slowed down after clear")
 		}
 		// A refunded attempt does not count.
-		for i := 0; i < r.Max+2; i++ {
-			if ok, _ := s.Attempt(ctx, ip, r); !ok {
-				t.Fatalf("attempt %d refused although each was refunded", i+1)
+		for i := 0; i < r.Free+2; i++ {
+			if wait := attempt(ip); wait != 0 {
+				t.Fatalf("attempt %d slowed down although each was refunded", i+1)
 			}
 			s.Refund(ctx, ip)
 		}
@@ -144,7 +172,7 @@ func TestThrottle(t *testing.T) {
 func TestThrottleConcurrent(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, s *Store) {
 		ctx := context.Background()
-		r := ThrottleRule{Max: 5, Window: time.Minute, Lock: time.Minute}
+		r := ThrottleRule{Free: 5, Base: time.Minute, Max: time.Hour, Quiet: time.Hour}
 		k := ThrottleKey("login", "concurrent")
 		var passed atomic.Int32
 		var wg sync.WaitGroup
@@ -152,18 +180,18 @@ func TestThrottleConcurrent(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				ok, err := s.Attempt(ctx, k, r)
+				wait, err := s.Attempt(ctx, k, r)
 				if err != nil {
 					t.Error(err)
 				}
-				if ok {
+				if wait == 0 {
 					passed.Add(1)
 				}
 			}()
 		}
 		wg.Wait()
-		if got := passed.Load(); got != int32(r.Max) {
-			t.Fatalf("got %d of 100 simultaneous attempts through, want %d", got, r.Max)
+		if got := passed.Load(); got != int32(r.Free) {
+			t.Fatalf("got %d of 100 simultaneous attempts through, want %d", got, r.Free)
 		}
 	})
 }
