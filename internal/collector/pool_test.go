@@ -2,6 +2,7 @@ package collector
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -101,5 +102,52 @@ func TestIdleBringsNewMailInSeconds(t *testing.T) {
 	}
 	if n := e.count("SELECT COUNT(*) FROM collect_runs WHERE trigger_kind = ?", store.TriggerIdle); n == 0 {
 		t.Fatal("no run was triggered by IDLE")
+	}
+}
+
+// A run longer than several lease TTLs keeps its lease (renewed by the job
+// and at both ends of each batch): another instance asking all along
+// never gets the receiver, and nothing is imported twice.
+func TestShortLeaseIsRenewedThroughALongRun(t *testing.T) {
+	for _, d := range []store.Dialect{store.SQLite, store.MySQL} {
+		t.Run(string(d), func(t *testing.T) {
+			e := newEnv(t, d, imaptest.Options{})
+			const n, ttl = 400, 300 * time.Millisecond
+			r := e.receiver("long", func(r *store.Receiver) { r.Budget = n })
+			deliverN(e.srv, alice, n, "long")
+			a := e.collector(func(o *Options) { o.Instance, o.LeaseTTL, o.BatchSize = "a", ttl, 5 })
+			other := openStore(t, e.path, e.dsn)
+			b := New(Options{Store: other, Helpdesk: openHelpdesk(t, other, e.docs), Instance: "b", LeaseTTL: ttl,
+				NoIdle: true, Logger: a.log})
+			t.Cleanup(func() { _ = b.Shutdown(context.Background()) })
+			done := make(chan error, 1)
+			t0 := time.Now()
+			go func() { _, err := a.CollectNow(context.Background(), r.ID); done <- err }()
+			waitFor(t, 10*time.Second, "the run to start", func() bool { return e.tickets() > 0 })
+			attempts := 0
+			for {
+				select {
+				case err := <-done:
+					took := time.Since(t0)
+					if err != nil {
+						t.Fatalf("the long run failed: %v", err)
+					}
+					if took < 3*ttl {
+						t.Skipf("the run took %v, not longer than the lease: nothing to show", took)
+					}
+					if got, dup := e.tickets(), e.duplicates(); got != n || dup != 0 {
+						t.Fatalf("got %d tickets (%d twice), want %d", got, dup, n)
+					}
+					t.Logf("a run of %v (%.0f lease TTLs) kept its lease against %d attempts", took.Round(time.Millisecond), float64(took)/float64(ttl), attempts)
+					return
+				default:
+				}
+				attempts++
+				if _, err := b.CollectNow(context.Background(), r.ID); !errors.Is(err, ErrBusy) {
+					t.Fatalf("another instance got the receiver during the run: %v", err)
+				}
+				time.Sleep(ttl / 5)
+			}
+		})
 	}
 }
