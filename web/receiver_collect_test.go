@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/emersion/go-imap/v2"
+
 	"github.com/oauthimap/oauthimap/internal/collector"
 	"github.com/oauthimap/oauthimap/internal/docstore"
 	"github.com/oauthimap/oauthimap/internal/helpdesk"
@@ -134,6 +136,7 @@ func TestImportAnywayMovesTheMailAndSaysWhere(t *testing.T) {
 	srv.CreateFolder(rcvUser, "Accepted")
 	raw := []byte("From: carol@example.org\r\nSubject: Out of office\r\nMessage-ID: <ooo1@example.org>\r\nAuto-Submitted: auto-replied\r\n\r\nAway.\r\n")
 	srv.Deliver(rcvUser, "INBOX", raw)
+	srv.Deliver(rcvUser, "INBOX", []byte("From: dave@example.org\r\nSubject: Vacation\r\nMessage-ID: <ooo2@example.org>\r\nAuto-Submitted: auto-replied\r\n\r\nAway too.\r\n"))
 	form := rcvForm("Support", srv)
 	form.Set("accepted_folder", "Accepted")
 	form.Set("refused_folder", "Refused")
@@ -142,7 +145,7 @@ func TestImportAnywayMovesTheMailAndSaysWhere(t *testing.T) {
 		t.Fatalf("receiver folders %q %q", rec.AcceptedFolder, rec.RefusedFolder)
 	}
 	coll := realCollector(t, a)
-	if run, err := coll.CollectNow(ctx, id); err != nil || run.Refused != 1 {
+	if run, err := coll.CollectNow(ctx, id); err != nil || run.Refused != 2 {
 		t.Fatalf("collect: %+v %v", run, err)
 	}
 	list := c.get("/setup/quarantine")
@@ -158,7 +161,29 @@ func TestImportAnywayMovesTheMailAndSaysWhere(t *testing.T) {
 	if want := html.EscapeString(`The email was moved from the folder "Refused" to "Accepted" of the mailbox of receiver "Support".`); !strings.Contains(page.body, want) {
 		t.Errorf("the page does not say where the mail went (%q):\n%s", want, page.body)
 	}
-	if got := srv.Messages(rcvUser, "Accepted"); len(got) != 1 || len(srv.Messages(rcvUser, "Refused")) != 0 {
-		t.Fatalf("Accepted %d, Refused %d; want the mail moved", len(got), len(srv.Messages(rcvUser, "Refused")))
+	if got := srv.Messages(rcvUser, "Accepted"); len(got) != 1 || len(srv.Messages(rcvUser, "Refused")) != 1 {
+		t.Fatalf("Accepted %d, Refused %d; want one mail moved", len(got), len(srv.Messages(rcvUser, "Refused")))
+	}
+
+	// The server refuses the move: the page says the mail will be moved
+	// at the next collect, and the next collect does it.
+	srv.FailNext("MOVE", &imap.Error{Type: imap.StatusResponseTypeNo, Text: "Mailbox is locked, try again later"})
+	m = importFormRE.FindStringSubmatch(c.get("/setup/quarantine").body)
+	if m == nil {
+		t.Fatal("no Import anyway form for the second mail")
+	}
+	r = c.post("/setup/quarantine/"+m[1]+"/import", url.Values{"csrf_token": {c.token("/setup/quarantine")}})
+	page = c.get(r.header.Get("Location"))
+	if want := html.EscapeString(`The email will be moved from the folder "Refused" to "Accepted" of the mailbox of receiver "Support" at the receiver's next collect`); !strings.Contains(page.body, want) {
+		t.Errorf("the page does not say the move is pending (%q)", want)
+	}
+	if len(srv.Messages(rcvUser, "Refused")) != 1 {
+		t.Fatal("the mail left Refused although the move failed")
+	}
+	if _, err := coll.CollectNow(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	if got := srv.Messages(rcvUser, "Accepted"); len(got) != 2 || len(srv.Messages(rcvUser, "Refused")) != 0 {
+		t.Fatalf("after the next collect: Accepted %d, Refused %d; want 2 and 0", len(got), len(srv.Messages(rcvUser, "Refused")))
 	}
 }
