@@ -187,3 +187,19 @@ func TestImportAnywayMovesTheMailAndSaysWhere(t *testing.T) {
 		t.Fatalf("after the next collect: Accepted %d, Refused %d; want 2 and 0", len(got), len(srv.Messages(rcvUser, "Refused")))
 	}
 }
+
+// An app-only authorization has nobody to sign in again: its remedies
+// never say "Re-authorize".
+func TestAppOnlyRemediesNeverSayReauthorize(t *testing.T) {
+	for _, state := range []string{"reauth_required", store.AuthStateMailboxRefused} {
+		a := &store.Authorization{Email: "shared@contoso.example", Kind: store.KindAppOnly, State: state}
+		if got := stateRemedy(a); got == "" || strings.Contains(strings.ToLower(got), "re-authorize") {
+			t.Errorf("app-only %s: remedy %q", state, got)
+		}
+	}
+	for _, class := range []string{"authentication", "mailbox_permission", collector.ClassReauth} {
+		if got := collector.RemedyFor(class, true); strings.Contains(strings.ToLower(got), "re-authorize") || strings.Contains(got, "sign in") {
+			t.Errorf("app-only %s: remedy %q", class, got)
+		}
+	}
+}
