@@ -203,3 +203,47 @@ func TestAppOnlyRemediesNeverSayReauthorize(t *testing.T) {
 		}
 	}
 }
+
+// "Run Diagnose once the Exchange commands are done": the first login of
+// an app-only authorization, refused by the mailbox, is explained with the
+// mailbox permission and the tab stops saying "Valid"; once the mailbox
+// lets the application in, it is Valid again.
+func TestAppOnlyDiagnoseRefusedIsNotValid(t *testing.T) {
+	a, c := rcvAdmin(t)
+	ctx := context.Background()
+	srv := imaptest.Start(t)
+	app := &store.Application{Name: "Contoso 365", Provider: "azure", IsActive: true, ClientID: "client", ClientSecret: "app-secret", TenantID: "contoso.example"}
+	if err := a.store.CreateApplication(ctx, app, nil); err != nil {
+		t.Fatal(err)
+	}
+	db, _ := a.store.SQLDB()
+	now := time.Now().UTC()
+	res, err := db.ExecContext(ctx, "INSERT INTO oauth_authorizations (application_id, email, kind, state, created_at, updated_at) VALUES (?, ?, ?, 'valid', ?, ?)",
+		app.ID, rcvUser, store.KindAppOnly, now, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	authID, _ := res.LastInsertId()
+	a.h.tokens = &fakeTokens{token: "app-only-token"}
+	page := "/setup/oauthimap/authorizations/" + strconv.FormatInt(authID, 10) + "/diagnose"
+	tab := "/setup/oauthimap/" + strconv.FormatInt(app.ID, 10) + "/authorizations"
+	diagnose := func() string {
+		r := c.post(page, url.Values{"host": {srv.Host()}, "port": {strconv.Itoa(srv.Port())}, "security": {"none"},
+			"mechanism": {"XOAUTH2"}, "timeout": {"10"}, "csrf_token": {c.token(page)}})
+		return html.UnescapeString(r.body)
+	}
+	body := diagnose()
+	if !strings.Contains(body, `data-ok="false"`) || !strings.Contains(body, collector.AppOnlyMailboxRemedy) || strings.Contains(body, "Re-authorization needed") {
+		t.Fatalf("a refused app-only login is not explained as the mailbox permission:\n%s", body)
+	}
+	if got := c.get(tab).body; strings.Contains(got, `data-state="valid"`) || !strings.Contains(got, "Mailbox access refused") {
+		t.Fatalf("the tab after a refused first login:\n%s", got)
+	}
+	srv.AddToken("app-only-token", rcvUser) // the Exchange commands were run
+	if body := diagnose(); !strings.Contains(body, `data-ok="true"`) {
+		t.Fatalf("diagnose after access was given:\n%s", body)
+	}
+	if got := c.get(tab).body; !strings.Contains(got, `data-state="valid"`) {
+		t.Fatal("the tab does not say Valid once a login works")
+	}
+}
