@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/oauthimap/oauthimap/internal/helpdesk"
-	"github.com/oauthimap/oauthimap/internal/mailbox"
 	"github.com/oauthimap/oauthimap/internal/store"
 )
 
@@ -362,11 +361,7 @@ func (c *Collector) FileNow(ctx context.Context, receiverID int64) error {
 	if err != nil {
 		return err
 	}
-	cfg, _, err := c.mailboxConfig(ctx, r)
-	if err != nil {
-		return err
-	}
-	s, err := mailbox.Dial(ctx, cfg, c.dialOptions()...)
+	s, err := c.dial(ctx, r)
 	if err != nil {
 		return err
 	}

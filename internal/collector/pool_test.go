@@ -56,24 +56,7 @@ func TestTwoInstancesNeverCollectOneReceiverAtOnce(t *testing.T) {
 			}
 			byInstance := map[string]int{}
 			for _, id := range ids {
-				rows, err := e.sqlDB().Query("SELECT instance, started_at, ended_at FROM collect_runs WHERE receiver_id = ? ORDER BY started_at, id", id)
-				if err != nil {
-					t.Fatal(err)
-				}
-				var prevEnd time.Time
-				for rows.Next() {
-					var inst string
-					var start, end time.Time
-					if err := rows.Scan(&inst, &start, &end); err != nil {
-						t.Fatal(err)
-					}
-					if start.Before(prevEnd) {
-						t.Errorf("receiver %d: a run by %s started at %v, before the previous one ended at %v", id, inst, start, prevEnd)
-					}
-					prevEnd = end
-					byInstance[inst]++
-				}
-				rows.Close()
+				e.runsOneAtATime(id, byInstance)
 			}
 			if byInstance["a"] == 0 || byInstance["b"] == 0 {
 				t.Fatalf("runs per instance %v: want both instances to have worked", byInstance)
@@ -158,24 +141,35 @@ func TestShortLeaseIsRenewedThroughALongRun(t *testing.T) {
 			if got, dup := e.tickets(), e.duplicates(); got != n || dup != 0 {
 				t.Fatalf("got %d tickets (%d twice), want %d", got, dup, n)
 			}
-			rows, err := e.sqlDB().Query("SELECT instance, started_at, ended_at FROM collect_runs WHERE receiver_id = ? ORDER BY started_at, id", r.ID)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer rows.Close()
-			var prevEnd time.Time
-			for rows.Next() {
-				var inst string
-				var start, end time.Time
-				if err := rows.Scan(&inst, &start, &end); err != nil {
-					t.Fatal(err)
-				}
-				if start.Before(prevEnd) {
-					t.Fatalf("a run by %s started at %v, before the previous one ended at %v: the lease was taken over", inst, start, prevEnd)
-				}
-				prevEnd = end
-			}
+			e.runsOneAtATime(r.ID, map[string]int{})
 			t.Logf("a run of %v (%.0f lease TTLs) kept its lease against %d attempts", took.Round(time.Millisecond), float64(took)/float64(ttl), attempts)
 		})
+	}
+}
+
+// runsOneAtATime checks, from the run log, that no run of the receiver
+// started before the previous one ended, and counts the runs per instance.
+func (e *env) runsOneAtATime(id int64, byInstance map[string]int) {
+	e.t.Helper()
+	rows, err := e.sqlDB().Query("SELECT instance, started_at, ended_at FROM collect_runs WHERE receiver_id = ? ORDER BY started_at, id", id)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer rows.Close()
+	var prevEnd time.Time
+	for rows.Next() {
+		var inst string
+		var start, end time.Time
+		if err := rows.Scan(&inst, &start, &end); err != nil {
+			e.t.Fatal(err)
+		}
+		if start.Before(prevEnd) {
+			e.t.Errorf("receiver %d: a run by %s started at %v, before the previous one ended at %v", id, inst, start, prevEnd)
+		}
+		prevEnd = end
+		byInstance[inst]++
+	}
+	if err := rows.Err(); err != nil {
+		e.t.Fatal(err)
 	}
 }
