@@ -357,6 +357,9 @@ func (c *Collector) FileNow(ctx context.Context, receiverID int64) error {
 	}()
 	ctx, cancel := context.WithTimeout(ctx, c.o.JobTimeout)
 	defer cancel()
+	c.leases.set(receiverID, now.Add(c.o.LeaseTTL))
+	defer c.leases.drop(receiverID)
+	defer c.keepLease(ctx, cancel, receiverID, log)()
 	r, err := c.st.LeasedReceiver(ctx, receiverID, c.o.Instance)
 	if err != nil {
 		return err
