@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/oauthimap/oauthimap/internal/collector"
 	"github.com/oauthimap/oauthimap/internal/mailbox"
 	"github.com/oauthimap/oauthimap/internal/oauth"
 	"github.com/oauthimap/oauthimap/internal/store"
@@ -92,10 +93,28 @@ func (h *Handler) diagnose(ctx context.Context, auth *store.Authorization, f vie
 		Timeout: time.Duration(f.Timeout) * time.Second, Auth: auth2}
 	rep := mailbox.Diagnose(ctx, cfg)
 	out := &views.DiagnoseReport{OK: rep.OK, Explanation: rep.Explanation, Remedy: rep.Remedy}
-	if !rep.OK && rep.Class == mailbox.ClassAuthentication {
+	appOnly := auth.Kind == store.KindAppOnly
+	switch {
+	case appOnly && !rep.OK && (rep.Class == mailbox.ClassAuthentication || rep.Class == mailbox.ClassMailboxPermission):
+		// Microsoft issued the token; Exchange does not let the
+		// application into this mailbox. Nobody can sign in again.
+		out.Explanation = "The server refused the application's token for this mailbox: the application has no access to it yet. " + rep.Explanation
+		out.Remedy = collector.AppOnlyMailboxRemedy
+	case !rep.OK && rep.Class == mailbox.ClassAuthentication:
 		// The token is fresh by its expiry, so the server refusing it means
 		// it was revoked or lacks the IMAP permission.
 		out.Explanation = "Re-authorization needed: the server refused the access token. " + rep.Explanation
+	}
+	if appOnly {
+		// The authorizations tab must not say "Valid" for an app-only
+		// authorization whose mailbox refuses it (nor go on saying it
+		// is refused once a login works).
+		switch {
+		case rep.OK:
+			h.recordAppOnly(ctx, auth.ID, true, "")
+		case rep.Class == mailbox.ClassAuthentication || rep.Class == mailbox.ClassMailboxPermission:
+			h.recordAppOnly(ctx, auth.ID, false, rep.Explanation)
+		}
 	}
 	for _, s := range rep.Steps {
 		out.Steps = append(out.Steps, views.DiagnoseStep{Name: s.Name, OK: s.OK, Detail: s.Detail, Duration: s.Duration.Round(time.Millisecond).String()})

@@ -64,6 +64,10 @@ func stateRemedy(a *store.Authorization) string {
 	}
 	switch oauth.State(a.State) {
 	case oauth.StateReauthRequired:
+		if a.Kind == store.KindAppOnly {
+			// Nobody signs in for app-only access.
+			return "Create the app-only authorization for " + a.Email + " again; check the client secret and that the application has IMAP.AccessAsApp with administrator consent."
+		}
 		return "Use Re-authorize and sign in as " + who + "."
 	case oauth.StateConfigError:
 		return "Fix the application's settings (client secret, tenant, permissions) as the error says; the next refresh will tell."

@@ -62,6 +62,11 @@ func (h *Handler) refileNow(r *http.Request, f *helpdesk.Refile) (kind, msg stri
 	}
 	switch {
 	case errors.Is(err, collector.ErrBusy):
+		// The run in progress has passed its refiling: ask for the next
+		// one as soon as it ends.
+		if serr := h.store.ScheduleCollect(r.Context(), f.ReceiverID, time.Now().UTC()); serr != nil {
+			h.log.Warn("import anyway: schedule a collect", "receiver_id", f.ReceiverID, "error", serr)
+		}
 		return "info", later + " (it is being collected right now)."
 	case err != nil:
 		h.log.Warn("import anyway: moving the mail failed; it stays pending", "receiver_id", f.ReceiverID, "error", err)

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/emersion/go-imap/v2"
+
 	"github.com/oauthimap/oauthimap/internal/collector"
 	"github.com/oauthimap/oauthimap/internal/docstore"
 	"github.com/oauthimap/oauthimap/internal/helpdesk"
@@ -134,6 +136,7 @@ func TestImportAnywayMovesTheMailAndSaysWhere(t *testing.T) {
 	srv.CreateFolder(rcvUser, "Accepted")
 	raw := []byte("From: carol@example.org\r\nSubject: Out of office\r\nMessage-ID: <ooo1@example.org>\r\nAuto-Submitted: auto-replied\r\n\r\nAway.\r\n")
 	srv.Deliver(rcvUser, "INBOX", raw)
+	srv.Deliver(rcvUser, "INBOX", []byte("From: dave@example.org\r\nSubject: Vacation\r\nMessage-ID: <ooo2@example.org>\r\nAuto-Submitted: auto-replied\r\n\r\nAway too.\r\n"))
 	form := rcvForm("Support", srv)
 	form.Set("accepted_folder", "Accepted")
 	form.Set("refused_folder", "Refused")
@@ -142,7 +145,7 @@ func TestImportAnywayMovesTheMailAndSaysWhere(t *testing.T) {
 		t.Fatalf("receiver folders %q %q", rec.AcceptedFolder, rec.RefusedFolder)
 	}
 	coll := realCollector(t, a)
-	if run, err := coll.CollectNow(ctx, id); err != nil || run.Refused != 1 {
+	if run, err := coll.CollectNow(ctx, id); err != nil || run.Refused != 2 {
 		t.Fatalf("collect: %+v %v", run, err)
 	}
 	list := c.get("/setup/quarantine")
@@ -158,7 +161,89 @@ func TestImportAnywayMovesTheMailAndSaysWhere(t *testing.T) {
 	if want := html.EscapeString(`The email was moved from the folder "Refused" to "Accepted" of the mailbox of receiver "Support".`); !strings.Contains(page.body, want) {
 		t.Errorf("the page does not say where the mail went (%q):\n%s", want, page.body)
 	}
-	if got := srv.Messages(rcvUser, "Accepted"); len(got) != 1 || len(srv.Messages(rcvUser, "Refused")) != 0 {
-		t.Fatalf("Accepted %d, Refused %d; want the mail moved", len(got), len(srv.Messages(rcvUser, "Refused")))
+	if got := srv.Messages(rcvUser, "Accepted"); len(got) != 1 || len(srv.Messages(rcvUser, "Refused")) != 1 {
+		t.Fatalf("Accepted %d, Refused %d; want one mail moved", len(got), len(srv.Messages(rcvUser, "Refused")))
+	}
+
+	// The server refuses the move: the page says the mail will be moved
+	// at the next collect, and the next collect does it.
+	srv.FailNext("MOVE", &imap.Error{Type: imap.StatusResponseTypeNo, Text: "Mailbox is locked, try again later"})
+	m = importFormRE.FindStringSubmatch(c.get("/setup/quarantine").body)
+	if m == nil {
+		t.Fatal("no Import anyway form for the second mail")
+	}
+	r = c.post("/setup/quarantine/"+m[1]+"/import", url.Values{"csrf_token": {c.token("/setup/quarantine")}})
+	page = c.get(r.header.Get("Location"))
+	if want := html.EscapeString(`The email will be moved from the folder "Refused" to "Accepted" of the mailbox of receiver "Support" at the receiver's next collect`); !strings.Contains(page.body, want) {
+		t.Errorf("the page does not say the move is pending (%q)", want)
+	}
+	if len(srv.Messages(rcvUser, "Refused")) != 1 {
+		t.Fatal("the mail left Refused although the move failed")
+	}
+	if _, err := coll.CollectNow(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	if got := srv.Messages(rcvUser, "Accepted"); len(got) != 2 || len(srv.Messages(rcvUser, "Refused")) != 0 {
+		t.Fatalf("after the next collect: Accepted %d, Refused %d; want 2 and 0", len(got), len(srv.Messages(rcvUser, "Refused")))
+	}
+}
+
+// An app-only authorization has nobody to sign in again: its remedies
+// never say "Re-authorize".
+func TestAppOnlyRemediesNeverSayReauthorize(t *testing.T) {
+	for _, state := range []string{"reauth_required", store.AuthStateMailboxRefused} {
+		a := &store.Authorization{Email: "shared@contoso.example", Kind: store.KindAppOnly, State: state}
+		if got := stateRemedy(a); got == "" || strings.Contains(strings.ToLower(got), "re-authorize") {
+			t.Errorf("app-only %s: remedy %q", state, got)
+		}
+	}
+	for _, class := range []string{"authentication", "mailbox_permission", collector.ClassReauth} {
+		if got := collector.RemedyFor(class, true); strings.Contains(strings.ToLower(got), "re-authorize") || strings.Contains(got, "sign in") {
+			t.Errorf("app-only %s: remedy %q", class, got)
+		}
+	}
+}
+
+// "Run Diagnose once the Exchange commands are done": the first login of
+// an app-only authorization, refused by the mailbox, is explained with the
+// mailbox permission and the tab stops saying "Valid"; once the mailbox
+// lets the application in, it is Valid again.
+func TestAppOnlyDiagnoseRefusedIsNotValid(t *testing.T) {
+	a, c := rcvAdmin(t)
+	ctx := context.Background()
+	srv := imaptest.Start(t)
+	app := &store.Application{Name: "Contoso 365", Provider: "azure", IsActive: true, ClientID: "client", ClientSecret: "app-secret", TenantID: "contoso.example"}
+	if err := a.store.CreateApplication(ctx, app, nil); err != nil {
+		t.Fatal(err)
+	}
+	db, _ := a.store.SQLDB()
+	now := time.Now().UTC()
+	res, err := db.ExecContext(ctx, "INSERT INTO oauth_authorizations (application_id, email, kind, state, created_at, updated_at) VALUES (?, ?, ?, 'valid', ?, ?)",
+		app.ID, rcvUser, store.KindAppOnly, now, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	authID, _ := res.LastInsertId()
+	a.h.tokens = &fakeTokens{token: "app-only-token"}
+	page := "/setup/oauthimap/authorizations/" + strconv.FormatInt(authID, 10) + "/diagnose"
+	tab := "/setup/oauthimap/" + strconv.FormatInt(app.ID, 10) + "/authorizations"
+	diagnose := func() string {
+		r := c.post(page, url.Values{"host": {srv.Host()}, "port": {strconv.Itoa(srv.Port())}, "security": {"none"},
+			"mechanism": {"XOAUTH2"}, "timeout": {"10"}, "csrf_token": {c.token(page)}})
+		return html.UnescapeString(r.body)
+	}
+	body := diagnose()
+	if !strings.Contains(body, `data-ok="false"`) || !strings.Contains(body, collector.AppOnlyMailboxRemedy) || strings.Contains(body, "Re-authorization needed") {
+		t.Fatalf("a refused app-only login is not explained as the mailbox permission:\n%s", body)
+	}
+	if got := c.get(tab).body; strings.Contains(got, `data-state="valid"`) || !strings.Contains(got, "Mailbox access refused") {
+		t.Fatalf("the tab after a refused first login:\n%s", got)
+	}
+	srv.AddToken("app-only-token", rcvUser) // the Exchange commands were run
+	if body := diagnose(); !strings.Contains(body, `data-ok="true"`) {
+		t.Fatalf("diagnose after access was given:\n%s", body)
+	}
+	if got := c.get(tab).body; !strings.Contains(got, `data-state="valid"`) {
+		t.Fatal("the tab does not say Valid once a login works")
 	}
 }

@@ -94,7 +94,11 @@ func (h *Handler) recordLogin(ctx context.Context, m *mailboxLogin, ok bool, cla
 	if !ok && class != mailbox.ClassAuthentication && class != mailbox.ClassMailboxPermission {
 		return
 	}
-	if err := h.store.RecordMailboxLogin(ctx, m.authID, ok, text); err != nil {
-		h.log.Warn("record the app-only login on its authorization", "authorization_id", m.authID, "error", err)
+	h.recordAppOnly(ctx, m.authID, ok, text)
+}
+
+func (h *Handler) recordAppOnly(ctx context.Context, authID int64, ok bool, text string) {
+	if err := h.store.RecordMailboxLogin(ctx, authID, ok, text); err != nil {
+		h.log.Warn("record the app-only login on its authorization", "authorization_id", authID, "error", err)
 	}
 }

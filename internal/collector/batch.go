@@ -70,7 +70,13 @@ func (c *Collector) record(ctx context.Context, r *store.Receiver, settings inge
 	)
 	var leaseEnd time.Time
 	renew := func(tx *store.Store) error {
-		leaseEnd = c.now().Add(c.o.LeaseTTL)
+		// Always later than the last renewal: MySQL counts an UPDATE that
+		// changes nothing as no row, which would read as a lost lease.
+		next := c.now().Add(c.o.LeaseTTL)
+		if !next.After(leaseEnd) {
+			next = leaseEnd.Add(time.Microsecond)
+		}
+		leaseEnd = next
 		ok, err := tx.RenewLease(ctx, r.ID, c.o.Instance, leaseEnd)
 		if err == nil && !ok {
 			err = store.ErrLeaseLost

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/oauthimap/oauthimap/internal/helpdesk"
-	"github.com/oauthimap/oauthimap/internal/mailbox"
 	"github.com/oauthimap/oauthimap/internal/store"
 )
 
@@ -358,15 +357,14 @@ func (c *Collector) FileNow(ctx context.Context, receiverID int64) error {
 	}()
 	ctx, cancel := context.WithTimeout(ctx, c.o.JobTimeout)
 	defer cancel()
+	c.leases.set(receiverID, now.Add(c.o.LeaseTTL))
+	defer c.leases.drop(receiverID)
+	defer c.keepLease(ctx, cancel, receiverID, log)()
 	r, err := c.st.LeasedReceiver(ctx, receiverID, c.o.Instance)
 	if err != nil {
 		return err
 	}
-	cfg, _, err := c.mailboxConfig(ctx, r)
-	if err != nil {
-		return err
-	}
-	s, err := mailbox.Dial(ctx, cfg, c.dialOptions()...)
+	s, err := c.dial(ctx, r)
 	if err != nil {
 		return err
 	}

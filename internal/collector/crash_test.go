@@ -33,7 +33,11 @@ const childEnv = "OAUTHIMAP_COLLECTOR_CHILD"
 func crashChild() {
 	parts := strings.Split(os.Getenv(childEnv), "|")
 	k, _ := secret.NewKeyring(bytes.Repeat([]byte{7}, secret.KeySize))
-	st, err := store.Open(context.Background(), store.Options{SQLitePath: parts[0], Keyring: k})
+	o := store.Options{SQLitePath: parts[0], Keyring: k}
+	if dsn, ok := strings.CutPrefix(parts[0], "mysql:"); ok {
+		o = store.Options{DSN: dsn, Keyring: k}
+	}
+	st, err := store.Open(context.Background(), o)
 	if err != nil {
 		os.Exit(2)
 	}
@@ -41,7 +45,7 @@ func crashChild() {
 	if err != nil {
 		os.Exit(2)
 	}
-	o := Options{Store: st, Helpdesk: helpdesk.New(st, docs), NoIdle: true,
+	co := Options{Store: st, Helpdesk: helpdesk.New(st, docs), NoIdle: true,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Tick: 20 * time.Millisecond,
 		LeaseTTL: time.Second, BatchSize: 10}
 	if len(parts) == 4 {
@@ -50,12 +54,12 @@ func crashChild() {
 			os.Exit(2)
 		}
 		defer lock.Close()
-		o.Instance = name
-		if o.LeaseTTL, err = time.ParseDuration(parts[3]); err != nil {
+		co.Instance = name
+		if co.LeaseTTL, err = time.ParseDuration(parts[3]); err != nil {
 			os.Exit(2)
 		}
 	}
-	c := New(o)
+	c := New(co)
 	fmt.Println("ready") // the parent's random delay starts now, not at exec
 	_ = c.Run(context.Background())
 	os.Exit(0)
@@ -130,7 +134,11 @@ func itoa(i int) string { return strconv.Itoa(i) }
 func startChild(t *testing.T, e *env, extra string) *exec.Cmd {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), childEnv+"="+e.path+"|"+e.docs+extra)
+	db := e.path
+	if e.dsn != "" {
+		db = "mysql:" + e.dsn
+	}
+	cmd.Env = append(os.Environ(), childEnv+"="+db+"|"+e.docs+extra)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -153,8 +161,14 @@ func TestRestartAfterKillResumesAtOnce(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs child processes")
 	}
+	for _, d := range []store.Dialect{store.SQLite, store.MySQL} {
+		t.Run(string(d), func(t *testing.T) { restartAfterKill(t, d) })
+	}
+}
+
+func restartAfterKill(t *testing.T, d store.Dialect) {
 	const n = 300
-	e := newEnv(t, store.SQLite, imaptest.Options{})
+	e := newEnv(t, d, imaptest.Options{})
 	r := e.receiver("restart", func(r *store.Receiver) { r.Budget, r.PollIntervalSeconds = 10000, 1 })
 	for i := range n {
 		e.srv.Deliver(alice, "INBOX", mail("", "restart "+itoa(i)))
@@ -176,10 +190,13 @@ func TestRestartAfterKillResumesAtOnce(t *testing.T) {
 	startChild(t, e, extra)
 	// Far less than the ten minutes the lease would last: the restarted
 	// process must not wait it out.
+	waitFor(t, time.Minute, "the restarted process to import again", func() bool { return e.tickets() > killedAt })
+	resumed := time.Since(t0)
 	waitFor(t, time.Minute, "the restarted process to finish the mailbox", func() bool {
 		return e.tickets() == n && len(e.srv.Messages(alice, "INBOX")) == 0
 	})
-	t.Logf("killed at %d/%d tickets; the restarted process finished the mailbox in %v", killedAt, n, time.Since(t0).Round(time.Millisecond))
+	t.Logf("killed at %d/%d tickets; the restarted process imported again after %v and finished the mailbox after %v",
+		killedAt, n, resumed.Round(time.Millisecond), time.Since(t0).Round(time.Millisecond))
 	if dup := e.duplicates(); dup != 0 {
 		t.Fatalf("%d Message-IDs imported twice", dup)
 	}

@@ -21,5 +21,19 @@
 // covers its Message-ID) is in the ledger is counted as already imported.
 //
 // The batch transaction first renews the lease inside itself, so a job
-// whose lease was taken over cannot commit anything.
+// whose lease was taken over cannot commit anything, and renews it again
+// at its end, so a long batch commits a lease a full TTL long.
+//
+// # Instance names
+//
+// A lease names its owner. An instance started with a stable name (see
+// StableInstance, kept in the data dir) takes back at start the leases a
+// killed run under that name left, instead of waiting out their TTL.
+//
+// # Import anyway
+//
+// A refused mail imported by hand has its ledger row take the new
+// decision, pending again with the folder it was filed in (RefileFrom):
+// the next session, or FileNow at once, finds it there by Message-ID and
+// moves it where the decision goes.
 package collector

@@ -105,11 +105,7 @@ func (c *Collector) watch(ctx context.Context, r *store.Receiver) {
 // idleOnce connects, selects the folder, asks for a collect (mail may
 // have come while disconnected) and idles until the connection breaks.
 func (c *Collector) idleOnce(ctx context.Context, r *store.Receiver, connected func()) error {
-	cfg, _, err := c.mailboxConfig(ctx, r)
-	if err != nil {
-		return err
-	}
-	s, err := mailbox.Dial(ctx, cfg, c.dialOptions()...)
+	s, err := c.dial(ctx, r)
 	if err != nil {
 		return err
 	}

@@ -255,6 +255,16 @@ func (c *Collector) mailboxConfig(ctx context.Context, r *store.Receiver) (mailb
 	return cfg, &auth, nil
 }
 
+// dial connects and logs into the receiver's mailbox, outside a collect
+// (IDLE, FileNow).
+func (c *Collector) dial(ctx context.Context, r *store.Receiver) (*mailbox.Session, error) {
+	cfg, _, err := c.mailboxConfig(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	return mailbox.Dial(ctx, cfg, c.dialOptions()...)
+}
+
 func (c *Collector) dialOptions() []mailbox.Option {
 	var opts []mailbox.Option
 	if c.o.RootCAs != nil {

@@ -2,6 +2,7 @@ package collector
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -55,24 +56,7 @@ func TestTwoInstancesNeverCollectOneReceiverAtOnce(t *testing.T) {
 			}
 			byInstance := map[string]int{}
 			for _, id := range ids {
-				rows, err := e.sqlDB().Query("SELECT instance, started_at, ended_at FROM collect_runs WHERE receiver_id = ? ORDER BY started_at, id", id)
-				if err != nil {
-					t.Fatal(err)
-				}
-				var prevEnd time.Time
-				for rows.Next() {
-					var inst string
-					var start, end time.Time
-					if err := rows.Scan(&inst, &start, &end); err != nil {
-						t.Fatal(err)
-					}
-					if start.Before(prevEnd) {
-						t.Errorf("receiver %d: a run by %s started at %v, before the previous one ended at %v", id, inst, start, prevEnd)
-					}
-					prevEnd = end
-					byInstance[inst]++
-				}
-				rows.Close()
+				e.runsOneAtATime(id, byInstance)
 			}
 			if byInstance["a"] == 0 || byInstance["b"] == 0 {
 				t.Fatalf("runs per instance %v: want both instances to have worked", byInstance)
@@ -101,5 +85,91 @@ func TestIdleBringsNewMailInSeconds(t *testing.T) {
 	}
 	if n := e.count("SELECT COUNT(*) FROM collect_runs WHERE trigger_kind = ?", store.TriggerIdle); n == 0 {
 		t.Fatal("no run was triggered by IDLE")
+	}
+}
+
+// A run longer than several lease TTLs keeps its lease (renewed by the job
+// and at both ends of each batch): another instance asking all along
+// never gets the receiver, and nothing is imported twice.
+func TestShortLeaseIsRenewedThroughALongRun(t *testing.T) {
+	for _, d := range []store.Dialect{store.SQLite, store.MySQL} {
+		t.Run(string(d), func(t *testing.T) {
+			e := newEnv(t, d, imaptest.Options{})
+			// SQLite has one writer: a batch transaction makes the other
+			// instance's lease request wait, so the lease must outlast a
+			// batch there (30 s in production; shorter here, for speed).
+			const n = 400
+			ttl := 300 * time.Millisecond
+			if d == store.SQLite {
+				ttl = time.Second
+			}
+			r := e.receiver("long", func(r *store.Receiver) { r.Budget = n })
+			deliverN(e.srv, alice, n, "long")
+			a := e.collector(func(o *Options) { o.Instance, o.LeaseTTL, o.BatchSize = "a", ttl, 5 })
+			other := openStore(t, e.path, e.dsn)
+			b := New(Options{Store: other, Helpdesk: openHelpdesk(t, other, e.docs), Instance: "b", LeaseTTL: ttl,
+				NoIdle: true, Logger: a.log})
+			t.Cleanup(func() { _ = b.Shutdown(context.Background()) })
+			done := make(chan error, 1)
+			t0 := time.Now()
+			go func() { _, err := a.CollectNow(context.Background(), r.ID); done <- err }()
+			waitFor(t, 10*time.Second, "the run to start", func() bool { return e.tickets() > 0 })
+			attempts := 0
+		ask:
+			for {
+				select {
+				case err := <-done:
+					if err != nil {
+						t.Fatalf("the long run failed: %v", err)
+					}
+					break ask
+				default:
+				}
+				attempts++
+				// Busy while the run lasts; once it has ended (between the
+				// check above and this call) b may take the receiver, which
+				// the run log below tells apart from a takeover.
+				if _, err := b.CollectNow(context.Background(), r.ID); err != nil && !errors.Is(err, ErrBusy) {
+					t.Fatalf("another instance's collect: %v", err)
+				}
+				time.Sleep(ttl / 5)
+			}
+			took := time.Since(t0)
+			if took < 3*ttl {
+				t.Skipf("the run took %v, not longer than the lease: nothing to show", took)
+			}
+			if got, dup := e.tickets(), e.duplicates(); got != n || dup != 0 {
+				t.Fatalf("got %d tickets (%d twice), want %d", got, dup, n)
+			}
+			e.runsOneAtATime(r.ID, map[string]int{})
+			t.Logf("a run of %v (%.0f lease TTLs) kept its lease against %d attempts", took.Round(time.Millisecond), float64(took)/float64(ttl), attempts)
+		})
+	}
+}
+
+// runsOneAtATime checks, from the run log, that no run of the receiver
+// started before the previous one ended, and counts the runs per instance.
+func (e *env) runsOneAtATime(id int64, byInstance map[string]int) {
+	e.t.Helper()
+	rows, err := e.sqlDB().Query("SELECT instance, started_at, ended_at FROM collect_runs WHERE receiver_id = ? ORDER BY started_at, id", id)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer rows.Close()
+	var prevEnd time.Time
+	for rows.Next() {
+		var inst string
+		var start, end time.Time
+		if err := rows.Scan(&inst, &start, &end); err != nil {
+			e.t.Fatal(err)
+		}
+		if start.Before(prevEnd) {
+			e.t.Errorf("receiver %d: a run by %s started at %v, before the previous one ended at %v", id, inst, start, prevEnd)
+		}
+		prevEnd = end
+		byInstance[inst]++
+	}
+	if err := rows.Err(); err != nil {
+		e.t.Fatal(err)
 	}
 }
