@@ -149,7 +149,28 @@ func (rc *realConsole) browse(t *testing.T) context.Context {
 	}
 	step, cancel := context.WithTimeout(b, 4*time.Minute)
 	t.Cleanup(cancel)
-	err := chromedp.Do(step,
+	if err := chromedp.Do(step, chromedp.WaitVisible(chromedp.ID("login"))); err != nil {
+		t.Fatal(err)
+	}
+	// The login form, the one form seen before any session.
+	lctx, lcancel := context.WithTimeout(step, 20*time.Second)
+	controls, err := formControls(lctx)
+	lcancel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(controls) != 3 {
+		t.Fatalf("the login form has %d controls in the accessibility tree, want login, password and Sign in: %+v", len(controls), controls)
+	}
+	for _, c := range controls {
+		if c.name == "" {
+			t.Errorf("on the login page the %s #%s has no accessible name", c.role, c.id)
+		}
+	}
+	// formControls asked for a fresh DOM, which chromedp's own node cache
+	// does not follow: load the page again before typing into it.
+	err = chromedp.Do(step,
+		chromedp.Navigate(rc.a.srv.URL+"/login"),
 		chromedp.WaitVisible(chromedp.ID("login")),
 		chromedp.SendKeys(chromedp.ID("login"), "admin"),
 		chromedp.SendKeys(chromedp.ID("password"), testPassword),
@@ -542,5 +563,20 @@ func TestBrowserKeyboard(t *testing.T) {
 	btn, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(function(){var b=document.getElementById("copy-callback");return (b.querySelector("i.ti-copy")?"icon ":"no icon ")+b.textContent.trim()})()`))
 	if err != nil || btn != "icon Copied" {
 		t.Errorf("after a click the copy button shows %q (%v), want its icon and Copied", btn, err)
+	}
+	// "Select all" ticks the rows (tied to the bulk form by their form
+	// attribute) and the bulk import takes every one of them.
+	rc.open(t, ctx, consolePage{"/setup/quarantine", "#quarantine-bulk"})
+	err = chromedp.Do(ctx,
+		chromedp.Click(chromedp.ID("select-all")),
+		chromedp.Click(chromedp.ID("bulk-import")),
+		chromedp.WaitVisible(chromedp.CSS(".page-body .alert-success")),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	flash, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(".page-body .alert-success")))
+	if !strings.Contains(flash, "4 emails were imported") {
+		t.Errorf("after Select all and Import: %q, want the 4 emails imported", flash)
 	}
 }
