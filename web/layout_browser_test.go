@@ -26,11 +26,10 @@ import (
 // long e-mail addresses and folder paths, failing authorizations with
 // their remedies, refused mails and tickets from long-named requesters.
 type realConsole struct {
-	a                        *testApp
-	appID, authID, receiver  int64
-	ticket                   int64
-	pages                    []consolePage
-	formPages, screenedPages []string
+	a                       *testApp
+	appID, authID, receiver int64
+	ticket                  int64
+	pages                   []consolePage
 }
 
 // consolePage is a page the layout checks visit, with an element that
