@@ -26,11 +26,10 @@ import (
 // long e-mail addresses and folder paths, failing authorizations with
 // their remedies, refused mails and tickets from long-named requesters.
 type realConsole struct {
-	a                        *testApp
-	appID, authID, receiver  int64
-	ticket                   int64
-	pages                    []consolePage
-	formPages, screenedPages []string
+	a                       *testApp
+	appID, authID, receiver int64
+	ticket                  int64
+	pages                   []consolePage
 }
 
 // consolePage is a page the layout checks visit, with an element that
@@ -149,7 +148,28 @@ func (rc *realConsole) browse(t *testing.T) context.Context {
 	}
 	step, cancel := context.WithTimeout(b, 4*time.Minute)
 	t.Cleanup(cancel)
-	err := chromedp.Do(step,
+	if err := chromedp.Do(step, chromedp.WaitVisible(chromedp.ID("login"))); err != nil {
+		t.Fatal(err)
+	}
+	// The login form, the one form seen before any session.
+	lctx, lcancel := context.WithTimeout(step, 20*time.Second)
+	controls, err := formControls(lctx)
+	lcancel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(controls) != 3 {
+		t.Fatalf("the login form has %d controls in the accessibility tree, want login, password and Sign in: %+v", len(controls), controls)
+	}
+	for _, c := range controls {
+		if c.name == "" {
+			t.Errorf("on the login page the %s #%s has no accessible name", c.role, c.id)
+		}
+	}
+	// formControls asked for a fresh DOM, which chromedp's own node cache
+	// does not follow: load the page again before typing into it.
+	err = chromedp.Do(step,
+		chromedp.Navigate(rc.a.srv.URL+"/login"),
 		chromedp.WaitVisible(chromedp.ID("login")),
 		chromedp.SendKeys(chromedp.ID("login"), "admin"),
 		chromedp.SendKeys(chromedp.ID("password"), testPassword),
@@ -474,7 +494,7 @@ const actionsJS = `(function(){
 	return out;
 })()`
 
-// TestBrowserKeyboard tabs through the pages people work on: Tab reaches
+// TestBrowserKeyboard tabs through every page: Tab reaches
 // every action, each with a visible focus ring, and after a refused save
 // (422) the focus is on the first field in error.
 func TestBrowserKeyboard(t *testing.T) {
@@ -483,12 +503,7 @@ func TestBrowserKeyboard(t *testing.T) {
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1440, 900)); err != nil {
 		t.Fatal(err)
 	}
-	for _, p := range []consolePage{
-		{rcvPath(rc.receiver, ""), "#receiver-form"},
-		{"/setup/oauthimap/" + strconv.FormatInt(rc.appID, 10) + "/authorizations", "#authorizations-table"},
-		{"/setup/quarantine", "#quarantine-table"},
-		{"/tickets", "#tickets-table"},
-	} {
+	for _, p := range rc.pages {
 		rc.open(t, ctx, p)
 		actions, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](actionsJS))
 		if err != nil {
@@ -539,8 +554,30 @@ func TestBrowserKeyboard(t *testing.T) {
 	if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID("copy-callback"))); err != nil {
 		t.Fatal(err)
 	}
+	// The clipboard answers asynchronously: wait for the button to say so.
+	pctx, pcancel := context.WithTimeout(ctx, 5*time.Second)
+	_, perr := chromedp.Run(pctx, chromedp.Poll[bool](`document.getElementById("copy-callback").textContent.trim() === "Copied"`))
+	pcancel()
+	if perr != nil {
+		t.Errorf("the copy button never said Copied: %v", perr)
+	}
 	btn, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(function(){var b=document.getElementById("copy-callback");return (b.querySelector("i.ti-copy")?"icon ":"no icon ")+b.textContent.trim()})()`))
 	if err != nil || btn != "icon Copied" {
 		t.Errorf("after a click the copy button shows %q (%v), want its icon and Copied", btn, err)
+	}
+	// "Select all" ticks the rows (tied to the bulk form by their form
+	// attribute) and the bulk import takes every one of them.
+	rc.open(t, ctx, consolePage{"/setup/quarantine", "#quarantine-bulk"})
+	err = chromedp.Do(ctx,
+		chromedp.Click(chromedp.ID("select-all")),
+		chromedp.Click(chromedp.ID("bulk-import")),
+		chromedp.WaitVisible(chromedp.CSS(".page-body .alert-success")),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	flash, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(".page-body .alert-success")))
+	if !strings.Contains(flash, "4 emails were imported") {
+		t.Errorf("after Select all and Import: %q, want the 4 emails imported", flash)
 	}
 }
