@@ -15,7 +15,19 @@ CREATE TABLE ticket_receivers (
     CONSTRAINT fk_ticket_receivers_receiver_id FOREIGN KEY (receiver_id) REFERENCES receivers (id) ON DELETE CASCADE
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
+-- First contact with a mailbox: import all its mail, only the last N days,
+-- or none (start from now). uid_floor: UIDs up to it were left out by that
+-- choice (collect-only-unread searches above it). The run says what it did.
+ALTER TABLE receivers ADD COLUMN first_collect VARCHAR(16) NOT NULL DEFAULT 'all';
+ALTER TABLE receivers ADD COLUMN first_collect_days INTEGER NOT NULL DEFAULT 7;
+ALTER TABLE receivers ADD COLUMN uid_floor BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE collect_runs ADD COLUMN note VARCHAR(1000) NOT NULL DEFAULT '';
+
 -- +goose Down
+ALTER TABLE collect_runs DROP COLUMN note;
+ALTER TABLE receivers DROP COLUMN uid_floor;
+ALTER TABLE receivers DROP COLUMN first_collect_days;
+ALTER TABLE receivers DROP COLUMN first_collect;
 DROP TABLE ticket_receivers;
 ALTER TABLE tickets DROP COLUMN content_sha256;
 ALTER TABLE receivers DROP COLUMN import_auto_notifications;
