@@ -47,6 +47,8 @@ func (h *Handler) routeTable() []route {
 		{"POST", "/tickets/{id}/status", staff, h.ticketStatus},
 		{"POST", "/tickets/{id}/followups", staff, h.ticketFollowup},
 		{"GET", "/documents/{id}", staff, h.documentDownload},
+		{"GET", "/tickets/{id}/original", admin, h.ticketOriginal},
+		{"GET", "/tickets/{id}/followups/{fid}/original", admin, h.ticketOriginal},
 
 		// Setup > Blacklisted mail addresses and Not imported emails.
 		{"GET", "/setup/blacklist", admin, h.blacklistList},

@@ -270,7 +270,10 @@ type Ticket struct {
 	MessageID      string
 	// ContentSHA256 is the fingerprint of the mail that opened the ticket
 	// (ingest.Decision.ContentSHA256), to recognise its copies.
-	ContentSHA256  string `gorm:"column:content_sha256"`
+	ContentSHA256 string `gorm:"column:content_sha256"`
+	// RawSHA256 names the raw mail in the document store ("" for tickets
+	// made before it was kept).
+	RawSHA256      string `gorm:"column:raw_sha256"`
 	DecisionReason string
 	OpenedAt       time.Time
 	UpdatedAt      time.Time
@@ -299,14 +302,17 @@ type TicketActor struct {
 
 // Followup is a reply on a ticket, from e-mail or from staff.
 type Followup struct {
-	ID             int64
-	TicketID       int64
-	Kind           string
-	AuthorUserID   *int64
-	AuthorEmail    string
-	AuthorName     string
-	Content        string
-	MessageID      string
+	ID           int64
+	TicketID     int64
+	Kind         string
+	AuthorUserID *int64
+	AuthorEmail  string
+	AuthorName   string
+	Content      string
+	MessageID    string
+	// RawSHA256 names the raw mail in the document store; "" for staff
+	// follow-ups and older ones.
+	RawSHA256      string `gorm:"column:raw_sha256"`
 	DecisionReason string
 	CreatedAt      time.Time
 }

@@ -23,7 +23,18 @@ ALTER TABLE receivers ADD COLUMN first_collect_days INTEGER NOT NULL DEFAULT 7;
 ALTER TABLE receivers ADD COLUMN uid_floor BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE collect_runs ADD COLUMN note VARCHAR(1000) NOT NULL DEFAULT '';
 
+-- The raw mail a ticket or follow-up was made from, kept in the document
+-- store, for administrators to download ("show original").
+ALTER TABLE tickets ADD COLUMN raw_sha256 VARCHAR(64) NOT NULL DEFAULT '';
+ALTER TABLE followups ADD COLUMN raw_sha256 VARCHAR(64) NOT NULL DEFAULT '';
+CREATE INDEX tickets_raw ON tickets (raw_sha256);
+CREATE INDEX followups_raw ON followups (raw_sha256);
+
 -- +goose Down
+DROP INDEX followups_raw ON followups;
+DROP INDEX tickets_raw ON tickets;
+ALTER TABLE followups DROP COLUMN raw_sha256;
+ALTER TABLE tickets DROP COLUMN raw_sha256;
 ALTER TABLE collect_runs DROP COLUMN note;
 ALTER TABLE receivers DROP COLUMN uid_floor;
 ALTER TABLE receivers DROP COLUMN first_collect_days;
