@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -100,3 +101,47 @@ func TestQuarantineImportDeleteAndRetention(t *testing.T) {
 }
 
 func itoa64(n int64) string { return ticketURL(n)[len("/tickets/"):] }
+
+// TestBlacklistedMailContent: an administrator adds a block of text; the
+// next mail that carries it arrives without it; a bad entry is refused
+// with its reason and the typed values kept.
+func TestBlacklistedMailContent(t *testing.T) {
+	a := newDeskApp(t)
+	c := a.client()
+	c.login("admin")
+	page := c.get("/setup/blacklistedmailcontent")
+	for _, want := range []string{`<label class="form-label required" for="bc-content">Content</label>`, "No blacklisted mail content", `href="/setup/blacklistedmailcontent"`} {
+		if !strings.Contains(page.body, want) {
+			t.Errorf("the page lacks %s", want)
+		}
+	}
+	tok := c.token("/setup/blacklistedmailcontent")
+	if r := c.post("/setup/blacklistedmailcontent", url.Values{"csrf_token": {tok}, "name": {"Footer"}, "content": {"  "}}); r.status != http.StatusUnprocessableEntity ||
+		!strings.Contains(r.body, "The content is mandatory.") || !strings.Contains(r.body, `value="Footer"`) {
+		t.Fatalf("empty content: got %d", r.status)
+	}
+	footer := "This message is confidential.\nIf you are not the addressee, delete it."
+	if r := c.post("/setup/blacklistedmailcontent", url.Values{"csrf_token": {tok}, "name": {"Legal footer"}, "content": {footer}, "comment": {"Legal asked"}}); r.status != http.StatusSeeOther {
+		t.Fatalf("add: got %d", r.status)
+	}
+	s := a.importMail(plainMail("alice@example.com", "Scanner", "bc-1@a", "The scanner is offline.\r\n\r\nThis message is confidential. If you are not the\r\naddressee, delete it."))
+	tk, err := a.store.Ticket(context.Background(), s.TicketID)
+	if err != nil || !strings.Contains(tk.Content, "The scanner is offline.") || strings.Contains(tk.Content, "confidential") {
+		t.Fatalf("got content %q (%v), want the footer removed", tk.Content, err)
+	}
+	page = c.get("/setup/blacklistedmailcontent")
+	if !strings.Contains(page.body, "Legal footer") || !strings.Contains(page.body, "Legal asked") {
+		t.Fatal("the list does not show the new entry")
+	}
+	blocks, _ := a.store.BlacklistedMailContents(context.Background())
+	if len(blocks) != 1 {
+		t.Fatalf("got %d blocks, want 1", len(blocks))
+	}
+	del := fmt.Sprintf("/setup/blacklistedmailcontent/%d/delete", blocks[0].ID)
+	if r := c.post(del, url.Values{"csrf_token": {c.token("/setup/blacklistedmailcontent")}}); r.status != http.StatusSeeOther {
+		t.Fatalf("delete: got %d", r.status)
+	}
+	if blocks, _ := a.store.BlacklistedMailContents(context.Background()); len(blocks) != 0 {
+		t.Fatalf("got %d blocks after delete, want 0", len(blocks))
+	}
+}

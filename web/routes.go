@@ -54,6 +54,9 @@ func (h *Handler) routeTable() []route {
 		{"GET", "/setup/blacklist", admin, h.blacklistList},
 		{"POST", "/setup/blacklist", admin, h.blacklistAdd},
 		{"POST", "/setup/blacklist/{id}/delete", admin, h.blacklistDelete},
+		{"GET", "/setup/blacklistedmailcontent", admin, h.blacklistedContentList},
+		{"POST", "/setup/blacklistedmailcontent", admin, h.blacklistedContentAdd},
+		{"POST", "/setup/blacklistedmailcontent/{id}/delete", admin, h.blacklistedContentDelete},
 		{"GET", "/setup/quarantine", admin, h.quarantineList},
 		{"POST", "/setup/quarantine/settings", admin, h.quarantineSettings},
 		{"POST", "/setup/quarantine/{id}/import", admin, h.quarantineImport},
@@ -115,7 +118,7 @@ var menu = []struct {
 	items []menuEntry
 }{
 	{"Assistance", []menuEntry{{"Tickets", "ti-ticket", "/tickets"}}},
-	{"Setup", []menuEntry{{"OAuth IMAP", "ti-login-2", "/setup/oauthimap"}, {"Receivers", "ti-inbox", "/setup/receivers"}, {"Blacklisted mail addresses", "ti-ban", "/setup/blacklist"}, {"Not imported emails", "ti-mail-x", "/setup/quarantine"}}},
+	{"Setup", []menuEntry{{"OAuth IMAP", "ti-login-2", "/setup/oauthimap"}, {"Receivers", "ti-inbox", "/setup/receivers"}, {"Blacklisted mail addresses", "ti-ban", "/setup/blacklist"}, {"Blacklisted mail content", "ti-eraser", "/setup/blacklistedmailcontent"}, {"Not imported emails", "ti-mail-x", "/setup/quarantine"}}},
 	{"Administration", []menuEntry{{"Users", "ti-users", "/admin/users"}}},
 }
 

@@ -74,7 +74,7 @@ func (c *compiled) decide(ctx context.Context, raw []byte, k Knowledge, now time
 
 	limit := c.FileSizeMax
 	w := &walker{readLimit: max(limit, 0), ev: ev}
-	b := w.entity(ent, 0)
+	b := c.removeBlacklistedContent(w.entity(ent, 0))
 	*why = append(*why, w.why...)
 
 	if r := c.refusal(e, &d, w, why); r != nil && !c.ImportAnyway {
@@ -270,6 +270,26 @@ func (c *compiled) bounce(ctx context.Context, k Knowledge, e envelope, d *Decis
 	}
 	d.ContentHTML = SanitizeHTML(segmentsHTML(b))
 	return refuse(d, ReasonBounce, "Delivery failure report about a mail no ticket knows: refused."), nil
+}
+
+// removeBlacklistedContent takes the blacklisted content blocks out of the
+// body (GLPI's "Blacklisted mail content").
+func (c *compiled) removeBlacklistedContent(b body) body {
+	if len(c.cleanText) == 0 {
+		return b
+	}
+	out := make(body, len(b))
+	for i, s := range b {
+		res := c.cleanText
+		if s.html {
+			res = c.cleanHTML
+		}
+		for _, re := range res {
+			s.s = re.ReplaceAllLiteralString(s.s, "")
+		}
+		out[i] = s
+	}
+	return out
 }
 
 // trimBody removes quoted history from each segment of a follow-up.

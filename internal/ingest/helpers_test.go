@@ -129,6 +129,11 @@ func settingsFor(name string) Settings {
 		s.UseMailDate = true
 	case "auto-notification-import", "auto-reply-notifications-on":
 		s.ImportAutoNotifications = true
+	case "blacklisted-content-text", "blacklisted-content-html":
+		s.BlacklistedContent = []string{
+			"This e-mail and any attachments are confidential and intended solely for the addressee. If you received it in error, delete it.",
+			"Sent from my phone",
+		}
 	}
 	return s
 }

@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"fmt"
+	"html"
 	"regexp"
 	"strings"
 	"sync"
@@ -33,6 +34,11 @@ type Settings struct {
 	// (case-insensitive); empty means DefaultOwnMessageIDPattern.
 	OwnMessageIDPattern string
 	Blacklist           []BlacklistEntry
+	// BlacklistedContent are blocks of text removed from bodies (GLPI's
+	// "Blacklisted mail content": signatures, legal footers), matched
+	// exactly but with any run of white space, line breaks and, in HTML,
+	// tags standing for any other.
+	BlacklistedContent []string
 	// ImportAutoNotifications imports mail a machine generated (monitoring
 	// alerts, ITSM events: Auto-Submitted: auto-generated, Precedence: bulk)
 	// instead of refusing it; automatic replies are refused all the same.
@@ -95,6 +101,8 @@ type compiled struct {
 	ownMsgID *regexp.Regexp
 	tag      *regexp.Regexp
 	black    []matcher
+	// cleanText and cleanHTML match the blacklisted content blocks.
+	cleanText, cleanHTML []*regexp.Regexp
 }
 
 func compile(s Settings) (*compiled, error) {
@@ -119,6 +127,25 @@ func compile(s Settings) (*compiled, error) {
 	}
 	if c.tag, err = cachedRegexp(`(?i)\[\s*` + regexp.QuoteMeta(prefix) + `\s*#\s*0*([0-9]{1,18})\s*\]`); err != nil {
 		return nil, fmt.Errorf("ingest: subject tag prefix: %w", err)
+	}
+	for _, block := range s.BlacklistedContent {
+		words := strings.Fields(block)
+		if len(words) == 0 {
+			continue
+		}
+		text, markup := make([]string, len(words)), make([]string, len(words))
+		for i, w := range words {
+			text[i], markup[i] = regexp.QuoteMeta(w), regexp.QuoteMeta(html.EscapeString(w))
+		}
+		t, err := cachedRegexp(strings.Join(text, `\s+`))
+		if err != nil {
+			return nil, fmt.Errorf("ingest: blacklisted content: %w", err)
+		}
+		h, err := cachedRegexp(strings.Join(markup, `(?:\s|&nbsp;|&#160;|<[^<>]{0,300}>)+`))
+		if err != nil {
+			return nil, fmt.Errorf("ingest: blacklisted content: %w", err)
+		}
+		c.cleanText, c.cleanHTML = append(c.cleanText, t), append(c.cleanHTML, h)
 	}
 	for _, e := range s.Blacklist {
 		m, err := newMatcher(e)

@@ -1,6 +1,11 @@
 package store
 
-import "context"
+import (
+	"context"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+)
 
 // BlacklistEntries returns every blacklist entry, for the ingest settings.
 func (s *Store) BlacklistEntries(ctx context.Context) ([]BlacklistEntry, error) {
@@ -39,4 +44,39 @@ func (s *Store) DeleteBlacklistEntry(ctx context.Context, id int64) (*BlacklistE
 		return nil, translate(err)
 	}
 	return &e, translate(s.db.WithContext(ctx).Delete(&BlacklistEntry{}, id).Error)
+}
+
+// MaxBlacklistedContent bounds a blacklisted content block, in characters.
+const MaxBlacklistedContent = 10000
+
+// BlacklistedMailContents returns every blacklisted content block, oldest
+// first.
+func (s *Store) BlacklistedMailContents(ctx context.Context) ([]BlacklistedMailContent, error) {
+	var out []BlacklistedMailContent
+	return out, translate(s.db.WithContext(ctx).Order("id").Find(&out).Error)
+}
+
+// AddBlacklistedMailContent adds a block; the name and the content are
+// required, the content at most MaxBlacklistedContent characters.
+func (s *Store) AddBlacklistedMailContent(ctx context.Context, c *BlacklistedMailContent) error {
+	c.Name, c.Comment = strings.TrimSpace(c.Name), strings.TrimSpace(c.Comment)
+	switch {
+	case c.Name == "":
+		return Message("The name is mandatory.")
+	case strings.TrimSpace(c.Content) == "":
+		return Message("The content is mandatory.")
+	case utf8.RuneCountInString(c.Content) > MaxBlacklistedContent:
+		return Message(fmt.Sprintf("The content must have at most %d characters.", MaxBlacklistedContent))
+	}
+	c.Name, c.CreatedAt = fitVarchar(c.Name), s.now()
+	return translate(s.db.WithContext(ctx).Create(c).Error)
+}
+
+// DeleteBlacklistedMailContent removes a block.
+func (s *Store) DeleteBlacklistedMailContent(ctx context.Context, id int64) (*BlacklistedMailContent, error) {
+	var c BlacklistedMailContent
+	if err := s.db.WithContext(ctx).Take(&c, id).Error; err != nil {
+		return nil, translate(err)
+	}
+	return &c, translate(s.db.WithContext(ctx).Delete(&BlacklistedMailContent{}, id).Error)
 }

@@ -395,10 +395,20 @@ type BlacklistEntry struct {
 // TableName keeps GORM on the migrated name.
 func (BlacklistEntry) TableName() string { return "blacklist" }
 
+// BlacklistedMailContent is GLPI's "Blacklisted mail content": a block of
+// text removed from the bodies of collected mail.
+type BlacklistedMailContent struct {
+	ID        int64
+	Name      string
+	Content   string
+	Comment   string
+	CreatedAt time.Time
+}
+
 // AllModels lists every model, for the schema agreement test.
 func AllModels() []any {
 	return []any{&User{}, &Session{}, &LoginThrottle{}, &Setting{}, &AuditEvent{},
 		&Application{}, &Authorization{}, &PendingAuthorization{}, &Receiver{}, &CollectRun{},
 		&Contact{}, &Ticket{}, &TicketActor{}, &TicketReceiver{}, &Followup{}, &Document{}, &TicketEvent{},
-		&QuarantinedMail{}, &LedgerEntry{}, &BlacklistEntry{}}
+		&QuarantinedMail{}, &LedgerEntry{}, &BlacklistEntry{}, &BlacklistedMailContent{}}
 }

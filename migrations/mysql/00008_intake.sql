@@ -30,7 +30,18 @@ ALTER TABLE followups ADD COLUMN raw_sha256 VARCHAR(64) NOT NULL DEFAULT '';
 CREATE INDEX tickets_raw ON tickets (raw_sha256);
 CREATE INDEX followups_raw ON followups (raw_sha256);
 
+-- GLPI's "Blacklisted mail content": blocks of text (signatures, legal
+-- footers) removed from the bodies of collected mail.
+CREATE TABLE blacklisted_mail_contents (
+    id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
+    name VARCHAR(255) NOT NULL,
+    content TEXT NOT NULL,
+    comment TEXT NOT NULL,
+    created_at DATETIME(6) NOT NULL
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
 -- +goose Down
+DROP TABLE blacklisted_mail_contents;
 DROP INDEX followups_raw ON followups;
 DROP INDEX tickets_raw ON tickets;
 ALTER TABLE followups DROP COLUMN raw_sha256;

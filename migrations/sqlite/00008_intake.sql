@@ -28,7 +28,18 @@ ALTER TABLE followups ADD COLUMN raw_sha256 TEXT NOT NULL DEFAULT '';
 CREATE INDEX tickets_raw ON tickets (raw_sha256);
 CREATE INDEX followups_raw ON followups (raw_sha256);
 
+-- GLPI's "Blacklisted mail content": blocks of text (signatures, legal
+-- footers) removed from the bodies of collected mail.
+CREATE TABLE blacklisted_mail_contents (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT NOT NULL,
+    content TEXT NOT NULL,
+    comment TEXT NOT NULL DEFAULT '',
+    created_at DATETIME NOT NULL
+);
+
 -- +goose Down
+DROP TABLE blacklisted_mail_contents;
 DROP INDEX followups_raw;
 DROP INDEX tickets_raw;
 ALTER TABLE followups DROP COLUMN raw_sha256;
