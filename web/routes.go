@@ -57,6 +57,9 @@ func (h *Handler) routeTable() []route {
 		{"GET", "/setup/blacklistedmailcontent", admin, h.blacklistedContentList},
 		{"POST", "/setup/blacklistedmailcontent", admin, h.blacklistedContentAdd},
 		{"POST", "/setup/blacklistedmailcontent/{id}/delete", admin, h.blacklistedContentDelete},
+		{"GET", "/setup/documenttypes", admin, h.documentTypesList},
+		{"POST", "/setup/documenttypes", admin, h.documentTypeAdd},
+		{"POST", "/setup/documenttypes/{id}/delete", admin, h.documentTypeDelete},
 		{"GET", "/setup/quarantine", admin, h.quarantineList},
 		{"POST", "/setup/quarantine/settings", admin, h.quarantineSettings},
 		{"POST", "/setup/quarantine/{id}/import", admin, h.quarantineImport},
@@ -118,7 +121,7 @@ var menu = []struct {
 	items []menuEntry
 }{
 	{"Assistance", []menuEntry{{"Tickets", "ti-ticket", "/tickets"}}},
-	{"Setup", []menuEntry{{"OAuth IMAP", "ti-login-2", "/setup/oauthimap"}, {"Receivers", "ti-inbox", "/setup/receivers"}, {"Blacklisted mail addresses", "ti-ban", "/setup/blacklist"}, {"Blacklisted mail content", "ti-eraser", "/setup/blacklistedmailcontent"}, {"Not imported emails", "ti-mail-x", "/setup/quarantine"}}},
+	{"Setup", []menuEntry{{"OAuth IMAP", "ti-login-2", "/setup/oauthimap"}, {"Receivers", "ti-inbox", "/setup/receivers"}, {"Blacklisted mail addresses", "ti-ban", "/setup/blacklist"}, {"Blacklisted mail content", "ti-eraser", "/setup/blacklistedmailcontent"}, {"Document types", "ti-file-x", "/setup/documenttypes"}, {"Not imported emails", "ti-mail-x", "/setup/quarantine"}}},
 	{"Administration", []menuEntry{{"Users", "ti-users", "/admin/users"}}},
 }
 

@@ -365,6 +365,10 @@ func (c *compiled) documents(raw []rawDoc, b body, trimmed bool) ([]Document, []
 		case r.size > c.FileSizeMax || r.truncated:
 			notes = append(notes, fmt.Sprintf("Too large attached file: %s (%s, the limit is %s)", name, HumanSize(r.size), HumanSize(c.FileSizeMax)))
 			continue
+		case !c.allowedDocument(name, r.mimeType):
+			// GLPI's words for a file its document types do not allow.
+			notes = append(notes, fmt.Sprintf("Invalid attached file: %s (%s)", name, r.mimeType))
+			continue
 		}
 		docs = append(docs, Document{Name: name, MIMEType: r.mimeType, Size: r.size, SHA256: sha256Hex(r.data),
 			ContentID: r.contentID, Inline: inline, Data: r.data})

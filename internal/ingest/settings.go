@@ -39,6 +39,10 @@ type Settings struct {
 	// exactly but with any run of white space, line breaks and, in HTML,
 	// tags standing for any other.
 	BlacklistedContent []string
+	// DocumentTypes is the allow-list of attachments (GLPI's document
+	// types): a file is kept when its extension or its MIME type is listed;
+	// others are left out with a note. Empty: every file is kept.
+	DocumentTypes []DocumentType
 	// ImportAutoNotifications imports mail a machine generated (monitoring
 	// alerts, ITSM events: Auto-Submitted: auto-generated, Precedence: bulk)
 	// instead of refusing it; automatic replies are refused all the same.
@@ -47,6 +51,38 @@ type Settings struct {
 	// ImportAnyway turns every refusal except "unreadable" into a ticket or
 	// follow-up: the quarantine's "Import anyway" action decides again with it.
 	ImportAnyway bool
+}
+
+// DocumentType allows attachments by extension (without the dot,
+// case-insensitive) or MIME type ("image/*" allows a whole family).
+type DocumentType struct {
+	Ext  string
+	MIME string
+}
+
+// allowedDocument tells whether a file passes the document types.
+func (c *compiled) allowedDocument(name, mimeType string) bool {
+	if len(c.DocumentTypes) == 0 {
+		return true
+	}
+	ext := ""
+	if i := strings.LastIndexByte(name, '.'); i >= 0 {
+		ext = strings.ToLower(name[i+1:])
+	}
+	mimeType = strings.ToLower(mimeType)
+	for _, t := range c.DocumentTypes {
+		e := strings.ToLower(strings.TrimPrefix(strings.TrimSpace(t.Ext), "."))
+		m := strings.ToLower(strings.TrimSpace(t.MIME))
+		switch {
+		case e != "" && e == ext:
+			return true
+		case m != "" && m == mimeType:
+			return true
+		case strings.HasSuffix(m, "/*") && strings.HasPrefix(mimeType, strings.TrimSuffix(m, "*")):
+			return true
+		}
+	}
+	return false
 }
 
 // Values of Settings fields.

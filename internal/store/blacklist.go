@@ -80,3 +80,51 @@ func (s *Store) DeleteBlacklistedMailContent(ctx context.Context, id int64) (*Bl
 	}
 	return &c, translate(s.db.WithContext(ctx).Delete(&BlacklistedMailContent{}, id).Error)
 }
+
+// DocumentTypes returns the allowed document types, by name.
+func (s *Store) DocumentTypes(ctx context.Context) ([]DocumentType, error) {
+	var out []DocumentType
+	return out, translate(s.db.WithContext(ctx).Order("name").Order("id").Find(&out).Error)
+}
+
+// AddDocumentType adds a type: a name, and an extension or a MIME type
+// ("type/subtype" or "type/*").
+func (s *Store) AddDocumentType(ctx context.Context, t *DocumentType) error {
+	t.Name, t.Comment = strings.TrimSpace(t.Name), strings.TrimSpace(t.Comment)
+	t.Ext = strings.ToLower(strings.TrimPrefix(strings.TrimSpace(t.Ext), "."))
+	t.MIME = strings.ToLower(strings.TrimSpace(t.MIME))
+	switch {
+	case t.Name == "":
+		return Message("The name is mandatory.")
+	case t.Ext == "" && t.MIME == "":
+		return Message("Give an extension or a MIME type.")
+	case t.Ext != "" && (len(t.Ext) > 20 || strings.ContainsAny(t.Ext, "./\\ \t")):
+		return Message("The extension must be a short word without dots or spaces, like pdf.")
+	case t.MIME != "" && !validMIMEPattern(t.MIME):
+		return Message("The MIME type must look like application/pdf or image/*.")
+	}
+	t.Name, t.CreatedAt = fitVarchar(t.Name), s.now()
+	return translate(s.db.WithContext(ctx).Create(t).Error)
+}
+
+func validMIMEPattern(m string) bool {
+	typ, sub, ok := strings.Cut(m, "/")
+	if !ok || typ == "" || sub == "" || len(m) > 255 {
+		return false
+	}
+	for _, r := range typ + sub {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || strings.ContainsRune("+-.*", r)) {
+			return false
+		}
+	}
+	return !strings.Contains(typ, "*") && (sub == "*" || !strings.Contains(sub, "*"))
+}
+
+// DeleteDocumentType removes a type.
+func (s *Store) DeleteDocumentType(ctx context.Context, id int64) (*DocumentType, error) {
+	var t DocumentType
+	if err := s.db.WithContext(ctx).Take(&t, id).Error; err != nil {
+		return nil, translate(err)
+	}
+	return &t, translate(s.db.WithContext(ctx).Delete(&DocumentType{}, id).Error)
+}

@@ -395,6 +395,17 @@ type BlacklistEntry struct {
 // TableName keeps GORM on the migrated name.
 func (BlacklistEntry) TableName() string { return "blacklist" }
 
+// DocumentType is GLPI's document type: an attachment allowed by its
+// extension or MIME type.
+type DocumentType struct {
+	ID        int64
+	Name      string
+	Ext       string
+	MIME      string `gorm:"column:mime"`
+	Comment   string
+	CreatedAt time.Time
+}
+
 // BlacklistedMailContent is GLPI's "Blacklisted mail content": a block of
 // text removed from the bodies of collected mail.
 type BlacklistedMailContent struct {
@@ -410,5 +421,5 @@ func AllModels() []any {
 	return []any{&User{}, &Session{}, &LoginThrottle{}, &Setting{}, &AuditEvent{},
 		&Application{}, &Authorization{}, &PendingAuthorization{}, &Receiver{}, &CollectRun{},
 		&Contact{}, &Ticket{}, &TicketActor{}, &TicketReceiver{}, &Followup{}, &Document{}, &TicketEvent{},
-		&QuarantinedMail{}, &LedgerEntry{}, &BlacklistEntry{}, &BlacklistedMailContent{}}
+		&QuarantinedMail{}, &LedgerEntry{}, &BlacklistEntry{}, &BlacklistedMailContent{}, &DocumentType{}}
 }

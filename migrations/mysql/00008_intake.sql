@@ -40,7 +40,19 @@ CREATE TABLE blacklisted_mail_contents (
     created_at DATETIME(6) NOT NULL
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
+-- GLPI's document types: the attachments collected mail may bring (by
+-- extension or MIME type); none listed means any file.
+CREATE TABLE document_types (
+    id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
+    name VARCHAR(255) NOT NULL,
+    ext VARCHAR(255) NOT NULL DEFAULT '',
+    mime VARCHAR(255) NOT NULL DEFAULT '',
+    comment TEXT NOT NULL,
+    created_at DATETIME(6) NOT NULL
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
 -- +goose Down
+DROP TABLE document_types;
 DROP TABLE blacklisted_mail_contents;
 DROP INDEX followups_raw ON followups;
 DROP INDEX tickets_raw ON tickets;

@@ -38,7 +38,19 @@ CREATE TABLE blacklisted_mail_contents (
     created_at DATETIME NOT NULL
 );
 
+-- GLPI's document types: the attachments collected mail may bring (by
+-- extension or MIME type); none listed means any file.
+CREATE TABLE document_types (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT NOT NULL,
+    ext TEXT NOT NULL DEFAULT '',
+    mime TEXT NOT NULL DEFAULT '',
+    comment TEXT NOT NULL DEFAULT '',
+    created_at DATETIME NOT NULL
+);
+
 -- +goose Down
+DROP TABLE document_types;
 DROP TABLE blacklisted_mail_contents;
 DROP INDEX followups_raw;
 DROP INDEX tickets_raw;
