@@ -150,10 +150,10 @@ func detect(b []byte) (string, string) {
 	return s, charsetName(enc)
 }
 
-// plausible tells whether a declared charset's reading of undeclared
-// bytes is believable: an East Asian one must look like its language, a
-// single-byte one must not hide a confident East Asian reading.
-func plausible(enc encoding.Encoding, s string) bool {
+// plausible tells whether s, a declared charset's reading of the
+// undeclared bytes b, is believable: an East Asian one must look like its
+// language, a single-byte one must not hide a confident East Asian reading.
+func plausible(enc encoding.Encoding, b []byte, s string) bool {
 	for _, m := range cjkModels {
 		if m.enc == enc {
 			f, n := m.score(s)
@@ -161,7 +161,7 @@ func plausible(enc encoding.Encoding, s string) bool {
 		}
 	}
 	if _, ok := enc.(*charmap.Charmap); ok {
-		if _, cjk, f, n := detectCJK([]byte(s)); cjk != nil && f >= 0.8 && n >= 4 {
+		if _, cjk, f, n := detectCJK(b); cjk != nil && f >= 0.8 && n >= 4 {
 			return false
 		}
 	}
