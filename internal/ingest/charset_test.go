@@ -145,3 +145,14 @@ func TestEvidenceYieldsToAConfidentReading(t *testing.T) {
 		t.Errorf("got %q, want the declared Windows-1252 reading", got)
 	}
 }
+
+// TestDetectLongText: past detectSample the detector weighs a sample cut
+// between characters and decodes the whole text with its choice.
+func TestDetectLongText(t *testing.T) {
+	line := "服务器今晚十点维护，请提前保存文件。\n"
+	text := strings.Repeat(line, 2*detectSample/len(line))
+	got, name := detect(encode(t, simplifiedchinese.GBK, text))
+	if got != text || name != "GB18030 (GBK)" {
+		t.Errorf("got %d bytes read as %s, want the %d bytes of the text as GB18030", len(got), name, len(text))
+	}
+}
