@@ -231,7 +231,7 @@ func (c *compiled) duplicate(ctx context.Context, k Knowledge, d *Decision, now 
 // left out; so is the middle of the body, which keeps this cheap on large
 // mails.
 func fingerprint(raw []byte, e envelope) string {
-	const sample = 4 << 10
+	const sample = 1 << 10
 	body := raw[headerEnd(raw):]
 	h := sha256.New()
 	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\x00%d\x00", e.MessageID, e.From.Email, e.Subject, strings.TrimSpace(e.header.Get("Date")), len(body))
