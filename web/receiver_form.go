@@ -47,6 +47,7 @@ func receiverFormFrom(r *http.Request) views.ReceiverForm {
 		Folder: v("folder"), AcceptedFolder: v("accepted_folder"), RefusedFolder: v("refused_folder"),
 		FilesizeMio: mioVal, UseMailDate: on("use_mail_date"), UseReplyTo: on("use_reply_to"), AddCC: on("add_cc"),
 		AddTo: on("add_to"), OnlyUnread: on("only_unread"), CreateUser: on("create_user"), AutoNotifications: on("auto_notifications"),
+		FirstCollect: v("first_collect"), FirstCollectDays: v("first_collect_days"),
 		Comment: r.PostFormValue("comment"), PollInterval: v("poll_interval"), Budget: v("budget"), Idle: on("idle"),
 		Errors: map[string]string{}, Unsaved: true,
 	}
@@ -65,7 +66,8 @@ func receiverFormOf(rec *store.Receiver, health store.ReceiverHealth) views.Rece
 		Folder: rec.Folder, AcceptedFolder: rec.AcceptedFolder, RefusedFolder: rec.RefusedFolder,
 		FilesizeMio: int(rec.FilesizeMax / mio), UseMailDate: rec.UseMailDate, UseReplyTo: rec.RequesterField == "reply-to",
 		AddCC: rec.AddCcToObserver, AddTo: rec.AddToToObserver, OnlyUnread: rec.CollectOnlyUnread,
-		CreateUser: rec.CreateUserFromEmail, AutoNotifications: rec.ImportAutoNotifications, Comment: rec.Comment, PollInterval: strconv.Itoa(rec.PollIntervalSeconds),
+		CreateUser: rec.CreateUserFromEmail, AutoNotifications: rec.ImportAutoNotifications,
+		FirstCollect: rec.FirstCollect, FirstCollectDays: strconv.Itoa(rec.FirstCollectDays), Comment: rec.Comment, PollInterval: strconv.Itoa(rec.PollIntervalSeconds),
 		Budget: strconv.Itoa(rec.Budget), Idle: rec.IdleEnabled, Errors: map[string]string{},
 		Health: string(health), ErrorCount: rec.Errors, LastError: rec.LastError, LastCollect: views.FormatTime(rec.LastCollectAt),
 	}
@@ -79,6 +81,8 @@ func newReceiverForm() views.ReceiverForm {
 		Active: true, Type: typeIMAP, Security: "ssl", ValidateCert: true, Port: strconv.Itoa(store.DefaultReceiverPort),
 		FilesizeMio: store.DefaultFilesizeMax / mio, AddTo: true, PollInterval: strconv.Itoa(store.DefaultPollInterval),
 		Budget: strconv.Itoa(store.DefaultReceiverBudget), Idle: true, Errors: map[string]string{},
+		// A mailbox may hold years of mail: by default only the last week.
+		FirstCollect: store.FirstCollectRecent, FirstCollectDays: strconv.Itoa(store.DefaultFirstCollectDays),
 	}
 }
 

@@ -39,6 +39,7 @@ func (h *Handler) runsPage(w http.ResponseWriter, r *http.Request, v views.Colle
 			Duration: views.FormatDuration(run.StartedAt, run.EndedAt), Trigger: run.TriggerKind, TriggerLabel: store.TriggerLabel(run.TriggerKind),
 			Available: run.Available, AlreadyImported: run.AlreadyImported, Retrieved: run.Retrieved, Refused: run.Refused,
 			Errors: run.Errors, Blacklisted: run.Blacklisted, ErrorClass: run.ErrorClass, ErrorLabel: collector.ClassLabel(run.ErrorClass), ErrorText: run.ErrorText,
+			Note: run.Note,
 		})
 	}
 	h.render(w, r, http.StatusOK, views.CollectRunsPage(l, v))

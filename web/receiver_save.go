@@ -65,6 +65,28 @@ func (h *Handler) receiverFromForm(r *http.Request, f *views.ReceiverForm) *stor
 	} else {
 		rec.Budget = n
 	}
+	rec.FirstCollect = f.FirstCollect
+	if rec.FirstCollect == "" {
+		rec.FirstCollect = store.FirstCollectAll // a post without the field: GLPI's way
+	}
+	rec.FirstCollectDays = store.DefaultFirstCollectDays
+	if f.FirstCollectDays != "" {
+		n, err := strconv.Atoi(f.FirstCollectDays)
+		if err != nil {
+			n = -1
+		}
+		rec.FirstCollectDays = n
+	}
+	switch err := store.CheckFirstCollect(rec.FirstCollect, rec.FirstCollectDays); {
+	case err == nil:
+	case rec.FirstCollect == store.FirstCollectRecent:
+		f.Errors["first_collect_days"] = err.Error()
+	default:
+		f.Errors["first_collect"] = err.Error()
+	}
+	if rec.FirstCollect != store.FirstCollectRecent && (rec.FirstCollectDays < 1 || rec.FirstCollectDays > store.MaxFirstCollectDays) {
+		rec.FirstCollectDays = store.DefaultFirstCollectDays // unused by this choice: keep a sane value
+	}
 	if f.ApplicationID == 0 {
 		if f.Type != typeIMAP {
 			missing = append(missing, "Connection options")

@@ -119,6 +119,9 @@ func TestReceiverFormValidation(t *testing.T) {
 		{"budget out of range", func(f url.Values) { f.Set("budget", "0") }, []string{"The messages per run must be between 1 and 10000."}, `value="imap.example.com"`},
 		{"unknown security", func(f url.Values) { f.Set("security", "tls13") }, []string{"Choose SSL, STARTTLS or None (no encryption)."}, `value="Support desk"`},
 		{"file size off the list", func(f url.Values) { f.Set("filesize_max", "500") }, []string{"Choose a size in the list."}, `value="Support desk"`},
+		{"first collection days out of range", func(f url.Values) { f.Set("first_collect", "recent"); f.Set("first_collect_days", "0") },
+			[]string{"The number of days must be between 1 and 3650."}, `value="0"`},
+		{"unknown first collection", func(f url.Values) { f.Set("first_collect", "everything") }, []string{"Choose what the first collection imports."}, `value="Support desk"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := rcvForm("Support desk", nil)
@@ -162,6 +165,8 @@ func TestReceiverSaveEditDelete(t *testing.T) {
 	f.Set("use_reply_to", "1")
 	f.Set("only_unread", "1")
 	f.Set("auto_notifications", "1")
+	f.Set("first_collect", "recent")
+	f.Set("first_collect_days", "30")
 	f.Set("accepted_folder", "Done")
 	id := rcvCreate(t, c, f)
 	rec, err := a.store.Receiver(ctx, id)
@@ -170,13 +175,14 @@ func TestReceiverSaveEditDelete(t *testing.T) {
 	}
 	if rec.Password != rcvPassword || rec.FilesizeMax != 0 || rec.RequesterField != "reply-to" || !rec.CollectOnlyUnread ||
 		rec.AcceptedFolder != "Done" || rec.AddCcToObserver || !rec.AddToToObserver || rec.Port != 993 || rec.Security != "none" ||
-		!rec.ImportAutoNotifications {
+		!rec.ImportAutoNotifications || rec.FirstCollect != "recent" || rec.FirstCollectDays != 30 {
 		t.Fatalf("got %+v, want the form's values", rec)
 	}
 	page := c.get(rcvPath(id, ""))
 	for _, want := range []string{`value="Done"`, `<option value="0" selected>No import</option>`, "A password is stored.",
 		`for="auto_notifications">Import automatic notifications</label>`,
-		`id="auto_notifications" value="1" checked`} {
+		`id="auto_notifications" value="1" checked`, `<option value="recent" selected>`, `for="first_collect">On the first collection</label>`,
+		`for="first_collect_days">Days of mail imported on the first collection</label>`, `value="30"`} {
 		if !strings.Contains(page.body, want) {
 			t.Errorf("edit page lacks %s", want)
 		}
@@ -594,6 +600,9 @@ func TestReceiverRunsPages(t *testing.T) {
 		if i == 1 {
 			run.ErrorClass, run.ErrorText = "authentication", "AUTHENTICATE failed"
 		}
+		if i == 0 {
+			run.Note = "First collection of this folder: the 40000 messages already in it are left there."
+		}
 		if err := a.store.FinishRun(ctx, run); err != nil {
 			t.Fatal(err)
 		}
@@ -604,7 +613,7 @@ func TestReceiverRunsPages(t *testing.T) {
 		wantNot    []string
 	}{
 		{"one receiver", rcvPath(one, "/runs"), []string{"Alpha - Automatic actions", "1.5s", ">11<", "AUTHENTICATE failed",
-			">Login refused<", `title="authentication"`, ">Collected by hand<", `title="manual"`}, []string{">12<", ">authentication<", ">manual<"}},
+			">Login refused<", `title="authentication"`, ">Collected by hand<", `title="manual"`, "the 40000 messages already in it are left there"}, []string{">12<", ">authentication<", ">manual<"}},
 		{"every receiver", "/setup/receivers/runs", []string{">Alpha<", ">Beta<", ">12<", ">10<"}, nil},
 		{"search", "/setup/receivers/runs?q=AUTHENTICATE", []string{">11<"}, []string{">12<", ">10<"}},
 	} {

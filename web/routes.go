@@ -47,11 +47,19 @@ func (h *Handler) routeTable() []route {
 		{"POST", "/tickets/{id}/status", staff, h.ticketStatus},
 		{"POST", "/tickets/{id}/followups", staff, h.ticketFollowup},
 		{"GET", "/documents/{id}", staff, h.documentDownload},
+		{"GET", "/tickets/{id}/original", admin, h.ticketOriginal},
+		{"GET", "/tickets/{id}/followups/{fid}/original", admin, h.ticketOriginal},
 
 		// Setup > Blacklisted mail addresses and Not imported emails.
 		{"GET", "/setup/blacklist", admin, h.blacklistList},
 		{"POST", "/setup/blacklist", admin, h.blacklistAdd},
 		{"POST", "/setup/blacklist/{id}/delete", admin, h.blacklistDelete},
+		{"GET", "/setup/blacklistedmailcontent", admin, h.blacklistedContentList},
+		{"POST", "/setup/blacklistedmailcontent", admin, h.blacklistedContentAdd},
+		{"POST", "/setup/blacklistedmailcontent/{id}/delete", admin, h.blacklistedContentDelete},
+		{"GET", "/setup/documenttypes", admin, h.documentTypesList},
+		{"POST", "/setup/documenttypes", admin, h.documentTypeAdd},
+		{"POST", "/setup/documenttypes/{id}/delete", admin, h.documentTypeDelete},
 		{"GET", "/setup/quarantine", admin, h.quarantineList},
 		{"POST", "/setup/quarantine/settings", admin, h.quarantineSettings},
 		{"POST", "/setup/quarantine/bulk", admin, h.quarantineBulk},
@@ -121,7 +129,7 @@ var menu = []struct {
 	items []menuEntry
 }{
 	{"Assistance", []menuEntry{{"Tickets", "ti-ticket", "/tickets"}}},
-	{"Setup", []menuEntry{{"OAuth IMAP", "ti-login-2", "/setup/oauthimap"}, {"Receivers", "ti-inbox", "/setup/receivers"}, {"Blacklisted mail addresses", "ti-ban", "/setup/blacklist"}, {"Not imported emails", "ti-mail-x", "/setup/quarantine"}, {"Outgoing mail queue", "ti-mail-forward", "/setup/outbox"}}},
+	{"Setup", []menuEntry{{"OAuth IMAP", "ti-login-2", "/setup/oauthimap"}, {"Receivers", "ti-inbox", "/setup/receivers"}, {"Blacklisted mail addresses", "ti-ban", "/setup/blacklist"}, {"Blacklisted mail content", "ti-eraser", "/setup/blacklistedmailcontent"}, {"Document types", "ti-file-x", "/setup/documenttypes"}, {"Not imported emails", "ti-mail-x", "/setup/quarantine"}, {"Outgoing mail queue", "ti-mail-forward", "/setup/outbox"}}},
 	{"Administration", []menuEntry{{"Users", "ti-users", "/admin/users"}}},
 }
 

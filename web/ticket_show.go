@@ -135,15 +135,28 @@ func (h *Handler) ticketView(ctx context.Context, id int64, showRemote bool) (vi
 		v.BlockedImages += out.BlockedImages
 		return out.HTML
 	}
+	// Administrators may download the raw mails ("show original").
+	u, _ := ctx.Value(userKey).(*store.User)
+	admin := u != nil && u.Role == store.RoleAdmin
+	original := func(sha string, fid int64) string {
+		if !admin || sha == "" {
+			return ""
+		}
+		if fid != 0 {
+			return fmt.Sprintf("/tickets/%d/followups/%d/original", t.ID, fid)
+		}
+		return fmt.Sprintf("/tickets/%d/original", t.ID)
+	}
 	v.Timeline = append(v.Timeline, views.TimelineItem{Kind: "description", At: views.FormatTime(&t.OpenedAt),
-		Author: v.Requester, HTML: render(t.Content), Why: t.DecisionReason, Docs: ticketDocs})
+		Author: v.Requester, HTML: render(t.Content), Why: t.DecisionReason, Docs: ticketDocs, OriginalURL: original(t.RawSHA256, 0)})
 	// Follow-ups and status changes interleave by time.
 	fi, ei := 0, 0
 	for fi < len(followups) || ei < len(events) {
 		if ei >= len(events) || fi < len(followups) && !followups[fi].CreatedAt.After(events[ei].CreatedAt) {
 			f := followups[fi]
 			item := views.TimelineItem{Kind: f.Kind, At: views.FormatTime(&f.CreatedAt),
-				Author: person(f.AuthorName, f.AuthorEmail), HTML: render(f.Content), Why: f.DecisionReason, Docs: byFollowup[f.ID]}
+				Author: person(f.AuthorName, f.AuthorEmail), HTML: render(f.Content), Why: f.DecisionReason, Docs: byFollowup[f.ID],
+				OriginalURL: original(f.RawSHA256, f.ID)}
 			if m, ok := mails[f.ID]; ok {
 				item.Mail, item.MailSent = mailState(m), m.State == store.OutboxSent
 			}

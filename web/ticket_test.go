@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"os"
@@ -189,6 +190,72 @@ func TestTicketShowsEveryReceiverOfItsMail(t *testing.T) {
 	c.login("tech")
 	if r := c.get(ticketURL(one.TicketID)); !strings.Contains(r.body, "Support desk, Sales desk") {
 		t.Errorf("the ticket page does not name both receivers:\n%s", r.body)
+	}
+}
+
+// TestShowOriginal: an administrator downloads the raw mail of a ticket
+// and of a follow-up, as an attachment that is never rendered, each
+// download audited; a technician sees no link and is refused.
+func TestShowOriginal(t *testing.T) {
+	a := newDeskApp(t)
+	ctx := context.Background()
+	first := plainMail("Alice <alice@example.com>", "Printer jammed", "orig-1@a", "The tray is stuck. <script>alert(1)</script>")
+	s := a.importMail(first)
+	reply := []byte("In-Reply-To: <orig-1@a>\r\n" + string(plainMail("Alice <alice@example.com>", "Re: Printer jammed", "orig-2@a", "Still stuck.")))
+	f := a.importMail(reply)
+	if f.FollowupID == 0 || f.TicketID != s.TicketID {
+		t.Fatalf("got %+v, want a follow-up of ticket %d", f, s.TicketID)
+	}
+	adm := a.client()
+	adm.login("admin")
+	page := adm.get(ticketURL(s.TicketID)).body
+	ticketOrig := ticketURL(s.TicketID) + "/original"
+	followOrig := fmt.Sprintf("%s/followups/%d/original", ticketURL(s.TicketID), f.FollowupID)
+	for _, want := range []string{`href="` + ticketOrig + `"`, `href="` + followOrig + `"`, "Download the original mail (.eml)"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the administrator's ticket page lacks %s", want)
+		}
+	}
+	for path, want := range map[string][]byte{ticketOrig: first, followOrig: reply} {
+		r := adm.get(path)
+		if r.status != http.StatusOK || r.body != string(want) {
+			t.Fatalf("%s: got %d with %d bytes, want 200 and the raw mail", path, r.status, len(r.body))
+		}
+		for k, v := range map[string]string{"Content-Type": "message/rfc822", "X-Content-Type-Options": "nosniff",
+			"Content-Security-Policy": "default-src 'none'; sandbox"} {
+			if got := r.header.Get(k); got != v {
+				t.Errorf("%s: %s is %q, want %q", path, k, got, v)
+			}
+		}
+		if cd := r.header.Get("Content-Disposition"); !strings.HasPrefix(cd, "attachment;") || !strings.Contains(cd, ".eml") {
+			t.Errorf("%s: Content-Disposition %q, want an .eml attachment", path, cd)
+		}
+	}
+	ev, _ := a.store.AuditEvents(ctx, "ticket", s.TicketID, 10)
+	n := 0
+	for _, e := range ev {
+		if e.Kind == "ticket.original" && e.Actor == "admin" {
+			n++
+		}
+	}
+	if n != 2 {
+		t.Errorf("got %d audit events of original downloads, want 2: %+v", n, ev)
+	}
+	// A follow-up of another ticket, an unknown one, a staff follow-up: 404.
+	other := a.importMail(plainMail("bob@example.com", "Other", "orig-3@b", "Other."))
+	for _, path := range []string{fmt.Sprintf("%s/followups/%d/original", ticketURL(other.TicketID), f.FollowupID),
+		ticketURL(999999) + "/original"} {
+		if r := adm.get(path); r.status != http.StatusNotFound {
+			t.Errorf("%s: got %d, want 404", path, r.status)
+		}
+	}
+	tech := a.client()
+	tech.login("tech")
+	if page := tech.get(ticketURL(s.TicketID)).body; strings.Contains(page, "/original") {
+		t.Error("a technician's ticket page offers the original mail")
+	}
+	if r := tech.get(ticketOrig); r.status == http.StatusOK {
+		t.Errorf("a technician downloaded the original mail (%d)", r.status)
 	}
 }
 

@@ -444,3 +444,51 @@ func TestAppOnlyLoginRefusedKeepsItsClassAndMarksTheAuthorization(t *testing.T) 
 		})
 	}
 }
+
+// TestFirstCollectionChoice: a receiver added on a mailbox full of old
+// mail takes what its first-collection choice says, says so in the run,
+// and from then on collects new mail as usual, read or unread.
+func TestFirstCollectionChoice(t *testing.T) {
+	for _, tc := range []struct {
+		choice      string
+		onlyUnread  bool
+		wantFirst   int
+		wantNote    string
+		wantTickets int
+	}{
+		{store.FirstCollectAll, false, 5, "all the mail in it is imported", 6},
+		{store.FirstCollectRecent, false, 2, "only mail from the last 7 days", 3},
+		{store.FirstCollectNone, false, 0, "the 5 messages already in it are left there", 1},
+		{store.FirstCollectNone, true, 0, "the 5 messages already in it are left there", 1},
+	} {
+		t.Run(fmt.Sprintf("%s unread=%v", tc.choice, tc.onlyUnread), func(t *testing.T) {
+			e := newEnv(t, store.SQLite, imaptest.Options{})
+			r := e.receiver("first", func(r *store.Receiver) {
+				r.FirstCollect, r.FirstCollectDays, r.CollectOnlyUnread = tc.choice, 7, tc.onlyUnread
+				r.AcceptedFolder, r.RefusedFolder = "", ""
+			})
+			now := time.Now()
+			for i := range 3 {
+				e.srv.DeliverAt(alice, "INBOX", mail("", fmt.Sprintf("old %d", i)), now.AddDate(0, 0, -30-i))
+			}
+			e.srv.DeliverAt(alice, "INBOX", mail("", "recent 1"), now.AddDate(0, 0, -2))
+			e.srv.DeliverAt(alice, "INBOX", mail("", "recent 2"), now.Add(-time.Hour))
+			c := e.collector(nil)
+			run := e.mustCollect(c, r.ID)
+			if run.Retrieved != tc.wantFirst || !strings.Contains(run.Note, tc.wantNote) {
+				t.Fatalf("first run: retrieved %d, note %q; want %d and a note saying %q", run.Retrieved, run.Note, tc.wantFirst, tc.wantNote)
+			}
+			if runs, err := e.st.CollectRun(context.Background(), run.ID); err != nil || runs.Note != run.Note {
+				t.Fatalf("the stored run has note %q (%v), want %q", runs.Note, err, run.Note)
+			}
+			e.srv.Deliver(alice, "INBOX", mail("", "arrives later"))
+			run = e.mustCollect(c, r.ID)
+			if run.Retrieved != 1 || run.Note != "" {
+				t.Fatalf("second run: retrieved %d note %q, want the new mail only and no note", run.Retrieved, run.Note)
+			}
+			if got := e.tickets(); got != tc.wantTickets {
+				t.Fatalf("got %d tickets, want %d", got, tc.wantTickets)
+			}
+		})
+	}
+}

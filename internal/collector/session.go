@@ -2,6 +2,7 @@ package collector
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 
 	"github.com/oauthimap/oauthimap/internal/ingest"
@@ -31,6 +32,13 @@ func (c *Collector) session(ctx context.Context, r *store.Receiver, cfg mailbox.
 	}
 	run.Available = int(mb.Messages)
 	uv := mb.UIDValidity
+	if r.UIDValidity == 0 {
+		// The first collection of this folder: the receiver's choice says
+		// how much of the mail already there it takes.
+		if err := c.firstContact(ctx, s, r, mb, run); err != nil {
+			return false, err
+		}
+	}
 	if r.UIDValidity != uv {
 		if r.UIDValidity != 0 {
 			// The server renumbered the folder: every UID we know is void.
@@ -38,10 +46,11 @@ func (c *Collector) session(ctx context.Context, r *store.Receiver, cfg mailbox.
 			// imported.
 			log.Warn("collector: UIDVALIDITY changed, rescanning the folder", "old", r.UIDValidity, "new", uv)
 		}
-		if err := c.st.SetCursor(ctx, r.ID, uv, 0); err != nil {
+		// The old UIDs, and the floor among them, mean nothing now.
+		if err := c.st.SetFirstContact(ctx, r.ID, uv, 0); err != nil {
 			return false, err
 		}
-		r.UIDValidity, r.LastUID = uv, 0
+		r.UIDValidity, r.LastUID, r.UIDFloor = uv, 0, 0
 	}
 	if err := c.replay(ctx, s, r); err != nil {
 		return false, err
@@ -51,7 +60,7 @@ func (c *Collector) session(ctx context.Context, r *store.Receiver, cfg mailbox.
 	if r.CollectOnlyUnread {
 		// Unread mail anywhere in the folder, not only after the cursor:
 		// the ledger tells what was already imported.
-		uids, err = s.UIDsAfter(ctx, 0, true, 0)
+		uids, err = s.UIDsAfter(ctx, r.UIDFloor, true, 0)
 	} else {
 		uids, err = s.UIDsAfter(ctx, r.LastUID, false, 0)
 	}
@@ -137,6 +146,53 @@ func (c *Collector) session(ctx context.Context, r *store.Receiver, cfg mailbox.
 		}
 	}
 	return more, nil
+}
+
+// firstContact applies the receiver's first-collection choice to a folder
+// it has never read, sets the cursor and the floor below which nothing is
+// collected, and says what it did in the run's note.
+func (c *Collector) firstContact(ctx context.Context, s *mailbox.Session, r *store.Receiver, mb mailbox.Mailbox, run *store.CollectRun) error {
+	if r.FirstCollect != store.FirstCollectRecent && r.FirstCollect != store.FirstCollectNone {
+		run.Note = "First collection of this folder: all the mail in it is imported."
+		return nil
+	}
+	all, err := s.UIDsAfter(ctx, 0, false, 0)
+	if err != nil {
+		return err
+	}
+	var floor uint32
+	if n := len(all); n > 0 {
+		floor = all[n-1]
+	}
+	if mb.UIDNext > 0 {
+		floor = max(floor, mb.UIDNext-1)
+	}
+	kept := 0
+	if r.FirstCollect == store.FirstCollectRecent {
+		days := max(r.FirstCollectDays, 1)
+		since := c.now().AddDate(0, 0, -days)
+		recent, err := s.UIDsSince(ctx, since)
+		if err != nil {
+			return err
+		}
+		if len(recent) > 0 {
+			floor = recent[0] - 1
+		}
+		for _, u := range all {
+			if u > floor {
+				kept++
+			}
+		}
+		run.Note = fmt.Sprintf("First collection of this folder: only mail from the last %d days (since %s) is imported; %d older messages are left in the folder.",
+			days, since.UTC().Format("2006-01-02"), len(all)-kept)
+	} else {
+		run.Note = fmt.Sprintf("First collection of this folder: the %d messages already in it are left there; only mail arriving from now on is imported.", len(all))
+	}
+	if err := c.st.SetFirstContact(ctx, r.ID, mb.UIDValidity, floor); err != nil {
+		return err
+	}
+	r.UIDValidity, r.LastUID, r.UIDFloor = mb.UIDValidity, floor, floor
+	return nil
 }
 
 // item is one message to ingest.

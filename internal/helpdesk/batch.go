@@ -72,7 +72,7 @@ func (b *Batch) Save(ctx context.Context, raw []byte, d *ingest.Decision) (Saved
 	default:
 		return Saved{}, fmt.Errorf("helpdesk: save: unknown decision kind %q", d.Kind)
 	}
-	out, err := b.s.write(ctx, b.tx, b.rid, d, b.lk)
+	out, err := b.s.write(ctx, b.tx, b.rid, raw, d, b.lk)
 	if err != nil {
 		return Saved{}, fmt.Errorf("helpdesk: save %s: %w", d.Kind, err)
 	}

@@ -38,7 +38,7 @@ func (s *Service) Save(ctx context.Context, tx *store.Store, receiverID int64, r
 	var out Saved
 	err := tx.InTx(ctx, func(t *store.Store) error {
 		var err error
-		out, err = s.write(ctx, t, rid, d, directLookups{t})
+		out, err = s.write(ctx, t, rid, raw, d, directLookups{t})
 		return err
 	})
 	if err != nil {
@@ -49,19 +49,29 @@ func (s *Service) Save(ctx context.Context, tx *store.Store, receiverID int64, r
 
 // write stores the documents' bytes, then the ticket or follow-up and the
 // documents rows with t; lk answers the user and contact questions.
-func (s *Service) write(ctx context.Context, t *store.Store, rid *int64, d *ingest.Decision, lk lookups) (Saved, error) {
+func (s *Service) write(ctx context.Context, t *store.Store, rid *int64, raw []byte, d *ingest.Decision, lk lookups) (Saved, error) {
 	if err := s.putDocuments(d.Documents); err != nil {
 		return Saved{}, err
+	}
+	// The original is kept for administrators ("show original"); the store
+	// is content-addressed, so a trimmed reply's original-message.eml and
+	// a mail imported from the quarantine share the bytes.
+	rawSHA := ""
+	if len(raw) > 0 {
+		var err error
+		if rawSHA, err = s.docs.Put(raw); err != nil {
+			return Saved{}, fmt.Errorf("helpdesk: keep the original mail: %w", err)
+		}
 	}
 	var (
 		out Saved
 		err error
 	)
 	if d.Kind == ingest.KindTicket {
-		out.TicketID, err = s.saveTicket(ctx, t, rid, d, lk)
+		out.TicketID, err = s.saveTicket(ctx, t, rid, rawSHA, d, lk)
 	} else {
 		out.TicketID = d.TicketID
-		out.FollowupID, err = s.saveFollowup(ctx, t, d, lk)
+		out.FollowupID, err = s.saveFollowup(ctx, t, rawSHA, d, lk)
 	}
 	if err != nil {
 		return Saved{}, err
@@ -98,7 +108,7 @@ func documentRows(ticketID int64, followupID *int64, docs []ingest.Document) []s
 	return rows
 }
 
-func (s *Service) saveTicket(ctx context.Context, t *store.Store, rid *int64, d *ingest.Decision, lk lookups) (int64, error) {
+func (s *Service) saveTicket(ctx context.Context, t *store.Store, rid *int64, rawSHA string, d *ingest.Decision, lk lookups) (int64, error) {
 	emails := []string{d.Requester.Email}
 	for _, o := range d.Observers {
 		emails = append(emails, o.Email)
@@ -133,7 +143,7 @@ func (s *Service) saveTicket(ctx context.Context, t *store.Store, rid *int64, d 
 	}
 	tk := &store.Ticket{Title: d.Title, Content: d.ContentHTML, Status: store.StatusNew, Urgency: store.DefaultUrgency,
 		RequestSource: store.SourceEmail, ReceiverID: rid, RequesterEmail: d.Requester.Email, RequesterName: d.Requester.Name,
-		MessageID: d.MessageID, ContentSHA256: d.ContentSHA256, DecisionReason: d.Reason.Text, OpenedAt: d.Date}
+		MessageID: d.MessageID, ContentSHA256: d.ContentSHA256, RawSHA256: rawSHA, DecisionReason: d.Reason.Text, OpenedAt: d.Date}
 	if d.TicketID != 0 {
 		linked := d.TicketID
 		tk.LinkedTicketID = &linked
@@ -177,12 +187,12 @@ func (s *Service) copyOf(ctx context.Context, t *store.Store, rid *int64, d *ing
 	return Saved{TicketID: d.TicketID}, nil
 }
 
-func (s *Service) saveFollowup(ctx context.Context, t *store.Store, d *ingest.Decision, lk lookups) (int64, error) {
+func (s *Service) saveFollowup(ctx context.Context, t *store.Store, rawSHA string, d *ingest.Decision, lk lookups) (int64, error) {
 	if d.TicketID == 0 {
 		return 0, errors.New("a follow-up decision without a ticket")
 	}
 	f := &store.Followup{TicketID: d.TicketID, Kind: store.FollowupEmail, AuthorEmail: d.Requester.Email, AuthorName: d.Requester.Name,
-		Content: d.ContentHTML, MessageID: d.MessageID, DecisionReason: d.Reason.Text, CreatedAt: d.Date}
+		Content: d.ContentHTML, MessageID: d.MessageID, RawSHA256: rawSHA, DecisionReason: d.Reason.Text, CreatedAt: d.Date}
 	if d.Reason.Code == ingest.ReasonBounce {
 		f.Kind = store.FollowupBounce
 	}

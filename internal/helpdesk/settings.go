@@ -59,6 +59,20 @@ func settingsFrom(ctx context.Context, st *store.Store, r *store.Receiver) (inge
 	for _, e := range entries {
 		out.Blacklist = append(out.Blacklist, ingest.BlacklistEntry{Kind: e.Kind, Value: e.Value})
 	}
+	blocks, err := st.BlacklistedMailContents(ctx)
+	if err != nil {
+		return out, fmt.Errorf("helpdesk: settings: %w", err)
+	}
+	for _, b := range blocks {
+		out.BlacklistedContent = append(out.BlacklistedContent, b.Content)
+	}
+	types, err := st.DocumentTypes(ctx)
+	if err != nil {
+		return out, fmt.Errorf("helpdesk: settings: %w", err)
+	}
+	for _, t := range types {
+		out.DocumentTypes = append(out.DocumentTypes, ingest.DocumentType{Ext: t.Ext, MIME: t.MIME})
+	}
 	if err := ingest.ValidateSettings(out); err != nil {
 		return out, fmt.Errorf("helpdesk: settings: %w", err)
 	}

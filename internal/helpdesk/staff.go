@@ -55,6 +55,47 @@ func (s *Service) ChangeStatus(ctx context.Context, ticketID int64, status int, 
 
 // OpenDocument returns a document's row and its bytes; the caller closes
 // the reader.
+// ErrNoOriginal: the ticket or follow-up was not made from a mail, or
+// before originals were kept.
+var ErrNoOriginal = errors.New("helpdesk: no original mail is kept for this")
+
+// Original is the raw mail a ticket or follow-up was made from.
+type Original struct {
+	TicketID int64
+	Name     string // a file name for the download
+	SHA256   string
+}
+
+// OpenOriginal opens the raw mail of a ticket (followupID 0) or of one of
+// its follow-ups.
+func (s *Service) OpenOriginal(ctx context.Context, ticketID, followupID int64) (Original, io.ReadCloser, error) {
+	o := Original{TicketID: ticketID}
+	if followupID != 0 {
+		f, err := s.st.Followup(ctx, followupID)
+		if err != nil {
+			return o, nil, fmt.Errorf("helpdesk: %w", err)
+		}
+		if f.TicketID != ticketID {
+			return o, nil, fmt.Errorf("helpdesk: follow-up %d of ticket %d: %w", followupID, ticketID, store.ErrNotFound)
+		}
+		o.SHA256, o.Name = f.RawSHA256, fmt.Sprintf("ticket-%d-followup-%d.eml", ticketID, followupID)
+	} else {
+		t, err := s.st.Ticket(ctx, ticketID)
+		if err != nil {
+			return o, nil, fmt.Errorf("helpdesk: %w", err)
+		}
+		o.SHA256, o.Name = t.RawSHA256, fmt.Sprintf("ticket-%d.eml", ticketID)
+	}
+	if o.SHA256 == "" {
+		return o, nil, ErrNoOriginal
+	}
+	rc, err := s.docs.Open(o.SHA256)
+	if err != nil {
+		return o, nil, fmt.Errorf("helpdesk: original of ticket %d: %w", ticketID, err)
+	}
+	return o, rc, nil
+}
+
 func (s *Service) OpenDocument(ctx context.Context, id int64) (*store.Document, io.ReadCloser, error) {
 	d, err := s.st.Document(ctx, id)
 	if err != nil {

@@ -300,7 +300,7 @@ func decodeText(b []byte, ev *evidence) (string, string) {
 		return mixedUTF8(b), "UTF-8"
 	}
 	for _, e := range ev.charsets() {
-		if s, ok := decodeWith(e, b); ok && plausible(e, s) {
+		if s, ok := decodeWith(e, b); ok && plausible(e, b, s) {
 			return s, charsetName(e)
 		}
 	}

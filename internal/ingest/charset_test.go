@@ -131,3 +131,28 @@ func TestParseAddressesUnambiguous(t *testing.T) {
 		}
 	}
 }
+
+// TestEvidenceYieldsToAConfidentReading: a message that declares
+// Windows-1252 for its body may still carry a raw Shift_JIS subject.
+func TestEvidenceYieldsToAConfidentReading(t *testing.T) {
+	subject := encode(t, japanese.ShiftJIS, "会議室の予約について")
+	ev := &evidence{raw: []byte("Content-Type: text/plain; charset=windows-1252\r\n")}
+	if got, _ := decodeText(subject, ev); got != "会議室の予約について" {
+		t.Errorf("got %q, want the Shift_JIS reading", got)
+	}
+	latin := encode(t, charmap.Windows1252, "Grüße aus Köln")
+	if got, _ := decodeText(latin, ev); got != "Grüße aus Köln" {
+		t.Errorf("got %q, want the declared Windows-1252 reading", got)
+	}
+}
+
+// TestDetectLongText: past detectSample the detector weighs a sample cut
+// between characters and decodes the whole text with its choice.
+func TestDetectLongText(t *testing.T) {
+	line := "服务器今晚十点维护，请提前保存文件。\n"
+	text := strings.Repeat(line, 2*detectSample/len(line))
+	got, name := detect(encode(t, simplifiedchinese.GBK, text))
+	if got != text || name != "GB18030 (GBK)" {
+		t.Errorf("got %d bytes read as %s, want the %d bytes of the text as GB18030", len(got), name, len(text))
+	}
+}

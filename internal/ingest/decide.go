@@ -74,7 +74,7 @@ func (c *compiled) decide(ctx context.Context, raw []byte, k Knowledge, now time
 
 	limit := c.FileSizeMax
 	w := &walker{readLimit: max(limit, 0), ev: ev}
-	b := w.entity(ent, 0)
+	b := c.removeBlacklistedContent(w.entity(ent, 0))
 	*why = append(*why, w.why...)
 
 	if r := c.refusal(e, &d, w, why); r != nil && !c.ImportAnyway {
@@ -231,7 +231,7 @@ func (c *compiled) duplicate(ctx context.Context, k Knowledge, d *Decision, now 
 // left out; so is the middle of the body, which keeps this cheap on large
 // mails.
 func fingerprint(raw []byte, e envelope) string {
-	const sample = 4 << 10
+	const sample = 1 << 10
 	body := raw[headerEnd(raw):]
 	h := sha256.New()
 	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\x00%d\x00", e.MessageID, e.From.Email, e.Subject, strings.TrimSpace(e.header.Get("Date")), len(body))
@@ -270,6 +270,26 @@ func (c *compiled) bounce(ctx context.Context, k Knowledge, e envelope, d *Decis
 	}
 	d.ContentHTML = SanitizeHTML(segmentsHTML(b))
 	return refuse(d, ReasonBounce, "Delivery failure report about a mail no ticket knows: refused."), nil
+}
+
+// removeBlacklistedContent takes the blacklisted content blocks out of the
+// body (GLPI's "Blacklisted mail content").
+func (c *compiled) removeBlacklistedContent(b body) body {
+	if len(c.cleanText) == 0 {
+		return b
+	}
+	out := make(body, len(b))
+	for i, s := range b {
+		res := c.cleanText
+		if s.html {
+			res = c.cleanHTML
+		}
+		for _, re := range res {
+			s.s = re.ReplaceAllLiteralString(s.s, "")
+		}
+		out[i] = s
+	}
+	return out
 }
 
 // trimBody removes quoted history from each segment of a follow-up.
@@ -344,6 +364,10 @@ func (c *compiled) documents(raw []rawDoc, b body, trimmed bool) ([]Document, []
 			continue
 		case r.size > c.FileSizeMax || r.truncated:
 			notes = append(notes, fmt.Sprintf("Too large attached file: %s (%s, the limit is %s)", name, HumanSize(r.size), HumanSize(c.FileSizeMax)))
+			continue
+		case !c.allowedDocument(name, r.mimeType):
+			// GLPI's words for a file its document types do not allow.
+			notes = append(notes, fmt.Sprintf("Invalid attached file: %s (%s)", name, r.mimeType))
 			continue
 		}
 		docs = append(docs, Document{Name: name, MIMEType: r.mimeType, Size: r.size, SHA256: sha256Hex(r.data),

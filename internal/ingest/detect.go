@@ -140,20 +140,43 @@ func detectCJK(b []byte) (s string, enc encoding.Encoding, score float64, n int)
 	return s, enc, score, n
 }
 
+// detectSample is how much of a long text the detector weighs; the whole
+// text is then decoded once with the charset it chose.
+const detectSample = 64 << 10
+
 // detect reads b, which is not UTF-8, by the detector.
 func detect(b []byte) (string, string) {
-	if s, enc, f, n := detectCJK(b); enc != nil && f >= 0.6 && (n >= 3 || n >= 2 && !latinLike(b)) {
+	sample := b
+	if len(b) > detectSample {
+		// Cut after an ASCII byte, so no multi-byte character is split.
+		if i := lastASCII(b[:detectSample]); i > 0 {
+			sample = b[:i+1]
+		}
+	}
+	if s, enc, f, n := detectCJK(sample); enc != nil && f >= 0.6 && (n >= 3 || n >= 2 && !latinLike(sample)) {
+		if len(sample) < len(b) {
+			s, _ = decodeWith(enc, b)
+		}
 		return s, charsetName(enc)
 	}
-	enc := singleByte(b)
+	enc := singleByte(sample)
 	s, _ := decodeWith(enc, b)
 	return s, charsetName(enc)
 }
 
-// plausible tells whether a declared charset's reading of undeclared
-// bytes is believable: an East Asian one must look like its language, a
-// single-byte one must not hide a confident East Asian reading.
-func plausible(enc encoding.Encoding, s string) bool {
+func lastASCII(b []byte) int {
+	for i := len(b) - 1; i >= 0; i-- {
+		if b[i] < 0x80 {
+			return i
+		}
+	}
+	return -1
+}
+
+// plausible tells whether s, a declared charset's reading of the
+// undeclared bytes b, is believable: an East Asian one must look like its
+// language, a single-byte one must not hide a confident East Asian reading.
+func plausible(enc encoding.Encoding, b []byte, s string) bool {
 	for _, m := range cjkModels {
 		if m.enc == enc {
 			f, n := m.score(s)
@@ -161,7 +184,7 @@ func plausible(enc encoding.Encoding, s string) bool {
 		}
 	}
 	if _, ok := enc.(*charmap.Charmap); ok {
-		if _, cjk, f, n := detectCJK([]byte(s)); cjk != nil && f >= 0.8 && n >= 4 {
+		if _, cjk, f, n := detectCJK(b); cjk != nil && f >= 0.8 && n >= 4 {
 			return false
 		}
 	}

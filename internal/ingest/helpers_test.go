@@ -129,6 +129,13 @@ func settingsFor(name string) Settings {
 		s.UseMailDate = true
 	case "auto-notification-import", "auto-reply-notifications-on":
 		s.ImportAutoNotifications = true
+	case "document-types":
+		s.DocumentTypes = []DocumentType{{Ext: "pdf"}, {Ext: ".PNG"}, {MIME: "text/plain"}, {MIME: "image/*"}}
+	case "blacklisted-content-text", "blacklisted-content-html":
+		s.BlacklistedContent = []string{
+			"This e-mail and any attachments are confidential and intended solely for the addressee. If you received it in error, delete it.",
+			"Sent from my phone",
+		}
 	}
 	return s
 }

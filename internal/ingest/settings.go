@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"fmt"
+	"html"
 	"regexp"
 	"strings"
 	"sync"
@@ -33,6 +34,15 @@ type Settings struct {
 	// (case-insensitive); empty means DefaultOwnMessageIDPattern.
 	OwnMessageIDPattern string
 	Blacklist           []BlacklistEntry
+	// BlacklistedContent are blocks of text removed from bodies (GLPI's
+	// "Blacklisted mail content": signatures, legal footers), matched
+	// exactly but with any run of white space, line breaks and, in HTML,
+	// tags standing for any other.
+	BlacklistedContent []string
+	// DocumentTypes is the allow-list of attachments (GLPI's document
+	// types): a file is kept when its extension or its MIME type is listed;
+	// others are left out with a note. Empty: every file is kept.
+	DocumentTypes []DocumentType
 	// ImportAutoNotifications imports mail a machine generated (monitoring
 	// alerts, ITSM events: Auto-Submitted: auto-generated, Precedence: bulk)
 	// instead of refusing it; automatic replies are refused all the same.
@@ -41,6 +51,38 @@ type Settings struct {
 	// ImportAnyway turns every refusal except "unreadable" into a ticket or
 	// follow-up: the quarantine's "Import anyway" action decides again with it.
 	ImportAnyway bool
+}
+
+// DocumentType allows attachments by extension (without the dot,
+// case-insensitive) or MIME type ("image/*" allows a whole family).
+type DocumentType struct {
+	Ext  string
+	MIME string
+}
+
+// allowedDocument tells whether a file passes the document types.
+func (c *compiled) allowedDocument(name, mimeType string) bool {
+	if len(c.DocumentTypes) == 0 {
+		return true
+	}
+	ext := ""
+	if i := strings.LastIndexByte(name, '.'); i >= 0 {
+		ext = strings.ToLower(name[i+1:])
+	}
+	mimeType = strings.ToLower(mimeType)
+	for _, t := range c.DocumentTypes {
+		e := strings.ToLower(strings.TrimPrefix(strings.TrimSpace(t.Ext), "."))
+		m := strings.ToLower(strings.TrimSpace(t.MIME))
+		switch {
+		case e != "" && e == ext:
+			return true
+		case m != "" && m == mimeType:
+			return true
+		case strings.HasSuffix(m, "/*") && strings.HasPrefix(mimeType, strings.TrimSuffix(m, "*")):
+			return true
+		}
+	}
+	return false
 }
 
 // Values of Settings fields.
@@ -95,6 +137,8 @@ type compiled struct {
 	ownMsgID *regexp.Regexp
 	tag      *regexp.Regexp
 	black    []matcher
+	// cleanText and cleanHTML match the blacklisted content blocks.
+	cleanText, cleanHTML []*regexp.Regexp
 }
 
 func compile(s Settings) (*compiled, error) {
@@ -119,6 +163,25 @@ func compile(s Settings) (*compiled, error) {
 	}
 	if c.tag, err = cachedRegexp(`(?i)\[\s*` + regexp.QuoteMeta(prefix) + `\s*#\s*0*([0-9]{1,18})\s*\]`); err != nil {
 		return nil, fmt.Errorf("ingest: subject tag prefix: %w", err)
+	}
+	for _, block := range s.BlacklistedContent {
+		words := strings.Fields(block)
+		if len(words) == 0 {
+			continue
+		}
+		text, markup := make([]string, len(words)), make([]string, len(words))
+		for i, w := range words {
+			text[i], markup[i] = regexp.QuoteMeta(w), regexp.QuoteMeta(html.EscapeString(w))
+		}
+		t, err := cachedRegexp(strings.Join(text, `\s+`))
+		if err != nil {
+			return nil, fmt.Errorf("ingest: blacklisted content: %w", err)
+		}
+		h, err := cachedRegexp(strings.Join(markup, `(?:\s|&nbsp;|&#160;|<[^<>]{0,300}>)+`))
+		if err != nil {
+			return nil, fmt.Errorf("ingest: blacklisted content: %w", err)
+		}
+		c.cleanText, c.cleanHTML = append(c.cleanText, t), append(c.cleanHTML, h)
 	}
 	for _, e := range s.Blacklist {
 		m, err := newMatcher(e)

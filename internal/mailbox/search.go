@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/emersion/go-imap/v2"
 )
@@ -58,6 +59,24 @@ func (s *Session) UIDsByMessageID(ctx context.Context, messageID string) ([]uint
 		return nil, s.wrap(ctx, "uid search", err)
 	}
 	var out []uint32
+	for _, u := range data.AllUIDs() {
+		out = append(out, uint32(u))
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+// UIDsSince returns, ascending, the UIDs of the selected folder's messages
+// that arrived on or after since's day (IMAP SINCE compares the internal
+// date, by day), leaving out \Deleted ones as UIDsAfter does.
+func (s *Session) UIDsSince(ctx context.Context, since time.Time) ([]uint32, error) {
+	crit := &imap.SearchCriteria{Since: since, NotFlag: []imap.Flag{imap.FlagDeleted}}
+	defer s.guard(ctx)()
+	data, err := s.c.UIDSearch(crit, nil).Wait()
+	if err != nil {
+		return nil, s.wrap(ctx, "uid search since", err)
+	}
+	out := make([]uint32, 0, len(data.AllUIDs()))
 	for _, u := range data.AllUIDs() {
 		out = append(out, uint32(u))
 	}

@@ -291,6 +291,14 @@ func (s *Store) SetCursor(ctx context.Context, receiverID int64, uidValidity, la
 		UpdateColumns(map[string]any{"uidvalidity": uidValidity, "last_uid": lastUID}).Error)
 }
 
+// SetFirstContact places the cursor of a receiver's first collection of a
+// folder: UIDs up to lastUID are left out for good (they were there before
+// and the receiver's first-collection choice excludes them).
+func (s *Store) SetFirstContact(ctx context.Context, receiverID int64, uidValidity, lastUID uint32) error {
+	return translate(s.db.WithContext(ctx).Model(&Receiver{}).Where("id = ?", receiverID).
+		UpdateColumns(map[string]any{"uidvalidity": uidValidity, "last_uid": lastUID, "uid_floor": lastUID}).Error)
+}
+
 // StartRun inserts a run that has begun.
 func (s *Store) StartRun(ctx context.Context, run *CollectRun) error {
 	if run.StartedAt.IsZero() {
@@ -309,8 +317,9 @@ func (s *Store) FinishRun(ctx context.Context, run *CollectRun) error {
 		run.EndedAt = &now
 	}
 	run.ErrorText = clip(run.ErrorText, 2000)
+	run.Note = clip(run.Note, 1000)
 	return translate(s.db.WithContext(ctx).Model(run).Select(
-		"ended_at", "available", "already_imported", "retrieved", "refused", "errors", "blacklisted", "error_class", "error_text",
+		"ended_at", "available", "already_imported", "retrieved", "refused", "errors", "blacklisted", "error_class", "error_text", "note",
 	).Updates(run).Error)
 }
 

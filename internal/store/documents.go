@@ -42,13 +42,27 @@ func (s *Store) TicketDocuments(ctx context.Context, ticketID int64) ([]Document
 	return out, translate(err)
 }
 
-// BlobReferenced reports whether a document or a quarantined mail still
-// refers to the bytes stored under sha, so they must not be deleted.
+// BlobReferenced reports whether a document, a quarantined mail, or the
+// original of a ticket or follow-up still refers to the bytes stored under
+// sha, so they must not be deleted.
 func (s *Store) BlobReferenced(ctx context.Context, sha string) (bool, error) {
 	var n int64
 	if err := s.db.WithContext(ctx).Model(&Document{}).Where("sha256 = ?", sha).Limit(1).Count(&n).Error; err != nil || n > 0 {
 		return n > 0, translate(err)
 	}
-	err := s.db.WithContext(ctx).Model(&QuarantinedMail{}).Where("raw_sha256 = ?", sha).Limit(1).Count(&n).Error
-	return n > 0, translate(err)
+	for _, m := range []any{&QuarantinedMail{}, &Ticket{}, &Followup{}} {
+		if err := s.db.WithContext(ctx).Model(m).Where("raw_sha256 = ?", sha).Limit(1).Count(&n).Error; err != nil || n > 0 {
+			return n > 0, translate(err)
+		}
+	}
+	return false, nil
+}
+
+// Followup returns one follow-up.
+func (s *Store) Followup(ctx context.Context, id int64) (*Followup, error) {
+	var f Followup
+	if err := s.db.WithContext(ctx).Take(&f, id).Error; err != nil {
+		return nil, translate(err)
+	}
+	return &f, nil
 }

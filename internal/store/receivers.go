@@ -21,16 +21,18 @@ const (
 
 // Defaults of a new receiver, GLPI's where GLPI has one.
 const (
-	DefaultReceiverPort    = 993
-	DefaultFilesizeMax     = 2 << 20 // GLPI's default_mailcollector_filesize_max
-	DefaultReceiverBudget  = 100
-	DefaultPollInterval    = 60
-	MinPollIntervalSeconds = 10    // below this a server sees a login storm
-	MaxPollIntervalSeconds = 86400 // a day: longer is "inactive", not a schedule
-	MaxReceiverBudget      = 10000
-	MaxFilesizeMaxMio      = 99 // GLPI's dropdown stops at 99 Mio
-	MaxReceiverPort        = 65535
-	reauthErrorClass       = "reauth_required"
+	DefaultReceiverPort     = 993
+	DefaultFilesizeMax      = 2 << 20 // GLPI's default_mailcollector_filesize_max
+	DefaultReceiverBudget   = 100
+	DefaultPollInterval     = 60
+	MinPollIntervalSeconds  = 10    // below this a server sees a login storm
+	MaxPollIntervalSeconds  = 86400 // a day: longer is "inactive", not a schedule
+	MaxReceiverBudget       = 10000
+	MaxFilesizeMaxMio       = 99 // GLPI's dropdown stops at 99 Mio
+	MaxReceiverPort         = 65535
+	DefaultFirstCollectDays = 7
+	MaxFirstCollectDays     = 3650
+	reauthErrorClass        = "reauth_required"
 )
 
 // ErrInvalid is a value outside what the store accepts; the wrapped text
@@ -57,7 +59,7 @@ func validateReceiver(r *Receiver) error {
 	case r.FilesizeMax < 0 || r.FilesizeMax > MaxFilesizeMaxMio<<20:
 		return fmt.Errorf("%w: receiver file size limit %d bytes (want 0 to %d Mio)", ErrInvalid, r.FilesizeMax, MaxFilesizeMaxMio)
 	}
-	return nil
+	return CheckFirstCollect(r.FirstCollect, r.FirstCollectDays)
 }
 
 // PollInterval is the receiver's poll interval, whatever the row holds:
@@ -71,6 +73,28 @@ func (r *Receiver) PollInterval() time.Duration {
 		n = DefaultPollInterval
 	}
 	return time.Duration(min(n, MaxPollIntervalSeconds)) * time.Second
+}
+
+// What a receiver's first collection takes from a mailbox that already
+// holds mail (Receiver.FirstCollect).
+const (
+	FirstCollectAll    = "all"    // every mail in the folder (GLPI's way)
+	FirstCollectRecent = "recent" // mail of the last FirstCollectDays days
+	FirstCollectNone   = "none"   // nothing already there: start from now
+)
+
+// CheckFirstCollect explains what is wrong with a first-collection choice.
+func CheckFirstCollect(choice string, days int) error {
+	switch choice {
+	case FirstCollectAll, FirstCollectNone:
+		return nil
+	case FirstCollectRecent:
+		if days < 1 || days > MaxFirstCollectDays {
+			return Message(fmt.Sprintf("The number of days must be between 1 and %d.", MaxFirstCollectDays))
+		}
+		return nil
+	}
+	return Message("Choose what the first collection imports.")
 }
 
 // Health derives the receiver's health from its columns and, for an OAuth
@@ -237,6 +261,12 @@ func normalizeReceiver(r *Receiver) {
 	if r.RequesterField == "" {
 		r.RequesterField = "from"
 	}
+	if r.FirstCollect == "" {
+		r.FirstCollect = FirstCollectAll
+	}
+	if r.FirstCollectDays == 0 {
+		r.FirstCollectDays = DefaultFirstCollectDays
+	}
 	if r.Port == 0 {
 		r.Port = DefaultReceiverPort
 	}
@@ -314,7 +344,8 @@ func (s *Store) UpdateReceiver(ctx context.Context, r *Receiver, clearPassword b
 			"filesize_max": r.FilesizeMax, "use_mail_date": r.UseMailDate, "requester_field": r.RequesterField,
 			"add_to_to_observer": r.AddToToObserver, "add_cc_to_observer": r.AddCcToObserver,
 			"collect_only_unread": r.CollectOnlyUnread, "create_user_from_email": r.CreateUserFromEmail,
-			"import_auto_notifications": r.ImportAutoNotifications, "budget": r.Budget, "poll_interval_seconds": r.PollIntervalSeconds, "idle_enabled": r.IdleEnabled,
+			"import_auto_notifications": r.ImportAutoNotifications, "first_collect": r.FirstCollect,
+			"first_collect_days": r.FirstCollectDays, "budget": r.Budget, "poll_interval_seconds": r.PollIntervalSeconds, "idle_enabled": r.IdleEnabled,
 			"comment": r.Comment, "updated_at": now, "next_collect_at": now,
 		}
 		switch {
@@ -328,7 +359,7 @@ func (s *Store) UpdateReceiver(ctx context.Context, r *Receiver, clearPassword b
 			cols["password"] = sealed
 		}
 		if mailboxChanged(&old, r) {
-			cols["uidvalidity"], cols["last_uid"] = 0, 0
+			cols["uidvalidity"], cols["last_uid"], cols["uid_floor"] = 0, 0, 0
 		}
 		if err := s.db.Model(&Receiver{}).Where("id = ?", r.ID).Updates(cols).Error; err != nil {
 			return translate(err)

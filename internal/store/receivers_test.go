@@ -339,3 +339,35 @@ func TestReceiverImportAutoNotificationsIsKept(t *testing.T) {
 		}
 	})
 }
+
+func TestReceiverFirstCollectBounds(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		for _, tc := range []struct {
+			choice string
+			days   int
+			ok     bool
+		}{
+			{"", 0, true}, {FirstCollectAll, 0, true}, {FirstCollectNone, 0, true}, {FirstCollectRecent, 1, true},
+			{FirstCollectRecent, MaxFirstCollectDays, true}, {FirstCollectRecent, -1, false},
+			{FirstCollectRecent, MaxFirstCollectDays + 1, false}, {"everything", 7, false},
+		} {
+			r := &Receiver{Name: fmt.Sprintf("first %s %d", tc.choice, tc.days), Host: "imap.example.com", Login: "x", FirstCollect: tc.choice, FirstCollectDays: tc.days}
+			err := s.CreateReceiver(ctx, r, nil)
+			if (err == nil) != tc.ok {
+				t.Errorf("%q %d days: got %v, want ok=%v", tc.choice, tc.days, err, tc.ok)
+			}
+			if err == nil {
+				got, _ := s.Receiver(ctx, r.ID)
+				if got.FirstCollect == "" || got.FirstCollectDays < 1 {
+					t.Errorf("%q %d days: stored %q %d, want the defaults filled", tc.choice, tc.days, got.FirstCollect, got.FirstCollectDays)
+				}
+				got.FirstCollectDays = 0
+				got.FirstCollect = "bogus"
+				if err := s.UpdateReceiver(ctx, got, false, nil); err == nil {
+					t.Errorf("update to a bogus choice was accepted")
+				}
+			}
+		}
+	})
+}

@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapserver"
@@ -221,6 +222,17 @@ func (s *Server) Deliver(user, folder string, raw []byte) uint32 {
 func (s *Server) DeliverFlags(user, folder string, raw []byte, flags ...imap.Flag) uint32 {
 	s.t.Helper()
 	data, err := s.user(user).Append(folder, literal{bytes.NewReader(raw)}, &imap.AppendOptions{Flags: flags})
+	if err != nil {
+		s.t.Fatalf("imaptest: deliver to %q: %v", folder, err)
+	}
+	return uint32(data.UID)
+}
+
+// DeliverAt is Deliver with the message's arrival (internal) date set, as
+// for mail that sat in a mailbox for a while.
+func (s *Server) DeliverAt(user, folder string, raw []byte, at time.Time) uint32 {
+	s.t.Helper()
+	data, err := s.user(user).Append(folder, literal{bytes.NewReader(raw)}, &imap.AppendOptions{Time: at})
 	if err != nil {
 		s.t.Fatalf("imaptest: deliver to %q: %v", folder, err)
 	}
