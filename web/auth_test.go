@@ -56,6 +56,7 @@ var routeAccess = map[string]access{
 	"GET /setup/receivers/{id}/outgoing":       admin,
 	"POST /setup/receivers/{id}/outgoing":      admin,
 	"POST /setup/receivers/{id}/outgoing/test": admin,
+	"POST /setup/receivers/{id}/notifications": admin,
 
 	"GET /setup/oauthimap":                                        admin,
 	"GET /setup/oauthimap/new":                                    admin,

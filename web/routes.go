@@ -104,6 +104,7 @@ func (h *Handler) routeTable() []route {
 		{"GET", "/setup/receivers/{id}/outgoing", admin, h.receiverOutgoing},
 		{"POST", "/setup/receivers/{id}/outgoing", admin, h.receiverOutgoingSave},
 		{"POST", "/setup/receivers/{id}/outgoing/test", admin, h.receiverOutgoingTest},
+		{"POST", "/setup/receivers/{id}/notifications", admin, h.receiverNotifications},
 
 		// The identity provider's redirect, at GLPI's paths too (public: the
 		// single-use state and the session decide).
