@@ -40,6 +40,7 @@ var routeAccess = map[string]access{
 	"POST /setup/quarantine/{id}/delete": admin,
 	"GET /setup/outbox":                  admin,
 	"POST /setup/outbox/{id}/retry":      admin,
+	"POST /setup/outbox/settings":        admin,
 
 	"GET /setup/receivers":                     admin,
 	"GET /setup/receivers/new":                 admin,

@@ -60,6 +60,7 @@ func (h *Handler) routeTable() []route {
 		// Setup > Outgoing mail queue.
 		{"GET", "/setup/outbox", admin, h.outboxList},
 		{"POST", "/setup/outbox/{id}/retry", admin, h.outboxRetry},
+		{"POST", "/setup/outbox/settings", admin, h.outboxSettingsSave},
 
 		// Administration > Users.
 		{"GET", "/admin/users", admin, h.usersList},
