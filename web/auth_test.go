@@ -49,6 +49,7 @@ var routeAccess = map[string]access{
 	"GET /setup/documenttypes":                       admin,
 	"POST /setup/documenttypes":                      admin,
 	"POST /setup/documenttypes/{id}/delete":          admin,
+	"POST /setup/outbox/settings":                    admin,
 
 	"GET /setup/receivers":                     admin,
 	"GET /setup/receivers/new":                 admin,
@@ -65,6 +66,7 @@ var routeAccess = map[string]access{
 	"GET /setup/receivers/{id}/outgoing":       admin,
 	"POST /setup/receivers/{id}/outgoing":      admin,
 	"POST /setup/receivers/{id}/outgoing/test": admin,
+	"POST /setup/receivers/{id}/notifications": admin,
 
 	"GET /setup/oauthimap":                                        admin,
 	"GET /setup/oauthimap/new":                                    admin,

@@ -1,9 +1,14 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"net/http"
+	"slices"
+	"strconv"
+	"strings"
 
+	"github.com/oauthimap/oauthimap/internal/helpdesk"
 	"github.com/oauthimap/oauthimap/internal/sender"
 	"github.com/oauthimap/oauthimap/internal/store"
 	"github.com/oauthimap/oauthimap/web/views"
@@ -20,7 +25,17 @@ func (h *Handler) outboxList(w http.ResponseWriter, r *http.Request) {
 		h.serverError(w, r, err)
 		return
 	}
-	p := views.OutboxPage{Counts: counts, KeepDays: store.SentMailKeepDays}
+	set, err := h.outboxSettings(ctx)
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	h.renderOutbox(w, r, http.StatusOK, counts, set)
+}
+
+func (h *Handler) renderOutbox(w http.ResponseWriter, r *http.Request, status int, counts map[string]int64, set views.OutboxSettings) {
+	ctx := r.Context()
+	p := views.OutboxPage{Counts: counts, KeepDays: store.SentMailKeepDays, Settings: set}
 	for _, sec := range []struct {
 		state string
 		dst   *[]views.OutboxRow
@@ -34,7 +49,83 @@ func (h *Handler) outboxList(w http.ResponseWriter, r *http.Request) {
 			*sec.dst = append(*sec.dst, outboxRow(m))
 		}
 	}
-	h.render(w, r, http.StatusOK, views.OutboxQueuePage(p))
+	h.render(w, r, status, views.OutboxQueuePage(p))
+}
+
+// outboxSettings reads the global outgoing settings and the senders on.
+func (h *Handler) outboxSettings(ctx context.Context) (views.OutboxSettings, error) {
+	s := views.OutboxSettings{Errors: map[string]string{}}
+	var err error
+	if s.DefaultSender, err = h.store.Setting(ctx, store.SettingDefaultSender, ""); err != nil {
+		return s, err
+	}
+	if s.AlarmAddresses, err = h.store.Setting(ctx, helpdesk.SettingAlarmAddresses, ""); err != nil {
+		return s, err
+	}
+	if s.AutoPerHour, err = h.store.Setting(ctx, helpdesk.SettingAutoMailsPerHour, strconv.Itoa(helpdesk.DefaultAutoMailsPerHour)); err != nil {
+		return s, err
+	}
+	ids, err := h.store.SendersOn(ctx)
+	if err != nil {
+		return s, err
+	}
+	for _, id := range ids {
+		rec, err := h.store.Receiver(ctx, id)
+		if err != nil {
+			return s, err
+		}
+		s.Senders = append(s.Senders, views.Choice{Value: strconv.FormatInt(id, 10), Label: rec.Name})
+	}
+	return s, nil
+}
+
+// outboxSettingsSave saves the default sender, alarm addresses and cap.
+func (h *Handler) outboxSettingsSave(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	set, err := h.outboxSettings(ctx)
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	set.DefaultSender = strings.TrimSpace(r.PostFormValue("default_sender"))
+	set.AlarmAddresses = strings.TrimSpace(r.PostFormValue("alarm_addresses"))
+	set.AutoPerHour = strings.TrimSpace(r.PostFormValue("auto_per_hour"))
+	if set.DefaultSender != "" && !slices.ContainsFunc(set.Senders, func(c views.Choice) bool { return c.Value == set.DefaultSender }) {
+		set.Errors["default_sender"] = "Choose a receiver whose outgoing mail is on."
+	}
+	var clean []string
+	for _, a := range strings.Split(set.AlarmAddresses, ",") {
+		if a = strings.TrimSpace(a); a == "" {
+			continue
+		}
+		if !isAddress(a) {
+			set.Errors["alarm_addresses"] = fmt.Sprintf("%q is not an e-mail address.", a)
+		}
+		clean = append(clean, a)
+	}
+	if n, err := strconv.Atoi(set.AutoPerHour); err != nil || n < 1 || n > 1000 {
+		set.Errors["auto_per_hour"] = "Enter a number from 1 to 1000."
+	}
+	if len(set.Errors) > 0 {
+		counts, err := h.store.OutboxCounts(ctx)
+		if err != nil {
+			h.serverError(w, r, err)
+			return
+		}
+		h.renderOutbox(w, r, http.StatusUnprocessableEntity, counts, set)
+		return
+	}
+	for name, v := range map[string]string{store.SettingDefaultSender: set.DefaultSender,
+		helpdesk.SettingAlarmAddresses: strings.Join(clean, ", "), helpdesk.SettingAutoMailsPerHour: set.AutoPerHour} {
+		if err := h.store.SetSetting(ctx, name, v); err != nil {
+			h.serverError(w, r, err)
+			return
+		}
+	}
+	me := userOf(r)
+	h.store.Audit(ctx, me.ID, me.Login, "outbox.settings", "setting", 0, "outgoing mail settings saved")
+	h.flash(r, "success", "Item successfully updated")
+	redirect(w, r, "/setup/outbox")
 }
 
 func outboxRow(m store.OutboxMail) views.OutboxRow {

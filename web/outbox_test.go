@@ -57,3 +57,39 @@ func TestOutboxQueuePageAndRetry(t *testing.T) {
 		t.Fatalf("retry of a sent mail: %d, want 404", r.status)
 	}
 }
+
+func TestOutboxSettings(t *testing.T) {
+	a := newTestApp(t)
+	ctx := context.Background()
+	on := &store.Receiver{Name: "support@example.com"}
+	off := &store.Receiver{Name: "quiet@example.com"}
+	for _, r := range []*store.Receiver{on, off} {
+		if err := a.store.CreateReceiver(ctx, r, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a.store.SaveMailSender(ctx, &store.MailSender{ReceiverID: on.ID, Mode: store.SenderPassword, Host: "h", Port: 587, Security: "starttls", Login: "support@example.com", Password: "x"})
+	c := a.client()
+	c.login("admin")
+	page := c.get("/setup/outbox").body
+	if !strings.Contains(page, `for="default-sender"`) || !strings.Contains(page, ">support@example.com</option>") || strings.Contains(page, ">quiet@example.com</option>") {
+		t.Fatal("the default sender choice should list the receivers that send, only")
+	}
+	tok := c.token("/setup/outbox")
+	bad := url.Values{"csrf_token": {tok}, "default_sender": {itoa64(off.ID)}, "alarm_addresses": {"ops@example.com, nope"}, "auto_per_hour": {"0"}}
+	r := c.post("/setup/outbox/settings", bad)
+	if r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "Choose a receiver whose outgoing mail is on.") ||
+		!strings.Contains(r.body, `&#34;nope&#34; is not an e-mail address.`) || !strings.Contains(r.body, "from 1 to 1000") {
+		t.Fatalf("bad settings: %d", r.status)
+	}
+	good := url.Values{"csrf_token": {tok}, "default_sender": {itoa64(on.ID)}, "alarm_addresses": {" ops@example.com ,, noc@example.com"}, "auto_per_hour": {"5"}}
+	if r := c.post("/setup/outbox/settings", good); r.status != http.StatusSeeOther {
+		t.Fatalf("save: %d", r.status)
+	}
+	if v, _ := a.store.Setting(ctx, store.SettingDefaultSender, ""); v != itoa64(on.ID) {
+		t.Errorf("default sender %q", v)
+	}
+	if v, _ := a.store.Setting(ctx, "outgoing.alarm_addresses", ""); v != "ops@example.com, noc@example.com" {
+		t.Errorf("alarm addresses %q", v)
+	}
+}

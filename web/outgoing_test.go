@@ -172,3 +172,45 @@ func TestAnswerByMailOnTheTicketPage(t *testing.T) {
 		t.Error("the timeline should show the answer's delivery, and nothing for the note")
 	}
 }
+
+func TestNotificationsFormPreviewAndSave(t *testing.T) {
+	a := newDeskApp(t)
+	ctx := context.Background()
+	rec := &store.Receiver{Name: "support@example.com"}
+	if err := a.store.CreateReceiver(ctx, rec, nil); err != nil {
+		t.Fatal(err)
+	}
+	path := "/setup/receivers/" + itoa64(rec.ID)
+	c := a.client()
+	c.login("admin")
+	page := c.get(path + "/outgoing").body
+	for _, want := range []string{`for="acknowledgment-enabled"`, `for="acknowledgment-subject"`, `for="acknowledgment-body"`, `for="solved-body"`,
+		"[GLPI #0000123] The printer on the 2nd floor jams", "registered as ticket 123", "##ticket.title##"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the notifications form lacks %q", want)
+		}
+	}
+	tok := c.token(path + "/outgoing")
+	form := url.Values{"csrf_token": {tok}, "action": {"preview"}, "acknowledgment_enabled": {"1"}, "acknowledgment_subject": {"Got it: ##ticket.title##"},
+		"acknowledgment_body": {"Ticket ##ticket.id## for ##ticket.requester## ##typo##"}, "solved_subject": {"x"}, "solved_body": {""}}
+	r := c.post(path+"/notifications", form)
+	if r.status != http.StatusOK || !strings.Contains(r.body, "[GLPI #0000123] Got it: The printer") || !strings.Contains(r.body, "Ticket 123 for Bob Example ##typo##") {
+		t.Fatalf("preview: %d", r.status)
+	}
+	if ns, _ := a.store.MailNotifications(ctx, rec.ID); len(ns) != 0 {
+		t.Fatal("a preview saved something")
+	}
+	form.Set("action", "save")
+	form.Set("solved_enabled", "1")
+	if r := c.post(path+"/notifications", form); r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "Write the body, or turn this notification off.") {
+		t.Fatalf("an empty body of an enabled notification: %d", r.status)
+	}
+	form.Del("solved_enabled")
+	if r := c.post(path+"/notifications", form); r.status != http.StatusSeeOther {
+		t.Fatalf("save: %d", r.status)
+	}
+	ns, _ := a.store.MailNotifications(ctx, rec.ID)
+	if !ns["acknowledgment"].Enabled || ns["acknowledgment"].Subject != "Got it: ##ticket.title##" || ns["solved"].Enabled {
+		t.Fatalf("saved %+v", ns)
+	}
+}

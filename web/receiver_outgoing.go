@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/oauthimap/oauthimap/internal/helpdesk"
+	"github.com/oauthimap/oauthimap/internal/notify"
 	"github.com/oauthimap/oauthimap/internal/sender"
 	"github.com/oauthimap/oauthimap/internal/store"
 	"github.com/oauthimap/oauthimap/internal/submission"
@@ -55,6 +57,9 @@ func (h *Handler) outgoingForm(ctx context.Context, rec *store.Receiver) (views.
 		f.Mode, f.Host, f.Port, f.Security, f.ValidateCert = m.Mode, m.Host, strconv.Itoa(m.Port), m.Security, m.ValidateCert
 		f.Login, f.HasPassword, f.FromAddress, f.FromName, f.ReplyTo = m.Login, m.Password != "", m.FromAddress, m.FromName, m.ReplyTo
 	case !errors.Is(err, store.ErrNotFound):
+		return f, err
+	}
+	if err := h.fillNotifications(ctx, &f); err != nil {
 		return f, err
 	}
 	if f.Mode == store.SenderOAuth && app != nil {
@@ -261,4 +266,87 @@ func testMessageID(from string) string {
 		domain = from[i+1:]
 	}
 	return fmt.Sprintf("GLPI-test.%d@%s", time.Now().UnixNano(), domain)
+}
+
+// fillNotifications adds the receiver's notifications, previewed.
+func (h *Handler) fillNotifications(ctx context.Context, f *views.OutgoingForm) error {
+	if h.desk == nil {
+		return nil
+	}
+	ns, err := h.desk.Notifications(ctx, f.ReceiverID)
+	if err != nil {
+		return err
+	}
+	f.Notifications = f.Notifications[:0]
+	for _, n := range ns {
+		f.Notifications = append(f.Notifications, previewed(views.NotificationForm{Event: n.Event, Label: notify.EventLabel(n.Event),
+			Enabled: n.Enabled, Subject: n.Subject, Body: n.Body}))
+	}
+	f.Placeholders = f.Placeholders[:0]
+	for _, name := range notify.PlaceholderNames() {
+		f.Placeholders = append(f.Placeholders, views.Choice{Value: name, Label: "(" + notify.Placeholders[name] + ")"})
+	}
+	return nil
+}
+
+// previewed renders a notification with an example ticket.
+func previewed(n views.NotificationForm) views.NotificationForm {
+	t := &store.Ticket{ID: 123, Title: "The printer on the 2nd floor jams", Status: store.StatusNew, RequesterName: "Bob Example", RequesterEmail: "bob@example.com"}
+	values := helpdesk.TicketValues(t, notify.SubjectTag("GLPI", t.ID), "")
+	n.PreviewSubject = notify.Subject("GLPI", t.ID, notify.OneLine(notify.Render(n.Subject, values)))
+	n.PreviewBody = notify.Render(n.Body, values)
+	return n
+}
+
+// receiverNotifications saves (or only previews) a receiver's notifications.
+func (h *Handler) receiverNotifications(w http.ResponseWriter, r *http.Request) {
+	rec, ok := h.receiverParam(w, r)
+	if !ok || h.desk == nil {
+		if ok {
+			h.notFound(w, r)
+		}
+		return
+	}
+	ctx := r.Context()
+	f, err := h.outgoingForm(ctx, rec)
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	bad := false
+	for i, n := range f.Notifications {
+		n.Enabled = r.PostFormValue(n.Event+"_enabled") == "1"
+		n.Subject = strings.TrimSpace(r.PostFormValue(n.Event + "_subject"))
+		n.Body = r.PostFormValue(n.Event + "_body")
+		if n.Enabled && strings.TrimSpace(n.Body) == "" {
+			n.Error, bad = "Write the body, or turn this notification off.", true
+		}
+		if len(n.Body) > 20000 {
+			n.Error, bad = "The body is too long (at most 20000 characters).", true
+		}
+		f.Notifications[i] = previewed(n)
+	}
+	if bad {
+		h.render(w, r, http.StatusUnprocessableEntity, views.OutgoingPage(f))
+		return
+	}
+	if r.PostFormValue("action") == "preview" {
+		h.render(w, r, http.StatusOK, views.OutgoingPage(f))
+		return
+	}
+	for _, n := range f.Notifications {
+		def := notify.DefaultTemplate(n.Event)
+		row := &store.MailNotification{ReceiverID: rec.ID, Event: n.Event, Enabled: n.Enabled}
+		if n.Subject != def.Subject || strings.ReplaceAll(n.Body, "\r\n", "\n") != def.Body {
+			row.Subject, row.Body = n.Subject, strings.ReplaceAll(n.Body, "\r\n", "\n")
+		}
+		if err := h.store.SaveMailNotification(ctx, row); err != nil {
+			h.serverError(w, r, err)
+			return
+		}
+	}
+	me := userOf(r)
+	h.store.Audit(ctx, me.ID, me.Login, "receiver.notifications", "receiver", rec.ID, "notifications of "+rec.Name+" saved")
+	h.flash(r, "success", "Item successfully updated")
+	redirect(w, r, receiverOutgoingPath(rec.ID))
 }

@@ -69,6 +69,7 @@ func (h *Handler) routeTable() []route {
 		// Setup > Outgoing mail queue.
 		{"GET", "/setup/outbox", admin, h.outboxList},
 		{"POST", "/setup/outbox/{id}/retry", admin, h.outboxRetry},
+		{"POST", "/setup/outbox/settings", admin, h.outboxSettingsSave},
 
 		// Administration > Users.
 		{"GET", "/admin/users", admin, h.usersList},
@@ -113,6 +114,7 @@ func (h *Handler) routeTable() []route {
 		{"GET", "/setup/receivers/{id}/outgoing", admin, h.receiverOutgoing},
 		{"POST", "/setup/receivers/{id}/outgoing", admin, h.receiverOutgoingSave},
 		{"POST", "/setup/receivers/{id}/outgoing/test", admin, h.receiverOutgoingTest},
+		{"POST", "/setup/receivers/{id}/notifications", admin, h.receiverNotifications},
 
 		// The identity provider's redirect, at GLPI's paths too (public: the
 		// single-use state and the session decide).

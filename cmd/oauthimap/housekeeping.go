@@ -12,7 +12,9 @@ import (
 
 // housekeeping removes expired sessions, throttles and pending sign-ins,
 // quarantined mail past its retention and sent mail past
-// store.SentMailKeepDays, until ctx ends.
+// store.SentMailKeepDays, and mails the administrators' alarms (every ten
+// minutes; an alarm is mailed when it starts or changes, then daily), until
+// ctx ends.
 func housekeeping(ctx context.Context, st *store.Store, h *web.Handler, desk *helpdesk.Service, log *slog.Logger) {
 	t := time.NewTicker(10 * time.Minute)
 	defer t.Stop()
@@ -24,6 +26,16 @@ func housekeeping(ctx context.Context, st *store.Store, h *web.Handler, desk *he
 			log.Warn("quarantine purge failed", "error", err)
 		} else if n > 0 {
 			log.Info("quarantine purged past its retention", "mails", n)
+		}
+		if run, err := desk.SendAlarms(ctx, time.Now()); err != nil && ctx.Err() == nil {
+			log.Warn("alarms to administrators failed", "error", err)
+		} else {
+			if run.Queued > 0 {
+				log.Info("alarms queued for the administrators", "mails", run.Queued)
+			}
+			for _, why := range run.Skipped {
+				log.Warn("an alarm could not be mailed", "why", why)
+			}
 		}
 		if n, err := st.PurgeSentMail(ctx, time.Now().AddDate(0, 0, -store.SentMailKeepDays)); err != nil && ctx.Err() == nil {
 			log.Warn("sent mail purge failed", "error", err)

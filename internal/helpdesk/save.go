@@ -38,7 +38,10 @@ func (s *Service) Save(ctx context.Context, tx *store.Store, receiverID int64, r
 	var out Saved
 	err := tx.InTx(ctx, func(t *store.Store) error {
 		var err error
-		out, err = s.write(ctx, t, rid, raw, d, directLookups{t})
+		if out, err = s.write(ctx, t, rid, raw, d, directLookups{t}); err != nil || d.Kind != ingest.KindTicket {
+			return err
+		}
+		_, err = s.acknowledge(ctx, t, rid, raw, d, out.TicketID)
 		return err
 	})
 	if err != nil {

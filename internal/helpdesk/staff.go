@@ -46,7 +46,17 @@ func (s *Service) ChangeStatus(ctx context.Context, ticketID int64, status int, 
 	if !store.ValidStatus(status) {
 		return false, fmt.Errorf("helpdesk: unknown status %d", status)
 	}
-	changed, err := s.st.SetTicketStatus(ctx, ticketID, status, userID, store.EventStatus)
+	var changed bool
+	err := s.st.InTx(ctx, func(tx *store.Store) error {
+		var err error
+		if changed, err = tx.SetTicketStatus(ctx, ticketID, status, userID, store.EventStatus); err != nil || !changed || status != store.StatusSolved {
+			return err
+		}
+		// The requester learns it in the same transaction: no notice for a
+		// change that did not commit, none forgotten for one that did.
+		_, err = s.notifySolved(ctx, tx, ticketID)
+		return err
+	})
 	if err != nil {
 		return false, fmt.Errorf("helpdesk: %w", err)
 	}

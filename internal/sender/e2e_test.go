@@ -185,17 +185,25 @@ func TestStaffReplyReachesTheRequesterAndTheAnswerThreadsBack(t *testing.T) {
 			if err := w.st.CreateUser(ctx, tech, "a-long-password-1"); err != nil {
 				t.Fatal(err)
 			}
+			// The acknowledgment was queued with the ticket.
+			if s, err := w.pool.SendDue(ctx); err != nil || s.Sent != 1 {
+				t.Fatalf("pool (acknowledgment): %+v %v", s, err)
+			}
+			box := w.inbox(requester)
+			if len(box) != 1 || !bytes.Contains(box[0], []byte("Auto-Submitted: auto-replied")) || !bytes.Contains(box[0], []byte("registered as ticket")) {
+				t.Fatalf("the requester's INBOX should hold the acknowledgment: %d mails", len(box))
+			}
 			if _, err := w.desk.AnswerByMail(ctx, saved.TicketID, tech, "Please open tray 2 and remove the paper.", false); err != nil {
 				t.Fatal(err)
 			}
 			if s, err := w.pool.SendDue(ctx); err != nil || s.Sent != 1 {
 				t.Fatalf("pool: %+v %v", s, err)
 			}
-			box := w.inbox(requester)
-			if len(box) != 1 {
-				t.Fatalf("the requester's INBOX has %d mails", len(box))
+			box = w.inbox(requester)
+			if len(box) != 2 {
+				t.Fatalf("the requester's INBOX has %d mails, want the acknowledgment and the answer", len(box))
 			}
-			mr, err := mail.CreateReader(bytes.NewReader(box[0]))
+			mr, err := mail.CreateReader(bytes.NewReader(box[1]))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -208,7 +216,7 @@ func TestStaffReplyReachesTheRequesterAndTheAnswerThreadsBack(t *testing.T) {
 				!strings.HasPrefix(ourID, "GLPI_") || len(from) != 1 || from[0].Address != support || from[0].Name != "Support" {
 				t.Fatalf("received headers: subject %q In-Reply-To %v Message-ID %q From %v", subj, irt, ourID, from)
 			}
-			if !bytes.Contains(box[0], []byte("remove the paper")) {
+			if !bytes.Contains(box[1], []byte("remove the paper")) {
 				t.Error("the body did not arrive")
 			}
 			// The requester answers with his mail program's headers.
@@ -223,9 +231,17 @@ func TestStaffReplyReachesTheRequesterAndTheAnswerThreadsBack(t *testing.T) {
 			if dec.Kind != ingest.KindFollowup || again.TicketID != saved.TicketID || dec.Reason.Code != ingest.ReasonInReplyTo {
 				t.Fatalf("the reply became %s of ticket %d (%s), want a follow-up of %d", dec.Kind, again.TicketID, dec.Reason.Code, saved.TicketID)
 			}
+			// No acknowledgment for the reply: still the two mails, both sent.
 			rows, _ := w.st.OutboxForTicket(ctx, saved.TicketID)
-			if len(rows) != 1 || rows[0].State != store.OutboxSent {
+			if len(rows) != 2 || rows[0].Kind != store.MailAcknowledgment || rows[1].Kind != store.MailReply ||
+				rows[0].State != store.OutboxSent || rows[1].State != store.OutboxSent {
 				t.Fatalf("outbox %+v", rows)
+			}
+			if s, _ := w.pool.SendDue(ctx); s.Claimed != 0 {
+				t.Fatalf("something more was queued: %+v", s)
+			}
+			if len(w.inbox(requester)) != 2 {
+				t.Fatal("the requester got more mail")
 			}
 		})
 	}
@@ -242,6 +258,10 @@ func BenchmarkStaffReplyToMailbox(b *testing.B) {
 		b.Run(string(dialect), func(b *testing.B) {
 			w := newWorld(b, dialect)
 			ctx := context.Background()
+			// Only the answers are measured: no acknowledgment of the ticket.
+			if err := w.st.SaveMailNotification(ctx, &store.MailNotification{ReceiverID: w.rec.ID, Event: store.MailAcknowledgment}); err != nil {
+				b.Fatal(err)
+			}
 			first := "From: " + requester + "\r\nTo: " + support + "\r\nSubject: Latency\r\nMessage-ID: <lat@client.example>\r\n\r\nhello\r\n"
 			_, saved := w.ingest([]byte(first))
 			pctx, stop := context.WithCancel(ctx)

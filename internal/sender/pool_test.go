@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -21,7 +22,12 @@ import (
 	"github.com/oauthimap/oauthimap/internal/testpeer"
 )
 
-func TestMain(m *testing.M) { testpeer.Main(m) }
+func TestMain(m *testing.M) {
+	if os.Getenv(childEnv) != "" {
+		crashChild() // never returns
+	}
+	testpeer.Main(m)
+}
 
 const (
 	support   = "support@example.com"

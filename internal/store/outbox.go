@@ -385,3 +385,86 @@ func (s *Store) AutomaticMailsTo(ctx context.Context, addr string, since time.Ti
 		Count(&n).Error
 	return n, translate(err)
 }
+
+// Alarm is a condition administrators are told about by mail.
+type Alarm struct {
+	Key        string // stable: "receiver:12", "authorization:3", "secret:5"
+	State      string // what it is now; a change sends at once
+	Subject    string
+	Text       string
+	ReceiverID int64 // the failing receiver, whose mailbox must not carry the alarm (0: none)
+}
+
+// Alarms lists what is wrong now: active receivers in error, delegated
+// authorizations that need re-authorization, client secrets that expire
+// within 30 days of now (or have expired).
+func (s *Store) Alarms(ctx context.Context, now time.Time) ([]Alarm, error) {
+	var out []Alarm
+	var recs []Receiver
+	if err := s.db.WithContext(ctx).Select("id", "name", "state", "error_class", "last_error").
+		Where("is_active = ? AND state IN ?", true, []string{collectStateFailing, collectStateReauth}).Order("id").Find(&recs).Error; err != nil {
+		return nil, translate(err)
+	}
+	for _, r := range recs {
+		out = append(out, Alarm{Key: fmt.Sprintf("receiver:%d", r.ID), State: r.State + ":" + r.ErrorClass, ReceiverID: r.ID,
+			Subject: "Receiver " + r.Name + " is in error",
+			Text:    fmt.Sprintf("The receiver %s cannot collect mail: %s", r.Name, r.LastError)})
+	}
+	var auths []Authorization
+	if err := s.db.WithContext(ctx).Select("id", "application_id", "email", "state", "last_error").
+		Where("state = ?", "reauth_required").Order("id").Find(&auths).Error; err != nil {
+		return nil, translate(err)
+	}
+	for _, a := range auths {
+		out = append(out, Alarm{Key: fmt.Sprintf("authorization:%d", a.ID), State: a.State,
+			Subject: "The authorization of " + a.Email + " must be renewed",
+			Text:    fmt.Sprintf("The OAuth authorization of %s needs someone to sign in again (Setup > OAuth IMAP > its application > Authorizations > Re-authorize). %s", a.Email, a.LastError)})
+	}
+	var apps []Application
+	if err := s.db.WithContext(ctx).Select("id", "name", "client_secret_expires_at").
+		Where("is_active = ? AND client_secret_expires_at IS NOT NULL AND client_secret_expires_at < ?", true, now.Add(30*24*time.Hour).UTC()).
+		Order("id").Find(&apps).Error; err != nil {
+		return nil, translate(err)
+	}
+	for _, a := range apps {
+		state, what := "expiring", "expires on "+a.ClientSecretExpiresAt.Format("2006-01-02")
+		if a.ClientSecretExpiresAt.Before(now) {
+			state, what = "expired", "expired on "+a.ClientSecretExpiresAt.Format("2006-01-02")
+		}
+		out = append(out, Alarm{Key: fmt.Sprintf("secret:%d", a.ID), State: state,
+			Subject: "The client secret of " + a.Name + " " + what,
+			Text:    fmt.Sprintf("The client secret of the OAuth application %s %s: create a new secret at the provider and enter it in Setup > OAuth IMAP > %s.", a.Name, what, a.Name)})
+	}
+	return out, nil
+}
+
+// AdminEmails are the e-mail addresses of the active administrators.
+func (s *Store) AdminEmails(ctx context.Context) ([]string, error) {
+	var out []string
+	err := s.db.WithContext(ctx).Model(&User{}).Where("role = ? AND is_active = ? AND email <> ''", RoleAdmin, true).
+		Order("id").Pluck("email", &out).Error
+	return out, translate(err)
+}
+
+// SendersOn lists the receivers whose outgoing mail is on.
+func (s *Store) SendersOn(ctx context.Context) ([]int64, error) {
+	var out []int64
+	err := s.db.WithContext(ctx).Model(&MailSender{}).Where("mode IN ?", []string{SenderOAuth, SenderPassword}).
+		Order("receiver_id").Pluck("receiver_id", &out).Error
+	return out, translate(err)
+}
+
+// SettingsWithPrefix returns the settings whose name starts with prefix.
+func (s *Store) SettingsWithPrefix(ctx context.Context, prefix string) (map[string]string, error) {
+	var rows []Setting
+	if err := s.db.WithContext(ctx).Where("name LIKE ?", strings.NewReplacer("%", "\\%", "_", "\\_").Replace(prefix)+"%").Find(&rows).Error; err != nil {
+		return nil, translate(err)
+	}
+	out := make(map[string]string, len(rows))
+	for _, r := range rows {
+		if strings.HasPrefix(r.Name, prefix) {
+			out[r.Name] = r.Value
+		}
+	}
+	return out, nil
+}

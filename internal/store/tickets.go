@@ -231,7 +231,7 @@ func (s *Store) TicketThreads(ctx context.Context, ids []int64) (map[int64]Ticke
 }
 
 // TicketsByMessageID maps each Message-ID (any form; see NormalMessageID)
-// that a ticket, a follow-up or the collector's ledger knows to its
+// that a ticket, a follow-up, the collector's ledger or the outbox knows to its
 // ticket. The keys of the result are the IDs as given.
 func (s *Store) TicketsByMessageID(ctx context.Context, ids []string) (map[string]int64, error) {
 	out := map[string]int64{}
@@ -258,12 +258,14 @@ func (s *Store) TicketsByMessageID(ctx context.Context, ids []string) (map[strin
 		TicketID  int64
 	}
 	var hits []hit
-	// The three sources in one round trip; the oldest ticket wins when an
+	// The four sources in one round trip (the outbox: an answer to our
+	// acknowledgment threads to its ticket); the oldest ticket wins when an
 	// ID is known twice (a mail imported into two receivers).
 	q := `SELECT message_id, id AS ticket_id FROM tickets WHERE message_id IN ?
 		UNION ALL SELECT message_id, ticket_id FROM followups WHERE message_id IN ?
-		UNION ALL SELECT message_id, ticket_id FROM messages WHERE message_id IN ? AND ticket_id IS NOT NULL`
-	if err := s.db.WithContext(ctx).Raw(q, norms, norms, norms).Scan(&hits).Error; err != nil {
+		UNION ALL SELECT message_id, ticket_id FROM messages WHERE message_id IN ? AND ticket_id IS NOT NULL
+		UNION ALL SELECT message_id, ticket_id FROM outbox WHERE message_id IN ? AND ticket_id IS NOT NULL`
+	if err := s.db.WithContext(ctx).Raw(q, norms, norms, norms, norms).Scan(&hits).Error; err != nil {
 		return nil, translate(err)
 	}
 	found := map[string]int64{}

@@ -1,0 +1,204 @@
+package helpdesk
+
+import (
+	"bytes"
+	"context"
+	netmail "net/mail"
+	"net/textproto"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/oauthimap/oauthimap/internal/ingest"
+	"github.com/oauthimap/oauthimap/internal/notify"
+	"github.com/oauthimap/oauthimap/internal/store"
+	"github.com/oauthimap/oauthimap/internal/submission"
+)
+
+// SettingAutoMailsPerHour caps the automatic mails (acknowledgments,
+// solved notices) to one address per hour; past it they are skipped.
+const SettingAutoMailsPerHour = "outgoing.auto_mails_per_hour"
+
+// DefaultAutoMailsPerHour is the cap when none is set.
+const DefaultAutoMailsPerHour = 10
+
+// Notification is a receiver's notification as the form shows it: the
+// saved one, or the default text.
+type Notification struct {
+	Event   string
+	Enabled bool
+	notify.Template
+	Custom bool // a template was saved
+}
+
+// Notifications returns a receiver's notifications, defaults filled in.
+// A notification never saved is on: it only sends once the receiver's
+// outgoing mail is on.
+func (s *Service) Notifications(ctx context.Context, receiverID int64) ([]Notification, error) {
+	saved, err := s.st.MailNotifications(ctx, receiverID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Notification, 0, len(notify.Events))
+	for _, e := range notify.Events {
+		n := Notification{Event: e, Enabled: true, Template: notify.DefaultTemplate(e)}
+		if row, ok := saved[e]; ok {
+			n.Enabled = row.Enabled
+			if row.Subject != "" || row.Body != "" {
+				n.Custom = true
+				n.Subject, n.Body = row.Subject, row.Body
+			}
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+// notification is one event's settings for a receiver.
+func notification(ctx context.Context, tx *store.Store, receiverID int64, event string) (bool, notify.Template, error) {
+	saved, err := tx.MailNotifications(ctx, receiverID)
+	if err != nil {
+		return false, notify.Template{}, err
+	}
+	tpl := notify.DefaultTemplate(event)
+	row, ok := saved[event]
+	if !ok {
+		return true, tpl, nil
+	}
+	if row.Subject != "" {
+		tpl.Subject = row.Subject
+	}
+	if row.Body != "" {
+		tpl.Body = row.Body
+	}
+	return row.Enabled, tpl, nil
+}
+
+// TicketValues are a template's values for a ticket.
+func TicketValues(t *store.Ticket, tag, url string) map[string]string {
+	who := t.RequesterName
+	if who == "" {
+		who = t.RequesterEmail
+	}
+	return map[string]string{"ticket.id": strconv.FormatInt(t.ID, 10), "ticket.title": t.Title, "ticket.tag": tag,
+		"ticket.status": store.StatusLabel(t.Status), "ticket.requester": who, "ticket.url": url}
+}
+
+// acknowledge queues, in tx, the acknowledgment of a ticket just made
+// from raw, when the receiver sends mail, the notification is on, the mail
+// may be answered automatically (notify.MayAutoReply) and the address is
+// under its hourly cap. It returns why nothing was queued ("" when queued).
+func (s *Service) acknowledge(ctx context.Context, tx *store.Store, rid *int64, raw []byte, d *ingest.Decision, ticketID int64) (string, error) {
+	if rid == nil || ticketID == 0 {
+		return "no receiver", nil
+	}
+	snd, err := tx.MailSender(ctx, *rid)
+	if err != nil || !snd.On() {
+		return "outgoing mail is off", nil
+	}
+	on, tpl, err := notification(ctx, tx, *rid, notify.EventAcknowledgment)
+	if err != nil || !on {
+		return "the acknowledgment is off", err
+	}
+	in := notify.Inbound{From: d.Requester.Email, Header: headerOf(raw),
+		OwnAddresses: []string{snd.Login, snd.FromAddress, snd.ReplyTo}}
+	r, err := tx.Receiver(ctx, *rid)
+	if err == nil {
+		in.OwnAddresses = append(in.OwnAddresses, r.Login, r.Name)
+	}
+	for _, id := range append(append([]string(nil), d.InReplyTo...), d.References...) {
+		if strings.HasPrefix(id, "GLPI_") && (strings.Contains(id, "/"+notify.EventAcknowledgment+".") || strings.Contains(id, "/"+notify.EventSolved+".")) {
+			in.OwnMessage = true
+		}
+	}
+	if v := notify.MayAutoReply(in); !v.OK {
+		return v.Reason, nil
+	}
+	t, err := tx.Ticket(ctx, ticketID)
+	if err != nil {
+		return "", err
+	}
+	th := notify.Thread(d.MessageID, nil)
+	return s.queueNotice(ctx, tx, t, *rid, snd, notify.EventAcknowledgment, tpl, th, "auto-replied")
+}
+
+// notifySolved queues, in tx, the "ticket solved" notice.
+func (s *Service) notifySolved(ctx context.Context, tx *store.Store, ticketID int64) (string, error) {
+	t, err := tx.Ticket(ctx, ticketID)
+	if err != nil {
+		return "", err
+	}
+	if t.ReceiverID == nil || !strings.Contains(t.RequesterEmail, "@") {
+		return "no receiver or no requester address", nil
+	}
+	snd, err := tx.MailSender(ctx, *t.ReceiverID)
+	if err != nil || !snd.On() {
+		return "outgoing mail is off", nil
+	}
+	on, tpl, err := notification(ctx, tx, *t.ReceiverID, notify.EventSolved)
+	if err != nil || !on {
+		return "the notice is off", err
+	}
+	earlier, err := threadIDs(ctx, tx, t.ID)
+	if err != nil {
+		return "", err
+	}
+	return s.queueNotice(ctx, tx, t, *t.ReceiverID, snd, notify.EventSolved, tpl, notify.Thread(t.MessageID, earlier), "auto-generated")
+}
+
+// queueNotice renders and queues an automatic mail to the requester,
+// unless the address had its hourly share.
+func (s *Service) queueNotice(ctx context.Context, tx *store.Store, t *store.Ticket, rid int64, snd *store.MailSender,
+	event string, tpl notify.Template, th notify.Threading, auto string) (string, error) {
+	to := strings.ToLower(strings.TrimSpace(t.RequesterEmail))
+	limit := DefaultAutoMailsPerHour
+	if v, err := tx.Setting(ctx, SettingAutoMailsPerHour, ""); err != nil {
+		return "", err
+	} else if n, err := strconv.Atoi(v); err == nil && n > 0 {
+		limit = n
+	}
+	now := tx.Now()
+	sent, err := tx.AutomaticMailsTo(ctx, to, now.Add(-time.Hour))
+	if err != nil {
+		return "", err
+	}
+	if sent >= int64(limit) {
+		return "the address already had " + strconv.Itoa(limit) + " automatic mails this hour", nil
+	}
+	prefix, err := tx.Setting(ctx, SettingSubjectTagPrefix, "GLPI")
+	if err != nil {
+		return "", err
+	}
+	instance, err := instanceUUID(ctx, tx)
+	if err != nil {
+		return "", err
+	}
+	from := snd.FromAddress
+	if from == "" {
+		from = snd.Login
+	}
+	tag := notify.SubjectTag(prefix, t.ID)
+	values := TicketValues(t, tag, "")
+	subject := notify.Subject(prefix, t.ID, notify.OneLine(notify.Render(tpl.Subject, values)))
+	msgID := notify.MessageID(instance, t.ID, event, now, random32(), notify.Domain(from))
+	raw, err := submission.Compose(submission.Mail{
+		From: submission.Address{Name: snd.FromName, Address: from}, To: []submission.Address{{Name: t.RequesterName, Address: to}},
+		ReplyTo: snd.ReplyTo, Subject: subject, MessageID: msgID, InReplyTo: th.InReplyTo, References: th.References, Date: now,
+		Header: [][2]string{{"Auto-Submitted", auto}, {"X-Auto-Response-Suppress", "All"}},
+		Text:   notify.Render(tpl.Body, values),
+	})
+	if err != nil {
+		return "", err
+	}
+	return "", tx.EnqueueMail(ctx, &store.OutboxMail{Kind: event, TicketID: &t.ID, ReceiverID: &rid, FromAddress: from,
+		Recipients: to, Subject: subject, MessageID: msgID, Raw: raw})
+}
+
+// headerOf reads the header of a raw mail; an unreadable one is empty.
+func headerOf(raw []byte) textproto.MIMEHeader {
+	m, err := netmail.ReadMessage(bytes.NewReader(raw))
+	if err != nil {
+		return textproto.MIMEHeader{}
+	}
+	return textproto.MIMEHeader(m.Header)
+}

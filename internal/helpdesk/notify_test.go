@@ -1,0 +1,155 @@
+package helpdesk
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/oauthimap/oauthimap/internal/ingest"
+	"github.com/oauthimap/oauthimap/internal/notify"
+	"github.com/oauthimap/oauthimap/internal/store"
+)
+
+func (d *desk) sending(r *store.Receiver) {
+	d.t.Helper()
+	if err := d.st.SaveMailSender(context.Background(), &store.MailSender{ReceiverID: r.ID, Mode: store.SenderPassword, Host: "smtp.example.com",
+		Port: 587, Security: "starttls", Login: r.Login, Password: "pw", FromName: "Support"}); err != nil {
+		d.t.Fatal(err)
+	}
+}
+
+func (d *desk) outbox(kind string) []store.OutboxMail {
+	d.t.Helper()
+	ctx := context.Background()
+	var out []store.OutboxMail
+	for _, state := range []string{store.OutboxPending, store.OutboxSent, store.OutboxFailed} {
+		rows, err := d.st.OutboxByState(ctx, state, 1000)
+		if err != nil {
+			d.t.Fatal(err)
+		}
+		for _, r := range rows {
+			if kind == "" || r.Kind == kind {
+				full, _ := d.st.OutboxMailByID(ctx, r.ID)
+				out = append(out, *full)
+			}
+		}
+	}
+	return out
+}
+
+func TestAcknowledgmentAndItsLoopDefence(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d *desk) {
+		ctx := context.Background()
+		r := d.receiver("support@example.com", "support@example.com", true)
+		// Outgoing mail off: no acknowledgment.
+		d.deliver(r, mail("bob@client.example", "support@example.com", "Before", "before@client.example", "x"))
+		if n := len(d.outbox("")); n != 0 {
+			t.Fatalf("%d mails queued with outgoing mail off", n)
+		}
+		d.sending(r)
+		_, first := d.deliver(r, mail("Bob <bob@client.example>", "support@example.com", "Printer", "p1@client.example", "It jams."))
+		acks := d.outbox(store.MailAcknowledgment)
+		if len(acks) != 1 || acks[0].Recipients != "bob@client.example" || *acks[0].TicketID != first.TicketID {
+			t.Fatalf("acks %+v", acks)
+		}
+		raw := string(acks[0].Raw)
+		for _, want := range []string{"Auto-Submitted: auto-replied", "X-Auto-Response-Suppress: All", "In-Reply-To: <p1@client.example>",
+			"Subject: " + notify.SubjectTag("GLPI", first.TicketID) + " Printer", "registered as ticket " + fmt.Sprint(first.TicketID)} {
+			if !strings.Contains(raw, want) {
+				t.Errorf("acknowledgment lacks %q:\n%s", want, raw)
+			}
+		}
+		// The requester's answer is a follow-up: no second acknowledgment.
+		d.deliver(r, mail("bob@client.example", "support@example.com", "Re: Printer", "p2@client.example", "more", "In-Reply-To: <p1@client.example>"))
+		// The requester answering the acknowledgment itself threads to the
+		// ticket: the outbox knows its Message-ID.
+		dec, re := d.deliver(r, mail("bob@client.example", "support@example.com", "Re: ack", "p3@client.example", "one more thing",
+			"In-Reply-To: <"+acks[0].MessageID+">"))
+		if dec.Kind != ingest.KindFollowup || re.TicketID != first.TicketID {
+			t.Errorf("an answer to the acknowledgment became %s of %d (%+v)", dec.Kind, re.TicketID, dec.Reason)
+		}
+		// An out-of-office answering our acknowledgment makes no ticket and
+		// no acknowledgment.
+		dec, _ = d.deliver(r, mail("bob@client.example", "support@example.com", "Automatic reply: Printer", "oof@client.example", "I am away",
+			"Auto-Submitted: auto-replied", "In-Reply-To: <"+acks[0].MessageID+">"))
+		if dec.Kind == ingest.KindTicket {
+			t.Errorf("the out-of-office became a ticket")
+		}
+		// Automatic or list mail making a new ticket: no acknowledgment.
+		for i, extra := range [][]string{{"Auto-Submitted: auto-generated"}, {"Precedence: bulk"}, {"List-Id: <x.lists.example>"},
+			{"Return-Path: <>"}, {"X-Auto-Response-Suppress: All"}} {
+			d.deliver(r, mail("robot@other.example", "support@example.com", "Note "+fmt.Sprint(i), fmt.Sprintf("auto%d@other.example", i), "x", extra...))
+		}
+		d.deliver(r, mail("support@example.com", "support@example.com", "From ourselves", "self@example.com", "x"))
+		if n := len(d.outbox(store.MailAcknowledgment)); n != 1 {
+			t.Fatalf("%d acknowledgments, want still 1", n)
+		}
+		// Two helpdesks answering each other: our acknowledgment arrives
+		// at another receiver as a new mail; it is never acknowledged.
+		other := d.receiver("help@other.example", "help@other.example", true)
+		d.sending(other)
+		d.deliver(other, acks[0].Raw)
+		if n := len(d.outbox(store.MailAcknowledgment)); n != 1 {
+			t.Fatalf("the loop went on: %d acknowledgments", n)
+		}
+		_ = ctx
+	})
+}
+
+func TestAcknowledgmentsAreRateLimitedPerAddress(t *testing.T) {
+	d := openDesk(t, store.SQLite)
+	r := d.receiver("support@example.com", "support@example.com", true)
+	d.sending(r)
+	d.st.SetSetting(context.Background(), SettingAutoMailsPerHour, "3")
+	for i := range 5 {
+		d.deliver(r, mail("chatty@client.example", "support@example.com", fmt.Sprintf("Issue %d", i), fmt.Sprintf("c%d@client.example", i), "x"))
+	}
+	d.deliver(r, mail("calm@client.example", "support@example.com", "One", "calm1@client.example", "x"))
+	per := map[string]int{}
+	for _, m := range d.outbox(store.MailAcknowledgment) {
+		per[m.Recipients]++
+	}
+	if per["chatty@client.example"] != 3 || per["calm@client.example"] != 1 {
+		t.Fatalf("acknowledgments per address %v, want 3 and 1", per)
+	}
+}
+
+func TestSolvedNoticeAndTemplates(t *testing.T) {
+	d := openDesk(t, store.SQLite)
+	ctx := context.Background()
+	r := d.receiver("support@example.com", "support@example.com", true)
+	d.sending(r)
+	if err := d.st.SaveMailNotification(ctx, &store.MailNotification{ReceiverID: r.ID, Event: notify.EventAcknowledgment, Enabled: false}); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.st.SaveMailNotification(ctx, &store.MailNotification{ReceiverID: r.ID, Event: notify.EventSolved, Enabled: true,
+		Subject: "Done: ##ticket.title##", Body: "Ticket ##ticket.id## is ##ticket.status##, ##ticket.requester##."}); err != nil {
+		t.Fatal(err)
+	}
+	_, s := d.deliver(r, mail("Bob <bob@client.example>", "support@example.com", "Screen", "s1@client.example", "black"))
+	if n := len(d.outbox("")); n != 0 {
+		t.Fatalf("acknowledgment off, yet %d mails", n)
+	}
+	if _, err := d.svc.ChangeStatus(ctx, s.TicketID, store.StatusSolved, 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.svc.ChangeStatus(ctx, s.TicketID, store.StatusSolved, 0); err != nil {
+		t.Fatal(err)
+	}
+	solved := d.outbox(store.MailSolved)
+	if len(solved) != 1 {
+		t.Fatalf("%d solved notices, want 1", len(solved))
+	}
+	raw := string(solved[0].Raw)
+	for _, want := range []string{"Subject: " + notify.SubjectTag("GLPI", s.TicketID) + " Done: Screen", "Ticket " + fmt.Sprint(s.TicketID) + " is Solved, Bob.",
+		"Auto-Submitted: auto-generated", "In-Reply-To: <s1@client.example>"} {
+		if !strings.Contains(raw, want) {
+			t.Errorf("solved notice lacks %q:\n%s", want, raw)
+		}
+	}
+	ns, err := d.svc.Notifications(ctx, r.ID)
+	if err != nil || len(ns) != 2 || ns[0].Enabled || !ns[1].Custom {
+		t.Fatalf("notifications %+v %v", ns, err)
+	}
+}
