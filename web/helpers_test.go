@@ -20,6 +20,7 @@ import (
 	"github.com/oauthimap/oauthimap/internal/secret"
 	"github.com/oauthimap/oauthimap/internal/store"
 	"github.com/oauthimap/oauthimap/static"
+	"golang.org/x/crypto/bcrypt"
 )
 
 const testPassword = "correct horse battery"
@@ -61,7 +62,7 @@ func newTestApp(t *testing.T) *testApp {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := store.Open(ctx, store.Options{SQLitePath: filepath.Join(t.TempDir(), "t.db"), Keyring: keys})
+	st, err := store.Open(ctx, store.Options{SQLitePath: filepath.Join(t.TempDir(), "t.db"), Keyring: keys, PasswordCost: bcrypt.MinCost})
 	if err != nil {
 		t.Fatal(err)
 	}

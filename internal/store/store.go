@@ -54,6 +54,9 @@ type Options struct {
 	Keyring *secret.Keyring
 	// Logger receives slow-query warnings; nil discards them.
 	Logger *slog.Logger
+	// PasswordCost is the bcrypt cost of new password hashes; 0 is
+	// bcrypt's default. Tests lower it: hashing dominates their time.
+	PasswordCost int
 }
 
 // Store is the database handle shared by the whole process.
@@ -61,6 +64,7 @@ type Store struct {
 	db      *gorm.DB
 	dialect Dialect
 	keys    *secret.Keyring
+	cost    int // bcrypt cost, 0 for the default
 	now     func() time.Time
 	path    string // the SQLite file; names per-process locks
 }
@@ -120,7 +124,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		sqlDB.SetMaxOpenConns(32)
 		sqlDB.SetConnMaxLifetime(5 * time.Minute)
 	}
-	s := &Store{db: db, dialect: dialect, keys: o.Keyring, now: cfg.NowFunc, path: o.SQLitePath}
+	s := &Store{db: db, dialect: dialect, keys: o.Keyring, cost: o.PasswordCost, now: cfg.NowFunc, path: o.SQLitePath}
 	if err := s.Ping(ctx); err != nil {
 		sqlDB.Close()
 		return nil, err

@@ -48,7 +48,7 @@ func ValidRole(r string) bool { return r == RoleAdmin || r == RoleTechnician }
 
 // CreateUser adds a user with a hashed password.
 func (s *Store) CreateUser(ctx context.Context, u *User, password string) error {
-	if err := prepareUser(u, password); err != nil {
+	if err := s.prepareUser(u, password); err != nil {
 		return err
 	}
 	return translate(s.db.WithContext(ctx).Create(u).Error)
@@ -64,7 +64,7 @@ var ErrSetupUsed = errors.New("store: the setup link was used already")
 // exactly one deletes that row and creates a user; the others get
 // ErrSetupUsed, as does any use once a user exists.
 func (s *Store) CreateUserWithSetupToken(ctx context.Context, u *User, password, setting, value string) error {
-	if err := prepareUser(u, password); err != nil {
+	if err := s.prepareUser(u, password); err != nil {
 		return err
 	}
 	return s.tx(ctx, func(s *Store) error {
@@ -94,8 +94,16 @@ func checkUserText(u *User) error {
 	return checkText(Text{Field: "user login", Value: u.Login}, Text{Field: "user name", Value: u.Name}, Text{Field: "user e-mail", Value: u.Email})
 }
 
+// passwordCost is the bcrypt cost of new hashes.
+func (s *Store) passwordCost() int {
+	if s.cost != 0 {
+		return s.cost
+	}
+	return bcryptCost
+}
+
 // prepareUser checks a new user and hashes its password.
-func prepareUser(u *User, password string) error {
+func (s *Store) prepareUser(u *User, password string) error {
 	u.Login = NormalizeLogin(u.Login)
 	if u.Login == "" {
 		return errors.New("store: the login is empty")
@@ -109,7 +117,7 @@ func prepareUser(u *User, password string) error {
 	if err := ValidatePassword(password); err != nil {
 		return err
 	}
-	h, err := bcrypt.GenerateFromPassword([]byte(password), bcryptCost)
+	h, err := bcrypt.GenerateFromPassword([]byte(password), s.passwordCost())
 	if err != nil {
 		return fmt.Errorf("store: %w", err)
 	}
@@ -122,7 +130,7 @@ func (s *Store) SetPassword(ctx context.Context, userID int64, password string) 
 	if err := ValidatePassword(password); err != nil {
 		return err
 	}
-	h, err := bcrypt.GenerateFromPassword([]byte(password), bcryptCost)
+	h, err := bcrypt.GenerateFromPassword([]byte(password), s.passwordCost())
 	if err != nil {
 		return fmt.Errorf("store: %w", err)
 	}
