@@ -22,6 +22,21 @@ import (
 	"github.com/oauthimap/oauthimap/internal/testpeer"
 )
 
+// TestBrowserConsoleLayout opens the console filled with realistic data
+// in one Chromium and checks what a person sees on every page: nothing
+// scrolls sideways, the phone layout stacks, every control is named, and
+// the keyboard reaches everything. One browser and one console serve all
+// four, which keeps the package's tests inside their time.
+func TestBrowserConsoleLayout(t *testing.T) {
+	rc := newRealConsole(t)
+	ctx := rc.browse(t)
+	t.Run("no sideways scroll", func(t *testing.T) { rc.noSidewaysScroll(t, ctx) })
+	t.Run("phone layout", func(t *testing.T) { rc.phoneLayout(t, ctx) })
+	t.Run("every control named", func(t *testing.T) { rc.everyControlNamed(t, ctx) })
+	// Last: it imports the not imported emails.
+	t.Run("keyboard", func(t *testing.T) { rc.keyboard(t, ctx) })
+}
+
 // realConsole is a console filled the way a real one is: long names,
 // long e-mail addresses and folder paths, failing authorizations with
 // their remedies, refused mails and tickets from long-named requesters.
@@ -146,7 +161,7 @@ func (rc *realConsole) browse(t *testing.T) context.Context {
 	if err := chromedp.Do(b, chromedp.Navigate(rc.a.srv.URL+"/login")); err != nil {
 		t.Fatal(err)
 	}
-	step, cancel := context.WithTimeout(b, 4*time.Minute)
+	step, cancel := context.WithTimeout(b, 8*time.Minute)
 	t.Cleanup(cancel)
 	if err := chromedp.Do(step, chromedp.WaitVisible(chromedp.ID("login"))); err != nil {
 		t.Fatal(err)
@@ -208,19 +223,18 @@ const overflowJS = `(function(){
 	return out;
 })()`
 
-// TestBrowserNoSidewaysScroll opens every page with realistic data at
+// noSidewaysScroll opens every page with realistic data at
 // desktop widths and on a phone: no page and no table scrolls sideways,
 // no menu entry is cut, and the side menu's background reaches the
 // bottom of a page taller than the window.
-func TestBrowserNoSidewaysScroll(t *testing.T) {
-	rc := newRealConsole(t)
-	ctx := rc.browse(t)
-	for _, w := range []int64{1280, 1440, 1920, 390} {
-		if err := chromedp.Do(ctx, chromedp.EmulateViewport(w, 900)); err != nil {
-			t.Fatal(err)
-		}
-		for _, p := range rc.pages {
-			rc.open(t, ctx, p)
+func (rc *realConsole) noSidewaysScroll(t *testing.T, ctx context.Context) {
+	// Each page is loaded once and laid out again at each width.
+	for _, p := range rc.pages {
+		rc.open(t, ctx, p)
+		for _, w := range []int64{1280, 1440, 1920, 390} {
+			if err := chromedp.Do(ctx, chromedp.EmulateViewport(w, 900)); err != nil {
+				t.Fatal(err)
+			}
 			bad, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](overflowJS))
 			if err != nil {
 				t.Fatal(err)
@@ -258,9 +272,7 @@ func TestBrowserNoSidewaysScroll(t *testing.T) {
 // TestBrowserPhoneLayout: at 390 px the receiver form puts each label
 // above its field and its selects show their whole text, and the ticket
 // list shows each ticket's requester and receiver without scrolling.
-func TestBrowserPhoneLayout(t *testing.T) {
-	rc := newRealConsole(t)
-	ctx := rc.browse(t)
+func (rc *realConsole) phoneLayout(t *testing.T, ctx context.Context) {
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(390, 844)); err != nil {
 		t.Fatal(err)
 	}
@@ -415,13 +427,11 @@ func axString(v *accessibility.Value) string {
 	return s
 }
 
-// TestBrowserEveryControlIsNamed walks every form of every page through
+// everyControlNamed walks every form of every page through
 // Chromium's accessibility tree: each control has a name, no two
 // controls of one form share one, and a switch is named by its row's
 // label ("Active"), never by its Yes/No.
-func TestBrowserEveryControlIsNamed(t *testing.T) {
-	rc := newRealConsole(t)
-	ctx := rc.browse(t)
+func (rc *realConsole) everyControlNamed(t *testing.T, ctx context.Context) {
 	switches := 0
 	for _, p := range rc.pages {
 		rc.open(t, ctx, p)
@@ -494,12 +504,10 @@ const actionsJS = `(function(){
 	return out;
 })()`
 
-// TestBrowserKeyboard tabs through every page: Tab reaches
+// keyboard tabs through every page: Tab reaches
 // every action, each with a visible focus ring, and after a refused save
 // (422) the focus is on the first field in error.
-func TestBrowserKeyboard(t *testing.T) {
-	rc := newRealConsole(t)
-	ctx := rc.browse(t)
+func (rc *realConsole) keyboard(t *testing.T, ctx context.Context) {
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1440, 900)); err != nil {
 		t.Fatal(err)
 	}
@@ -510,7 +518,8 @@ func TestBrowserKeyboard(t *testing.T) {
 			t.Fatal(err)
 		}
 		reached := map[string]bool{}
-		for range len(actions) + 60 {
+		// A round of Tab visits the actions and the side menu's entries.
+		for range len(actions) + 15 {
 			if err := chromedp.Do(ctx, chromedp.KeyEvent(kb.Tab)); err != nil {
 				t.Fatal(err)
 			}

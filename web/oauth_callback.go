@@ -161,6 +161,9 @@ func (h *Handler) offerStarts(w http.ResponseWriter, r *http.Request, v *views.F
 	if len(origins) > 0 {
 		allowFormAction(w, origins...)
 	}
+	if len(v.Starts) == 0 && v.Remedy == oauth.RemedyStartAgain {
+		v.Remedy = "Activate an application in Setup > OAuth IMAP, then start the authorization again from its Oauth authorization tab."
+	}
 	return true
 }
 

@@ -225,6 +225,18 @@ func TestCallbackFailures(t *testing.T) {
 				`action="/setup/oauthimap/1/authorize"`, "Create an authorization for Contoso"},
 		},
 		{
+			name: "forged state, no active application",
+			path: func(t *testing.T, e *oauthEnv, authURL string) string {
+				db, _ := e.a.store.SQLDB()
+				if _, err := db.Exec("UPDATE oauth_applications SET is_active = ?", false); err != nil {
+					t.Fatal(err)
+				}
+				return callbackPath + "?code=abc&state=forged"
+			},
+			// No button to offer: the page says where to start instead.
+			want: []string{"Unable to verify authorization code", "Activate an application in Setup > OAuth IMAP"},
+		},
+		{
 			name: "expired state",
 			path: func(t *testing.T, e *oauthEnv, authURL string) string {
 				db, _ := e.a.store.SQLDB()
@@ -299,10 +311,11 @@ func TestCallbackFailures(t *testing.T) {
 				t.Error("the page does not explain the failure")
 			}
 			// Try again needs to know the application: not for a forged state.
-			if strings.Contains(body, `id="retry"`) == (tc.name == "forged state") {
+			forged := strings.HasPrefix(tc.name, "forged state")
+			if strings.Contains(body, `id="retry"`) == forged {
 				t.Error("Try again is offered when the application is unknown, or missing when it is known")
 			}
-			if n := e.pendingCount(t); n != 0 && tc.name != "forged state" {
+			if n := e.pendingCount(t); n != 0 && !forged {
 				t.Errorf("got %d pending sign-ins after the callback, want the state used up", n)
 			}
 			auths, _ := e.a.store.Authorizations(context.Background(), e.appID)
@@ -310,7 +323,7 @@ func TestCallbackFailures(t *testing.T) {
 				t.Errorf("got %d authorizations after a failure, want none", len(auths))
 			}
 			ev, _ := e.a.store.AuditEvents(context.Background(), "application", e.appID, 1)
-			if tc.name != "forged state" && (len(ev) == 0 || ev[0].Kind != "authorization.failed") {
+			if !forged && (len(ev) == 0 || ev[0].Kind != "authorization.failed") {
 				t.Errorf("got audit %+v, want the failure recorded", ev)
 			}
 		})

@@ -91,6 +91,10 @@ var (
 	unknownConfig    = advice{ConfigError, "The provider refused the request.", "Check the application's settings; the provider's message says more."}
 )
 
+// RemedyStartAgain is the remedy of a sign-in that cannot be matched with
+// the one started here; the failure page puts the start buttons beside it.
+const RemedyStartAgain = "Start the authorization again from this page."
+
 // adviseProvider explains a provider's answer: AADSTS number first (most
 // precise), then Microsoft's suberror, the OAuth error, then the status.
 func adviseProvider(e *ProviderError) advice {
@@ -130,7 +134,7 @@ func advise(err error) advice {
 	case errors.Is(err, ErrNoEmail):
 		return advice{ConfigError, "The account has no e-mail address the application may read.", "Make sure the account has a mailbox address and that the email scope is granted."}
 	case errors.Is(err, ErrStateMismatch), errors.Is(err, ErrNoCode):
-		return advice{ReauthRequired, "The sign-in could not be matched with the one started here (expired, used twice or started in another browser).", "Start the authorization again from this page."}
+		return advice{ReauthRequired, "The sign-in could not be matched with the one started here (expired, used twice or started in another browser).", RemedyStartAgain}
 	}
 	var ve ValidationError
 	var ie *IDTokenError
