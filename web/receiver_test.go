@@ -319,6 +319,10 @@ func TestReceiverFolderBrowser(t *testing.T) {
 		strings.Contains(r.body, "Server configuration has changed") || strings.Contains(r.body, "/folders?field=") {
 		t.Fatal("a new receiver must say that folders can be browsed once saved, and offer no browser")
 	}
+	// A new receiver proposes to take only the last week of a full mailbox.
+	if r := c.get("/setup/receivers/new"); !strings.Contains(r.body, `<option value="recent" selected>`) || !strings.Contains(r.body, `name="first_collect_days" value="7"`) {
+		t.Fatal("a new receiver does not propose the last 7 days for its first collection")
+	}
 	id := rcvCreate(t, c, rcvForm("Support desk", srv))
 	edit := c.get(rcvPath(id, ""))
 	if !strings.Contains(edit.body, `href="`+rcvPath(id, "/folders?field=accepted")+`"`) {

@@ -492,3 +492,35 @@ func TestFirstCollectionChoice(t *testing.T) {
 		})
 	}
 }
+
+// TestSameMailInTwoMailboxesMakesOneTicket: support@ and sales@ both get
+// the mail; collecting both mailboxes makes one ticket that records both
+// receivers, through the collector's batch path.
+func TestSameMailInTwoMailboxesMakesOneTicket(t *testing.T) {
+	e := newEnv(t, store.SQLite, imaptest.Options{})
+	const sales, salesPW = "sales@example.com", "sales-password-1"
+	e.srv.SetPassword(sales, salesPW)
+	support := e.receiver("support", func(r *store.Receiver) { r.AcceptedFolder, r.RefusedFolder = "", "" })
+	other := e.receiver("sales", func(r *store.Receiver) {
+		r.Login, r.Password, r.AcceptedFolder, r.RefusedFolder = sales, salesPW, "", ""
+	})
+	raw := mail("erik@example.no", "Quote for 40 laptops")
+	e.srv.Deliver(alice, "INBOX", append([]byte("Delivered-To: "+alice+"\r\n"), raw...))
+	e.srv.Deliver(sales, "INBOX", append([]byte("Delivered-To: "+sales+"\r\n"), raw...))
+	c := e.collector(nil)
+	if run := e.mustCollect(c, support.ID); run.Retrieved != 1 {
+		t.Fatalf("support: retrieved %d, want 1", run.Retrieved)
+	}
+	if run := e.mustCollect(c, other.ID); run.Retrieved != 1 || run.Refused != 0 {
+		t.Fatalf("sales: retrieved %d refused %d, want the copy retrieved", run.Retrieved, run.Refused)
+	}
+	if got := e.tickets(); got != 1 {
+		t.Fatalf("got %d tickets, want 1", got)
+	}
+	if got := e.count("SELECT COUNT(*) FROM ticket_receivers WHERE receiver_id = ?", other.ID); got != 1 {
+		t.Fatalf("sales is recorded on %d tickets, want 1", got)
+	}
+	if got := e.count("SELECT COUNT(*) FROM messages WHERE receiver_id = ? AND decision = ?", other.ID, store.DecisionDuplicate); got != 1 {
+		t.Fatalf("got %d ledger rows of the copy as a duplicate, want 1", got)
+	}
+}

@@ -294,6 +294,9 @@ func (ev *evidence) charsets() []encoding.Encoding {
 // Windows-1252. The name of the charset used is returned for the "why".
 func decodeText(b []byte, ev *evidence) (string, string) {
 	if utf8.Valid(b) {
+		if s, ok := iso2022jp(b); ok {
+			return s, "ISO-2022-JP"
+		}
 		return string(b), ""
 	}
 	if multi, invalid := utf8Evidence(b); multi > 0 && multi >= invalid {
@@ -307,12 +310,22 @@ func decodeText(b []byte, ev *evidence) (string, string) {
 	return detect(b)
 }
 
+// iso2022jp reads 7-bit text that switches to JIS X 0208 with escape
+// sequences: old Japanese mailers send it raw, without a charset.
+func iso2022jp(b []byte) (string, bool) {
+	if bytes.IndexByte(b, 0x1b) < 0 || !(bytes.Contains(b, []byte("\x1b$B")) || bytes.Contains(b, []byte("\x1b$@"))) {
+		return "", false
+	}
+	s, ok := decodeWith(japanese.ISO2022JP, b)
+	return s, ok
+}
+
 // decodeHeaderText makes a header value readable: raw 8-bit bytes are
 // decoded as decodeText does, then RFC 2047 encoded-words in any charset
 // (an unknown one is detected); a malformed encoded-word is decoded as far
 // as it goes, never shown raw.
 func decodeHeaderText(v string, ev *evidence) string {
-	if !utf8.ValidString(v) {
+	if !utf8.ValidString(v) || strings.IndexByte(v, 0x1b) >= 0 {
 		v, _ = decodeText([]byte(v), ev)
 	}
 	if !strings.Contains(v, "=?") {

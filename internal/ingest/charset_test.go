@@ -80,6 +80,11 @@ func TestDetectShortText(t *testing.T) {
 		{charmap.Windows1252, "Wölbung"},
 		{charmap.Windows1252, "Hofjägerallee"},
 		{charmap.Windows1252, "Señor García, ¿qué tal?"},
+		{charmap.Windows1252, "Größe"},
+		{charmap.Windows1252, "Größere Änderungen über Nacht"},
+		{charmap.Windows1252, "Ça coûte très cher, Hélène"},
+		{charmap.Windows1252, "Ærlig talt, Øyvind – så fint"},
+		{charmap.Windows1252, "«Déjà vu» — naïve"},
 		{charmap.Windows1251, "Ошибка входа"},
 		{charmap.Windows1250, "Žádost o přístup – Łódź"},
 	} {
@@ -154,5 +159,21 @@ func TestDetectLongText(t *testing.T) {
 	got, name := detect(encode(t, simplifiedchinese.GBK, text))
 	if got != text || name != "GB18030 (GBK)" {
 		t.Errorf("got %d bytes read as %s, want the %d bytes of the text as GB18030", len(got), name, len(text))
+	}
+}
+
+// TestRawISO2022JP: 7-bit ISO-2022-JP without a charset, in a header or a
+// body, is read as Japanese; plain ASCII is left alone.
+func TestRawISO2022JP(t *testing.T) {
+	raw := encode(t, japanese.ISO2022JP, "会議室の予約について")
+	if got := decodeHeaderText(string(raw), nil); got != "会議室の予約について" {
+		t.Errorf("header: got %q", got)
+	}
+	w := &walker{}
+	if got := w.text(raw, ""); got != "会議室の予約について" {
+		t.Errorf("body: got %q", got)
+	}
+	if got, name := decodeText([]byte("plain ascii"), nil); got != "plain ascii" || name != "" {
+		t.Errorf("ascii: got %q %q", got, name)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"regexp"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"time"
 
@@ -233,15 +234,18 @@ func (c *compiled) duplicate(ctx context.Context, k Knowledge, d *Decision, now 
 func fingerprint(raw []byte, e envelope) string {
 	const sample = 1 << 10
 	body := raw[headerEnd(raw):]
-	h := sha256.New()
-	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\x00%d\x00", e.MessageID, e.From.Email, e.Subject, strings.TrimSpace(e.header.Get("Date")), len(body))
-	if len(body) <= 2*sample {
-		h.Write(body)
-	} else {
-		h.Write(body[:sample])
-		h.Write(body[len(body)-sample:])
+	buf := make([]byte, 0, 512+min(len(body), 2*sample))
+	for _, s := range []string{e.MessageID, e.From.Email, e.Subject, strings.TrimSpace(e.header.Get("Date"))} {
+		buf = append(append(buf, s...), 0)
 	}
-	return hex.EncodeToString(h.Sum(nil))
+	buf = append(strconv.AppendInt(buf, int64(len(body)), 10), 0)
+	if len(body) <= 2*sample {
+		buf = append(buf, body...)
+	} else {
+		buf = append(append(buf, body[:sample]...), body[len(body)-sample:]...)
+	}
+	sum := sha256.Sum256(buf)
+	return hex.EncodeToString(sum[:])
 }
 
 // bounce attaches a delivery report to the ticket whose mail bounced, so a

@@ -61,6 +61,9 @@ func readEnvelope(h message.Header, ev *evidence) envelope {
 		}
 	}
 	e.Subject = cleanLine(decodeHeaderText(h.Get("Subject"), ev), 1000)
+	if cs := unknownWordCharset(h.Get("Subject")); cs != "" {
+		e.why = append(e.why, fmt.Sprintf("The subject declares the unknown charset %q; its bytes were read by the charset detector.", cleanLine(cs, 40)))
+	}
 	if ids := msgIDs(h.Get("Message-Id")); len(ids) > 0 {
 		e.MessageID = ids[0]
 	}
@@ -70,6 +73,22 @@ func readEnvelope(h message.Header, ev *evidence) envelope {
 		e.SentAt = t
 	}
 	return e
+}
+
+var wordCharset = regexp.MustCompile(`=\?([^?\s*]{1,60})(?:\*[^?\s]*)?\?[QqBb]\?`)
+
+// unknownWordCharset returns the first charset of an encoded-word in v
+// that no decoder knows, or "".
+func unknownWordCharset(v string) string {
+	if !strings.Contains(v, "=?") {
+		return ""
+	}
+	for _, m := range wordCharset.FindAllStringSubmatch(v, 20) {
+		if n := strings.ToLower(m[1]); lookupCharset(n) == nil && !asciiNames[n] {
+			return m[1]
+		}
+	}
+	return ""
 }
 
 var emailRe = regexp.MustCompile(`[A-Za-z0-9.!#$%&'*+/=?^_{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*`)

@@ -203,6 +203,11 @@ func (w *walker) text(data []byte, declared string) string {
 	name := strings.ToLower(strings.Trim(strings.TrimSpace(declared), `"'`))
 	enc := lookupCharset(name)
 	unknown := name != "" && enc == nil && !asciiNames[name]
+	if utf8.Valid(data) && enc == nil {
+		if s, ok := iso2022jp(data); ok {
+			return s // raw ISO-2022-JP without a charset
+		}
+	}
 	if utf8.Valid(data) {
 		if unknown && !isASCII(data) {
 			w.why = append(w.why, fmt.Sprintf("The text declares the unknown charset %q; it was read as UTF-8.", cleanLine(declared, 40)))

@@ -99,25 +99,32 @@ func (s *Store) CreateTicket(ctx context.Context, t *Ticket, actors []TicketActo
 		if err := s.db.WithContext(ctx).Create(t).Error; err != nil {
 			return translate(err)
 		}
-		seen := map[string]bool{}
-		rows := make([]*TicketActor, 0, len(actors))
-		for i := range actors {
-			a := &actors[i]
-			a.Email = fitVarchar(strings.ToLower(a.Email))
-			key := a.Role + "\x00" + a.Email
-			if a.Email == "" || seen[key] {
-				continue
-			}
-			seen[key] = true
-			a.ID, a.TicketID, a.Name = 0, t.ID, fitVarchar(a.Name)
-			rows = append(rows, a)
-		}
+		rows := actorRows(t.ID, actors)
 		if len(rows) == 0 {
 			return nil
 		}
 		// One multi-row INSERT: a mail with observers costs one statement.
 		return translate(s.db.WithContext(ctx).Create(&rows).Error)
 	})
+}
+
+// actorRows prepares actors for ticketID: e-mails lower-cased, fields cut
+// to their columns, each role and e-mail once, none without an e-mail.
+func actorRows(ticketID int64, actors []TicketActor) []*TicketActor {
+	seen := map[string]bool{}
+	rows := make([]*TicketActor, 0, len(actors))
+	for i := range actors {
+		a := &actors[i]
+		a.Email = fitVarchar(strings.ToLower(a.Email))
+		key := a.Role + "\x00" + a.Email
+		if a.Email == "" || seen[key] {
+			continue
+		}
+		seen[key] = true
+		a.ID, a.TicketID, a.Name = 0, ticketID, fitVarchar(a.Name)
+		rows = append(rows, a)
+	}
+	return rows
 }
 
 // Ticket returns one ticket.
@@ -436,19 +443,7 @@ func (s *Store) AddTicketCopy(ctx context.Context, ticketID, receiverID int64, a
 				return translate(err)
 			}
 		}
-		rows := make([]*TicketActor, 0, len(actors))
-		seen := map[string]bool{}
-		for i := range actors {
-			a := &actors[i]
-			a.Email = fitVarchar(strings.ToLower(a.Email))
-			key := a.Role + "\x00" + a.Email
-			if a.Email == "" || seen[key] {
-				continue
-			}
-			seen[key] = true
-			a.ID, a.TicketID, a.Name = 0, ticketID, fitVarchar(a.Name)
-			rows = append(rows, a)
-		}
+		rows := actorRows(ticketID, actors)
 		if len(rows) == 0 {
 			return nil
 		}
