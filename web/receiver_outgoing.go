@@ -20,16 +20,24 @@ import (
 
 // receiverOutgoing shows a receiver's Outgoing mail section.
 func (h *Handler) receiverOutgoing(w http.ResponseWriter, r *http.Request) {
+	if _, f, ok := h.outgoingParam(w, r); ok {
+		h.render(w, r, http.StatusOK, views.OutgoingPage(f))
+	}
+}
+
+// outgoingParam loads the receiver of the URL and its Outgoing mail form;
+// false when it answered (not found, server error).
+func (h *Handler) outgoingParam(w http.ResponseWriter, r *http.Request) (*store.Receiver, views.OutgoingForm, bool) {
 	rec, ok := h.receiverParam(w, r)
 	if !ok {
-		return
+		return nil, views.OutgoingForm{}, false
 	}
 	f, err := h.outgoingForm(r.Context(), rec)
 	if err != nil {
 		h.serverError(w, r, err)
-		return
+		return nil, f, false
 	}
-	h.render(w, r, http.StatusOK, views.OutgoingPage(f))
+	return rec, f, true
 }
 
 // outgoingForm fills the form from the stored sender, or with the
@@ -104,17 +112,11 @@ func (h *Handler) scopeNote(ctx context.Context, f *views.OutgoingForm, app *sto
 
 // receiverOutgoingSave saves the Outgoing mail section.
 func (h *Handler) receiverOutgoingSave(w http.ResponseWriter, r *http.Request) {
-	rec, ok := h.receiverParam(w, r)
+	rec, f, ok := h.outgoingParam(w, r)
 	if !ok {
 		return
 	}
 	ctx := r.Context()
-	base, err := h.outgoingForm(ctx, rec)
-	if err != nil {
-		h.serverError(w, r, err)
-		return
-	}
-	f := base
 	f.Mode = strings.TrimSpace(r.PostFormValue("mode"))
 	f.Host = strings.TrimSpace(r.PostFormValue("host"))
 	f.Port = strings.TrimSpace(r.PostFormValue("port"))
@@ -207,16 +209,11 @@ func isAddress(s string) bool {
 // receiverOutgoingTest is Test sending: a real mail to the address typed,
 // through the saved settings, with the SMTP transcript redacted.
 func (h *Handler) receiverOutgoingTest(w http.ResponseWriter, r *http.Request) {
-	rec, ok := h.receiverParam(w, r)
+	rec, f, ok := h.outgoingParam(w, r)
 	if !ok {
 		return
 	}
 	ctx := r.Context()
-	f, err := h.outgoingForm(ctx, rec)
-	if err != nil {
-		h.serverError(w, r, err)
-		return
-	}
 	f.TestTo = strings.TrimSpace(r.PostFormValue("to"))
 	if !isAddress(f.TestTo) {
 		f.Errors["to"] = "Enter the e-mail address to send the test mail to."
@@ -300,19 +297,15 @@ func previewed(n views.NotificationForm) views.NotificationForm {
 
 // receiverNotifications saves (or only previews) a receiver's notifications.
 func (h *Handler) receiverNotifications(w http.ResponseWriter, r *http.Request) {
-	rec, ok := h.receiverParam(w, r)
-	if !ok || h.desk == nil {
-		if ok {
-			h.notFound(w, r)
-		}
+	if h.desk == nil {
+		h.notFound(w, r)
+		return
+	}
+	rec, f, ok := h.outgoingParam(w, r)
+	if !ok {
 		return
 	}
 	ctx := r.Context()
-	f, err := h.outgoingForm(ctx, rec)
-	if err != nil {
-		h.serverError(w, r, err)
-		return
-	}
 	bad := false
 	for i, n := range f.Notifications {
 		n.Enabled = r.PostFormValue(n.Event+"_enabled") == "1"

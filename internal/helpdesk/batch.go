@@ -76,10 +76,8 @@ func (b *Batch) Save(ctx context.Context, raw []byte, d *ingest.Decision) (Saved
 	if err != nil {
 		return Saved{}, fmt.Errorf("helpdesk: save %s: %w", d.Kind, err)
 	}
-	if d.Kind == ingest.KindTicket {
-		if _, err := b.s.acknowledge(ctx, b.tx, b.rid, raw, d, out.TicketID); err != nil {
-			return Saved{}, fmt.Errorf("helpdesk: acknowledgment: %w", err)
-		}
+	if err := b.s.afterSave(ctx, b.tx, b.rid, raw, d, out); err != nil {
+		return Saved{}, err
 	}
 	return out, nil
 }

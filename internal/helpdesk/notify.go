@@ -3,6 +3,7 @@ package helpdesk
 import (
 	"bytes"
 	"context"
+	"fmt"
 	netmail "net/mail"
 	"net/textproto"
 	"strconv"
@@ -82,6 +83,32 @@ func TicketValues(t *store.Ticket, tag, url string) map[string]string {
 	}
 	return map[string]string{"ticket.id": strconv.FormatInt(t.ID, 10), "ticket.title": t.Title, "ticket.tag": tag,
 		"ticket.status": store.StatusLabel(t.Status), "ticket.requester": who, "ticket.url": url}
+}
+
+// afterSave does, in the transaction of a saved mail, what outgoing mail
+// owes it: a new ticket is acknowledged; a delivery failure report about
+// one of our mails marks that mail not delivered.
+func (s *Service) afterSave(ctx context.Context, tx *store.Store, rid *int64, raw []byte, d *ingest.Decision, out Saved) error {
+	switch {
+	case d.Kind == ingest.KindTicket:
+		if _, err := s.acknowledge(ctx, tx, rid, raw, d, out.TicketID); err != nil {
+			return fmt.Errorf("helpdesk: acknowledgment: %w", err)
+		}
+	case d.Kind == ingest.KindFollowup && d.Reason.Code == ingest.ReasonBounce:
+		rows, err := tx.OutboxForTicket(ctx, out.TicketID)
+		if err != nil {
+			return err
+		}
+		for _, m := range rows {
+			// The report quotes the bounced mail's header, Message-ID included.
+			if m.State == store.OutboxSent && bytes.Contains(raw, []byte(m.MessageID)) {
+				if err := tx.MarkMailBounced(ctx, m.ID, "A delivery failure report came back for this mail (see the ticket's follow-up)."); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
 }
 
 // acknowledge queues, in tx, the acknowledgment of a ticket just made

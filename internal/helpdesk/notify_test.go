@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/oauthimap/oauthimap/internal/ingest"
 	"github.com/oauthimap/oauthimap/internal/notify"
@@ -151,5 +152,38 @@ func TestSolvedNoticeAndTemplates(t *testing.T) {
 	ns, err := d.svc.Notifications(ctx, r.ID)
 	if err != nil || len(ns) != 2 || ns[0].Enabled || !ns[1].Custom {
 		t.Fatalf("notifications %+v %v", ns, err)
+	}
+}
+
+func TestABounceMarksTheMailNotDelivered(t *testing.T) {
+	d := openDesk(t, store.SQLite)
+	ctx := context.Background()
+	r := d.receiver("support@example.com", "support@example.com", true)
+	d.sending(r)
+	d.st.SaveMailNotification(ctx, &store.MailNotification{ReceiverID: r.ID, Event: notify.EventAcknowledgment})
+	_, s := d.deliver(r, mail("dave@example.net", "support@example.com", "Disk full", "disk@example.net", "full"))
+	if _, err := d.svc.AnswerByMail(ctx, s.TicketID, nil, "Delete old files.", false); err != nil {
+		t.Fatal(err)
+	}
+	rows, _ := d.st.ClaimMail(ctx, "t", d.st.Now().Add(time.Second), d.st.Now().Add(time.Minute), 10)
+	if len(rows) != 1 {
+		t.Fatalf("claimed %d", len(rows))
+	}
+	d.st.MarkMailSent(ctx, rows[0].ID, "t", "", d.st.Now())
+	dsn := "From: Mail Delivery System <MAILER-DAEMON@mx.example.net>\r\nTo: support@example.com\r\nSubject: Undelivered Mail Returned to Sender\r\n" +
+		"Message-ID: <dsn1@mx.example.net>\r\nMIME-Version: 1.0\r\nAuto-Submitted: auto-replied\r\n" +
+		"Content-Type: multipart/report; report-type=delivery-status; boundary=\"dsn\"\r\n\r\n--dsn\r\nContent-Type: text/plain\r\n\r\n<dave@example.net>: mailbox full\r\n" +
+		"--dsn\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.example.net\r\n\r\nFinal-Recipient: rfc822; dave@example.net\r\nAction: failed\r\nStatus: 5.2.2\r\n" +
+		"--dsn\r\nContent-Type: text/rfc822-headers\r\n\r\nFrom: support@example.com\r\nTo: dave@example.net\r\nMessage-ID: <" + rows[0].MessageID + ">\r\n--dsn--\r\n"
+	dec, b := d.deliver(r, []byte(dsn))
+	if dec.Reason.Code != ingest.ReasonBounce || b.TicketID != s.TicketID {
+		t.Fatalf("the report became %s (%s) of %d", dec.Kind, dec.Reason.Code, b.TicketID)
+	}
+	m, _ := d.st.OutboxMailByID(ctx, rows[0].ID)
+	if m.State != store.OutboxFailed || m.ErrorClass != "recipient_refused" || !strings.Contains(m.LastError, "delivery failure report") {
+		t.Fatalf("after the bounce: %+v", m)
+	}
+	if n := len(d.outbox(store.MailAcknowledgment)); n != 0 {
+		t.Fatalf("%d acknowledgments", n)
 	}
 }

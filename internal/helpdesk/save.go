@@ -38,11 +38,10 @@ func (s *Service) Save(ctx context.Context, tx *store.Store, receiverID int64, r
 	var out Saved
 	err := tx.InTx(ctx, func(t *store.Store) error {
 		var err error
-		if out, err = s.write(ctx, t, rid, raw, d, directLookups{t}); err != nil || d.Kind != ingest.KindTicket {
+		if out, err = s.write(ctx, t, rid, raw, d, directLookups{t}); err != nil {
 			return err
 		}
-		_, err = s.acknowledge(ctx, t, rid, raw, d, out.TicketID)
-		return err
+		return s.afterSave(ctx, t, rid, raw, d, out)
 	})
 	if err != nil {
 		return Saved{}, fmt.Errorf("helpdesk: save %s: %w", d.Kind, err)

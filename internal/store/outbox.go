@@ -468,3 +468,10 @@ func (s *Store) SettingsWithPrefix(ctx context.Context, prefix string) (map[stri
 	}
 	return out, nil
 }
+
+// MarkMailBounced records that a mail the server took came back as a
+// delivery failure: it shows as not delivered, recipient refused.
+func (s *Store) MarkMailBounced(ctx context.Context, id int64, text string) error {
+	return translate(s.db.WithContext(ctx).Model(&OutboxMail{}).Where("id = ? AND state = ?", id, OutboxSent).
+		UpdateColumns(map[string]any{"state": OutboxFailed, "error_class": "recipient_refused", "last_error": fitText(text), "updated_at": s.now()}).Error)
+}
