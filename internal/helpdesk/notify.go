@@ -138,6 +138,11 @@ func (s *Service) acknowledge(ctx context.Context, tx *store.Store, rid *int64, 
 			in.OwnMessage = true
 		}
 	}
+	if d.Automatic {
+		// An automatic notification imported as a ticket is never
+		// answered automatically, whatever its headers let through.
+		return "the mail is an automatic notification", nil
+	}
 	if v := notify.MayAutoReply(in); !v.OK {
 		return v.Reason, nil
 	}

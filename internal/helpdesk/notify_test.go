@@ -187,3 +187,30 @@ func TestABounceMarksTheMailNotDelivered(t *testing.T) {
 		t.Fatalf("%d acknowledgments", n)
 	}
 }
+
+// TestImportedAutomaticNotificationIsNeverAcknowledged: a receiver that
+// imports automatic notifications makes tickets of them, and never
+// answers one, whichever header made it automatic.
+func TestImportedAutomaticNotificationIsNeverAcknowledged(t *testing.T) {
+	d := openDesk(t, store.SQLite)
+	r := d.receiver("alerts@example.com", "alerts@example.com", true)
+	db, err := d.st.SQLDB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec("UPDATE receivers SET import_auto_notifications = 1 WHERE id = ?", r.ID); err != nil {
+		t.Fatal(err)
+	}
+	r.ImportAutoNotifications = true
+	d.sending(r)
+	for i, extra := range []string{"Auto-Submitted: auto-generated", "Precedence: junk"} {
+		dec, saved := d.deliver(r, mail("monitor@tools.example", "alerts@example.com", fmt.Sprintf("Disk full %d", i), fmt.Sprintf("mon%d@tools.example", i), "x", extra))
+		if dec.Kind != ingest.KindTicket || !dec.Automatic || saved.TicketID == 0 {
+			t.Fatalf("%s: got %s (automatic %t), want an imported automatic ticket", extra, dec.Kind, dec.Automatic)
+		}
+	}
+	d.deliver(r, mail("person@tools.example", "alerts@example.com", "A person", "person@tools.example", "x"))
+	if acks := d.outbox(store.MailAcknowledgment); len(acks) != 1 || acks[0].Recipients != "person@tools.example" {
+		t.Fatalf("acknowledgments %+v, want only the person's", acks)
+	}
+}
