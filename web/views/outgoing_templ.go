@@ -206,7 +206,7 @@ func OutgoingPage(f OutgoingForm) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 14, "<div class=\"mb-3 row\"><label class=\"col-4 col-form-label\" for=\"smtp-mode\">Send replies</label><div class=\"col\"><select class=\"form-select\" id=\"smtp-mode\" name=\"mode\"><option value=\"off\"")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 14, "<div class=\"mb-3 row\"><label class=\"col-12 col-md-4 col-form-label\" for=\"smtp-mode\">Send replies</label><div class=\"col\"><select class=\"form-select\" id=\"smtp-mode\" name=\"mode\"><option value=\"off\"")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -266,7 +266,7 @@ func OutgoingPage(f OutgoingForm) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 24, "<div class=\"mb-3 row\"><label class=\"col-4 col-form-label\" for=\"smtp-security\">Security</label><div class=\"col\"><select class=\"form-select\" id=\"smtp-security\" name=\"security\"><option value=\"starttls\"")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 24, "<div class=\"mb-3 row\"><label class=\"col-12 col-md-4 col-form-label\" for=\"smtp-security\">Security</label><div class=\"col\"><select class=\"form-select\" id=\"smtp-security\" name=\"security\"><option value=\"starttls\"")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -304,7 +304,7 @@ func OutgoingPage(f OutgoingForm) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 31, "</div></div><div class=\"mb-3 row\"><label class=\"col-4 col-form-label\" for=\"smtp-validate\">Check the server certificate</label><div class=\"col pt-2\"><input class=\"form-check-input\" type=\"checkbox\" name=\"validate_cert\" id=\"smtp-validate\" value=\"1\"")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 31, "</div></div><div class=\"mb-3 row\"><label class=\"col-12 col-md-4 col-form-label\" for=\"smtp-validate\">Check the server certificate</label><div class=\"col pt-2\"><input class=\"form-check-input\" type=\"checkbox\" name=\"validate_cert\" id=\"smtp-validate\" value=\"1\"")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -322,7 +322,7 @@ func OutgoingPage(f OutgoingForm) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 34, "<div class=\"mb-3 row\"><label class=\"col-4 col-form-label\" for=\"smtp-password\">Password</label><div class=\"col\"><input type=\"password\" class=\"form-control\" id=\"smtp-password\" name=\"password\" autocomplete=\"new-password\" value=\"\"> ")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 34, "<div class=\"mb-3 row\"><label class=\"col-12 col-md-4 col-form-label\" for=\"smtp-password\">Password</label><div class=\"col\"><input type=\"password\" class=\"form-control\" id=\"smtp-password\" name=\"password\" autocomplete=\"new-password\" value=\"\"> ")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -514,14 +514,14 @@ func outgoingText(id, name, label, value, err, hint string) templ.Component {
 		}
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 52, "<div class=\"mb-3 row\"><label class=\"col-4 col-form-label\" for=\"")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 52, "<div class=\"mb-3 row\"><label class=\"col-12 col-md-4 col-form-label\" for=\"")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
 		var templ_7745c5c3_Var15 string
 		templ_7745c5c3_Var15, templ_7745c5c3_Err = templruntime.NewAttributeExpression(id).Resolve(ctx)
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/outgoing.templ`, Line: 180, Col: 46}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/outgoing.templ`, Line: 180, Col: 56}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var15)
 		if templ_7745c5c3_Err != nil {
@@ -534,7 +534,7 @@ func outgoingText(id, name, label, value, err, hint string) templ.Component {
 		var templ_7745c5c3_Var16 string
 		templ_7745c5c3_Var16, templ_7745c5c3_Err = templ.JoinStringErrs(label)
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/outgoing.templ`, Line: 180, Col: 56}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/outgoing.templ`, Line: 180, Col: 66}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var16))
 		if templ_7745c5c3_Err != nil {
