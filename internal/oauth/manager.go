@@ -206,6 +206,11 @@ func (m *Manager) refresh(ctx context.Context, id int64, purpose string, need fu
 	case <-ctx.Done():
 		return TokenRecord{}, Outcome{}, fmt.Errorf("oauth: refresh authorization %d: %w", id, ctx.Err())
 	case res := <-ch:
+		if err := ctx.Err(); err != nil {
+			// Both were ready (select picks at random): a cancelled
+			// caller always gets its context's error.
+			return TokenRecord{}, Outcome{}, fmt.Errorf("oauth: refresh authorization %d: %w", id, err)
+		}
 		fr, _ := res.Val.(flightResult)
 		return fr.rec, fr.outcome, res.Err
 	}
