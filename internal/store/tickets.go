@@ -87,6 +87,12 @@ func (s *Store) CreateTicket(ctx context.Context, t *Ticket, actors []TicketActo
 	if t.Urgency == 0 {
 		t.Urgency = DefaultUrgency
 	}
+	if t.Impact == 0 {
+		t.Impact = DefaultImpact
+	}
+	if t.Type == 0 {
+		t.Type = TypeIncident
+	}
 	if t.RequestSource == "" {
 		t.RequestSource = SourceEmail
 	}
@@ -96,6 +102,13 @@ func (s *Store) CreateTicket(ctx context.Context, t *Ticket, actors []TicketActo
 	t.OpenedAt = t.OpenedAt.UTC().Truncate(time.Microsecond)
 	t.UpdatedAt = s.now()
 	return s.atomic(ctx, func(s *Store) error {
+		if t.Priority == 0 {
+			p, err := s.matrixPriority(ctx, t.Urgency, t.Impact)
+			if err != nil {
+				return err
+			}
+			t.Priority = p
+		}
 		if err := s.db.WithContext(ctx).Create(t).Error; err != nil {
 			return translate(err)
 		}
@@ -296,6 +309,11 @@ type TicketFilter struct {
 	ListQuery
 	Status     int   // 0: any
 	ReceiverID int64 // 0: any
+	CategoryID int64 // 0: any
+	// View is ViewAll, ViewMine, ViewMyGroups or ViewUnassigned, seen by
+	// the user UserID.
+	View   string
+	UserID int64
 }
 
 // TicketRow is one line of Assistance > Tickets.
@@ -309,6 +327,9 @@ type TicketRow struct {
 	RequesterName  string
 	ReceiverID     *int64
 	ReceiverName   string
+	Priority       int
+	CategoryName   string   // the category's full name
+	AssignedTo     []string `gorm:"-"` // names of the assigned users, then groups
 }
 
 // TicketSearchCountCap bounds the count of a searched list: counting every
@@ -319,6 +340,7 @@ const TicketSearchCountCap = 1000
 var ticketSorts = map[string]string{
 	"id": "tickets.id", "title": "tickets.title", "status": "tickets.status", "updated": "tickets.updated_at",
 	"opened": "tickets.opened_at", "requester": "tickets.requester_email", "receiver": "receivers.name",
+	"priority": "tickets.priority",
 }
 
 // ListTickets returns a page of tickets, newest update first by default,
@@ -331,6 +353,13 @@ func (s *Store) ListTickets(ctx context.Context, f TicketFilter) (rows []TicketR
 	}
 	if f.ReceiverID != 0 {
 		where = where.Where("tickets.receiver_id = ?", f.ReceiverID)
+	}
+	if f.CategoryID != 0 {
+		where = where.Where("tickets.category_id = ?", f.CategoryID)
+	}
+	where, err = s.ticketViewScope(ctx, where, f.View, f.UserID)
+	if err != nil {
+		return nil, 0, false, err
 	}
 	search := strings.TrimSpace(f.Search)
 	if search != "" {
@@ -369,11 +398,19 @@ func (s *Store) ListTickets(ctx context.Context, f TicketFilter) (rows []TicketR
 	}
 	page = page.Order(order).Order("tickets.id" + dir).Limit(q.Limit()).Offset(q.Offset())
 	err = s.db.WithContext(ctx).Table("tickets").Select("tickets.id, tickets.title, tickets.status, tickets.updated_at, tickets.opened_at, "+
-		"tickets.requester_email, tickets.requester_name, tickets.receiver_id, receivers.name AS receiver_name").
+		"tickets.requester_email, tickets.requester_name, tickets.receiver_id, receivers.name AS receiver_name, "+
+		"tickets.priority, itil_categories.full_name AS category_name").
 		Joins("JOIN (?) AS pg ON pg.id = tickets.id", page).
 		Joins("LEFT JOIN receivers ON receivers.id = tickets.receiver_id").
+		Joins("LEFT JOIN itil_categories ON itil_categories.id = tickets.category_id").
 		Order(order).Order("tickets.id" + dir).Scan(&rows).Error
-	return rows, total, capped, translate(err)
+	if err != nil {
+		return nil, 0, false, translate(err)
+	}
+	if err := s.ticketAssignees(ctx, rows); err != nil {
+		return nil, 0, false, err
+	}
+	return rows, total, capped, nil
 }
 
 // parseTicketNumber reads "123" or "#123" typed in the search box.
