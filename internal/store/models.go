@@ -183,25 +183,25 @@ type Receiver struct {
 	ImportAutoNotifications bool
 	// DefaultGroupID, DefaultCategoryID and DefaultType (0: none) are given
 	// to the receiver's new tickets: the group is assigned.
-	DefaultGroupID    *int64
-	DefaultCategoryID *int64
-	DefaultType       int
-	Budget                  int
-	PollIntervalSeconds     int
-	IdleEnabled             bool
-	Errors                  int
-	State                   string
-	ErrorClass              string
-	LastError               string
-	LastCollectAt           *time.Time
-	NextCollectAt           *time.Time
-	LeaseOwner              string
-	LeaseUntil              *time.Time
-	UIDValidity             uint32 `gorm:"column:uidvalidity"`
-	LastUID                 uint32 `gorm:"column:last_uid"`
-	Comment                 string
-	CreatedAt               time.Time
-	UpdatedAt               time.Time
+	DefaultGroupID      *int64
+	DefaultCategoryID   *int64
+	DefaultType         int
+	Budget              int
+	PollIntervalSeconds int
+	IdleEnabled         bool
+	Errors              int
+	State               string
+	ErrorClass          string
+	LastError           string
+	LastCollectAt       *time.Time
+	NextCollectAt       *time.Time
+	LeaseOwner          string
+	LeaseUntil          *time.Time
+	UIDValidity         uint32 `gorm:"column:uidvalidity"`
+	LastUID             uint32 `gorm:"column:last_uid"`
+	Comment             string
+	CreatedAt           time.Time
+	UpdatedAt           time.Time
 }
 
 // CollectRun is one run of a receiver (the "automatic actions" log).
@@ -277,9 +277,9 @@ type Ticket struct {
 	Priority   int
 	CategoryID *int64
 	OpenedAt   time.Time
-	UpdatedAt      time.Time
-	SolvedAt       *time.Time
-	ClosedAt       *time.Time
+	UpdatedAt  time.Time
+	SolvedAt   *time.Time
+	ClosedAt   *time.Time
 }
 
 // TicketReceiver records a receiver that collected a copy of the mail

@@ -438,11 +438,11 @@ func (s *Store) SavePriorityMatrix(ctx context.Context, m PriorityMatrix, actor 
 // ActorEntry is one actor of a ticket as its page lists it: a user, a
 // group or an e-mail contact.
 type ActorEntry struct {
-	Role    string
-	Kind    string // "user", "group" or "email"
-	ID      int64  // the user or group; 0 for an e-mail
-	Name    string
-	Email   string
+	Role  string
+	Kind  string // "user", "group" or "email"
+	ID    int64  // the user or group; 0 for an e-mail
+	Name  string
+	Email string
 }
 
 // Actor kinds.
