@@ -197,7 +197,7 @@ func (s *Service) saveFollowup(ctx context.Context, t *store.Store, d *ingest.De
 		return 0, err
 	}
 	if d.Reopen {
-		if _, err := t.SetTicketStatus(ctx, d.TicketID, store.StatusNew, 0, store.EventReopen); err != nil {
+		if err := reopen(ctx, t, d.TicketID); err != nil {
 			return 0, err
 		}
 	}

@@ -232,19 +232,21 @@ type Contact struct {
 
 // Ticket statuses, GLPI's numbers.
 const (
-	StatusNew        = 1
-	StatusAssigned   = 2
-	StatusPlanned    = 3
-	StatusPending    = 4
-	StatusSolved     = 5
-	StatusClosed     = 6
-	DefaultUrgency   = 3
-	SourceEmail      = "E-Mail"
-	ActorRequester   = "requester"
-	ActorObserver    = "observer"
-	FollowupEmail    = "email"
-	FollowupStaff    = "staff"
-	FollowupBounce   = "bounce"
+	StatusNew      = 1
+	StatusAssigned = 2
+	StatusPlanned  = 3
+	StatusPending  = 4
+	StatusSolved   = 5
+	StatusClosed   = 6
+	DefaultUrgency = 3
+	SourceEmail    = "E-Mail"
+	ActorRequester = "requester"
+	ActorObserver  = "observer"
+	FollowupEmail  = "email"
+	FollowupStaff  = "staff"
+	FollowupBounce = "bounce"
+	// FollowupSolution is the solution given when a ticket is solved.
+	FollowupSolution = "solution"
 	DecisionTicket   = "ticket"
 	DecisionFollowup = "followup"
 	DecisionRefused  = "refused"
