@@ -46,6 +46,12 @@ func (h *Handler) routeTable() []route {
 		{"GET", "/tickets/{id}", staff, h.ticketShow},
 		{"POST", "/tickets/{id}/status", staff, h.ticketStatus},
 		{"POST", "/tickets/{id}/followups", staff, h.ticketFollowup},
+		{"GET", "/tickets/{id}/history", staff, h.ticketHistory},
+		{"POST", "/tickets/{id}/assign-me", staff, h.ticketAssignMe},
+		{"POST", "/tickets/{id}/actors", staff, h.ticketActorAdd},
+		{"POST", "/tickets/{id}/actors/remove", staff, h.ticketActorRemove},
+		{"POST", "/tickets/{id}/fields", staff, h.ticketFields},
+		{"POST", "/tickets/{id}/solve", staff, h.ticketSolve},
 		{"GET", "/documents/{id}", staff, h.documentDownload},
 
 		// Setup > Blacklisted mail addresses and Not imported emails.

@@ -1,0 +1,139 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/oauthimap/oauthimap/internal/store"
+)
+
+// mustContain fails for each of want the body lacks.
+func mustContain(t *testing.T, what, body string, want ...string) {
+	t.Helper()
+	for _, w := range want {
+		if !strings.Contains(body, w) {
+			t.Errorf("%s lacks %q", what, w)
+		}
+	}
+}
+
+func TestTicketWorkThroughThePage(t *testing.T) {
+	a := newDeskApp(t)
+	ctx := context.Background()
+	cat := &store.Category{Name: "Printer", IsActive: true}
+	hw := &store.Category{Name: "Hardware", IsActive: true}
+	if err := a.store.SaveCategory(ctx, hw, nil); err != nil {
+		t.Fatal(err)
+	}
+	cat.ParentID = &hw.ID
+	if err := a.store.SaveCategory(ctx, cat, nil); err != nil {
+		t.Fatal(err)
+	}
+	g := &store.Group{Name: "Desk", IsAssign: true, IsRequester: true}
+	if err := a.store.SaveGroup(ctx, g, []int64{a.tech.ID}, nil); err != nil {
+		t.Fatal(err)
+	}
+	s := a.importMail(plainMail("Alice <alice@example.com>", "Printer jammed", "p1@a", "The tray is stuck."))
+	page := ticketURL(s.TicketID)
+	c := a.client()
+	c.login("tech")
+	r := c.get(page)
+	mustContain(t, "the ticket page", r.body, `id="assign-me"`, "Assign to me", `<label class="form-label" for="ticket-category">Category</label>`,
+		"Hardware &gt; Printer", `for="ticket-urgency"`, `for="ticket-impact"`, `for="ticket-priority"`, `for="actor-who"`, `for="solution"`,
+		"Assigned to", "Requester", "Observer", `class="badge priority-badge priority-3"`, `/history" role="tab"`)
+	tok := c.token(page)
+	post := func(path string, v url.Values) response {
+		t.Helper()
+		v.Set("csrf_token", tok)
+		return c.post(page+path, v)
+	}
+	if r := post("/assign-me", url.Values{}); r.status != http.StatusSeeOther {
+		t.Fatalf("assign to me: %d", r.status)
+	}
+	r = c.get(page)
+	mustContain(t, "after Assign to me", r.body, "Processing (assigned)", "The ticket is assigned to you.", "Tim Tech")
+	if strings.Contains(r.body, `id="assign-me"`) {
+		t.Error("Assign to me is still offered to the assignee")
+	}
+	r = post("/fields", url.Values{"type": {"2"}, "urgency": {"5"}, "impact": {"5"}, "priority": {""}, "category": {strconv.FormatInt(cat.ID, 10)}})
+	if r.status != http.StatusSeeOther {
+		t.Fatalf("fields: %d %s", r.status, r.body)
+	}
+	r = c.get(page)
+	mustContain(t, "after the classification", r.body, `class="badge priority-badge priority-5"`, "Very high", `id="ticket-category-shown">Hardware &gt; Printer`)
+	// Out-of-range values are refused with words, nothing changed.
+	r = post("/fields", url.Values{"type": {"7"}, "urgency": {"5"}, "impact": {"5"}})
+	if r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "Type, urgency, impact or priority out of range.") {
+		t.Fatalf("type 7: %d", r.status)
+	}
+	r = post("/actors", url.Values{"role": {store.ActorObserver}, "actor": {""}, "email": {"boss@example.com"}})
+	if r.status != http.StatusSeeOther {
+		t.Fatalf("add an e-mail observer: %d", r.status)
+	}
+	r = post("/actors", url.Values{"role": {store.ActorAssigned}, "actor": {""}, "email": {"x@example.com"}})
+	if r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "An e-mail address cannot be assigned.") {
+		t.Fatalf("an e-mail assignee: %d", r.status)
+	}
+	r = post("/actors", url.Values{"role": {store.ActorAssigned}, "actor": {"group:" + strconv.FormatInt(g.ID, 10)}})
+	if r.status != http.StatusSeeOther {
+		t.Fatalf("assign a group: %d", r.status)
+	}
+	r = c.post(page+"/followups", url.Values{"csrf_token": {tok}, "kind": {"note"}, "content": {"Cartridge ordered."}})
+	if r.status != http.StatusSeeOther {
+		t.Fatalf("private note: %d", r.status)
+	}
+	r = c.get(page)
+	mustContain(t, "after the note", r.body, "Cartridge ordered.", "private-mark", "boss@example.com", "Group Desk")
+	if r := post("/solve", url.Values{"solution": {"  "}}); r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "Write the solution first.") {
+		t.Fatalf("empty solution: %d", r.status)
+	}
+	if r := post("/solve", url.Values{"solution": {"Replaced the cartridge."}}); r.status != http.StatusSeeOther {
+		t.Fatalf("solve: %d", r.status)
+	}
+	r = c.get(page)
+	mustContain(t, "after solving", r.body, ">Solved<", "Replaced the cartridge.", ">Solution<")
+	if strings.Contains(r.body, `id="solve-form"`) {
+		t.Error("a solved ticket still offers Solve")
+	}
+	h := c.get(page + "/history")
+	if h.status != http.StatusOK {
+		t.Fatalf("history: %d", h.status)
+	}
+	mustContain(t, "the History tab", h.body, "added Assigned to: Tim Tech; status New → Processing (assigned)",
+		"Type Incident → Request", "Priority Medium → Very high", "Category (none) → Hardware &gt; Printer",
+		"added Observer: boss@example.com", "private follow-up added", "solved (status Processing (assigned) → Solved)", ">tech<")
+	// A form without the token changes nothing.
+	if r := c.post(page+"/assign-me", url.Values{}); r.status != http.StatusForbidden {
+		t.Fatalf("no CSRF token: %d, want 403", r.status)
+	}
+	if r := post("/../99999/assign-me", url.Values{}); r.status == http.StatusSeeOther {
+		t.Fatal("a missing ticket was assigned")
+	}
+}
+
+func TestRemovingTheLastAssigneeReturnsToNew(t *testing.T) {
+	a := newDeskApp(t)
+	s := a.importMail(plainMail("bob@example.com", "VPN down", "v1@b", "No tunnel."))
+	page := ticketURL(s.TicketID)
+	c := a.client()
+	c.login("tech")
+	tok := c.token(page)
+	c.post(page+"/assign-me", url.Values{"csrf_token": {tok}})
+	r := c.post(page+"/actors/remove", url.Values{"csrf_token": {tok}, "role": {store.ActorAssigned}, "actor": {"user:" + strconv.FormatInt(a.tech.ID, 10)}})
+	if r.status != http.StatusSeeOther {
+		t.Fatalf("remove: %d", r.status)
+	}
+	tk, _ := a.store.Ticket(context.Background(), s.TicketID)
+	if tk.Status != store.StatusNew {
+		t.Fatalf("status %s, want New", store.StatusLabel(tk.Status))
+	}
+	// The status form goes through the same rules: Processing without anyone assigned stays New.
+	c.post(page+"/status", url.Values{"csrf_token": {tok}, "status": {strconv.Itoa(store.StatusAssigned)}})
+	if tk, _ := a.store.Ticket(context.Background(), s.TicketID); tk.Status != store.StatusNew {
+		t.Fatalf("status form: %s, want New", store.StatusLabel(tk.Status))
+	}
+}
