@@ -31,6 +31,7 @@ var routeAccess = map[string]access{
 	"POST /tickets/{id}/status":          staff,
 	"POST /tickets/{id}/followups":       staff,
 	"GET /tickets/{id}/history":          staff,
+	"POST /tickets/bulk":                 staff,
 	"POST /tickets/{id}/assign-me":       staff,
 	"POST /tickets/{id}/actors":          staff,
 	"POST /tickets/{id}/actors/remove":   staff,

@@ -43,6 +43,7 @@ func (h *Handler) routeTable() []route {
 
 		// Assistance > Tickets: list, ticket page, staff actions, documents.
 		{"GET", "/tickets", staff, h.ticketsList},
+		{"POST", "/tickets/bulk", staff, h.ticketsBulk},
 		{"GET", "/tickets/{id}", staff, h.ticketShow},
 		{"POST", "/tickets/{id}/status", staff, h.ticketStatus},
 		{"POST", "/tickets/{id}/followups", staff, h.ticketFollowup},

@@ -137,3 +137,76 @@ func TestRemovingTheLastAssigneeReturnsToNew(t *testing.T) {
 		t.Fatalf("status form: %s, want New", store.StatusLabel(tk.Status))
 	}
 }
+
+func TestTicketListViewsColumnsAndBulk(t *testing.T) {
+	a := newDeskApp(t)
+	ctx := context.Background()
+	cat := &store.Category{Name: "Network", IsActive: true}
+	if err := a.store.SaveCategory(ctx, cat, nil); err != nil {
+		t.Fatal(err)
+	}
+	g := &store.Group{Name: "Desk", IsAssign: true}
+	if err := a.store.SaveGroup(ctx, g, []int64{a.tech.ID}, nil); err != nil {
+		t.Fatal(err)
+	}
+	one := a.importMail(plainMail("alice@example.com", "Printer jammed", "p1@a", "Tray."))
+	two := a.importMail(plainMail("bob@example.com", "VPN down", "v1@b", "Tunnel."))
+	three := a.importMail(plainMail("carol@example.com", "Mail quota", "q1@c", "Full."))
+	c := a.client()
+	c.login("tech")
+	tok := c.token("/tickets")
+	home := c.get("/")
+	mustContain(t, "Home", home.body, "My open tickets", "Unassigned open tickets")
+	ids := func(v ...int64) []string {
+		var out []string
+		for _, id := range v {
+			out = append(out, strconv.FormatInt(id, 10))
+		}
+		return out
+	}
+	r := c.post("/tickets/bulk", url.Values{"csrf_token": {tok}, "action": {"assign"}, "assignee": {"user:" + strconv.FormatInt(a.tech.ID, 10)},
+		"ids": ids(one.TicketID, two.TicketID)})
+	if r.status != http.StatusSeeOther {
+		t.Fatalf("bulk assign: %d %s", r.status, r.body)
+	}
+	c.post("/tickets/bulk", url.Values{"csrf_token": {tok}, "action": {"category"}, "category": {strconv.FormatInt(cat.ID, 10)}, "ids": ids(two.TicketID)})
+	c.post("/tickets/bulk", url.Values{"csrf_token": {tok}, "action": {"status"}, "status": {strconv.Itoa(store.StatusPending)}, "ids": ids(one.TicketID)})
+	mine := c.get("/tickets?view=mine")
+	mustContain(t, "My tickets", mine.body, "2 tickets updated.", "Printer jammed", "VPN down", "Tim Tech", "Pending", "Network",
+		`class="badge priority-badge priority-3"`, `for="select-`+strconv.FormatInt(one.TicketID, 10)+`"`, `for="filter-category"`, `aria-current="page"`)
+	if strings.Contains(mine.body, "Mail quota") {
+		t.Error("My tickets shows a ticket nobody is assigned to")
+	}
+	un := c.get("/tickets?view=unassigned")
+	if !strings.Contains(un.body, "Mail quota") || strings.Contains(un.body, "VPN down") {
+		t.Error("Unassigned view wrong")
+	}
+	if grp := c.get("/tickets?view=groups"); strings.Contains(grp.body, "VPN down") {
+		t.Error("My groups' tickets shows a ticket assigned to a user only")
+	}
+	if byCat := c.get("/tickets?view=mine&category=" + strconv.FormatInt(cat.ID, 10) + "&q=vpn"); !strings.Contains(byCat.body, "VPN down") || strings.Contains(byCat.body, "Printer jammed") {
+		t.Error("view + category + search wrong")
+	}
+	for _, id := range []int64{one.TicketID, two.TicketID} {
+		ev, _ := a.store.TicketHistory(ctx, id, 10)
+		found := false
+		for _, e := range ev {
+			found = found || (e.Kind == "ticket.actor_add" && e.Actor == "tech")
+		}
+		if !found {
+			t.Errorf("ticket %d: the bulk assignment is not in its history", id)
+		}
+	}
+	// Without the token nothing happens; unknown actions are refused.
+	if r := c.post("/tickets/bulk", url.Values{"action": {"status"}, "status": {"6"}, "ids": ids(three.TicketID)}); r.status != http.StatusForbidden {
+		t.Fatalf("bulk without CSRF: %d", r.status)
+	}
+	if r := c.post("/tickets/bulk", url.Values{"csrf_token": {tok}, "action": {"delete"}, "ids": ids(three.TicketID)}); r.status != http.StatusBadRequest {
+		t.Fatalf("unknown bulk action: %d", r.status)
+	}
+	if tk, _ := a.store.Ticket(ctx, three.TicketID); tk.Status != store.StatusNew {
+		t.Fatalf("a refused bulk changed ticket three: %s", store.StatusLabel(tk.Status))
+	}
+	home = c.get("/")
+	mustContain(t, "Home after", home.body, `href="/tickets?view=mine"`, `href="/tickets?view=unassigned"`)
+}
