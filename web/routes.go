@@ -77,6 +77,22 @@ func (h *Handler) routeTable() []route {
 		{"POST", "/admin/users/{id}", admin, h.userSave},
 		{"POST", "/admin/users/{id}/password", admin, h.userPassword},
 
+		// Administration > Groups, Setup > Dropdowns > ITIL categories, the priority matrix.
+		{"GET", "/admin/groups", admin, h.groupsList},
+		{"GET", "/admin/groups/new", admin, h.groupNew},
+		{"POST", "/admin/groups", admin, h.groupSave},
+		{"GET", "/admin/groups/{id}", admin, h.groupEdit},
+		{"POST", "/admin/groups/{id}", admin, h.groupSave},
+		{"POST", "/admin/groups/{id}/delete", admin, h.groupDelete},
+		{"GET", "/setup/dropdowns/itilcategories", admin, h.categoriesList},
+		{"GET", "/setup/dropdowns/itilcategories/new", admin, h.categoryNew},
+		{"POST", "/setup/dropdowns/itilcategories", admin, h.categorySave},
+		{"GET", "/setup/dropdowns/itilcategories/{id}", admin, h.categoryEdit},
+		{"POST", "/setup/dropdowns/itilcategories/{id}", admin, h.categorySave},
+		{"POST", "/setup/dropdowns/itilcategories/{id}/delete", admin, h.categoryDelete},
+		{"GET", "/setup/priority-matrix", admin, h.priorityMatrixShow},
+		{"POST", "/setup/priority-matrix", admin, h.priorityMatrixSave},
+
 		// Setup > OAuth IMAP: applications, their authorizations, the sign-in.
 		{"GET", "/setup/oauthimap", admin, h.applicationsList},
 		{"GET", "/setup/oauthimap/new", admin, h.applicationNew},
@@ -128,8 +144,8 @@ var menu = []struct {
 	items []menuEntry
 }{
 	{"Assistance", []menuEntry{{"Tickets", "ti-ticket", "/tickets"}}},
-	{"Setup", []menuEntry{{"OAuth IMAP", "ti-login-2", "/setup/oauthimap"}, {"Receivers", "ti-inbox", "/setup/receivers"}, {"Blacklisted mail addresses", "ti-ban", "/setup/blacklist"}, {"Not imported emails", "ti-mail-x", "/setup/quarantine"}, {"Outgoing mail queue", "ti-mail-forward", "/setup/outbox"}}},
-	{"Administration", []menuEntry{{"Users", "ti-users", "/admin/users"}}},
+	{"Setup", []menuEntry{{"OAuth IMAP", "ti-login-2", "/setup/oauthimap"}, {"Receivers", "ti-inbox", "/setup/receivers"}, {"Blacklisted mail addresses", "ti-ban", "/setup/blacklist"}, {"Not imported emails", "ti-mail-x", "/setup/quarantine"}, {"Outgoing mail queue", "ti-mail-forward", "/setup/outbox"}, {"ITIL categories", "ti-category", "/setup/dropdowns/itilcategories"}, {"Priority matrix", "ti-grid-dots", "/setup/priority-matrix"}}},
+	{"Administration", []menuEntry{{"Users", "ti-users", "/admin/users"}, {"Groups", "ti-users-group", "/admin/groups"}}},
 }
 
 type menuEntry struct{ label, icon, href string }

@@ -210,3 +210,79 @@ func TestTicketListViewsColumnsAndBulk(t *testing.T) {
 	home = c.get("/")
 	mustContain(t, "Home after", home.body, `href="/tickets?view=mine"`, `href="/tickets?view=unassigned"`)
 }
+
+func TestGroupsCategoriesAndMatrixPages(t *testing.T) {
+	a := newDeskApp(t)
+	ctx := context.Background()
+	c := a.client()
+	c.login("admin")
+	tok := c.token("/admin/groups/new")
+	mustContain(t, "the new group form", c.get("/admin/groups/new").body, `for="group-name"`, `for="group-assign"`, "Can be assigned",
+		"Can be requester", `for="member-`+strconv.FormatInt(a.tech.ID, 10)+`"`)
+	r := c.post("/admin/groups", url.Values{"csrf_token": {tok}, "name": {"Network"}, "comment": {"switches"}, "is_assign": {"1"},
+		"members": {strconv.FormatInt(a.tech.ID, 10)}})
+	if r.status != http.StatusSeeOther {
+		t.Fatalf("create group: %d %s", r.status, r.body)
+	}
+	gs, _ := a.store.Groups(ctx)
+	if len(gs) != 1 || gs[0].Members != 1 || !gs[0].IsAssign || gs[0].IsRequester {
+		t.Fatalf("groups %+v", gs)
+	}
+	gpath := "/admin/groups/" + strconv.FormatInt(gs[0].ID, 10)
+	mustContain(t, "the group page", c.get(gpath).body, "group Network saved with 1 members", "Tim Tech")
+	if r := c.post("/admin/groups", url.Values{"csrf_token": {tok}, "name": {"Network"}}); r.status != http.StatusUnprocessableEntity ||
+		!strings.Contains(r.body, "A group of this name exists already.") {
+		t.Fatalf("duplicate group: %d", r.status)
+	}
+	mustContain(t, "the groups list", c.get("/admin/groups").body, "Network", "switches")
+
+	r = c.post("/setup/dropdowns/itilcategories", url.Values{"csrf_token": {tok}, "name": {"Hardware"}, "is_active": {"1"}})
+	if r.status != http.StatusSeeOther {
+		t.Fatalf("create category: %d %s", r.status, r.body)
+	}
+	cats, _ := a.store.Categories(ctx)
+	r = c.post("/setup/dropdowns/itilcategories", url.Values{"csrf_token": {tok}, "name": {"Printer"}, "parent": {strconv.FormatInt(cats[0].ID, 10)}, "is_active": {"1"}})
+	if r.status != http.StatusSeeOther {
+		t.Fatalf("create child: %d", r.status)
+	}
+	mustContain(t, "the categories list", c.get("/setup/dropdowns/itilcategories").body, "Hardware &gt; Printer")
+	if r := c.post("/setup/dropdowns/itilcategories", url.Values{"csrf_token": {tok}, "name": {" "}}); r.status != http.StatusUnprocessableEntity ||
+		!strings.Contains(r.body, "The name is empty.") {
+		t.Fatalf("empty category name: %d", r.status)
+	}
+	r = c.post("/setup/dropdowns/itilcategories/"+strconv.FormatInt(cats[0].ID, 10)+"/delete", url.Values{"csrf_token": {tok}})
+	if r.status != http.StatusSeeOther {
+		t.Fatalf("delete parent: %d", r.status)
+	}
+	if cs, _ := a.store.Categories(ctx); len(cs) != 2 {
+		t.Fatal("a category with children was deleted")
+	}
+
+	mp := c.get("/setup/priority-matrix")
+	mustContain(t, "the matrix", mp.body, `for="m-5-5"`, "Priority for urgency Very high and impact Very high", "Major")
+	form := url.Values{"csrf_token": {tok}}
+	for u := 1; u <= 5; u++ {
+		for i := 1; i <= 5; i++ {
+			form.Set("m-"+strconv.Itoa(u)+"-"+strconv.Itoa(i), strconv.Itoa(store.DefaultPriorityMatrix[u][i]))
+		}
+	}
+	form.Set("m-5-5", "6")
+	if r := c.post("/setup/priority-matrix", form); r.status != http.StatusSeeOther {
+		t.Fatalf("save matrix: %d", r.status)
+	}
+	if m, _ := a.store.LoadPriorityMatrix(ctx); m[5][5] != store.PriorityMajor {
+		t.Fatalf("matrix not saved: %v", m)
+	}
+	form.Set("m-1-1", "9")
+	if r := c.post("/setup/priority-matrix", form); r.status != http.StatusUnprocessableEntity {
+		t.Fatalf("bad matrix cell: %d", r.status)
+	}
+	// Technicians work tickets but may not edit these.
+	tc := a.client()
+	tc.login("tech")
+	for _, p := range []string{"/admin/groups", "/setup/dropdowns/itilcategories", "/setup/priority-matrix"} {
+		if r := tc.get(p); r.status != http.StatusForbidden {
+			t.Errorf("technician on %s: %d, want 403", p, r.status)
+		}
+	}
+}
