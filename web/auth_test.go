@@ -79,6 +79,8 @@ var routeAccess = map[string]access{
 	"GET /setup/receivers/{id}/outgoing":       admin,
 	"POST /setup/receivers/{id}/outgoing":      admin,
 	"POST /setup/receivers/{id}/outgoing/test": admin,
+	"GET /setup/receivers/{id}/defaults":       admin,
+	"POST /setup/receivers/{id}/defaults":      admin,
 
 	"GET /setup/oauthimap":                                        admin,
 	"GET /setup/oauthimap/new":                                    admin,

@@ -128,6 +128,8 @@ func (h *Handler) routeTable() []route {
 		{"GET", "/setup/receivers/{id}/outgoing", admin, h.receiverOutgoing},
 		{"POST", "/setup/receivers/{id}/outgoing", admin, h.receiverOutgoingSave},
 		{"POST", "/setup/receivers/{id}/outgoing/test", admin, h.receiverOutgoingTest},
+		{"GET", "/setup/receivers/{id}/defaults", admin, h.receiverDefaults},
+		{"POST", "/setup/receivers/{id}/defaults", admin, h.receiverDefaultsSave},
 
 		// The identity provider's redirect, at GLPI's paths too (public: the
 		// single-use state and the session decide).

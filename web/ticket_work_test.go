@@ -286,3 +286,40 @@ func TestGroupsCategoriesAndMatrixPages(t *testing.T) {
 		}
 	}
 }
+
+func TestReceiverTicketDefaultsPage(t *testing.T) {
+	a := newDeskApp(t)
+	ctx := context.Background()
+	rec := &store.Receiver{Name: "printers@example.com", Host: "imap.example.com", Port: 993, Security: "ssl", Login: "printers@example.com"}
+	if err := a.store.CreateReceiver(ctx, rec, nil); err != nil {
+		t.Fatal(err)
+	}
+	g := &store.Group{Name: "Printers", IsAssign: true}
+	if err := a.store.SaveGroup(ctx, g, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	path := "/setup/receivers/" + strconv.FormatInt(rec.ID, 10) + "/defaults"
+	c := a.client()
+	c.login("admin")
+	mustContain(t, "the receiver form", c.get("/setup/receivers/"+strconv.FormatInt(rec.ID, 10)).body, `href="`+path+`"`, "Ticket defaults")
+	mustContain(t, "the defaults page", c.get(path).body, `for="default-group"`, `for="default-category"`, `for="default-type"`, "Printers")
+	tok := c.token(path)
+	if r := c.post(path, url.Values{"csrf_token": {tok}, "group": {strconv.FormatInt(g.ID, 10)}, "category": {""}, "type": {"2"}}); r.status != http.StatusSeeOther {
+		t.Fatalf("save: %d %s", r.status, r.body)
+	}
+	d, _ := a.store.LoadReceiverDefaults(ctx, rec.ID)
+	if d.GroupID == nil || *d.GroupID != g.ID || d.Type != store.TypeRequest || d.CategoryID != nil {
+		t.Fatalf("defaults %+v", d)
+	}
+	if r := c.post(path, url.Values{"csrf_token": {tok}, "type": {"9"}}); r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "Unknown ticket type.") {
+		t.Fatalf("type 9: %d", r.status)
+	}
+	mustContain(t, "the receiver history", strings.Join(func() []string {
+		ev, _ := a.store.AuditEvents(ctx, "receiver", rec.ID, 5)
+		var out []string
+		for _, e := range ev {
+			out = append(out, e.Message)
+		}
+		return out
+	}(), "\n"), "ticket defaults of printers@example.com: group Printers, type Request")
+}

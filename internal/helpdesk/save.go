@@ -138,8 +138,26 @@ func (s *Service) saveTicket(ctx context.Context, t *store.Store, rid *int64, d 
 		linked := d.TicketID
 		tk.LinkedTicketID = &linked
 	}
+	var defs store.ReceiverDefaults
+	if rid != nil {
+		if defs, err = lk.defaults(ctx, *rid); err != nil {
+			return 0, err
+		}
+		if store.ValidType(defs.Type) {
+			tk.Type = defs.Type
+		}
+		tk.CategoryID = defs.CategoryID
+		if defs.GroupID != nil {
+			tk.Status = settleStatus(tk.Status, 1)
+		}
+	}
 	if err := t.CreateTicket(ctx, tk, actors); err != nil {
 		return 0, err
+	}
+	if defs.GroupID != nil {
+		if _, err := t.AddTicketGroup(ctx, tk.ID, *defs.GroupID, store.ActorAssigned); err != nil {
+			return 0, err
+		}
 	}
 	return tk.ID, nil
 }
@@ -194,6 +212,9 @@ func (s *Service) saveFollowup(ctx context.Context, t *store.Store, d *ingest.De
 		f.AuthorUserID = &uid
 	}
 	if err := t.CreateFollowup(ctx, f); err != nil {
+		return 0, err
+	}
+	if err := s.followupObservers(ctx, t, d, lk); err != nil {
 		return 0, err
 	}
 	if d.Reopen {

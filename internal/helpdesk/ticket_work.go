@@ -425,3 +425,50 @@ func (s *Service) BulkAct(ctx context.Context, ids []int64, action string, a Act
 	}
 	return res, nil
 }
+
+// followupObservers adds the CC addresses of a reply as observers of its
+// ticket when the receiver adds CC users as observers (the decision's
+// Observers then hold them); the ticket's requesters are left out.
+func (s *Service) followupObservers(ctx context.Context, t *store.Store, d *ingest.Decision, lk lookups) error {
+	if len(d.Observers) == 0 || len(d.Cc) == 0 {
+		return nil
+	}
+	cc := map[string]bool{}
+	for _, a := range d.Cc {
+		cc[strings.ToLower(a.Email)] = true
+	}
+	th, err := t.TicketThreads(ctx, []int64{d.TicketID})
+	if err != nil {
+		return err
+	}
+	skip := map[string]bool{}
+	for _, e := range th[d.TicketID].Participants {
+		skip[e] = true
+	}
+	var add []ingest.Address
+	for _, o := range d.Observers {
+		if k := strings.ToLower(o.Email); cc[k] && !skip[k] {
+			add = append(add, o)
+		}
+	}
+	if len(add) == 0 {
+		return nil
+	}
+	emails := make([]string, 0, len(add))
+	for _, o := range add {
+		emails = append(emails, o.Email)
+	}
+	users, err := lk.users(ctx, emails)
+	if err != nil {
+		return err
+	}
+	actors := make([]store.TicketActor, 0, len(add))
+	for _, o := range add {
+		a := store.TicketActor{Role: store.ActorObserver, Email: o.Email, Name: o.Name}
+		if uid, ok := users[strings.ToLower(o.Email)]; ok {
+			a.UserID = &uid
+		}
+		actors = append(actors, a)
+	}
+	return t.AddTicketCopy(ctx, d.TicketID, 0, actors)
+}

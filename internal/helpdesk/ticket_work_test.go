@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/oauthimap/oauthimap/internal/ingest"
 	"github.com/oauthimap/oauthimap/internal/store"
 )
 
@@ -278,6 +279,64 @@ func TestBulkGoesThroughTheSingleActions(t *testing.T) {
 				!strings.Contains(h, "ticket.status: status Processing (assigned) → Pending") {
 				t.Fatalf("ticket %d history:\n%s", id, h)
 			}
+		}
+	})
+}
+
+func TestReceiverDefaultsAndReplyCCObservers(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d *desk) {
+		ctx := context.Background()
+		g := &store.Group{Name: "Printers", IsAssign: true}
+		if err := d.st.SaveGroup(ctx, g, nil, nil); err != nil {
+			t.Fatal(err)
+		}
+		cat := &store.Category{Name: "Printer", IsActive: true}
+		if err := d.st.SaveCategory(ctx, cat, nil); err != nil {
+			t.Fatal(err)
+		}
+		r := d.receiver("printers", "printers@example.com", false)
+		plain := d.receiver("support", "support@example.com", false)
+		if err := d.st.SaveReceiverDefaults(ctx, r.ID, store.ReceiverDefaults{GroupID: &g.ID, CategoryID: &cat.ID, Type: store.TypeRequest}, nil); err != nil {
+			t.Fatal(err)
+		}
+		if err := d.st.SaveReceiverDefaults(ctx, r.ID+plain.ID+100, store.ReceiverDefaults{}, nil); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("defaults of a missing receiver: %v", err)
+		}
+		_, s := d.deliver(r, mail("Alice <alice@example.com>", "printers@example.com", "Toner", "t1@alice", "Empty."))
+		tk, _ := d.st.Ticket(ctx, s.TicketID)
+		if tk.Type != store.TypeRequest || tk.CategoryID == nil || *tk.CategoryID != cat.ID || tk.Status != store.StatusAssigned {
+			t.Fatalf("ticket from the receiver with defaults: %+v", tk)
+		}
+		if n, _ := d.st.CountAssigned(ctx, tk.ID); n != 1 {
+			t.Fatalf("default group not assigned (%d)", n)
+		}
+		_, s2 := d.deliver(plain, mail("bob@example.com", "support@example.com", "VPN", "v1@bob", "Down."))
+		if tk2, _ := d.st.Ticket(ctx, s2.TicketID); tk2.Type != store.TypeIncident || tk2.CategoryID != nil || tk2.Status != store.StatusNew {
+			t.Fatalf("ticket from a receiver without defaults: %+v", tk2)
+		}
+		// A reply that copies a colleague: the colleague becomes an observer;
+		// the requester copied on it does not.
+		dec, f := d.deliver(r, mail("alice@example.com", "printers@example.com", "Re: Toner", "t2@alice", "Any news?",
+			"In-Reply-To: <t1@alice>", "Cc: Carol <carol@example.com>, alice@example.com"))
+		if dec.Kind != ingest.KindFollowup || f.FollowupID == 0 {
+			t.Fatalf("the reply is a %s", dec.Kind)
+		}
+		as, _ := d.st.TicketActors(ctx, tk.ID)
+		var observers []string
+		for _, a := range as {
+			if a.Role == store.ActorObserver {
+				observers = append(observers, a.Email)
+			}
+		}
+		if len(observers) != 1 || observers[0] != "carol@example.com" {
+			t.Fatalf("observers after the reply: %v", observers)
+		}
+		// Delivered twice, nothing doubles.
+		if err := d.st.InTx(ctx, func(tx *store.Store) error { return d.svc.followupObservers(ctx, tx, dec, directLookups{tx}) }); err != nil {
+			t.Fatal(err)
+		}
+		if as2, _ := d.st.TicketActors(ctx, tk.ID); len(as2) != len(as) {
+			t.Fatalf("observers doubled: %d then %d", len(as), len(as2))
 		}
 	})
 }

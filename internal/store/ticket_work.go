@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -692,4 +693,63 @@ func (s *Store) ticketAssignees(ctx context.Context, rows []TicketRow) error {
 		r.AssignedTo = append(r.AssignedTo, cmpOr(a.Name, a.Login))
 	}
 	return nil
+}
+
+// ReceiverDefaults are what a receiver gives its new tickets.
+type ReceiverDefaults struct {
+	GroupID    *int64
+	CategoryID *int64
+	Type       int // 0: none (Incident)
+}
+
+// LoadReceiverDefaults reads a receiver's ticket defaults; none for a
+// receiver that does not exist.
+func (s *Store) LoadReceiverDefaults(ctx context.Context, receiverID int64) (ReceiverDefaults, error) {
+	var rs []Receiver
+	err := s.db.WithContext(ctx).Select("default_group_id", "default_category_id", "default_type").Where("id = ?", receiverID).Limit(1).Find(&rs).Error
+	if err != nil || len(rs) == 0 {
+		return ReceiverDefaults{}, translate(err)
+	}
+	return ReceiverDefaults{GroupID: rs[0].DefaultGroupID, CategoryID: rs[0].DefaultCategoryID, Type: rs[0].DefaultType}, nil
+}
+
+// SaveReceiverDefaults sets a receiver's ticket defaults and audits it.
+func (s *Store) SaveReceiverDefaults(ctx context.Context, receiverID int64, d ReceiverDefaults, actor *User) error {
+	if d.Type != 0 && !ValidType(d.Type) {
+		return fmt.Errorf("%w: unknown ticket type", ErrInvalid)
+	}
+	return s.tx(ctx, func(s *Store) error {
+		var r Receiver
+		if err := s.db.Select("id", "name").Take(&r, receiverID).Error; err != nil {
+			return translate(err)
+		}
+		msg := "ticket defaults of " + r.Name + ":"
+		if d.GroupID != nil {
+			g, err := s.Group(ctx, *d.GroupID)
+			if errors.Is(err, ErrNotFound) {
+				return fmt.Errorf("%w: the group does not exist", ErrInvalid)
+			} else if err != nil {
+				return err
+			}
+			if !g.IsAssign {
+				return fmt.Errorf("%w: the group %s cannot be assigned", ErrInvalid, g.Name)
+			}
+			msg += " group " + g.Name + ","
+		}
+		if d.CategoryID != nil {
+			c, err := s.Category(ctx, *d.CategoryID)
+			if errors.Is(err, ErrNotFound) {
+				return fmt.Errorf("%w: the category does not exist", ErrInvalid)
+			} else if err != nil {
+				return err
+			}
+			msg += " category " + c.FullName + ","
+		}
+		msg += " type " + TypeLabel(d.Type)
+		if err := s.db.Model(&Receiver{}).Where("id = ?", receiverID).Updates(map[string]any{
+			"default_group_id": d.GroupID, "default_category_id": d.CategoryID, "default_type": d.Type, "updated_at": s.now()}).Error; err != nil {
+			return translate(err)
+		}
+		return s.auditBy(ctx, actor, "receiver.defaults", "receiver", receiverID, msg)
+	})
 }
