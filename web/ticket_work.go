@@ -70,6 +70,11 @@ func (h *Handler) fillWork(ctx context.Context, v *views.TicketView, t *store.Ti
 			w.Categories = append(w.Categories, views.Choice{Value: strconv.FormatInt(c.ID, 10), Label: c.FullName})
 		}
 	}
+	m, err := h.store.LoadPriorityMatrix(ctx)
+	if err != nil {
+		return err
+	}
+	w.PriorityByHand = m.Priority(t.Urgency, t.Impact) != t.Priority
 	v.Work = w
 	return nil
 }

@@ -323,3 +323,19 @@ func TestReceiverTicketDefaultsPage(t *testing.T) {
 		return out
 	}(), "\n"), "ticket defaults of printers@example.com: group Printers, type Request")
 }
+
+func TestPriorityChosenByHandStaysChosen(t *testing.T) {
+	a := newDeskApp(t)
+	s := a.importMail(plainMail("bob@example.com", "Server room hot", "h1@b", "35 degrees."))
+	page := ticketURL(s.TicketID)
+	c := a.client()
+	c.login("tech")
+	tok := c.token(page)
+	c.post(page+"/fields", url.Values{"csrf_token": {tok}, "type": {"1"}, "urgency": {"3"}, "impact": {"3"}, "priority": {"6"}})
+	r := c.get(page)
+	mustContain(t, "the page after Major", r.body, `<option value="6" selected>Major</option>`, `priority-6`)
+	c.post(page+"/fields", url.Values{"csrf_token": {tok}, "type": {"1"}, "urgency": {"4"}, "impact": {"3"}, "priority": {""}})
+	if r := c.get(page); strings.Contains(r.body, `<option value="6" selected>`) || !strings.Contains(r.body, "priority-4") {
+		t.Fatal("back to the matrix, the priority is still the hand-chosen one")
+	}
+}
