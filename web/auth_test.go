@@ -80,6 +80,7 @@ var routeAccess = map[string]access{
 	"POST /setup/receivers/{id}/outgoing":      admin,
 	"POST /setup/receivers/{id}/outgoing/test": admin,
 	"GET /setup/receivers/{id}/defaults":       admin,
+	"GET /setup/receivers/{id}/history":        admin,
 	"POST /setup/receivers/{id}/defaults":      admin,
 
 	"GET /setup/oauthimap":                                        admin,
@@ -90,6 +91,8 @@ var routeAccess = map[string]access{
 	"POST /setup/oauthimap/{id}/delete":                           admin,
 	"GET /setup/oauthimap/{id}/authorizations":                    admin,
 	"GET /setup/oauthimap/{id}/receivers":                         admin,
+	"GET /setup/oauthimap/{id}/history":                           admin,
+	"GET /setup/oauthimap/authorizations/{id}/history":            admin,
 	"POST /setup/oauthimap/{id}/authorize":                        admin,
 	"GET /setup/oauthimap/{id}/apponly":                           admin,
 	"POST /setup/oauthimap/{id}/apponly":                          admin,

@@ -102,10 +102,12 @@ func (h *Handler) routeTable() []route {
 		{"POST", "/setup/oauthimap/{id}/delete", admin, h.applicationDelete},
 		{"GET", "/setup/oauthimap/{id}/authorizations", admin, h.applicationAuthorizations},
 		{"GET", "/setup/oauthimap/{id}/receivers", admin, h.applicationReceivers},
+		{"GET", "/setup/oauthimap/{id}/history", admin, h.applicationHistory},
 		{"POST", "/setup/oauthimap/{id}/authorize", admin, h.authorizationStart},
 		{"GET", "/setup/oauthimap/{id}/apponly", admin, h.authorizationAppOnlyShow},
 		{"POST", "/setup/oauthimap/{id}/apponly", admin, h.authorizationAppOnlyCreate},
 		{"GET", "/setup/oauthimap/authorizations/{id}", admin, h.authorizationEdit},
+		{"GET", "/setup/oauthimap/authorizations/{id}/history", admin, h.authorizationHistory},
 		{"POST", "/setup/oauthimap/authorizations/{id}", admin, h.authorizationSave},
 		{"POST", "/setup/oauthimap/authorizations/{id}/reauthorize", admin, h.authorizationReauthorize},
 		{"POST", "/setup/oauthimap/authorizations/{id}/delete", admin, h.authorizationDelete},
@@ -129,6 +131,7 @@ func (h *Handler) routeTable() []route {
 		{"POST", "/setup/receivers/{id}/outgoing", admin, h.receiverOutgoingSave},
 		{"POST", "/setup/receivers/{id}/outgoing/test", admin, h.receiverOutgoingTest},
 		{"GET", "/setup/receivers/{id}/defaults", admin, h.receiverDefaults},
+		{"GET", "/setup/receivers/{id}/history", admin, h.receiverHistory},
 		{"POST", "/setup/receivers/{id}/defaults", admin, h.receiverDefaultsSave},
 
 		// The identity provider's redirect, at GLPI's paths too (public: the

@@ -302,3 +302,50 @@ func (h *Handler) historyRows(ctx context.Context, objectType string, id int64) 
 	}
 	return out, nil
 }
+
+// applicationHistory is an application's History tab.
+func (h *Handler) applicationHistory(w http.ResponseWriter, r *http.Request) {
+	app, ok := h.applicationParam(w, r)
+	if !ok {
+		return
+	}
+	rows, err := h.historyRows(r.Context(), "application", app.ID)
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	h.render(w, r, http.StatusOK, views.ApplicationHistoryPage(app.ID, app.Name, rows))
+}
+
+// authorizationHistory is an authorization's history.
+func (h *Handler) authorizationHistory(w http.ResponseWriter, r *http.Request) {
+	auth, app, ok := h.authorizationParam(w, r)
+	if !ok {
+		return
+	}
+	rows, err := h.historyRows(r.Context(), "authorization", auth.ID)
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	path := "/setup/oauthimap/authorizations/" + strconv.FormatInt(auth.ID, 10)
+	crumbs := []views.Crumb{{Label: "Setup"}, {Label: "OAuth IMAP", Href: "/setup/oauthimap"},
+		{Label: app.Name, Href: "/setup/oauthimap/" + strconv.FormatInt(app.ID, 10) + "/authorizations"}, {Label: auth.Email, Href: path}, {Label: "History"}}
+	h.render(w, r, http.StatusOK, views.ObjectHistoryPage(auth.Email, crumbs, path, "Back to the authorization", rows))
+}
+
+// receiverHistory is a receiver's history.
+func (h *Handler) receiverHistory(w http.ResponseWriter, r *http.Request) {
+	rec, ok := h.receiverParam(w, r)
+	if !ok {
+		return
+	}
+	rows, err := h.historyRows(r.Context(), "receiver", rec.ID)
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	path := "/setup/receivers/" + strconv.FormatInt(rec.ID, 10)
+	crumbs := []views.Crumb{{Label: "Setup"}, {Label: "Receivers", Href: "/setup/receivers"}, {Label: rec.Name, Href: path}, {Label: "History"}}
+	h.render(w, r, http.StatusOK, views.ObjectHistoryPage(rec.Name, crumbs, path, "Back to the receiver", rows))
+}

@@ -7,7 +7,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/oauthimap/oauthimap/internal/oauth"
 	"github.com/oauthimap/oauthimap/internal/store"
 )
 
@@ -337,5 +339,39 @@ func TestPriorityChosenByHandStaysChosen(t *testing.T) {
 	c.post(page+"/fields", url.Values{"csrf_token": {tok}, "type": {"1"}, "urgency": {"4"}, "impact": {"3"}, "priority": {""}})
 	if r := c.get(page); strings.Contains(r.body, `<option value="6" selected>`) || !strings.Contains(r.body, "priority-4") {
 		t.Fatal("back to the matrix, the priority is still the hand-chosen one")
+	}
+}
+
+func TestHistoryOfApplicationsAuthorizationsReceivers(t *testing.T) {
+	a := newTestApp(t)
+	ctx := context.Background()
+	app := &store.Application{Name: "Contoso", Provider: "azure", Cloud: "global", TenantID: "t", ClientID: "c", ClientSecret: "s", IsActive: true}
+	if err := a.store.CreateApplication(ctx, app, a.admin); err != nil {
+		t.Fatal(err)
+	}
+	g := &oauth.Grant{AccessToken: "at", RefreshToken: "rt", Expiry: time.Now().Add(time.Hour), Email: "box@contoso.com",
+		Identity: oauth.Identity{TenantID: "t", ObjectID: "oid", PreferredUsername: "box@contoso.com", Email: "box@contoso.com"}}
+	auth, _, err := a.store.SaveGrant(ctx, store.GrantToSave{ApplicationID: app.ID, Grant: g})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := &store.Receiver{Name: "box@contoso.com", Host: "imap.example.com", Port: 993, Security: "ssl", Login: "box@contoso.com"}
+	if err := a.store.CreateReceiver(ctx, rec, a.admin); err != nil {
+		t.Fatal(err)
+	}
+	c := a.client()
+	c.login("admin")
+	for _, p := range []struct{ link, path string }{
+		{"/setup/oauthimap/" + itoa64(app.ID), "/setup/oauthimap/" + itoa64(app.ID) + "/history"},
+		{"/setup/oauthimap/authorizations/" + itoa64(auth.ID), "/setup/oauthimap/authorizations/" + itoa64(auth.ID) + "/history"},
+		{"/setup/receivers/" + itoa64(rec.ID), "/setup/receivers/" + itoa64(rec.ID) + "/history"},
+	} {
+		if from := c.get(p.link); !strings.Contains(from.body, `href="`+p.path+`"`) {
+			t.Errorf("%s does not link to its history", p.link)
+		}
+		r := c.get(p.path)
+		if r.status != http.StatusOK || !strings.Contains(r.body, `id="history-table"`) || strings.Contains(r.body, "No change recorded.") {
+			t.Errorf("%s: %d, or no row", p.path, r.status)
+		}
 	}
 }
