@@ -278,10 +278,13 @@ type Ticket struct {
 	Impact     int
 	Priority   int
 	CategoryID *int64
-	OpenedAt   time.Time
-	UpdatedAt  time.Time
-	SolvedAt   *time.Time
-	ClosedAt   *time.Time
+	// AssigneeCount is how many users and groups are assigned, kept with
+	// the assignments by the store (see recountAssignees).
+	AssigneeCount int
+	OpenedAt      time.Time
+	UpdatedAt     time.Time
+	SolvedAt      *time.Time
+	ClosedAt      *time.Time
 }
 
 // TicketReceiver records a receiver that collected a copy of the mail

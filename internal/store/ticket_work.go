@@ -206,9 +206,18 @@ func (s *Store) DeleteGroup(ctx context.Context, id int64, actor *User) error {
 		if err := s.db.Model(&Receiver{}).Where("default_group_id = ?", id).Update("default_group_id", nil).Error; err != nil {
 			return translate(err)
 		}
+		var assigned []int64
+		if err := s.db.Model(&TicketGroup{}).Where("group_id = ? AND role = ?", id, ActorAssigned).Pluck("ticket_id", &assigned).Error; err != nil {
+			return translate(err)
+		}
 		for _, m := range []any{&TicketGroup{}, &GroupUser{}} {
 			if err := s.db.Where("group_id = ?", id).Delete(m).Error; err != nil {
 				return translate(err)
+			}
+		}
+		for start := 0; start < len(assigned); start += 1000 {
+			if err := s.recountAssignees(ctx, assigned[start:min(start+1000, len(assigned))]); err != nil {
+				return err
 			}
 		}
 		if err := s.db.Delete(&Group{}, id).Error; err != nil {
@@ -496,19 +505,56 @@ func cmpOr(a, b string) string {
 
 // AddTicketUser makes a user an actor of a ticket; added is false when it
 // was one already in that role.
-func (s *Store) AddTicketUser(ctx context.Context, ticketID, userID int64, role string) (added bool, err error) {
+func (s *Store) AddTicketUser(ctx context.Context, ticketID, userID int64, role string) (bool, error) {
 	if !ValidActorRole(role) {
 		return false, fmt.Errorf("%w: unknown actor role %q", ErrInvalid, role)
 	}
-	res := s.db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).
-		Create(&TicketUser{TicketID: ticketID, UserID: userID, Role: role, CreatedAt: s.now()})
-	return res.RowsAffected > 0, translate(res.Error)
+	var added bool
+	err := s.atomic(ctx, func(s *Store) error {
+		res := s.db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).
+			Create(&TicketUser{TicketID: ticketID, UserID: userID, Role: role, CreatedAt: s.now()})
+		if res.Error != nil {
+			return translate(res.Error)
+		}
+		added = res.RowsAffected > 0
+		return s.recountIf(ctx, added && role == ActorAssigned, ticketID)
+	})
+	return added, err
+}
+
+// recountIf rewrites the assignee counts of tickets when cond holds.
+func (s *Store) recountIf(ctx context.Context, cond bool, ticketIDs ...int64) error {
+	if !cond || len(ticketIDs) == 0 {
+		return nil
+	}
+	return s.recountAssignees(ctx, ticketIDs)
+}
+
+// recountAssignees sets tickets.assignee_count from the assignments
+// themselves (never by increments, so it cannot drift). Every change of
+// ticket_users or ticket_groups in the Assigned role calls it in the same
+// transaction; users are never deleted (they are deactivated), so no
+// cascade changes assignments behind it.
+func (s *Store) recountAssignees(ctx context.Context, ticketIDs []int64) error {
+	err := s.db.WithContext(ctx).Exec(`UPDATE tickets SET assignee_count =
+		(SELECT COUNT(*) FROM ticket_users tu WHERE tu.ticket_id = tickets.id AND tu.role = ?) +
+		(SELECT COUNT(*) FROM ticket_groups tg WHERE tg.ticket_id = tickets.id AND tg.role = ?)
+		WHERE id IN ?`, ActorAssigned, ActorAssigned, ticketIDs).Error
+	return translate(err)
 }
 
 // RemoveTicketUser removes a user from a role of a ticket.
 func (s *Store) RemoveTicketUser(ctx context.Context, ticketID, userID int64, role string) (bool, error) {
-	res := s.db.WithContext(ctx).Where("ticket_id = ? AND user_id = ? AND role = ?", ticketID, userID, role).Delete(&TicketUser{})
-	return res.RowsAffected > 0, translate(res.Error)
+	var removed bool
+	err := s.atomic(ctx, func(s *Store) error {
+		res := s.db.WithContext(ctx).Where("ticket_id = ? AND user_id = ? AND role = ?", ticketID, userID, role).Delete(&TicketUser{})
+		if res.Error != nil {
+			return translate(res.Error)
+		}
+		removed = res.RowsAffected > 0
+		return s.recountIf(ctx, removed && role == ActorAssigned, ticketID)
+	})
+	return removed, err
 }
 
 // AddTicketGroup makes a group an actor of a ticket; added is false when
@@ -517,15 +563,31 @@ func (s *Store) AddTicketGroup(ctx context.Context, ticketID, groupID int64, rol
 	if !ValidActorRole(role) {
 		return false, fmt.Errorf("%w: unknown actor role %q", ErrInvalid, role)
 	}
-	res := s.db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).
-		Create(&TicketGroup{TicketID: ticketID, GroupID: groupID, Role: role, CreatedAt: s.now()})
-	return res.RowsAffected > 0, translate(res.Error)
+	var added bool
+	err := s.atomic(ctx, func(s *Store) error {
+		res := s.db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).
+			Create(&TicketGroup{TicketID: ticketID, GroupID: groupID, Role: role, CreatedAt: s.now()})
+		if res.Error != nil {
+			return translate(res.Error)
+		}
+		added = res.RowsAffected > 0
+		return s.recountIf(ctx, added && role == ActorAssigned, ticketID)
+	})
+	return added, err
 }
 
 // RemoveTicketGroup removes a group from a role of a ticket.
 func (s *Store) RemoveTicketGroup(ctx context.Context, ticketID, groupID int64, role string) (bool, error) {
-	res := s.db.WithContext(ctx).Where("ticket_id = ? AND group_id = ? AND role = ?", ticketID, groupID, role).Delete(&TicketGroup{})
-	return res.RowsAffected > 0, translate(res.Error)
+	var removed bool
+	err := s.atomic(ctx, func(s *Store) error {
+		res := s.db.WithContext(ctx).Where("ticket_id = ? AND group_id = ? AND role = ?", ticketID, groupID, role).Delete(&TicketGroup{})
+		if res.Error != nil {
+			return translate(res.Error)
+		}
+		removed = res.RowsAffected > 0
+		return s.recountIf(ctx, removed && role == ActorAssigned, ticketID)
+	})
+	return removed, err
 }
 
 // RemoveTicketContact removes an e-mail contact from a role of a ticket.
@@ -632,7 +694,7 @@ func (s *Store) ticketViewScope(ctx context.Context, db *gorm.DB, view string, u
 	case ViewAll:
 		return db, nil
 	case ViewMine:
-		return db.Where("EXISTS (SELECT 1 FROM ticket_users tu WHERE tu.ticket_id = tickets.id AND tu.role = ? AND tu.user_id = ?)", ActorAssigned, userID), nil
+		return db.Where("tickets.id IN (SELECT tu.ticket_id FROM ticket_users tu WHERE tu.user_id = ? AND tu.role = ?)", userID, ActorAssigned), nil
 	case ViewMyGroups:
 		groups, err := s.UserGroupIDs(ctx, userID)
 		if err != nil {
@@ -641,10 +703,9 @@ func (s *Store) ticketViewScope(ctx context.Context, db *gorm.DB, view string, u
 		if len(groups) == 0 {
 			return db.Where("1 = 0"), nil
 		}
-		return db.Where("EXISTS (SELECT 1 FROM ticket_groups tg WHERE tg.ticket_id = tickets.id AND tg.role = ? AND tg.group_id IN ?)", ActorAssigned, groups), nil
+		return db.Where("tickets.id IN (SELECT tg.ticket_id FROM ticket_groups tg WHERE tg.group_id IN ? AND tg.role = ?)", groups, ActorAssigned), nil
 	case ViewUnassigned:
-		return db.Where("NOT EXISTS (SELECT 1 FROM ticket_users tu WHERE tu.ticket_id = tickets.id AND tu.role = ?) "+
-			"AND NOT EXISTS (SELECT 1 FROM ticket_groups tg WHERE tg.ticket_id = tickets.id AND tg.role = ?)", ActorAssigned, ActorAssigned), nil
+		return db.Where("tickets.assignee_count = 0"), nil
 	}
 	return nil, fmt.Errorf("%w: unknown view %q", ErrInvalid, view)
 }

@@ -100,11 +100,17 @@ func TestGroupsAndMembers(t *testing.T) {
 		if _, err := s.AddTicketGroup(ctx, tk.ID, g.ID, ActorAssigned); err != nil {
 			t.Fatal(err)
 		}
+		if got, _ := s.Ticket(ctx, tk.ID); got.AssigneeCount != 1 {
+			t.Fatalf("assignee count %d, want 1", got.AssigneeCount)
+		}
 		if err := s.DeleteGroup(ctx, g.ID, a); err != nil {
 			t.Fatal(err)
 		}
 		if n, _ := s.CountAssigned(ctx, tk.ID); n != 0 {
 			t.Fatalf("deleted group still assigned (%d)", n)
+		}
+		if rows, _, _, _ := s.ListTickets(ctx, TicketFilter{View: ViewUnassigned}); len(rows) != 1 {
+			t.Fatalf("the ticket of a deleted group is not Unassigned (%d rows)", len(rows))
 		}
 		ev, _ := s.AuditEvents(ctx, "group", g.ID, 10)
 		if len(ev) != 3 || ev[0].Kind != "group.delete" {
@@ -270,6 +276,12 @@ func TestTicketActorsAndViews(t *testing.T) {
 		}
 		if ok, _ := s.RemoveTicketUser(ctx, ids[3], ann.ID, ActorAssigned); !ok {
 			t.Fatal("remove reported nothing removed")
+		}
+		if ok, _ := s.RemoveTicketGroup(ctx, ids[3], g.ID, ActorAssigned); !ok {
+			t.Fatal("group not removed")
+		}
+		if got := view(ViewUnassigned, ann, ""); !slices.Equal(got, []string{"nobody", "both"}) {
+			t.Fatalf("after removing both assignees, unassigned %v", got)
 		}
 		if ok, _ := s.RemoveTicketContact(ctx, ids[2], "CC@example.com", ActorObserver); !ok {
 			t.Fatal("contact not removed")
