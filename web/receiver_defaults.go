@@ -28,16 +28,8 @@ func (h *Handler) receiverDefaultsForm(ctx context.Context, rec *store.Receiver)
 			f.Groups = append(f.Groups, views.Choice{Value: strconv.FormatInt(g.ID, 10), Label: g.Name})
 		}
 	}
-	cats, err := h.store.Categories(ctx)
-	if err != nil {
-		return f, err
-	}
-	for _, c := range cats {
-		if c.IsActive || c.ID == f.CategoryID {
-			f.Categories = append(f.Categories, views.Choice{Value: strconv.FormatInt(c.ID, 10), Label: c.FullName})
-		}
-	}
-	return f, nil
+	f.Categories, _, err = h.categoryChoices(ctx, f.CategoryID)
+	return f, err
 }
 
 // receiverDefaults shows a receiver's defaults for its new tickets.

@@ -41,34 +41,14 @@ func (h *Handler) fillWork(ctx context.Context, v *views.TicketView, t *store.Ti
 	for _, c := range contacts {
 		w.Actors = append(w.Actors, views.ActorView{Role: c.Role, Kind: store.ActorKindEmail, Value: c.Email, Label: person(c.Name, c.Email)})
 	}
-	users, err := h.store.ActiveUsers(ctx)
-	if err != nil {
+	if w.ActorChoice, err = h.actorChoices(ctx, false); err != nil {
 		return err
 	}
-	groups, err := h.store.Groups(ctx)
-	if err != nil {
+	if t.CategoryID != nil {
+		w.CategoryID = *t.CategoryID
+	}
+	if w.Categories, w.Category, err = h.categoryChoices(ctx, w.CategoryID); err != nil {
 		return err
-	}
-	ug := views.ChoiceGroup{Label: "Users"}
-	for _, u := range users {
-		ug.Choices = append(ug.Choices, views.Choice{Value: "user:" + strconv.FormatInt(u.ID, 10), Label: u.Label()})
-	}
-	gg := views.ChoiceGroup{Label: "Groups"}
-	for _, g := range groups {
-		gg.Choices = append(gg.Choices, views.Choice{Value: "group:" + strconv.FormatInt(g.ID, 10), Label: g.Name})
-	}
-	w.ActorChoice = []views.ChoiceGroup{ug, gg}
-	cats, err := h.store.Categories(ctx)
-	if err != nil {
-		return err
-	}
-	for _, c := range cats {
-		if t.CategoryID != nil && *t.CategoryID == c.ID {
-			w.CategoryID, w.Category = c.ID, c.FullName
-		}
-		if c.IsActive || w.CategoryID == c.ID {
-			w.Categories = append(w.Categories, views.Choice{Value: strconv.FormatInt(c.ID, 10), Label: c.FullName})
-		}
 	}
 	m, err := h.store.LoadPriorityMatrix(ctx)
 	if err != nil {
@@ -77,6 +57,50 @@ func (h *Handler) fillWork(ctx context.Context, v *views.TicketView, t *store.Ti
 	w.PriorityByHand = m.Priority(t.Urgency, t.Impact) != t.Priority
 	v.Work = w
 	return nil
+}
+
+// actorChoices offers the active users and the groups ("user:ID",
+// "group:ID"); onlyAssignable leaves out the groups that cannot be assigned.
+func (h *Handler) actorChoices(ctx context.Context, onlyAssignable bool) ([]views.ChoiceGroup, error) {
+	users, err := h.store.ActiveUsers(ctx)
+	if err != nil {
+		return nil, err
+	}
+	groups, err := h.store.Groups(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ug := views.ChoiceGroup{Label: "Users"}
+	for _, u := range users {
+		ug.Choices = append(ug.Choices, views.Choice{Value: "user:" + strconv.FormatInt(u.ID, 10), Label: u.Label()})
+	}
+	gg := views.ChoiceGroup{Label: "Groups"}
+	for _, g := range groups {
+		if g.IsAssign || !onlyAssignable {
+			gg.Choices = append(gg.Choices, views.Choice{Value: "group:" + strconv.FormatInt(g.ID, 10), Label: g.Name})
+		}
+	}
+	return []views.ChoiceGroup{ug, gg}, nil
+}
+
+// categoryChoices offers the active categories by full name, and the
+// category keep even when inactive; it also returns keep's full name.
+func (h *Handler) categoryChoices(ctx context.Context, keep int64) ([]views.Choice, string, error) {
+	cats, err := h.store.Categories(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	var out []views.Choice
+	name := ""
+	for _, c := range cats {
+		if c.ID == keep {
+			name = c.FullName
+		}
+		if c.IsActive || c.ID == keep {
+			out = append(out, views.Choice{Value: strconv.FormatInt(c.ID, 10), Label: c.FullName})
+		}
+	}
+	return out, name, nil
 }
 
 // parseActor reads "user:ID", "group:ID" or an e-mail address.

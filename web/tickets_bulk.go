@@ -24,35 +24,12 @@ func ticketListView(v string) string {
 // ticketListWork gathers the list's views, category filter and bulk choices.
 func (h *Handler) ticketListWork(ctx context.Context, f store.TicketFilter) (views.TicketListWork, error) {
 	w := views.TicketListWork{View: f.View, Category: f.CategoryID}
-	cats, err := h.store.Categories(ctx)
-	if err != nil {
+	var err error
+	if w.Categories, _, err = h.categoryChoices(ctx, f.CategoryID); err != nil {
 		return w, err
 	}
-	for _, c := range cats {
-		if c.IsActive || c.ID == f.CategoryID {
-			w.Categories = append(w.Categories, views.Choice{Value: strconv.FormatInt(c.ID, 10), Label: c.FullName})
-		}
-	}
-	users, err := h.store.ActiveUsers(ctx)
-	if err != nil {
-		return w, err
-	}
-	groups, err := h.store.Groups(ctx)
-	if err != nil {
-		return w, err
-	}
-	ug := views.ChoiceGroup{Label: "Users"}
-	for _, u := range users {
-		ug.Choices = append(ug.Choices, views.Choice{Value: "user:" + strconv.FormatInt(u.ID, 10), Label: u.Label()})
-	}
-	gg := views.ChoiceGroup{Label: "Groups"}
-	for _, g := range groups {
-		if g.IsAssign {
-			gg.Choices = append(gg.Choices, views.Choice{Value: "group:" + strconv.FormatInt(g.ID, 10), Label: g.Name})
-		}
-	}
-	w.Assignees = []views.ChoiceGroup{ug, gg}
-	return w, nil
+	w.Assignees, err = h.actorChoices(ctx, true)
+	return w, err
 }
 
 // badTicketBulk answers a bulk form that no page of ours sends.
