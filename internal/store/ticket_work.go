@@ -693,8 +693,11 @@ func (s *Store) ticketViewScope(ctx context.Context, db *gorm.DB, view string, u
 	switch view {
 	case ViewAll:
 		return db, nil
+	// The two assignment views join from the assignments (an index range
+	// of a few thousand rows), so both dialects start there instead of
+	// probing every ticket (MariaDB did, for an IN subquery).
 	case ViewMine:
-		return db.Where("tickets.id IN (SELECT tu.ticket_id FROM ticket_users tu WHERE tu.user_id = ? AND tu.role = ?)", userID, ActorAssigned), nil
+		return db.Joins("JOIN ticket_users mine ON mine.ticket_id = tickets.id AND mine.user_id = ? AND mine.role = ?", userID, ActorAssigned), nil
 	case ViewMyGroups:
 		groups, err := s.UserGroupIDs(ctx, userID)
 		if err != nil {
@@ -703,7 +706,11 @@ func (s *Store) ticketViewScope(ctx context.Context, db *gorm.DB, view string, u
 		if len(groups) == 0 {
 			return db.Where("1 = 0"), nil
 		}
-		return db.Where("tickets.id IN (SELECT tg.ticket_id FROM ticket_groups tg WHERE tg.group_id IN ? AND tg.role = ?)", groups, ActorAssigned), nil
+		if len(groups) == 1 {
+			return db.Joins("JOIN ticket_groups mine ON mine.ticket_id = tickets.id AND mine.group_id = ? AND mine.role = ?", groups[0], ActorAssigned), nil
+		}
+		// A ticket assigned to two of the user's groups is listed once.
+		return db.Joins("JOIN (SELECT DISTINCT ticket_id FROM ticket_groups WHERE group_id IN ? AND role = ?) mine ON mine.ticket_id = tickets.id", groups, ActorAssigned), nil
 	case ViewUnassigned:
 		return db.Where("tickets.assignee_count = 0"), nil
 	}

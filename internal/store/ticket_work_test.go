@@ -235,6 +235,21 @@ func TestTicketActorsAndViews(t *testing.T) {
 		if got := view(ViewMyGroups, bob, ""); !slices.Equal(got, []string{"group", "both"}) {
 			t.Fatalf("bob's groups' tickets %v", got)
 		}
+		// In two groups both assigned to one ticket, bob sees it once.
+		g2 := &Group{Name: "Second line", IsAssign: true}
+		if err := s.SaveGroup(ctx, g2, []int64{bob.ID}, nil); err != nil {
+			t.Fatal(err)
+		}
+		mustAdd(s.AddTicketGroup(ctx, ids[3], g2.ID, ActorAssigned))
+		if got := view(ViewMyGroups, bob, ""); !slices.Equal(got, []string{"group", "both"}) {
+			t.Fatalf("bob's groups' tickets with two groups %v", got)
+		}
+		if got := view(ViewMyGroups, bob, "both"); !slices.Equal(got, []string{"both"}) {
+			t.Fatalf("two groups + search %v", got)
+		}
+		if _, err := s.RemoveTicketGroup(ctx, ids[3], g2.ID, ActorAssigned); err != nil {
+			t.Fatal(err)
+		}
 		if got := view(ViewMyGroups, ann, ""); len(got) != 0 {
 			t.Fatalf("ann has no group, got %v", got)
 		}

@@ -44,7 +44,8 @@ CREATE INDEX tickets_category_updated ON tickets (category_id, updated_at, id);
 -- How many users and groups are assigned: kept by the store with the
 -- assignments, so "Unassigned" reads an index instead of probing two tables.
 CREATE INDEX tickets_assignees_updated ON tickets (assignee_count, updated_at, id);
-CREATE INDEX tickets_priority_updated ON tickets (priority, updated_at, id);
+-- The list sorted by priority orders by (priority, id): an index entry ends with the row id.
+CREATE INDEX tickets_priority ON tickets (priority);
 
 -- Users and groups on a ticket (e-mail contacts stay in ticket_actors).
 CREATE TABLE ticket_users (
@@ -100,7 +101,7 @@ ALTER TABLE followups DROP COLUMN is_private;
 DROP TABLE ticket_groups;
 DROP TABLE ticket_users;
 ALTER TABLE tickets DROP FOREIGN KEY fk_tickets_category_id;
-DROP INDEX tickets_priority_updated ON tickets;
+DROP INDEX tickets_priority ON tickets;
 DROP INDEX tickets_category_updated ON tickets;
 DROP INDEX tickets_assignees_updated ON tickets;
 ALTER TABLE tickets DROP COLUMN assignee_count, DROP COLUMN category_id, DROP COLUMN priority, DROP COLUMN impact, DROP COLUMN type;

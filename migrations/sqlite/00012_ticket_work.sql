@@ -43,7 +43,8 @@ ALTER TABLE tickets ADD COLUMN category_id INTEGER NULL;
 ALTER TABLE tickets ADD COLUMN assignee_count INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX tickets_assignees_updated ON tickets (assignee_count, updated_at, id);
 CREATE INDEX tickets_category_updated ON tickets (category_id, updated_at, id);
-CREATE INDEX tickets_priority_updated ON tickets (priority, updated_at, id);
+-- The list sorted by priority orders by (priority, id): an index entry ends with the row id.
+CREATE INDEX tickets_priority ON tickets (priority);
 
 -- Users and groups on a ticket (e-mail contacts stay in ticket_actors).
 CREATE TABLE ticket_users (
@@ -92,7 +93,7 @@ DROP TABLE priority_matrix;
 ALTER TABLE followups DROP COLUMN is_private;
 DROP TABLE ticket_groups;
 DROP TABLE ticket_users;
-DROP INDEX tickets_priority_updated;
+DROP INDEX tickets_priority;
 DROP INDEX tickets_category_updated;
 DROP INDEX tickets_assignees_updated;
 ALTER TABLE tickets DROP COLUMN assignee_count;
