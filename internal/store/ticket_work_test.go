@@ -256,6 +256,12 @@ func TestTicketActorsAndViews(t *testing.T) {
 		if got := view(ViewUnassigned, ann, ""); !slices.Equal(got, []string{"nobody"}) {
 			t.Fatalf("unassigned %v (an observer does not assign)", got)
 		}
+		if got := view(ViewUnassigned, ann, "nobody"); !slices.Equal(got, []string{"nobody"}) {
+			t.Fatalf("unassigned + search %v", got)
+		}
+		if got := view(ViewUnassigned, ann, "mine"); len(got) != 0 {
+			t.Fatalf("unassigned + search of an assigned ticket %v", got)
+		}
 		if got := view(ViewMine, ann, "both"); !slices.Equal(got, []string{"both"}) {
 			t.Fatalf("mine + search %v", got)
 		}
@@ -275,6 +281,12 @@ func TestTicketActorsAndViews(t *testing.T) {
 		rows, _, _, _ = s.ListTickets(ctx, TicketFilter{CategoryID: cat.ID})
 		if len(rows) != 1 || rows[0].CategoryName != "Mail" || rows[0].Priority != 5 {
 			t.Fatalf("category filter %+v", rows)
+		}
+		if rows, _, _, _ := s.ListTickets(ctx, TicketFilter{CategoryID: cat.ID, ListQuery: ListQuery{Search: "mine"}}); len(rows) != 1 {
+			t.Fatalf("category + search: %d rows", len(rows))
+		}
+		if rows, _, _, _ := s.ListTickets(ctx, TicketFilter{CategoryID: cat.ID, ListQuery: ListQuery{Search: "nobody"}}); len(rows) != 0 {
+			t.Fatalf("category + search of another ticket: %d rows", len(rows))
 		}
 		if err := s.SetTicketFields(ctx, ids[0], TicketFields{Type: 3, Urgency: 5, Impact: 4, Priority: 5}); !errors.Is(err, ErrInvalid) {
 			t.Fatalf("type 3 accepted: %v", err)
