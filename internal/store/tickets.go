@@ -376,9 +376,16 @@ func (s *Store) ListTickets(ctx context.Context, f TicketFilter) (rows []TicketR
 		}
 		where = where.Where(cond, args...)
 	}
-	if search == "" {
+	alone := search == "" && f.Status == 0 && f.ReceiverID == 0 && f.CategoryID == 0
+	var counted bool
+	if alone {
+		total, counted, err = s.viewOnlyCount(ctx, f.View, f.UserID)
+	}
+	switch {
+	case counted || err != nil:
+	case search == "":
 		err = where.Count(&total).Error
-	} else {
+	default:
 		sub := where.Session(&gorm.Session{}).Select("tickets.id").Limit(TicketSearchCountCap + 1)
 		err = s.db.WithContext(ctx).Table("(?) AS m", sub).Count(&total).Error
 		if total > TicketSearchCountCap {
