@@ -24,6 +24,19 @@ func (h *Handler) home(w http.ResponseWriter, r *http.Request) {
 		{Label: "New tickets", Value: n(d.NewTickets), Href: "/tickets?status=" + strconv.Itoa(store.StatusNew), Icon: "ti-ticket"},
 		{Label: "Open tickets", Value: n(d.OpenTickets), Href: "/tickets", Icon: "ti-list-details"},
 	}
+	mine, err := h.store.CountView(r.Context(), store.ViewMine, u.ID)
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	unassigned, err := h.store.CountView(r.Context(), store.ViewUnassigned, u.ID)
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	cards = append(cards,
+		views.HomeCard{Label: "My open tickets", Value: n(mine), Href: "/tickets?view=" + store.ViewMine, Icon: "ti-user-check"},
+		views.HomeCard{Label: "Unassigned open tickets", Value: n(unassigned), Href: "/tickets?view=" + store.ViewUnassigned, Icon: "ti-user-question", Alert: unassigned > 0})
 	if isAdmin {
 		cards = append(cards,
 			views.HomeCard{Label: "Receivers in error", Value: n(d.ReceiversInError) + " of " + n(d.ActiveReceivers), Href: "/setup/receivers", Icon: "ti-inbox", Alert: d.ReceiversInError > 0},

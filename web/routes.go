@@ -43,9 +43,16 @@ func (h *Handler) routeTable() []route {
 
 		// Assistance > Tickets: list, ticket page, staff actions, documents.
 		{"GET", "/tickets", staff, h.ticketsList},
+		{"POST", "/tickets/bulk", staff, h.ticketsBulk},
 		{"GET", "/tickets/{id}", staff, h.ticketShow},
 		{"POST", "/tickets/{id}/status", staff, h.ticketStatus},
 		{"POST", "/tickets/{id}/followups", staff, h.ticketFollowup},
+		{"GET", "/tickets/{id}/history", staff, h.ticketHistory},
+		{"POST", "/tickets/{id}/assign-me", staff, h.ticketAssignMe},
+		{"POST", "/tickets/{id}/actors", staff, h.ticketActorAdd},
+		{"POST", "/tickets/{id}/actors/remove", staff, h.ticketActorRemove},
+		{"POST", "/tickets/{id}/fields", staff, h.ticketFields},
+		{"POST", "/tickets/{id}/solve", staff, h.ticketSolve},
 		{"GET", "/documents/{id}", staff, h.documentDownload},
 		{"GET", "/tickets/{id}/original", admin, h.ticketOriginal},
 		{"GET", "/tickets/{id}/followups/{fid}/original", admin, h.ticketOriginal},
@@ -79,6 +86,22 @@ func (h *Handler) routeTable() []route {
 		{"POST", "/admin/users/{id}", admin, h.userSave},
 		{"POST", "/admin/users/{id}/password", admin, h.userPassword},
 
+		// Administration > Groups, Setup > Dropdowns > ITIL categories, the priority matrix.
+		{"GET", "/admin/groups", admin, h.groupsList},
+		{"GET", "/admin/groups/new", admin, h.groupNew},
+		{"POST", "/admin/groups", admin, h.groupSave},
+		{"GET", "/admin/groups/{id}", admin, h.groupEdit},
+		{"POST", "/admin/groups/{id}", admin, h.groupSave},
+		{"POST", "/admin/groups/{id}/delete", admin, h.groupDelete},
+		{"GET", "/setup/dropdowns/itilcategories", admin, h.categoriesList},
+		{"GET", "/setup/dropdowns/itilcategories/new", admin, h.categoryNew},
+		{"POST", "/setup/dropdowns/itilcategories", admin, h.categorySave},
+		{"GET", "/setup/dropdowns/itilcategories/{id}", admin, h.categoryEdit},
+		{"POST", "/setup/dropdowns/itilcategories/{id}", admin, h.categorySave},
+		{"POST", "/setup/dropdowns/itilcategories/{id}/delete", admin, h.categoryDelete},
+		{"GET", "/setup/priority-matrix", admin, h.priorityMatrixShow},
+		{"POST", "/setup/priority-matrix", admin, h.priorityMatrixSave},
+
 		// Setup > OAuth IMAP: applications, their authorizations, the sign-in.
 		{"GET", "/setup/oauthimap", admin, h.applicationsList},
 		{"GET", "/setup/oauthimap/new", admin, h.applicationNew},
@@ -88,10 +111,12 @@ func (h *Handler) routeTable() []route {
 		{"POST", "/setup/oauthimap/{id}/delete", admin, h.applicationDelete},
 		{"GET", "/setup/oauthimap/{id}/authorizations", admin, h.applicationAuthorizations},
 		{"GET", "/setup/oauthimap/{id}/receivers", admin, h.applicationReceivers},
+		{"GET", "/setup/oauthimap/{id}/history", admin, h.applicationHistory},
 		{"POST", "/setup/oauthimap/{id}/authorize", admin, h.authorizationStart},
 		{"GET", "/setup/oauthimap/{id}/apponly", admin, h.authorizationAppOnlyShow},
 		{"POST", "/setup/oauthimap/{id}/apponly", admin, h.authorizationAppOnlyCreate},
 		{"GET", "/setup/oauthimap/authorizations/{id}", admin, h.authorizationEdit},
+		{"GET", "/setup/oauthimap/authorizations/{id}/history", admin, h.authorizationHistory},
 		{"POST", "/setup/oauthimap/authorizations/{id}", admin, h.authorizationSave},
 		{"POST", "/setup/oauthimap/authorizations/{id}/reauthorize", admin, h.authorizationReauthorize},
 		{"POST", "/setup/oauthimap/authorizations/{id}/delete", admin, h.authorizationDelete},
@@ -115,6 +140,9 @@ func (h *Handler) routeTable() []route {
 		{"POST", "/setup/receivers/{id}/outgoing", admin, h.receiverOutgoingSave},
 		{"POST", "/setup/receivers/{id}/outgoing/test", admin, h.receiverOutgoingTest},
 		{"POST", "/setup/receivers/{id}/notifications", admin, h.receiverNotifications},
+		{"GET", "/setup/receivers/{id}/defaults", admin, h.receiverDefaults},
+		{"GET", "/setup/receivers/{id}/history", admin, h.receiverHistory},
+		{"POST", "/setup/receivers/{id}/defaults", admin, h.receiverDefaultsSave},
 
 		// The identity provider's redirect, at GLPI's paths too (public: the
 		// single-use state and the session decide).
@@ -131,8 +159,8 @@ var menu = []struct {
 	items []menuEntry
 }{
 	{"Assistance", []menuEntry{{"Tickets", "ti-ticket", "/tickets"}}},
-	{"Setup", []menuEntry{{"OAuth IMAP", "ti-login-2", "/setup/oauthimap"}, {"Receivers", "ti-inbox", "/setup/receivers"}, {"Blacklisted mail addresses", "ti-ban", "/setup/blacklist"}, {"Blacklisted mail content", "ti-eraser", "/setup/blacklistedmailcontent"}, {"Document types", "ti-file-x", "/setup/documenttypes"}, {"Not imported emails", "ti-mail-x", "/setup/quarantine"}, {"Outgoing mail queue", "ti-mail-forward", "/setup/outbox"}}},
-	{"Administration", []menuEntry{{"Users", "ti-users", "/admin/users"}}},
+	{"Setup", []menuEntry{{"OAuth IMAP", "ti-login-2", "/setup/oauthimap"}, {"Receivers", "ti-inbox", "/setup/receivers"}, {"Blacklisted mail addresses", "ti-ban", "/setup/blacklist"}, {"Blacklisted mail content", "ti-eraser", "/setup/blacklistedmailcontent"}, {"Document types", "ti-file-x", "/setup/documenttypes"}, {"Not imported emails", "ti-mail-x", "/setup/quarantine"}, {"Outgoing mail queue", "ti-mail-forward", "/setup/outbox"}, {"ITIL categories", "ti-category", "/setup/dropdowns/itilcategories"}, {"Priority matrix", "ti-grid-dots", "/setup/priority-matrix"}}},
+	{"Administration", []menuEntry{{"Users", "ti-users", "/admin/users"}, {"Groups", "ti-users-group", "/admin/groups"}}},
 }
 
 type menuEntry struct{ label, icon, href string }

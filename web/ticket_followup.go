@@ -25,7 +25,8 @@ func (h *Handler) ticketFollowup(w http.ResponseWriter, r *http.Request) {
 		if byMail {
 			_, err = h.desk.AnswerByMail(r.Context(), id, userOf(r), text, r.PostFormValue("observers") == "1")
 		} else {
-			_, err = h.desk.AddFollowup(r.Context(), id, userOf(r), text)
+			// A note is private (staff only) unless "Public follow-up" was chosen.
+			_, err = h.desk.AddNote(r.Context(), id, userOf(r), text, r.PostFormValue("kind") != "public")
 		}
 		msg = followupRefusal(err)
 	}

@@ -96,6 +96,9 @@ func (h *Handler) ticketView(ctx context.Context, id int64, showRemote bool) (vi
 		}
 	}
 	v.CanMail, v.MailNote = h.canMail(ctx, t)
+	if err := h.fillWork(ctx, &v, t); err != nil {
+		return views.TicketView{}, err
+	}
 	for _, a := range actors {
 		if a.Role == store.ActorObserver && a.Email != "" {
 			v.HasObservers = true
@@ -156,7 +159,7 @@ func (h *Handler) ticketView(ctx context.Context, id int64, showRemote bool) (vi
 			f := followups[fi]
 			item := views.TimelineItem{Kind: f.Kind, At: views.FormatTime(&f.CreatedAt),
 				Author: person(f.AuthorName, f.AuthorEmail), HTML: render(f.Content), Why: f.DecisionReason, Docs: byFollowup[f.ID],
-				OriginalURL: original(f.RawSHA256, f.ID)}
+				OriginalURL: original(f.RawSHA256, f.ID), Private: f.IsPrivate}
 			if m, ok := mails[f.ID]; ok {
 				item.Mail, item.MailSent = mailState(m), m.State == store.OutboxSent
 			}

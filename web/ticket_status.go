@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -20,13 +21,24 @@ func (h *Handler) ticketStatus(w http.ResponseWriter, r *http.Request) {
 		h.renderError(w, r, http.StatusUnprocessableEntity, "Invalid status", "Choose one of the statuses offered.")
 		return
 	}
-	me := userOf(r)
-	changed, err := h.store.SetTicketStatus(r.Context(), id, status, me.ID, store.EventStatus)
+	if h.desk == nil {
+		h.notFound(w, r)
+		return
+	}
+	changed, err := h.desk.SetStatus(r.Context(), id, status, userOf(r))
+	if errors.Is(err, store.ErrNotFound) {
+		h.notFound(w, r)
+		return
+	}
 	if err != nil {
 		h.serverError(w, r, err)
 		return
 	}
 	if changed {
+		t, terr := h.store.Ticket(r.Context(), id)
+		if terr == nil {
+			status = t.Status // the status rules may have settled another one
+		}
 		h.flash(r, "success", fmt.Sprintf("Status changed to %s.", store.StatusLabel(status)))
 	}
 	redirect(w, r, "/tickets/"+strconv.FormatInt(id, 10))

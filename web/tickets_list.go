@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/oauthimap/oauthimap/internal/store"
 	"github.com/oauthimap/oauthimap/web/views"
@@ -19,6 +20,8 @@ func (h *Handler) ticketsList(w http.ResponseWriter, r *http.Request) {
 		f.Status = 0
 	}
 	f.ReceiverID, _ = strconv.ParseInt(r.URL.Query().Get("receiver"), 10, 64)
+	f.CategoryID, _ = strconv.ParseInt(r.URL.Query().Get("category"), 10, 64)
+	f.View, f.UserID = ticketListView(r.URL.Query().Get("view")), userOf(r).ID
 	rows, total, capped, err := h.store.ListTickets(r.Context(), f)
 	if err != nil {
 		h.serverError(w, r, err)
@@ -37,7 +40,17 @@ func (h *Handler) ticketsList(w http.ResponseWriter, r *http.Request) {
 	if f.ReceiverID != 0 {
 		l.Extra.Set("receiver", strconv.FormatInt(f.ReceiverID, 10))
 	}
+	if f.CategoryID != 0 {
+		l.Extra.Set("category", strconv.FormatInt(f.CategoryID, 10))
+	}
+	if f.View != store.ViewAll {
+		l.Extra.Set("view", f.View)
+	}
 	vf := views.TicketFilters{Status: f.Status, Receiver: f.ReceiverID, Capped: capped}
+	if vf.Work, err = h.ticketListWork(r.Context(), f); err != nil {
+		h.serverError(w, r, err)
+		return
+	}
 	for _, c := range receivers {
 		vf.Receivers = append(vf.Receivers, views.ReceiverOption{Value: c.ID, Label: c.Name})
 	}
@@ -48,7 +61,8 @@ func (h *Handler) ticketsList(w http.ResponseWriter, r *http.Request) {
 			req = t.RequesterName + " <" + t.RequesterEmail + ">"
 		}
 		out = append(out, views.TicketRow{ID: t.ID, Title: t.Title, Status: t.Status, Updated: views.FormatTime(&t.UpdatedAt),
-			Opened: views.FormatTime(&t.OpenedAt), Requester: req, Receiver: t.ReceiverName})
+			Opened: views.FormatTime(&t.OpenedAt), Requester: req, Receiver: t.ReceiverName,
+			Priority: t.Priority, Category: t.CategoryName, Assigned: strings.Join(t.AssignedTo, ", ")})
 	}
 	h.render(w, r, http.StatusOK, views.TicketsPage(l, vf, out))
 }

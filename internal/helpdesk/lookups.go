@@ -14,6 +14,7 @@ type lookups interface {
 	users(ctx context.Context, emails []string) (map[string]int64, error)
 	createsContacts(ctx context.Context, receiverID int64) (bool, error)
 	contact(ctx context.Context, email, name string) (int64, error)
+	defaults(ctx context.Context, receiverID int64) (store.ReceiverDefaults, error)
 }
 
 // directLookups asks the store every time (one mail at a time).
@@ -25,6 +26,10 @@ func (l directLookups) users(ctx context.Context, emails []string) (map[string]i
 
 func (l directLookups) createsContacts(ctx context.Context, receiverID int64) (bool, error) {
 	return l.st.ReceiverCreatesContacts(ctx, receiverID)
+}
+
+func (l directLookups) defaults(ctx context.Context, receiverID int64) (store.ReceiverDefaults, error) {
+	return l.st.LoadReceiverDefaults(ctx, receiverID)
 }
 
 func (l directLookups) contact(ctx context.Context, email, name string) (int64, error) {
@@ -40,11 +45,12 @@ type cachedLookups struct {
 	known    map[string]bool  // e-mails already asked about
 	creates  map[int64]bool
 	contacts map[string]int64
+	defs     map[int64]store.ReceiverDefaults
 }
 
 func newCachedLookups(st *store.Store) *cachedLookups {
 	return &cachedLookups{st: st, byEmail: map[string]int64{}, known: map[string]bool{},
-		creates: map[int64]bool{}, contacts: map[string]int64{}}
+		creates: map[int64]bool{}, contacts: map[string]int64{}, defs: map[int64]store.ReceiverDefaults{}}
 }
 
 func (l *cachedLookups) users(ctx context.Context, emails []string) (map[string]int64, error) {
@@ -86,6 +92,18 @@ func (l *cachedLookups) createsContacts(ctx context.Context, receiverID int64) (
 		return false, err
 	}
 	l.creates[receiverID] = v
+	return v, nil
+}
+
+func (l *cachedLookups) defaults(ctx context.Context, receiverID int64) (store.ReceiverDefaults, error) {
+	if v, ok := l.defs[receiverID]; ok {
+		return v, nil
+	}
+	v, err := l.st.LoadReceiverDefaults(ctx, receiverID)
+	if err != nil {
+		return v, err
+	}
+	l.defs[receiverID] = v
 	return v, nil
 }
 

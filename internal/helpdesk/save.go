@@ -150,8 +150,26 @@ func (s *Service) saveTicket(ctx context.Context, t *store.Store, rid *int64, ra
 		linked := d.TicketID
 		tk.LinkedTicketID = &linked
 	}
+	var defs store.ReceiverDefaults
+	if rid != nil {
+		if defs, err = lk.defaults(ctx, *rid); err != nil {
+			return 0, err
+		}
+		if store.ValidType(defs.Type) {
+			tk.Type = defs.Type
+		}
+		tk.CategoryID = defs.CategoryID
+		if defs.GroupID != nil {
+			tk.Status = settleStatus(tk.Status, 1)
+		}
+	}
 	if err := t.CreateTicket(ctx, tk, actors); err != nil {
 		return 0, err
+	}
+	if defs.GroupID != nil {
+		if _, err := t.AddTicketGroup(ctx, tk.ID, *defs.GroupID, store.ActorAssigned); err != nil {
+			return 0, err
+		}
 	}
 	return tk.ID, nil
 }
@@ -208,8 +226,11 @@ func (s *Service) saveFollowup(ctx context.Context, t *store.Store, rawSHA strin
 	if err := t.CreateFollowup(ctx, f); err != nil {
 		return 0, err
 	}
+	if err := s.followupObservers(ctx, t, d, lk); err != nil {
+		return 0, err
+	}
 	if d.Reopen {
-		if _, err := t.SetTicketStatus(ctx, d.TicketID, store.StatusNew, 0, store.EventReopen); err != nil {
+		if err := reopen(ctx, t, d.TicketID); err != nil {
 			return 0, err
 		}
 	}

@@ -1,7 +1,9 @@
 // Package helpdesk turns ingest decisions into tickets, follow-ups,
-// documents and quarantined mails, and offers the few actions staff take
-// on them (status, follow-up, import anyway). It keeps document bytes in a
-// docstore and everything else through the store.
+// documents and quarantined mails, and offers the actions staff take on
+// them (status, follow-ups, actors and assignment, classification,
+// solution, bulk actions: see ticket_work.go, the one home of the status
+// rules; import anyway). It keeps document bytes in a docstore and
+// everything else through the store.
 //
 // # Contacts
 //

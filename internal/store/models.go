@@ -187,6 +187,11 @@ type Receiver struct {
 	FirstCollect        string
 	FirstCollectDays    int
 	UIDFloor            uint32 `gorm:"column:uid_floor"`
+	// DefaultGroupID, DefaultCategoryID and DefaultType (0: none) are given
+	// to the receiver's new tickets: the group is assigned.
+	DefaultGroupID      *int64
+	DefaultCategoryID   *int64
+	DefaultType         int
 	Budget              int
 	PollIntervalSeconds int
 	IdleEnabled         bool
@@ -236,19 +241,21 @@ type Contact struct {
 
 // Ticket statuses, GLPI's numbers.
 const (
-	StatusNew        = 1
-	StatusAssigned   = 2
-	StatusPlanned    = 3
-	StatusPending    = 4
-	StatusSolved     = 5
-	StatusClosed     = 6
-	DefaultUrgency   = 3
-	SourceEmail      = "E-Mail"
-	ActorRequester   = "requester"
-	ActorObserver    = "observer"
-	FollowupEmail    = "email"
-	FollowupStaff    = "staff"
-	FollowupBounce   = "bounce"
+	StatusNew      = 1
+	StatusAssigned = 2
+	StatusPlanned  = 3
+	StatusPending  = 4
+	StatusSolved   = 5
+	StatusClosed   = 6
+	DefaultUrgency = 3
+	SourceEmail    = "E-Mail"
+	ActorRequester = "requester"
+	ActorObserver  = "observer"
+	FollowupEmail  = "email"
+	FollowupStaff  = "staff"
+	FollowupBounce = "bounce"
+	// FollowupSolution is the solution given when a ticket is solved.
+	FollowupSolution = "solution"
 	DecisionTicket   = "ticket"
 	DecisionFollowup = "followup"
 	DecisionRefused  = "refused"
@@ -276,10 +283,20 @@ type Ticket struct {
 	// made before it was kept).
 	RawSHA256      string `gorm:"column:raw_sha256"`
 	DecisionReason string
-	OpenedAt       time.Time
-	UpdatedAt      time.Time
-	SolvedAt       *time.Time
-	ClosedAt       *time.Time
+	// Type is TypeIncident or TypeRequest; Impact and Urgency are 1 (Very
+	// low) to 5 (Very high); Priority comes from them through the priority
+	// matrix (6 is Major, set by hand only).
+	Type       int
+	Impact     int
+	Priority   int
+	CategoryID *int64
+	// AssigneeCount is how many users and groups are assigned, kept with
+	// the assignments by the store (see recountAssignees).
+	AssigneeCount int
+	OpenedAt      time.Time
+	UpdatedAt     time.Time
+	SolvedAt      *time.Time
+	ClosedAt      *time.Time
 }
 
 // TicketReceiver records a receiver that collected a copy of the mail
@@ -315,7 +332,9 @@ type Followup struct {
 	// follow-ups and older ones.
 	RawSHA256      string `gorm:"column:raw_sha256"`
 	DecisionReason string
-	CreatedAt      time.Time
+	// IsPrivate follow-ups are seen by staff only, never mailed.
+	IsPrivate bool
+	CreatedAt time.Time
 }
 
 // Document is an attachment; its bytes live in the content-addressed store.
@@ -440,5 +459,68 @@ func AllModels() []any {
 		&Application{}, &Authorization{}, &PendingAuthorization{}, &Receiver{}, &CollectRun{},
 		&Contact{}, &Ticket{}, &TicketActor{}, &TicketReceiver{}, &Followup{}, &Document{}, &TicketEvent{},
 		&QuarantinedMail{}, &LedgerEntry{}, &BlacklistEntry{}, &ImportLink{},
-		&MailSender{}, &OutboxMail{}, &MailNotification{}, &BlacklistedMailContent{}, &DocumentType{}}
+		&MailSender{}, &OutboxMail{}, &MailNotification{}, &BlacklistedMailContent{}, &DocumentType{},
+		&Group{}, &GroupUser{}, &Category{}, &TicketUser{}, &TicketGroup{}, &PriorityCell{}}
 }
+
+// Group is a group of users (GLPI's Administration > Groups).
+type Group struct {
+	ID          int64
+	Name        string
+	Comment     string
+	IsAssign    bool // "Can be assigned"
+	IsRequester bool // "Can be requester"
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+// TableName keeps GORM on the migrated name.
+func (Group) TableName() string { return "staff_groups" }
+
+// GroupUser makes a user a member of a group.
+type GroupUser struct {
+	GroupID int64 `gorm:"primaryKey;autoIncrement:false"`
+	UserID  int64 `gorm:"primaryKey;autoIncrement:false"`
+}
+
+// Category is an ITIL category (Setup > Dropdowns > ITIL categories); the
+// categories form a tree and FullName is the path, "Hardware > Printer".
+type Category struct {
+	ID        int64
+	ParentID  *int64
+	Name      string
+	Comment   string
+	IsActive  bool
+	FullName  string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// TableName keeps GORM on the migrated name.
+func (Category) TableName() string { return "itil_categories" }
+
+// TicketUser is a user who is a requester, observer or assignee of a ticket.
+type TicketUser struct {
+	TicketID  int64  `gorm:"primaryKey;autoIncrement:false"`
+	Role      string `gorm:"primaryKey"`
+	UserID    int64  `gorm:"primaryKey;autoIncrement:false"`
+	CreatedAt time.Time
+}
+
+// TicketGroup is a group that is a requester, observer or assignee of a ticket.
+type TicketGroup struct {
+	TicketID  int64  `gorm:"primaryKey;autoIncrement:false"`
+	Role      string `gorm:"primaryKey"`
+	GroupID   int64  `gorm:"primaryKey;autoIncrement:false"`
+	CreatedAt time.Time
+}
+
+// PriorityCell is one cell of the priority matrix.
+type PriorityCell struct {
+	Urgency  int `gorm:"primaryKey;autoIncrement:false"`
+	Impact   int `gorm:"primaryKey;autoIncrement:false"`
+	Priority int
+}
+
+// TableName keeps GORM on the migrated name.
+func (PriorityCell) TableName() string { return "priority_matrix" }

@@ -1,0 +1,130 @@
+package web
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/oauthimap/oauthimap/internal/store"
+	"github.com/oauthimap/oauthimap/internal/testpeer"
+)
+
+// waitTrue polls a script until it answers true.
+func waitTrue(t *testing.T, ctx context.Context, what, js string) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](js))
+		if err == nil && ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			body, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body ? document.body.innerText.slice(0, 2000) : ""`))
+			t.Fatalf("%s: not reached (%v); the page shows:\n%s", what, err, body)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// TestBrowserTechnicianWorksATicket: a technician assigns a ticket to
+// themself, sets its category and priority, adds a private note and
+// solves it; "My tickets" shows it; the pages fit 1440 and 390 px; no
+// console error, no CSP report.
+func TestBrowserTechnicianWorksATicket(t *testing.T) {
+	a := newDeskApp(t)
+	ctx := context.Background()
+	cat := &store.Category{Name: "Printer", IsActive: true}
+	if err := a.store.SaveCategory(ctx, cat, nil); err != nil {
+		t.Fatal(err)
+	}
+	s := a.importMail(plainMail("Alice <alice@example.com>", "Printer jammed", "p1@a", "The tray is stuck."))
+	a.importMail(plainMail("bob@example.com", "VPN down", "v1@b", "No tunnel."))
+	page := a.srv.URL + ticketURL(s.TicketID)
+
+	bctx := testpeer.Browser(t)
+	step, cancel := context.WithTimeout(bctx, 120*time.Second)
+	defer cancel()
+	problems := consoleProblems(step)
+	if err := chromedp.Do(step,
+		chromedp.EmulateViewport(1440, 900),
+		chromedp.Navigate(a.srv.URL+"/login"),
+		chromedp.WaitVisible(chromedp.ID("login")),
+		chromedp.SendKeys(chromedp.ID("login"), "tech"),
+		chromedp.SendKeys(chromedp.ID("password"), testPassword),
+		chromedp.Click(chromedp.ID("signin")),
+		chromedp.WaitVisible(chromedp.ID("current-user")),
+		chromedp.Navigate(page),
+		chromedp.WaitVisible(chromedp.ID("assign-me")),
+		chromedp.Click(chromedp.ID("assign-me")),
+	); err != nil {
+		t.Fatal(err)
+	}
+	waitTrue(t, step, "assigned", `!!document.querySelector("#ticket-status") && document.querySelector("#ticket-status").innerText.includes("Processing (assigned)") && !document.querySelector("#assign-me")`)
+	if err := chromedp.Do(step,
+		chromedp.SetValue(chromedp.ID("ticket-category"), itoa64(cat.ID)),
+		chromedp.SetValue(chromedp.ID("ticket-urgency"), "5"),
+		chromedp.SetValue(chromedp.ID("ticket-impact"), "4"),
+		chromedp.Click(chromedp.ID("save-fields")),
+	); err != nil {
+		t.Fatal(err)
+	}
+	waitTrue(t, step, "classified", `!!document.querySelector("#ticket-priority-shown .priority-5") && document.querySelector("#ticket-category-shown").innerText === "Printer"`)
+	color, err := chromedp.Run(step, chromedp.Evaluate[string](`getComputedStyle(document.querySelector("#ticket-priority-shown .priority-badge")).backgroundColor`))
+	if err != nil || color != "rgb(255, 173, 173)" {
+		t.Errorf("the Very high priority is drawn in %q (%v), want GLPI's #ffadad", color, err)
+	}
+	if err := chromedp.Do(step,
+		chromedp.SendKeys(chromedp.ID("followup-content"), "Cartridge ordered, staff only."),
+		chromedp.Click(chromedp.ID("kind-note")),
+		chromedp.Click(chromedp.ID("add-followup")),
+	); err != nil {
+		t.Fatal(err)
+	}
+	waitTrue(t, step, "private note shown", `Array.from(document.querySelectorAll("#timeline .card")).some(function(c){return c.innerText.includes("Cartridge ordered") && !!c.querySelector(".private-mark")})`)
+	if err := chromedp.Do(step,
+		chromedp.SendKeys(chromedp.ID("solution"), "Replaced the cartridge."),
+		chromedp.Click(chromedp.ID("solve")),
+	); err != nil {
+		t.Fatal(err)
+	}
+	waitTrue(t, step, "solved", `document.querySelector("#ticket-status").innerText.includes("Solved") && !document.querySelector("#solve-form") && document.querySelector("#timeline").innerText.includes("Replaced the cartridge.")`)
+	testpeer.Screenshot(t, step, "ticket-worked-1440")
+	for _, w := range []int64{1440, 390} {
+		for _, p := range []struct{ path, ready string }{
+			{ticketURL(s.TicketID), "#ticket-actors"},
+			{"/tickets?view=mine", "#tickets-table"},
+			{ticketURL(s.TicketID) + "/history", "#history-table"},
+		} {
+			if err := chromedp.Do(step, chromedp.EmulateViewport(w, 900), chromedp.Navigate(a.srv.URL+p.path), chromedp.WaitReady(p.ready)); err != nil {
+				t.Fatal(err)
+			}
+			over, err := chromedp.Run(step, chromedp.Evaluate[[]string](overflowJS))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(over) > 0 {
+				t.Errorf("%s at %d px: %s", p.path, w, strings.Join(over, "; "))
+			}
+		}
+	}
+	testpeer.Screenshot(t, step, "tickets-mine-390")
+	if err := chromedp.Do(step, chromedp.EmulateViewport(1440, 900), chromedp.Navigate(a.srv.URL+"/"), chromedp.WaitVisible(chromedp.ID("home-cards"))); err != nil {
+		t.Fatal(err)
+	}
+	// From Home's "My open tickets" card to the list's My tickets view; the
+	// solved ticket is no longer open, so the card counts 0.
+	if err := chromedp.Do(step, chromedp.Click(`a[href="/tickets?view=mine"]`)); err != nil {
+		t.Fatal(err)
+	}
+	waitTrue(t, step, "My tickets", `location.search === "?view=mine" && !!document.querySelector("#tickets-table")`)
+	list, err := chromedp.Run(step, chromedp.Evaluate[string](`document.querySelector("#tickets-table").innerText`))
+	if err != nil || !strings.Contains(list, "Printer jammed") || strings.Contains(list, "VPN down") || !strings.Contains(list, "Tim Tech") {
+		t.Errorf("My tickets shows %q (%v), want the worked ticket only", list, err)
+	}
+	if p := problems(); len(p) > 0 {
+		t.Errorf("console errors or CSP violations:\n%s", strings.Join(p, "\n"))
+	}
+}
