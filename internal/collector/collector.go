@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/oauthimap/oauthimap/internal/helpdesk"
+	"github.com/oauthimap/oauthimap/internal/metrics"
 	"github.com/oauthimap/oauthimap/internal/store"
 )
 
@@ -78,6 +79,8 @@ type Options struct {
 	// RootCAs validates servers against a private CA instead of the
 	// system roots.
 	RootCAs *x509.CertPool
+	// Metrics counts runs, mails and IDLE connections (nil: nothing).
+	Metrics *metrics.Metrics
 }
 
 // DefaultLeaseTTL is Options.LeaseTTL's default.

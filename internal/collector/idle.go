@@ -114,6 +114,8 @@ func (c *Collector) idleOnce(ctx context.Context, r *store.Receiver, connected f
 		return err
 	}
 	connected()
+	c.o.Metrics.IdleUp()
+	defer c.o.Metrics.IdleDown()
 	c.idleHits.add(r.ID)
 	return s.Idle(ctx, func() { c.idleHits.add(r.ID) })
 }

@@ -83,6 +83,7 @@ func (c *Collector) job(parent context.Context, id int64, trigger string) (*stor
 	if !recorded {
 		c.release(id, log)
 	}
+	c.o.Metrics.CollectRun(id, out.ErrorClass)
 	level := slog.LevelInfo
 	if err != nil {
 		level = slog.LevelWarn
