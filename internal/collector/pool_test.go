@@ -88,6 +88,33 @@ func TestIdleBringsNewMailInSeconds(t *testing.T) {
 	}
 }
 
+// Under IDLE each new mail costs one run (one login): the collect's own
+// MOVE out of INBOX does not wake the watcher into a second, empty run.
+func TestIdleOneRunPerMail(t *testing.T) {
+	e := newEnv(t, store.SQLite, imaptest.Options{})
+	r := e.receiver("push once", func(r *store.Receiver) { r.IdleEnabled = true }) // polls hourly
+	c := e.collector(func(o *Options) { o.NoIdle = false })
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go c.Run(ctx)
+	waitFor(t, 5*time.Second, "the first collect", func() bool { return e.receiverRow(r.ID).LastCollectAt != nil })
+	time.Sleep(300 * time.Millisecond)
+	runs := func() int { return e.count("SELECT COUNT(*) FROM collect_runs WHERE receiver_id = ?", r.ID) }
+	before := runs()
+	const mails = 10
+	for i := range mails {
+		e.srv.Deliver(alice, "INBOX", mail("", fmt.Sprintf("once %d", i)))
+		waitFor(t, 3*time.Second, "the pushed mail's ticket", func() bool { return e.tickets() == i+1 })
+		time.Sleep(300 * time.Millisecond) // room for a second, empty run
+	}
+	time.Sleep(500 * time.Millisecond)
+	n := runs() - before
+	t.Logf("%d runs (logins) for %d mails: %.2f per mail", n, mails, float64(n)/mails)
+	if n > mails {
+		t.Fatalf("%d runs for %d mails: the collect's own moves woke the watcher", n, mails)
+	}
+}
+
 // A run longer than several lease TTLs keeps its lease (renewed by the job
 // and at both ends of each batch): another instance asking all along
 // never gets the receiver, and nothing is imported twice.
