@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -124,4 +125,38 @@ func grepLines(text, prefix string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// Saving, re-filing and deleting a receiver tell the collector at once, so
+// its IDLE watcher starts, reconnects or stops without waiting.
+func TestReceiverChangesReachTheCollector(t *testing.T) {
+	a := newTestApp(t)
+	fc := &fakeCollector{run: &store.CollectRun{}}
+	a.h.collect = fc
+	adm := a.client()
+	adm.login("admin")
+	changed := func() int {
+		fc.mu.Lock()
+		defer fc.mu.Unlock()
+		return fc.changed
+	}
+	id := rcvCreate(t, adm, rcvForm("Watched", nil))
+	if changed() != 1 {
+		t.Fatalf("after create: %d calls, want 1", changed())
+	}
+	form := rcvForm("Watched", nil)
+	form.Del("idle")
+	form.Set("csrf_token", adm.token(rcvPath(id, "")))
+	if r := adm.post(rcvPath(id, ""), form); r.status != http.StatusSeeOther {
+		t.Fatalf("save: %d\n%s", r.status, r.body)
+	}
+	if changed() != 2 {
+		t.Fatalf("after save: %d calls, want 2", changed())
+	}
+	if r := adm.post(rcvPath(id, "/delete"), url.Values{"csrf_token": {adm.token(rcvPath(id, ""))}}); r.status != http.StatusSeeOther {
+		t.Fatalf("delete: %d", r.status)
+	}
+	if changed() != 3 {
+		t.Fatalf("after delete: %d calls, want 3", changed())
+	}
 }

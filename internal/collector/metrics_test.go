@@ -154,3 +154,38 @@ func TestMetricsFollowACollection(t *testing.T) {
 	}
 	cancel()
 }
+
+// A receiver saved with IDLE on gets its watcher at once, and loses it at
+// once when IDLE is switched off: not at the next periodic reload.
+func TestIdleWatcherFollowsSavesAtOnce(t *testing.T) {
+	e := newEnv(t, store.SQLite, imaptest.Options{})
+	r := e.receiver("switched", nil) // IDLE off, polls hourly
+	m := metrics.New(nil)
+	srv := httptest.NewServer(m.Handler())
+	defer srv.Close()
+	c := e.collector(func(o *Options) { o.Metrics, o.NoIdle, o.IdleRefresh, o.Tick = m, false, time.Hour, time.Hour })
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go c.Run(ctx)
+	waitFor(t, 5*time.Second, "the first collect", func() bool { return e.receiverRow(r.ID).LastCollectAt != nil })
+	idle := func() float64 { return sample(scrape(t, srv.URL), "oauthimap_idle_connections") }
+	if idle() != 0 {
+		t.Fatal("an IDLE connection for a receiver without IDLE")
+	}
+	set := func(on bool) {
+		if _, err := e.sqlDB().Exec("UPDATE receivers SET idle_enabled = ?, updated_at = ? WHERE id = ?", on, time.Now().UTC(), r.ID); err != nil {
+			t.Fatal(err)
+		}
+		c.ReceiversChanged()
+	}
+	t0 := time.Now()
+	set(true)
+	waitFor(t, 3*time.Second, "the watcher to start", func() bool { return idle() == 1 })
+	t.Logf("IDLE watcher up %v after the save", time.Since(t0).Round(time.Millisecond))
+	e.srv.Deliver(alice, "INBOX", mail("", "pushed after the save"))
+	waitFor(t, 3*time.Second, "the pushed mail's ticket", func() bool { return e.tickets() == 1 })
+	t0 = time.Now()
+	set(false)
+	waitFor(t, 3*time.Second, "the watcher to stop", func() bool { return idle() == 0 })
+	t.Logf("IDLE watcher down %v after the save", time.Since(t0).Round(time.Millisecond))
+}

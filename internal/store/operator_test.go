@@ -40,3 +40,28 @@ func TestOperatorView(t *testing.T) {
 		}
 	})
 }
+
+func TestNextDueAfter(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		now := s.now().Truncate(time.Second)
+		if got, err := s.NextDueAfter(ctx, now); err != nil || !got.IsZero() {
+			t.Fatalf("no receiver: got %v %v, want zero", got, err)
+		}
+		for i, in := range []time.Duration{-time.Minute, 40 * time.Second, 10 * time.Second, 5 * time.Second} {
+			r := &Receiver{Name: "r" + string(rune('a'+i)), IsActive: i != 3, Host: "imap.example.com", Port: 993, Security: "ssl", Login: "x",
+				Folder: "INBOX", RequesterField: "from", Budget: 10, PollIntervalSeconds: 60, FilesizeMax: 1 << 20}
+			if err := s.CreateReceiver(ctx, r, nil); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.db.Model(&Receiver{}).Where("id = ?", r.ID).UpdateColumn("next_collect_at", now.Add(in)).Error; err != nil {
+				t.Fatal(err)
+			}
+		}
+		// The overdue one is the scheduler's now; the inactive one never.
+		got, err := s.NextDueAfter(ctx, now)
+		if err != nil || !got.Equal(now.Add(10*time.Second)) {
+			t.Fatalf("got %v %v, want %v", got, err, now.Add(10*time.Second))
+		}
+	})
+}
