@@ -13,6 +13,7 @@ import (
 var routeAccess = map[string]access{
 	"GET /healthz":                    public,
 	"GET /readyz":                     public,
+	"GET /api/health":                 monitor,
 	"GET /login":                      public,
 	"POST /login":                     public,
 	"POST /logout":                    staff,
@@ -153,7 +154,7 @@ func TestRouteAccessEnforced(t *testing.T) {
 			ok   bool
 		}{
 			{"anonymous", anon, rt.access == public},
-			{"technician", tech, rt.access != admin},
+			{"technician", tech, rt.access == public || rt.access == staff},
 			{"administrator", adm, true},
 		} {
 			var r response
@@ -166,7 +167,7 @@ func TestRouteAccessEnforced(t *testing.T) {
 				}
 				r = who.c.post(path, url.Values{"csrf_token": {tok}})
 			}
-			denied := r.status == http.StatusForbidden || (r.status == http.StatusSeeOther && strings.HasPrefix(r.header.Get("Location"), "/login?next="))
+			denied := r.status == http.StatusForbidden || r.status == http.StatusUnauthorized || (r.status == http.StatusSeeOther && strings.HasPrefix(r.header.Get("Location"), "/login?next="))
 			if rt.pattern == "/logout" && who.c != anon {
 				who.c.login(map[*client]string{tech: "tech", adm: "admin"}[who.c])
 			}

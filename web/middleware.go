@@ -191,6 +191,10 @@ func (h *Handler) guard(a access, next http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		u := userOf(r)
 		switch {
+		case a == monitor:
+			if !h.monitorAllowed(w, r, u) {
+				return
+			}
 		case a == public:
 		case u == nil:
 			if r.Method == http.MethodGet {

@@ -14,6 +14,7 @@ func (h *Handler) receiverDelete(w http.ResponseWriter, r *http.Request) {
 		h.serverError(w, r, err)
 		return
 	}
+	h.receiversChanged()
 	h.flash(r, "success", "Item successfully purged.")
 	redirect(w, r, "/setup/receivers")
 }

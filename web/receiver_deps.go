@@ -15,6 +15,18 @@ type Collector interface {
 	FileNow(ctx context.Context, receiverID int64) error
 }
 
+// receiverWatcher is a Collector that reacts at once to a receiver saved
+// or deleted (its IDLE watcher starts, reconnects or stops, and the
+// scheduler looks again) instead of at its next periodic look.
+type receiverWatcher interface{ ReceiversChanged() }
+
+// receiversChanged tells the collector a receiver was saved or deleted.
+func (h *Handler) receiversChanged() {
+	if w, ok := h.collect.(receiverWatcher); ok {
+		w.ReceiversChanged()
+	}
+}
+
 // TokenSource hands out a valid access token for an authorization,
 // refreshing it when needed; oauth.Manager provides it. Test connection and
 // the folder browser log in with it.

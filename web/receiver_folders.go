@@ -77,6 +77,7 @@ func (h *Handler) receiverFolderSet(w http.ResponseWriter, r *http.Request) {
 		h.serverError(w, r, err)
 		return
 	}
+	h.receiversChanged()
 	h.flash(r, "success", field.label+": "+folder)
 	redirect(w, r, receiverURL(id))
 }

@@ -204,6 +204,7 @@ func (h *Handler) receiverSubmit(w http.ResponseWriter, r *http.Request, id int6
 		h.serverError(w, r, err)
 		return
 	}
+	h.receiversChanged()
 	to := receiverURL(rec.ID)
 	if id == 0 {
 		h.flash(r, "success", fmt.Sprintf("Item successfully added: %s", rec.Name))

@@ -44,6 +44,14 @@ type fakeCollector struct {
 	err  error
 	got  []int64
 	wait time.Duration
+	// changed counts ReceiversChanged calls.
+	changed int
+}
+
+func (f *fakeCollector) ReceiversChanged() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.changed++
 }
 
 func (f *fakeCollector) FileNow(context.Context, int64) error { return f.err }

@@ -13,6 +13,9 @@ const (
 	public access = iota // no session needed
 	staff                // any logged-in user: technicians and administrators
 	admin                // administrators only
+	// monitor: administrators, or a monitoring system with the bearer
+	// token of OAUTHIMAP_MONITORING_TOKEN; answers in JSON.
+	monitor
 )
 
 // route is one line of the route table.
@@ -30,6 +33,7 @@ func (h *Handler) routeTable() []route {
 		// Probes and assets.
 		{"GET", "/healthz", public, h.healthz},
 		{"GET", "/readyz", public, h.readyz},
+		{"GET", "/api/health", monitor, h.apiHealth},
 
 		// Sign-in.
 		{"GET", "/login", public, h.loginShow},
@@ -170,6 +174,7 @@ func (h *Handler) buildRouter() (http.Handler, error) {
 	// The order is written once: outermost first.
 	r.Use(h.recoverPanics)
 	r.Use(h.accessLog)
+	r.Use(h.countRequests)
 	r.Use(h.securityHeaders)
 	r.Use(h.limitBody)
 	r.Use(h.crossOrigin)

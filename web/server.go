@@ -10,6 +10,7 @@ import (
 
 	"github.com/oauthimap/oauthimap/internal/config"
 	"github.com/oauthimap/oauthimap/internal/helpdesk"
+	"github.com/oauthimap/oauthimap/internal/metrics"
 	"github.com/oauthimap/oauthimap/internal/store"
 	"github.com/oauthimap/oauthimap/static"
 )
@@ -35,6 +36,8 @@ type Options struct {
 	// Mail is the outbox's sender pool, woken when mail is queued or put
 	// back; nil: mail waits for the pool's next tick.
 	Mail MailWaker
+	// Metrics counts requests by route and status (nil: nothing).
+	Metrics *metrics.Metrics
 }
 
 // MailWaker wakes the sender pool (sender.Pool).
@@ -52,6 +55,7 @@ type Handler struct {
 	tokens  TokenSource
 	desk    *helpdesk.Service
 	mail    MailWaker
+	metrics *metrics.Metrics
 	policy  store.SessionPolicy
 	router  http.Handler
 	routes  []route
@@ -73,6 +77,7 @@ func New(o Options) (*Handler, error) {
 		tokens:  o.Tokens,
 		desk:    o.Helpdesk,
 		mail:    o.Mail,
+		metrics: o.Metrics,
 		policy:  store.SessionPolicy{Idle: o.Config.SessionIdle, Absolute: o.Config.SessionMax},
 
 		loginRules: defaultLoginRules,

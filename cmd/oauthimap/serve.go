@@ -17,6 +17,8 @@ import (
 	"github.com/oauthimap/oauthimap/internal/config"
 	"github.com/oauthimap/oauthimap/internal/docstore"
 	"github.com/oauthimap/oauthimap/internal/helpdesk"
+	"github.com/oauthimap/oauthimap/internal/metrics"
+	"github.com/oauthimap/oauthimap/internal/oauth"
 	"github.com/oauthimap/oauthimap/internal/oauthsvc"
 	"github.com/oauthimap/oauthimap/internal/sender"
 	"github.com/oauthimap/oauthimap/internal/store"
@@ -38,6 +40,13 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		return nil
 	}
 	return runConsole(ctx, cfg, stderr, consoleExtras{})
+}
+
+// metricsServer serves /metrics only.
+func metricsServer(m *metrics.Metrics) *http.Server {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", m.Handler())
+	return &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 120 * time.Second}
 }
 
 // consoleExtras is what `demo` adds to the console `serve` runs.
@@ -77,7 +86,10 @@ func runConsole(ctx context.Context, cfg *config.Config, stderr io.Writer, x con
 		return err
 	}
 	desk := helpdesk.New(st, docs)
-	tokens := oauthsvc.New(st, log)
+	meter := metrics.New(st)
+	tokens := oauthsvc.New(st, log, oauth.WithObserver(func(purpose string, out oauth.Outcome) {
+		meter.TokenRefresh(purpose, string(out.Kind), string(out.Class))
+	}))
 	// A name kept in the data dir: after a crash, this instance takes its
 	// receivers back at once instead of waiting out their leases.
 	instance, fresh, instanceLock, err := collector.StableInstance(cfg.DataDir)
@@ -88,20 +100,38 @@ func runConsole(ctx context.Context, cfg *config.Config, stderr io.Writer, x con
 	log.Info("collector instance", "instance", instance, "new", fresh, "lease_ttl", cfg.LeaseTTL.String())
 	copts := collector.Options{Store: st, Helpdesk: desk, Tokens: tokens, Logger: log,
 		Workers: cfg.Workers, PerHostLimit: cfg.PerHostLimit, ShutdownGrace: cfg.ShutdownGrace,
-		Instance: instance, LeaseTTL: cfg.LeaseTTL}
+		Instance: instance, LeaseTTL: cfg.LeaseTTL, Metrics: meter}
 	if x.collector != nil {
 		x.collector(&copts)
 	}
 	coll := collector.New(copts)
-	mail := sender.New(sender.Options{Store: st, Tokens: tokens, Logger: log})
+	mail := sender.New(sender.Options{Store: st, Tokens: tokens, Logger: log, Metrics: meter})
 	h, err := web.New(web.Options{Store: st, Config: cfg, Assets: assets, Logger: log, Version: version,
-		Collector: coll, Tokens: tokens, Helpdesk: desk, Demo: x.demo, Mail: mail})
+		Collector: coll, Tokens: tokens, Helpdesk: desk, Demo: x.demo, Mail: mail, Metrics: meter})
 	if err != nil {
 		return err
 	}
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s (OAUTHIMAP_LISTEN): %w", cfg.Listen, err)
+	}
+	// Metrics listen apart from the console, never on its port (checked
+	// by config): the console's port may face the Internet.
+	var metricsSrv *http.Server
+	if cfg.MetricsListen != "" {
+		mln, err := net.Listen("tcp", cfg.MetricsListen)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("listen on %s (OAUTHIMAP_METRICS_LISTEN): %w", cfg.MetricsListen, err)
+		}
+		metricsSrv = metricsServer(meter)
+		go func() {
+			if err := metricsSrv.Serve(mln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				log.Error("metrics server stopped", "error", err)
+			}
+		}()
+		defer metricsSrv.Close()
+		log.Info("metrics are served", "listen", mln.Addr().String(), "path", "/metrics")
 	}
 	srv := &http.Server{
 		Handler:           h,

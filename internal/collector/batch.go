@@ -30,6 +30,12 @@ func (n counts) addTo(run *store.CollectRun) {
 	run.Blacklisted += n.blacklisted
 }
 
+// counted is a recorded mail as the metrics see it.
+type counted struct {
+	kind, reason string
+	arrived      time.Time
+}
+
 // errSlowPath aborts a batch transaction whose fast path failed on one
 // mail: the batch is redone mail by mail, each in its own savepoint.
 var errSlowPath = errors.New("collector: redo the batch mail by mail")
@@ -65,6 +71,7 @@ func (c *Collector) record(ctx context.Context, r *store.Receiver, settings inge
 	var (
 		n      counts
 		out    recorded
+		seenAs []counted
 		cursor uint32
 		hold2  uint32
 	)
@@ -84,7 +91,7 @@ func (c *Collector) record(ctx context.Context, r *store.Receiver, settings inge
 		return err
 	}
 	attempt := func(careful bool) error {
-		n, out, cursor = counts{}, recorded{}, r.LastUID
+		n, out, cursor, seenAs = counts{}, recorded{}, r.LastUID, seenAs[:0]
 		return c.st.InTx(ctx, func(tx *store.Store) error {
 			// Renewing inside the transaction fences it: if another instance
 			// took the receiver over, nothing of this batch is committed.
@@ -144,6 +151,7 @@ func (c *Collector) record(ctx context.Context, r *store.Receiver, settings inge
 					batchSeen[it.hash] = store.LedgerMatch{MessageID: d.MessageID, Decision: e.Decision}
 				}
 				n.count(d)
+				seenAs = append(seenAs, counted{d.Kind, d.Reason.Code, it.arrived})
 			}
 			if failed != 0 && !r.CollectOnlyUnread {
 				cursor = min(cursor, max(failed-1, r.LastUID))
@@ -165,6 +173,12 @@ func (c *Collector) record(ctx context.Context, r *store.Receiver, settings inge
 		return recorded{}, fmt.Errorf("collector: record batch: %w", err)
 	}
 	c.leases.set(r.ID, leaseEnd)
+	if c.o.Metrics != nil {
+		done := time.Now()
+		for _, m := range seenAs {
+			c.o.Metrics.Mail(r.ID, m.kind, m.reason, m.arrived, done)
+		}
+	}
 	*hold = hold2
 	r.LastUID = cursor
 	n.addTo(run)

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/oauthimap/oauthimap/internal/helpdesk"
+	"github.com/oauthimap/oauthimap/internal/metrics"
 	"github.com/oauthimap/oauthimap/internal/store"
 )
 
@@ -78,6 +79,8 @@ type Options struct {
 	// RootCAs validates servers against a private CA instead of the
 	// system roots.
 	RootCAs *x509.CertPool
+	// Metrics counts runs, mails and IDLE connections (nil: nothing).
+	Metrics *metrics.Metrics
 }
 
 // DefaultLeaseTTL is Options.LeaseTTL's default.
@@ -101,15 +104,17 @@ type Collector struct {
 	hardStop context.CancelFunc
 	// stopping is closed when shutdown begins: jobs finish their current
 	// batch and stop, nothing new starts.
-	stopping  chan struct{}
-	stopOnce  sync.Once
-	jobs      sync.WaitGroup
-	bg        sync.WaitGroup // scheduler, IDLE manager
-	pool      *pool
-	wake      chan struct{}
-	idleHits  hits
-	runCalled bool
-	mu        sync.Mutex
+	stopping chan struct{}
+	stopOnce sync.Once
+	jobs     sync.WaitGroup
+	bg       sync.WaitGroup // scheduler, IDLE manager
+	pool     *pool
+	wake     chan struct{}
+	// idleReload makes the IDLE manager reload its list at once.
+	idleReload chan struct{}
+	idleHits   hits
+	runCalled  bool
+	mu         sync.Mutex
 	// reclaimed guards the one-time take-back of this instance's leases,
 	// done before any lease is acquired.
 	reclaimed sync.Once
@@ -155,7 +160,7 @@ func New(o Options) *Collector {
 	base, cancel := context.WithCancel(context.Background())
 	c := &Collector{o: o, st: o.Store, log: o.Logger.With("instance", o.Instance),
 		base: base, hardStop: cancel, stopping: make(chan struct{}),
-		pool: newPool(o.Workers, o.PerHostLimit), wake: make(chan struct{}, 1)}
+		pool: newPool(o.Workers, o.PerHostLimit), wake: make(chan struct{}, 1), idleReload: make(chan struct{}, 1)}
 	c.idleHits.init()
 	c.leases.m = map[int64]time.Time{}
 	return c
@@ -395,6 +400,18 @@ func (c *Collector) startJob() bool {
 	}
 	c.jobs.Add(1)
 	return true
+}
+
+// ReceiversChanged says a receiver was created, edited or deleted: the
+// IDLE watchers are brought in line at once (started, reconnected with the
+// new settings, stopped) and the scheduler looks again. Other instances
+// see the change at their next IdleRefresh.
+func (c *Collector) ReceiversChanged() {
+	select {
+	case c.idleReload <- struct{}{}:
+	default:
+	}
+	c.poke()
 }
 
 // poke wakes the scheduler.

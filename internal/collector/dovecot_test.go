@@ -233,6 +233,8 @@ func TestDovecotPushLatency(t *testing.T) {
 			go c.Run(ctx)
 			waitFor(t, 10*time.Second, "the first collect", func() bool { return de.receiverRow(r.ID).LastCollectAt != nil })
 			time.Sleep(300 * time.Millisecond)
+			runs := func() int { return de.count("SELECT COUNT(*) FROM collect_runs WHERE receiver_id = ?", r.ID) }
+			runsBefore := runs()
 			var lat, save []time.Duration
 			for i := range mails {
 				t0 := time.Now()
@@ -247,6 +249,12 @@ func TestDovecotPushLatency(t *testing.T) {
 			p50, p95 := lat[len(lat)/2], lat[len(lat)*95/100-1]
 			t.Logf("%s: doveadm save start -> ticket p50 %v p95 %v max %v (%d mails; doveadm save itself p50 %v)",
 				mode, ms(p50), ms(p95), ms(lat[len(lat)-1]), mails, ms(save[len(save)/2]))
+			time.Sleep(time.Second) // a second, empty run would come now
+			n := runs() - runsBefore
+			t.Logf("%s: %d runs (IMAP logins) for %d mails: %.2f per mail", mode, n, mails, float64(n)/mails)
+			if mode == "idle" && n > mails {
+				t.Errorf("IDLE: %d runs for %d mails; the collect's own moves must not wake the watcher", n, mails)
+			}
 			if mode == "idle" && p95 > 3*time.Second {
 				t.Fatalf("IDLE p95 %v, want under 3 s", p95)
 			}

@@ -24,7 +24,8 @@ type watcher struct {
 }
 
 // watchIdle keeps one watcher per active receiver with IDLE on, reloading
-// the list every IdleRefresh so edits and new receivers are picked up.
+// the list at once when told (ReceiversChanged) and every IdleRefresh (for
+// edits made through another instance).
 func (c *Collector) watchIdle(ctx context.Context) {
 	watchers := map[int64]*watcher{}
 	defer func() {
@@ -73,6 +74,7 @@ func (c *Collector) watchIdle(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		case <-c.idleReload:
 		}
 	}
 }
@@ -114,6 +116,8 @@ func (c *Collector) idleOnce(ctx context.Context, r *store.Receiver, connected f
 		return err
 	}
 	connected()
+	c.o.Metrics.IdleUp()
+	defer c.o.Metrics.IdleDown()
 	c.idleHits.add(r.ID)
 	return s.Idle(ctx, func() { c.idleHits.add(r.ID) })
 }

@@ -60,7 +60,7 @@ func (c *Collector) job(parent context.Context, id int64, trigger string) (*stor
 	// (a bug, or a row no check foresaw) must not take the process down
 	// and restart it into the same crash once the lease expires.
 	var out store.CollectOutcome
-	guard("outcome", func() { out = c.outcome(r, more, err) })
+	guard("outcome", func() { out = c.outcome(r, run.StartedAt, more, err) })
 	if _, crashed := err.(panicError); crashed && out.ErrorClass != ClassInternal {
 		out = store.CollectOutcome{ErrorClass: ClassInternal, ErrorText: err.Error(), Next: c.now().Add(c.o.MaxBackoff)}
 	}
@@ -83,6 +83,7 @@ func (c *Collector) job(parent context.Context, id int64, trigger string) (*stor
 	if !recorded {
 		c.release(id, log)
 	}
+	c.o.Metrics.CollectRun(id, out.ErrorClass)
 	level := slog.LevelInfo
 	if err != nil {
 		level = slog.LevelWarn

@@ -94,7 +94,10 @@ func describe(err error) string {
 // collect right away when mail is left, after the poll interval otherwise;
 // after a failure, an exponential backoff with jitter, and a long pause
 // when only a person can fix it (re-authorization).
-func (c *Collector) outcome(r *store.Receiver, more bool, err error) store.CollectOutcome {
+//
+// A run that went well is next due one poll interval after it started
+// (not after it ended), so an interval of 10 s polls every 10 s.
+func (c *Collector) outcome(r *store.Receiver, started time.Time, more bool, err error) store.CollectOutcome {
 	now := c.now()
 	poll := time.Minute
 	failures := 1
@@ -103,8 +106,8 @@ func (c *Collector) outcome(r *store.Receiver, more bool, err error) store.Colle
 		failures = min(max(r.Errors, 0), 64) + 1 // past 64 the wait is the ceiling anyway
 	}
 	if err == nil {
-		next := now.Add(poll)
-		if more {
+		next := started.Add(poll)
+		if more || next.Before(now) {
 			next = now
 		}
 		return store.CollectOutcome{Next: next}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"strconv"
 	"testing"
 	"time"
 
@@ -86,6 +88,85 @@ func TestIdleBringsNewMailInSeconds(t *testing.T) {
 	if n := e.count("SELECT COUNT(*) FROM collect_runs WHERE trigger_kind = ?", store.TriggerIdle); n == 0 {
 		t.Fatal("no run was triggered by IDLE")
 	}
+}
+
+// Under IDLE each new mail costs one run (one login): the collect's own
+// MOVE out of INBOX does not wake the watcher into a second, empty run.
+func TestIdleOneRunPerMail(t *testing.T) {
+	e := newEnv(t, store.SQLite, imaptest.Options{})
+	r := e.receiver("push once", func(r *store.Receiver) { r.IdleEnabled = true }) // polls hourly
+	c := e.collector(func(o *Options) { o.NoIdle = false })
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go c.Run(ctx)
+	waitFor(t, 5*time.Second, "the first collect", func() bool { return e.receiverRow(r.ID).LastCollectAt != nil })
+	time.Sleep(300 * time.Millisecond)
+	runs := func() int { return e.count("SELECT COUNT(*) FROM collect_runs WHERE receiver_id = ?", r.ID) }
+	before := runs()
+	const mails = 10
+	for i := range mails {
+		e.srv.Deliver(alice, "INBOX", mail("", fmt.Sprintf("once %d", i)))
+		waitFor(t, 3*time.Second, "the pushed mail's ticket", func() bool { return e.tickets() == i+1 })
+		time.Sleep(300 * time.Millisecond) // room for a second, empty run
+	}
+	time.Sleep(500 * time.Millisecond)
+	n := runs() - before
+	t.Logf("%d runs (logins) for %d mails: %.2f per mail", n, mails, float64(n)/mails)
+	if n > mails {
+		t.Fatalf("%d runs for %d mails: the collect's own moves woke the watcher", n, mails)
+	}
+}
+
+// A poll interval means what it says: the scheduler wakes when the
+// receiver falls due, not on its next look after that, and the interval
+// runs from the start of a run. OAUTHIMAP_POLL_SECONDS sets the interval
+// measured (default 2; 10 is the shortest the console accepts).
+func TestPollIntervalIsKept(t *testing.T) {
+	every := 2
+	if v, err := strconv.Atoi(os.Getenv("OAUTHIMAP_POLL_SECONDS")); err == nil && v > 0 {
+		every = v
+	}
+	e := newEnv(t, store.SQLite, imaptest.Options{})
+	r := e.receiver("poll", func(r *store.Receiver) { r.PollIntervalSeconds = every })
+	// The scheduler's regular look is longer than the interval: only waking
+	// at the due time can keep it.
+	c := e.collector(func(o *Options) { o.Tick = time.Duration(every)*time.Second*5/2 + time.Second })
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go c.Run(ctx)
+	const periods = 3
+	waitFor(t, time.Duration(every*(periods+3))*time.Second, "the runs", func() bool {
+		return e.count("SELECT COUNT(*) FROM collect_runs WHERE receiver_id = ? AND ended_at IS NOT NULL", r.ID) >= periods+1
+	})
+	cancel()
+	rows, err := e.sqlDB().Query("SELECT started_at FROM collect_runs WHERE receiver_id = ? ORDER BY id", r.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var starts []time.Time
+	for rows.Next() {
+		var at time.Time
+		if err := rows.Scan(&at); err != nil {
+			t.Fatal(err)
+		}
+		starts = append(starts, at)
+	}
+	if len(starts) < periods+1 {
+		t.Fatalf("%d runs", len(starts))
+	}
+	want := time.Duration(every) * time.Second
+	var gaps []time.Duration
+	for i := 1; i <= periods; i++ {
+		gap := starts[i].Sub(starts[i-1])
+		gaps = append(gaps, gap.Round(time.Millisecond))
+		// Half a second of slack for a loaded machine; the look every
+		// Tick would make it 2.5 intervals.
+		if gap < want-100*time.Millisecond || gap > want+500*time.Millisecond {
+			t.Errorf("run %d started %v after the one before, want about %v", i, gap, want)
+		}
+	}
+	t.Logf("poll interval %v: measured periods %v (the scheduler's regular look is every %v)", want, gaps, c.o.Tick)
 }
 
 // A run longer than several lease TTLs keeps its lease (renewed by the job

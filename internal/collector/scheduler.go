@@ -8,13 +8,16 @@ import (
 	"github.com/oauthimap/oauthimap/internal/store"
 )
 
-// schedule hands due receivers to the pool every Tick, or at once when
-// poked (IDLE saw mail, a job finished with mail left).
+// schedule hands due receivers to the pool when the next one falls due,
+// at least every Tick (for what other instances and the console change),
+// or at once when poked (IDLE saw mail, a job finished with mail left, a
+// receiver was saved).
 func (c *Collector) schedule(ctx context.Context) {
-	t := time.NewTicker(c.o.Tick)
+	t := time.NewTimer(c.o.Tick)
 	defer t.Stop()
 	for {
 		c.dispatchDue(ctx)
+		t.Reset(c.untilNextDue(ctx))
 		select {
 		case <-ctx.Done():
 			return
@@ -22,6 +25,18 @@ func (c *Collector) schedule(ctx context.Context) {
 		case <-c.wake:
 		}
 	}
+}
+
+// untilNextDue is how long the scheduler may sleep: until the earliest
+// receiver falls due, at most Tick.
+func (c *Collector) untilNextDue(ctx context.Context) time.Duration {
+	now := c.now()
+	next, err := c.st.NextDueAfter(ctx, now)
+	if err != nil || next.IsZero() {
+		return c.o.Tick
+	}
+	// A few milliseconds late, so the receiver is due when looked at.
+	return min(max(next.Sub(now)+5*time.Millisecond, time.Millisecond), c.o.Tick)
 }
 
 // dispatchDue starts a job for each due receiver that fits in the pool and

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/oauthimap/oauthimap/internal/ingest"
 	"github.com/oauthimap/oauthimap/internal/mailbox"
@@ -202,6 +203,7 @@ type item struct {
 	tooLarge bool
 	raw      []byte
 	hash     string
+	arrived  time.Time // INTERNALDATE
 }
 
 // sizes asks the server for the size of each message (a fetch with a
@@ -210,7 +212,7 @@ type item struct {
 func (c *Collector) sizes(ctx context.Context, s *mailbox.Session, uids []uint32, maxSize int64) ([]item, error) {
 	out := make([]item, 0, len(uids))
 	err := s.Fetch(ctx, uids, 1, func(m mailbox.Message) error {
-		out = append(out, item{uid: m.UID, size: m.Size, tooLarge: maxSize > 0 && m.Size > maxSize})
+		out = append(out, item{uid: m.UID, size: m.Size, tooLarge: maxSize > 0 && m.Size > maxSize, arrived: m.InternalDate})
 		return nil
 	})
 	return out, err

@@ -38,6 +38,12 @@ type Config struct {
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For is
 	// believed: the client's address is the last one a trusted proxy added.
 	TrustedProxies []netip.Prefix
+	// MetricsListen is where /metrics is served, apart from the console
+	// (empty: no metrics endpoint).
+	MetricsListen string
+	// MonitoringToken lets a monitoring system read /api/health as a
+	// bearer token (empty: administrators' sessions only).
+	MonitoringToken string
 }
 
 // option is one row of the table.
@@ -68,6 +74,8 @@ func options() []option {
 	add("secret-key", "32-byte key (base64 or hex) that encrypts secrets at rest; empty: generated in the data dir", "", true, func(c *Config) *string { return &c.SecretKey })
 	add("log-format", "text or json", "text", false, func(c *Config) *string { return &c.LogFormat })
 	add("log-level", "debug, info, warn or error", "info", false, func(c *Config) *string { return &c.LogLevel })
+	add("metrics-listen", "address /metrics (Prometheus) listens on, apart from the console; empty: off", "", false, func(c *Config) *string { return &c.MetricsListen })
+	add("monitoring-token", "bearer token (at least 24 characters) a monitoring system reads /api/health with; empty: administrators only", "", true, func(c *Config) *string { return &c.MonitoringToken })
 	o = append(o,
 		boolOpt("migrate", "apply pending database migrations at start (always on for SQLite)", "false", func(c *Config) *bool { return &c.Migrate }),
 		intOpt("workers", "collector workers (simultaneous mailbox jobs)", "4", 256, func(c *Config) *int { return &c.Workers }),
@@ -258,10 +266,29 @@ func (c *Config) validate() error {
 	if c.LeaseTTL < 5*time.Second || c.LeaseTTL > time.Hour {
 		return fmt.Errorf("config: OAUTHIMAP_LEASE_TTL: %s is outside 5s to 1h", c.LeaseTTL)
 	}
+	if c.MetricsListen != "" {
+		if _, _, err := net.SplitHostPort(c.MetricsListen); err != nil {
+			return fmt.Errorf("config: OAUTHIMAP_METRICS_LISTEN: %q is not host:port", c.MetricsListen)
+		}
+		if samePort(c.MetricsListen, c.Listen) {
+			return errors.New("config: OAUTHIMAP_METRICS_LISTEN must differ from OAUTHIMAP_LISTEN: metrics are never served on the console's port")
+		}
+	}
+	if c.MonitoringToken != "" && len(c.MonitoringToken) < 24 {
+		return errors.New("config: OAUTHIMAP_MONITORING_TOKEN: use at least 24 characters (for example `openssl rand -hex 32`)")
+	}
 	if c.SessionMax < c.SessionIdle {
 		return errors.New("config: OAUTHIMAP_SESSION_MAX must not be shorter than OAUTHIMAP_SESSION_IDLE")
 	}
 	return nil
+}
+
+// samePort reports whether two listen addresses share a port (on any
+// host: 0.0.0.0:8080 and 127.0.0.1:8080 collide).
+func samePort(a, b string) bool {
+	_, pa, err1 := net.SplitHostPort(a)
+	_, pb, err2 := net.SplitHostPort(b)
+	return err1 == nil && err2 == nil && pa == pb && pa != "0"
 }
 
 // SQLite reports whether the embedded SQLite database is used.

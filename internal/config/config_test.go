@@ -99,6 +99,33 @@ func TestTrustedProxies(t *testing.T) {
 	}
 }
 
+func TestMetricsOffByDefault(t *testing.T) {
+	c, err := load(t, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.MetricsListen != "" || c.MonitoringToken != "" {
+		t.Fatalf("metrics listen %q, monitoring token set %v: want both off by default", c.MetricsListen, c.MonitoringToken != "")
+	}
+	dir := t.TempDir()
+	f := filepath.Join(dir, "token")
+	if err := os.WriteFile(f, []byte("0123456789abcdef0123456789abcdef\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err = load(t, map[string]string{"OAUTHIMAP_METRICS_LISTEN": "127.0.0.1:9464", "OAUTHIMAP_MONITORING_TOKEN_FILE": f})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.MetricsListen != "127.0.0.1:9464" || c.MonitoringToken != "0123456789abcdef0123456789abcdef" {
+		t.Fatalf("got %q and a token of %d characters", c.MetricsListen, len(c.MonitoringToken))
+	}
+	var out bytes.Buffer
+	c.Print(&out)
+	if strings.Contains(out.String(), "0123456789abcdef") {
+		t.Fatal("print-config shows the monitoring token")
+	}
+}
+
 func TestInvalid(t *testing.T) {
 	tests := []struct {
 		name string
@@ -121,6 +148,9 @@ func TestInvalid(t *testing.T) {
 		{"lease ttl too short", map[string]string{"OAUTHIMAP_LEASE_TTL": "1s"}, "OAUTHIMAP_LEASE_TTL"},
 		{"lease ttl not a duration", map[string]string{"OAUTHIMAP_LEASE_TTL": "30"}, "OAUTHIMAP_LEASE_TTL"},
 		{"trusted proxies", map[string]string{"OAUTHIMAP_TRUSTED_PROXIES": "10.0.0.0/8, proxy.example.com"}, "OAUTHIMAP_TRUSTED_PROXIES"},
+		{"metrics listen", map[string]string{"OAUTHIMAP_METRICS_LISTEN": "9090"}, "OAUTHIMAP_METRICS_LISTEN"},
+		{"metrics on the console's port", map[string]string{"OAUTHIMAP_LISTEN": "127.0.0.1:8080", "OAUTHIMAP_METRICS_LISTEN": "0.0.0.0:8080"}, "OAUTHIMAP_METRICS_LISTEN"},
+		{"short monitoring token", map[string]string{"OAUTHIMAP_MONITORING_TOKEN": "short"}, "OAUTHIMAP_MONITORING_TOKEN"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

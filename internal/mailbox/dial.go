@@ -80,6 +80,7 @@ type marks struct {
 // only its marks say how far it got.
 func connect(ctx context.Context, cfg Config, o *options) (*Session, error) {
 	s := &Session{cfg: cfg, opts: o}
+	s.exists.Store(-1)
 	s.marks.start = time.Now()
 	var d net.Dialer
 	conn, err := d.DialContext(ctx, "tcp", cfg.Addr())

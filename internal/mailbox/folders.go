@@ -72,6 +72,7 @@ func (s *Session) Select(ctx context.Context, folder string) (Mailbox, error) {
 		}
 		return Mailbox{}, s.wrap(ctx, fmt.Sprintf("select %q", folder), err)
 	}
+	s.exists.Store(int64(data.NumMessages))
 	return Mailbox{Name: folder, UIDValidity: data.UIDValidity, UIDNext: uint32(data.UIDNext), Messages: data.NumMessages}, nil
 }
 

@@ -139,3 +139,36 @@ func TestDialTimeoutOnSilentServer(t *testing.T) {
 		})
 	}
 }
+
+// Mail moved out of the folder on another connection (what a collect
+// does) is not news: only a message count that grows wakes the watcher.
+func TestIdleIgnoresMailLeavingTheFolder(t *testing.T) {
+	srv := memServer(t, imaptest.Options{})
+	srv.CreateFolder(alice, "Accepted")
+	first := srv.Deliver(alice, "INBOX", mail("first", 100))
+	srv.Deliver(alice, "INBOX", mail("second", 100))
+	watcher := dialMem(t, srv)
+	if _, err := watcher.Select(ctxT(t), "INBOX"); err != nil {
+		t.Fatal(err)
+	}
+	changes, stop := idle(t, watcher)
+	time.Sleep(50 * time.Millisecond)
+	collect := dialMem(t, srv)
+	if _, err := collect.Select(ctxT(t), "INBOX"); err != nil {
+		t.Fatal(err)
+	}
+	if err := collect.Move(ctxT(t), []uint32{first}, "Accepted"); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-changes:
+		t.Fatal("moving a mail out of the folder woke the watcher")
+	case <-time.After(700 * time.Millisecond):
+	}
+	// New mail after the move still wakes it: the count it knows went down.
+	srv.Deliver(alice, "INBOX", mail("third", 100))
+	wantChange(t, changes, 2*time.Second)
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -23,6 +23,11 @@ type Session struct {
 	// onChange is set while Idle runs; the client's reader goroutine calls it
 	// on EXISTS and EXPUNGE.
 	onChange atomic.Pointer[func()]
+	// exists is the selected folder's message count as this connection
+	// knows it (-1: unknown): SELECT sets it, EXPUNGE lowers it, EXISTS
+	// sets it. Only a count that grows is news: mail moved out of the
+	// folder (by our own collect, on another connection) is not.
+	exists atomic.Int64
 }
 
 // Capabilities lists what the server advertises now, sorted.
@@ -75,8 +80,21 @@ func (s *Session) wrap(ctx context.Context, op string, err error) error {
 	return fmt.Errorf("mailbox: %s: %w", op, err)
 }
 
-func (s *Session) mailboxChanged(*imapclient.UnilateralDataMailbox) { s.changed() }
-func (s *Session) expunged(uint32)                                  { s.changed() }
+func (s *Session) mailboxChanged(d *imapclient.UnilateralDataMailbox) {
+	if d == nil || d.NumMessages == nil {
+		return // flags or other news: no new message
+	}
+	n := int64(*d.NumMessages)
+	if old := s.exists.Swap(n); old < 0 || n > old {
+		s.changed()
+	}
+}
+
+func (s *Session) expunged(uint32) {
+	if s.exists.Add(-1) < -1 {
+		s.exists.Store(-1) // more expunges than we knew of: unknown
+	}
+}
 
 func (s *Session) changed() {
 	if f := s.onChange.Load(); f != nil {

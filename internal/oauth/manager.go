@@ -121,6 +121,7 @@ type Manager struct {
 	timeout time.Duration
 	now     func() time.Time
 	flights singleflight.Group
+	observe func(purpose string, out Outcome)
 }
 
 // Option configures a Manager.
@@ -131,6 +132,12 @@ func WithMargin(d time.Duration) Option { return func(m *Manager) { m.margin = d
 
 // WithClock replaces time.Now, for tests.
 func WithClock(now func() time.Time) Option { return func(m *Manager) { m.now = now } }
+
+// WithObserver has fn told of every refresh that reached the row lock
+// (for metrics); purpose is "access" or "keepalive".
+func WithObserver(fn func(purpose string, out Outcome)) Option {
+	return func(m *Manager) { m.observe = fn }
+}
 
 // WithTimeout bounds one refresh, which outlives the caller that started it
 // when others wait for it too (default 60 seconds).
@@ -196,6 +203,9 @@ func (m *Manager) refresh(ctx context.Context, id int64, purpose string, need fu
 		})
 		if err != nil {
 			return nil, fmt.Errorf("oauth: refresh authorization %d: %w", id, err)
+		}
+		if m.observe != nil && out.Kind != "" {
+			m.observe(purpose, out)
 		}
 		if refreshErr != nil {
 			return flightResult{rec, out}, fmt.Errorf("oauth: refresh authorization %d: %w", id, refreshErr)

@@ -147,7 +147,13 @@ func TestAccessTokenFailureOutcomes(t *testing.T) {
 			s := storeWithGrant(t, idp)
 			old := s.rec
 			idp.FailNext("refresh_token", tt.status, tt.body)
-			_, err := NewManager(s).AccessToken(testContext(t), 1)
+			var seen []string
+			_, err := NewManager(s, WithObserver(func(purpose string, o Outcome) {
+				seen = append(seen, purpose+" "+string(o.Kind)+" "+string(o.Class))
+			})).AccessToken(testContext(t), 1)
+			if want := "access failed " + string(tt.class); len(seen) != 1 || seen[0] != want {
+				t.Errorf("observer saw %q, want [%s]", seen, want)
+			}
 			if Classify(err) != tt.class {
 				t.Fatalf("got %v (%s), want %s", err, Classify(err), tt.class)
 			}

@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/oauthimap/oauthimap/internal/metrics"
 	"github.com/oauthimap/oauthimap/internal/store"
 	"github.com/oauthimap/oauthimap/internal/submission"
 )
@@ -30,6 +31,8 @@ type Options struct {
 	Store  *store.Store
 	Tokens Tokens
 	Logger *slog.Logger
+	// Metrics counts attempts by result (nil: nothing).
+	Metrics *metrics.Metrics
 
 	// Workers is how many senders (SMTP connections) work at once (default 4).
 	Workers int
@@ -259,6 +262,7 @@ func (p *Pool) sendGroup(ctx context.Context, receiverID int64, rows []store.Out
 // few times: until it commits the mail could be sent again (doc.go).
 func (p *Pool) sent(ctx context.Context, st *Stats, r store.OutboxMail, res submission.Result, log *slog.Logger) {
 	st.Sent++
+	p.o.Metrics.OutboxAttempt("sent", "")
 	var refused []string
 	for addr, rep := range res.Refused {
 		refused = append(refused, addr+": "+rep.String())
@@ -306,12 +310,18 @@ func (p *Pool) wait(ctx context.Context, st *Stats, r store.OutboxMail, err erro
 }
 
 func (p *Pool) record(ctx context.Context, r store.OutboxMail, class submission.ErrorClass, text string, next *time.Time) {
+	result := "failed"
+	if next != nil {
+		result = "retry"
+	}
+	p.o.Metrics.OutboxAttempt(result, string(class))
 	if err := p.o.Store.MarkMailFailed(context.WithoutCancel(ctx), r.ID, p.o.Instance, string(class), text, next); err != nil {
 		p.o.Logger.Error("sender: recording a failure", "outbox_id", r.ID, "err", err)
 	}
 }
 
 func (p *Pool) release(ctx context.Context, r store.OutboxMail, next time.Time, class submission.ErrorClass, text string) {
+	p.o.Metrics.OutboxAttempt("retry", string(class))
 	if err := p.o.Store.ReleaseMail(context.WithoutCancel(ctx), r.ID, p.o.Instance, next, string(class), text); err != nil {
 		p.o.Logger.Error("sender: releasing a mail", "outbox_id", r.ID, "err", err)
 	}

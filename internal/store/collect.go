@@ -59,6 +59,19 @@ func (s *Store) DueReceivers(ctx context.Context, now time.Time, limit int) ([]R
 	return out, translate(err)
 }
 
+// NextDueAfter is the earliest time after now an active receiver falls
+// due, or zero when none is scheduled; the scheduler sleeps until then.
+func (s *Store) NextDueAfter(ctx context.Context, now time.Time) (time.Time, error) {
+	var r Receiver
+	err := s.db.WithContext(ctx).Select("id", "next_collect_at").
+		Where("is_active = ? AND next_collect_at > ?", true, now).
+		Order("next_collect_at").Limit(1).Find(&r).Error
+	if err != nil || r.NextCollectAt == nil {
+		return time.Time{}, translate(err)
+	}
+	return *r.NextCollectAt, nil
+}
+
 // IdleReceivers returns the active receivers with push (IMAP IDLE) on.
 func (s *Store) IdleReceivers(ctx context.Context) ([]Receiver, error) {
 	var out []Receiver
