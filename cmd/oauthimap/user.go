@@ -65,10 +65,15 @@ func user(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 			if err != nil {
 				return fmt.Errorf("user passwd: %s: %w", login, err)
 			}
-			if err := st.SetPassword(ctx, u.ID, pw); err != nil {
+			err = st.InTx(ctx, func(st *store.Store) error {
+				if err := st.SetPassword(ctx, u.ID, pw); err != nil {
+					return err
+				}
+				return st.Audit(ctx, 0, "cli", "user.password", "user", u.ID, "password changed from the command line")
+			})
+			if err != nil {
 				return err
 			}
-			st.Audit(ctx, 0, "cli", "user.password", "user", u.ID, "password changed from the command line")
 			fmt.Fprintf(stdout, "password of %s changed\n", u.Login)
 			return nil
 		}
@@ -77,10 +82,15 @@ func user(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 			role = store.RoleAdmin
 		}
 		u := &store.User{Login: login, Name: name, Email: email, Role: role, IsActive: true}
-		if err := st.CreateUser(ctx, u, pw); err != nil {
+		err = st.InTx(ctx, func(st *store.Store) error {
+			if err := st.CreateUser(ctx, u, pw); err != nil {
+				return err
+			}
+			return st.Audit(ctx, 0, "cli", "user.create", "user", u.ID, "user created from the command line")
+		})
+		if err != nil {
 			return fmt.Errorf("user add: %w", err)
 		}
-		st.Audit(ctx, 0, "cli", "user.create", "user", u.ID, "user created from the command line")
 		fmt.Fprintf(stdout, "user %s added (%s)\n", u.Login, store.RoleLabel(role))
 		return nil
 	}
