@@ -63,3 +63,31 @@ func TestAuditEventWrittenWithItsChange(t *testing.T) {
 		t.Fatalf("carol's role is %s, want the update without its event rolled back", u.Role)
 	}
 }
+
+// TestQuarantineRetentionAuditedWithItsChange: the retention is saved
+// with its event, or not at all.
+func TestQuarantineRetentionAuditedWithItsChange(t *testing.T) {
+	a := newDeskApp(t)
+	ctx := context.Background()
+	c := a.client()
+	c.login("admin")
+	if r := c.post("/setup/quarantine/settings", url.Values{"csrf_token": {c.token("/setup/quarantine")}, "days": {"12"}}); r.status != http.StatusSeeOther {
+		t.Fatalf("retention: got %d", r.status)
+	}
+	if ev, _ := a.store.AuditEvents(ctx, "setting", 0, 10); len(ev) != 1 || ev[0].Kind != "quarantine.retention" || ev[0].Actor != "admin" {
+		t.Fatalf("retention events: %+v", ev)
+	}
+	db, err := a.store.SQLDB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec("DROP TABLE audit_events"); err != nil {
+		t.Fatal(err)
+	}
+	if r := c.post("/setup/quarantine/settings", url.Values{"csrf_token": {c.token("/setup/quarantine")}, "days": {"30"}}); r.status != http.StatusInternalServerError {
+		t.Fatalf("retention without an audit log: got %d, want 500", r.status)
+	}
+	if days, err := a.h.desk.QuarantineDays(ctx); err != nil || days != 12 {
+		t.Fatalf("retention is %d (%v), want 12 kept", days, err)
+	}
+}
