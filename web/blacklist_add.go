@@ -26,7 +26,14 @@ func (h *Handler) blacklistAdd(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	row := &store.BlacklistEntry{Kind: e.Kind, Value: e.Value, Comment: f.Comment}
-	if err := h.store.AddBlacklistEntry(r.Context(), row); err != nil {
+	me := userOf(r)
+	err = h.audited(r.Context(), me, "blacklist.add", "blacklist", func(s *store.Store) (int64, string, error) {
+		if err := s.AddBlacklistEntry(r.Context(), row); err != nil {
+			return 0, "", err
+		}
+		return row.ID, fmt.Sprintf("%s %s", row.Kind, row.Value), nil
+	})
+	if err != nil {
 		if errors.Is(err, store.ErrDuplicate) {
 			f.Error = "This entry already exists."
 			h.renderBlacklist(w, r, http.StatusUnprocessableEntity, f)
@@ -35,8 +42,6 @@ func (h *Handler) blacklistAdd(w http.ResponseWriter, r *http.Request) {
 		h.serverError(w, r, err)
 		return
 	}
-	me := userOf(r)
-	h.store.Audit(r.Context(), me.ID, me.Login, "blacklist.add", "blacklist", row.ID, fmt.Sprintf("%s %s", row.Kind, row.Value))
 	h.flash(r, "success", fmt.Sprintf("%s has been added to the blacklist.", row.Value))
 	redirect(w, r, "/setup/blacklist")
 }

@@ -3,6 +3,8 @@ package web
 import (
 	"fmt"
 	"net/http"
+
+	"github.com/oauthimap/oauthimap/internal/store"
 )
 
 // blacklistDelete removes an entry.
@@ -12,13 +14,19 @@ func (h *Handler) blacklistDelete(w http.ResponseWriter, r *http.Request) {
 		h.notFound(w, r)
 		return
 	}
-	e, err := h.store.DeleteBlacklistEntry(r.Context(), id)
+	me := userOf(r)
+	var e *store.BlacklistEntry
+	err := h.audited(r.Context(), me, "blacklist.delete", "blacklist", func(s *store.Store) (int64, string, error) {
+		var err error
+		if e, err = s.DeleteBlacklistEntry(r.Context(), id); err != nil {
+			return 0, "", err
+		}
+		return id, fmt.Sprintf("%s %s", e.Kind, e.Value), nil
+	})
 	if err != nil {
 		h.serverError(w, r, err)
 		return
 	}
-	me := userOf(r)
-	h.store.Audit(r.Context(), me.ID, me.Login, "blacklist.delete", "blacklist", id, fmt.Sprintf("%s %s", e.Kind, e.Value))
 	h.flash(r, "success", fmt.Sprintf("%s has been removed from the blacklist.", e.Value))
 	redirect(w, r, "/setup/blacklist")
 }

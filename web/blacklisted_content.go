@@ -31,7 +31,14 @@ func (h *Handler) renderBlacklistedContent(w http.ResponseWriter, r *http.Reques
 func (h *Handler) blacklistedContentAdd(w http.ResponseWriter, r *http.Request) {
 	f := views.BlacklistedContentForm{Name: r.PostFormValue("name"), Content: r.PostFormValue("content"), Comment: r.PostFormValue("comment")}
 	row := &store.BlacklistedMailContent{Name: f.Name, Content: f.Content, Comment: f.Comment}
-	if err := h.store.AddBlacklistedMailContent(r.Context(), row); err != nil {
+	me := userOf(r)
+	err := h.audited(r.Context(), me, "blacklistedmailcontent.add", "blacklistedmailcontent", func(s *store.Store) (int64, string, error) {
+		if err := s.AddBlacklistedMailContent(r.Context(), row); err != nil {
+			return 0, "", err
+		}
+		return row.ID, row.Name, nil
+	})
+	if err != nil {
 		var msg store.Message
 		if errors.As(err, &msg) {
 			f.Error = msg.Error()
@@ -41,8 +48,6 @@ func (h *Handler) blacklistedContentAdd(w http.ResponseWriter, r *http.Request) 
 		h.serverError(w, r, err)
 		return
 	}
-	me := userOf(r)
-	h.store.Audit(r.Context(), me.ID, me.Login, "blacklistedmailcontent.add", "blacklistedmailcontent", row.ID, row.Name)
 	h.flash(r, "success", fmt.Sprintf("%s has been added.", row.Name))
 	redirect(w, r, "/setup/blacklistedmailcontent")
 }
@@ -54,13 +59,19 @@ func (h *Handler) blacklistedContentDelete(w http.ResponseWriter, r *http.Reques
 		h.notFound(w, r)
 		return
 	}
-	b, err := h.store.DeleteBlacklistedMailContent(r.Context(), id)
+	me := userOf(r)
+	var b *store.BlacklistedMailContent
+	err := h.audited(r.Context(), me, "blacklistedmailcontent.delete", "blacklistedmailcontent", func(s *store.Store) (int64, string, error) {
+		var err error
+		if b, err = s.DeleteBlacklistedMailContent(r.Context(), id); err != nil {
+			return 0, "", err
+		}
+		return id, b.Name, nil
+	})
 	if err != nil {
 		h.serverError(w, r, err)
 		return
 	}
-	me := userOf(r)
-	h.store.Audit(r.Context(), me.ID, me.Login, "blacklistedmailcontent.delete", "blacklistedmailcontent", id, b.Name)
 	h.flash(r, "success", fmt.Sprintf("%s has been deleted.", b.Name))
 	redirect(w, r, "/setup/blacklistedmailcontent")
 }

@@ -31,7 +31,14 @@ func (h *Handler) renderDocumentTypes(w http.ResponseWriter, r *http.Request, st
 func (h *Handler) documentTypeAdd(w http.ResponseWriter, r *http.Request) {
 	f := views.DocumentTypeForm{Name: r.PostFormValue("name"), Ext: r.PostFormValue("ext"), MIME: r.PostFormValue("mime"), Comment: r.PostFormValue("comment")}
 	row := &store.DocumentType{Name: f.Name, Ext: f.Ext, MIME: f.MIME, Comment: f.Comment}
-	if err := h.store.AddDocumentType(r.Context(), row); err != nil {
+	me := userOf(r)
+	err := h.audited(r.Context(), me, "documenttype.add", "documenttype", func(s *store.Store) (int64, string, error) {
+		if err := s.AddDocumentType(r.Context(), row); err != nil {
+			return 0, "", err
+		}
+		return row.ID, fmt.Sprintf("%s (%s %s)", row.Name, row.Ext, row.MIME), nil
+	})
+	if err != nil {
 		var msg store.Message
 		if errors.As(err, &msg) {
 			f.Error = msg.Error()
@@ -41,8 +48,6 @@ func (h *Handler) documentTypeAdd(w http.ResponseWriter, r *http.Request) {
 		h.serverError(w, r, err)
 		return
 	}
-	me := userOf(r)
-	h.store.Audit(r.Context(), me.ID, me.Login, "documenttype.add", "documenttype", row.ID, fmt.Sprintf("%s (%s %s)", row.Name, row.Ext, row.MIME))
 	h.flash(r, "success", fmt.Sprintf("%s has been added.", row.Name))
 	redirect(w, r, "/setup/documenttypes")
 }
@@ -54,13 +59,19 @@ func (h *Handler) documentTypeDelete(w http.ResponseWriter, r *http.Request) {
 		h.notFound(w, r)
 		return
 	}
-	t, err := h.store.DeleteDocumentType(r.Context(), id)
+	me := userOf(r)
+	var t *store.DocumentType
+	err := h.audited(r.Context(), me, "documenttype.delete", "documenttype", func(s *store.Store) (int64, string, error) {
+		var err error
+		if t, err = s.DeleteDocumentType(r.Context(), id); err != nil {
+			return 0, "", err
+		}
+		return id, t.Name, nil
+	})
 	if err != nil {
 		h.serverError(w, r, err)
 		return
 	}
-	me := userOf(r)
-	h.store.Audit(r.Context(), me.ID, me.Login, "documenttype.delete", "documenttype", id, t.Name)
 	h.flash(r, "success", fmt.Sprintf("%s has been deleted.", t.Name))
 	redirect(w, r, "/setup/documenttypes")
 }

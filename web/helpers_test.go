@@ -12,36 +12,18 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/oauthimap/oauthimap/internal/config"
 	"github.com/oauthimap/oauthimap/internal/secret"
 	"github.com/oauthimap/oauthimap/internal/store"
+	"github.com/oauthimap/oauthimap/internal/testpeer"
 	"github.com/oauthimap/oauthimap/static"
 	"golang.org/x/crypto/bcrypt"
 )
 
 const testPassword = "correct horse battery"
-
-// syncBuffer collects the log so a test can search it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // testApp is the console on a fresh SQLite database with an administrator
 // ("admin") and a technician ("tech").
@@ -50,7 +32,7 @@ type testApp struct {
 	h     *Handler
 	srv   *httptest.Server
 	store *store.Store
-	log   *syncBuffer
+	log   *testpeer.LogBuffer
 	admin *store.User
 	tech  *store.User
 }
@@ -70,7 +52,7 @@ func newTestApp(t *testing.T) *testApp {
 	if _, err := st.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	a := &testApp{t: t, store: st, log: &syncBuffer{}}
+	a := &testApp{t: t, store: st, log: &testpeer.LogBuffer{}}
 	a.srv = httptest.NewUnstartedServer(nil)
 	a.srv.Start()
 	t.Cleanup(a.srv.Close)

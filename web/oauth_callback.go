@@ -126,7 +126,10 @@ func (h *Handler) callbackFailed(w http.ResponseWriter, r *http.Request, app *st
 	v.AdminConsentURL = h.withConsentState(v.AdminConsentURL, app)
 	v.BackHref, v.BackLabel = "/setup/oauthimap", "Back to OAuth IMAP"
 	if app != nil {
-		h.store.Audit(r.Context(), me.ID, me.Login, "authorization.failed", "application", app.ID, f.GLPIMessage+" ("+string(f.Kind)+")")
+		// The failure changed nothing else: its event is the only write.
+		if err := h.store.Audit(r.Context(), me.ID, me.Login, "authorization.failed", "application", app.ID, f.GLPIMessage+" ("+string(f.Kind)+")"); err != nil {
+			h.log.Error("audit of a failed sign-in not written", "application_id", app.ID, "err", err)
+		}
 		v.BackHref, v.BackLabel = authorizationsTab(app.ID), "Back to "+app.Name
 		v.RetryAction = fmt.Sprintf("/setup/oauthimap/%d/authorize", app.ID)
 		if p != nil && p.AuthorizationID != 0 {

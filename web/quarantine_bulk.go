@@ -59,10 +59,7 @@ func (h *Handler) quarantineBulk(w http.ResponseWriter, r *http.Request) {
 	for _, id := range ids {
 		var err error
 		if action == "delete" {
-			err = h.desk.DeleteQuarantined(r.Context(), id)
-			if err == nil {
-				h.store.Audit(r.Context(), me.ID, me.Login, "quarantine.delete", "quarantine", id, fmt.Sprintf("not imported email %d deleted", id))
-			}
+			err = h.desk.DeleteQuarantined(r.Context(), id, me)
 		} else {
 			var saved helpdesk.Saved
 			var refile *helpdesk.Refile

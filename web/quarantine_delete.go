@@ -1,7 +1,6 @@
 package web
 
 import (
-	"fmt"
 	"net/http"
 )
 
@@ -12,12 +11,10 @@ func (h *Handler) quarantineDelete(w http.ResponseWriter, r *http.Request) {
 		h.notFound(w, r)
 		return
 	}
-	if err := h.desk.DeleteQuarantined(r.Context(), id); err != nil {
+	if err := h.desk.DeleteQuarantined(r.Context(), id, userOf(r)); err != nil {
 		h.serverError(w, r, err)
 		return
 	}
-	me := userOf(r)
-	h.store.Audit(r.Context(), me.ID, me.Login, "quarantine.delete", "quarantine", id, fmt.Sprintf("not imported email %d deleted", id))
 	h.flash(r, "success", "The email has been deleted.")
 	redirect(w, r, "/setup/quarantine")
 }

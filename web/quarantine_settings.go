@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/oauthimap/oauthimap/internal/helpdesk"
 	"github.com/oauthimap/oauthimap/web/views"
 )
 
@@ -17,15 +18,14 @@ func (h *Handler) quarantineSettings(w http.ResponseWriter, r *http.Request) {
 	}
 	v := strings.TrimSpace(r.PostFormValue("days"))
 	days, err := strconv.Atoi(v)
-	if err == nil {
-		err = h.desk.SetQuarantineDays(r.Context(), days)
-	}
-	if err != nil {
-		h.renderQuarantine(w, r, http.StatusUnprocessableEntity, views.QuarantineSettings{Days: v, Error: "Enter a number of days between 1 and 3650."})
+	if err != nil || days < 1 || days > helpdesk.MaxQuarantineDays {
+		h.renderQuarantine(w, r, http.StatusUnprocessableEntity, views.QuarantineSettings{Days: v, Error: fmt.Sprintf("Enter a number of days between 1 and %d.", helpdesk.MaxQuarantineDays)})
 		return
 	}
-	me := userOf(r)
-	h.store.Audit(r.Context(), me.ID, me.Login, "quarantine.retention", "setting", 0, fmt.Sprintf("not imported emails kept %d days", days))
+	if err := h.desk.SetQuarantineDays(r.Context(), days, userOf(r)); err != nil {
+		h.serverError(w, r, err)
+		return
+	}
 	h.flash(r, "success", fmt.Sprintf("Not imported emails are now kept %d days.", days))
 	redirect(w, r, "/setup/quarantine")
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/oauthimap/oauthimap/internal/docstore"
 	"github.com/oauthimap/oauthimap/internal/helpdesk"
 	"github.com/oauthimap/oauthimap/internal/mailbox/imaptest"
+	"github.com/oauthimap/oauthimap/internal/oauth"
 	"github.com/oauthimap/oauthimap/internal/store"
 )
 
@@ -191,7 +192,7 @@ func TestImportAnywayMovesTheMailAndSaysWhere(t *testing.T) {
 // An app-only authorization has nobody to sign in again: its remedies
 // never say "Re-authorize".
 func TestAppOnlyRemediesNeverSayReauthorize(t *testing.T) {
-	for _, state := range []string{"reauth_required", store.AuthStateMailboxRefused} {
+	for _, state := range []string{string(oauth.StateReauthRequired), store.AuthStateMailboxRefused} {
 		a := &store.Authorization{Email: "shared@contoso.example", Kind: store.KindAppOnly, State: state}
 		if got := stateRemedy(a); got == "" || strings.Contains(strings.ToLower(got), "re-authorize") {
 			t.Errorf("app-only %s: remedy %q", state, got)

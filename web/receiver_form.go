@@ -69,7 +69,7 @@ func receiverFormOf(rec *store.Receiver, health store.ReceiverHealth) views.Rece
 		CreateUser: rec.CreateUserFromEmail, AutoNotifications: rec.ImportAutoNotifications,
 		FirstCollect: rec.FirstCollect, FirstCollectDays: strconv.Itoa(rec.FirstCollectDays), Comment: rec.Comment, PollInterval: strconv.Itoa(rec.PollIntervalSeconds),
 		Budget: strconv.Itoa(rec.Budget), Idle: rec.IdleEnabled, Errors: map[string]string{},
-		Health: string(health), ErrorCount: rec.Errors, LastError: rec.LastError, LastCollect: views.FormatTime(rec.LastCollectAt),
+		Health: health, ErrorCount: rec.Errors, LastError: rec.LastError, LastCollect: views.FormatTime(rec.LastCollectAt),
 	}
 	f.ApplicationID = applicationOfType(f.Type)
 	return f

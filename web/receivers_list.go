@@ -40,7 +40,7 @@ func receiverRows(recs []store.ReceiverRow) []views.ReceiverRow {
 		}
 		rows = append(rows, views.ReceiverRow{
 			ID: rc.ID, Name: rc.Name, Active: rc.IsActive, Server: rc.Host + ":" + strconv.Itoa(rc.Port), Login: rc.Login,
-			ConnectionType: kind, Health: string(rc.Health), LastCollect: views.FormatTime(rc.LastCollectAt),
+			ConnectionType: kind, Health: rc.Health, LastCollect: views.FormatTime(rc.LastCollectAt),
 			Errors: rc.Errors, LastError: rc.LastError,
 		})
 	}

@@ -30,7 +30,7 @@ type route struct {
 // route must also get a line in the access test, or that test fails.
 func (h *Handler) routeTable() []route {
 	return []route{
-		// Probes and assets.
+		// Probes (the static assets are served outside this table, in buildRouter).
 		{"GET", "/healthz", public, h.healthz},
 		{"GET", "/readyz", public, h.readyz},
 		{"GET", "/api/health", monitor, h.apiHealth},

@@ -1,6 +1,9 @@
 // Package web is the console's HTTP face: the route table, the middleware,
-// and one handler file per page or action. It holds no domain rules: it
-// parses, validates the form, calls internal packages, and renders.
+// and one handler file per page or action. A handler parses and validates
+// the form, calls internal packages, and renders; the rules of the domain
+// live in internal, with one exception still here: receiver_save.go
+// decides that an OAuth receiver keeps logging in with its old account
+// while the authorization for another user is being created.
 package web
 
 import (

@@ -48,7 +48,14 @@ func (h *Handler) userCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u := &store.User{Login: f.Login, Name: f.Name, Email: f.Email, Role: f.Role, IsActive: f.Active}
-	if err := h.store.CreateUser(r.Context(), u, pw); err != nil {
+	me := userOf(r)
+	err := h.audited(r.Context(), me, "user.create", "user", func(s *store.Store) (int64, string, error) {
+		if err := s.CreateUser(r.Context(), u, pw); err != nil {
+			return 0, "", err
+		}
+		return u.ID, fmt.Sprintf("user %s created with profile %s", u.Login, u.Role), nil
+	})
+	if err != nil {
 		if errors.Is(err, store.ErrDuplicate) {
 			f.Errors["login"] = "This login is already taken."
 			h.render(w, r, http.StatusUnprocessableEntity, views.UserPage(f))
@@ -57,8 +64,6 @@ func (h *Handler) userCreate(w http.ResponseWriter, r *http.Request) {
 		h.serverError(w, r, err)
 		return
 	}
-	me := userOf(r)
-	h.store.Audit(r.Context(), me.ID, me.Login, "user.create", "user", u.ID, fmt.Sprintf("user %s created with profile %s", u.Login, u.Role))
 	h.flash(r, "success", fmt.Sprintf("User %s has been added.", u.Login))
 	redirect(w, r, fmt.Sprintf("/admin/users/%d", u.ID))
 }
@@ -81,7 +86,11 @@ func (h *Handler) userSave(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u := &store.User{ID: id, Name: f.Name, Email: f.Email, Role: f.Role, IsActive: f.Active}
-	if err := h.store.UpdateUser(r.Context(), u); err != nil {
+	me := userOf(r)
+	err = h.audited(r.Context(), me, "user.update", "user", func(s *store.Store) (int64, string, error) {
+		return id, fmt.Sprintf("profile %s, active %v", u.Role, u.IsActive), s.UpdateUser(r.Context(), u)
+	})
+	if err != nil {
 		if errors.Is(err, store.ErrLastAdmin) {
 			f.Errors["form"] = err.Error()
 			h.render(w, r, http.StatusUnprocessableEntity, views.UserPage(f))
@@ -90,8 +99,6 @@ func (h *Handler) userSave(w http.ResponseWriter, r *http.Request) {
 		h.serverError(w, r, err)
 		return
 	}
-	me := userOf(r)
-	h.store.Audit(r.Context(), me.ID, me.Login, "user.update", "user", id, fmt.Sprintf("profile %s, active %v", u.Role, u.IsActive))
 	h.flash(r, "success", "Item successfully updated.")
 	redirect(w, r, fmt.Sprintf("/admin/users/%d", id))
 }
@@ -112,12 +119,14 @@ func (h *Handler) userPassword(w http.ResponseWriter, r *http.Request) {
 		h.render(w, r, http.StatusUnprocessableEntity, views.UserPage(f))
 		return
 	}
-	if err := h.store.SetPassword(r.Context(), id, r.PostFormValue("password")); err != nil {
+	me := userOf(r)
+	err = h.audited(r.Context(), me, "user.password", "user", func(s *store.Store) (int64, string, error) {
+		return id, "password reset by an administrator", s.SetPassword(r.Context(), id, r.PostFormValue("password"))
+	})
+	if err != nil {
 		h.serverError(w, r, err)
 		return
 	}
-	me := userOf(r)
-	h.store.Audit(r.Context(), me.ID, me.Login, "user.password", "user", id, "password reset by an administrator")
 	if id == me.ID {
 		// Their own sessions ended with the change, this one included.
 		h.clearCookie(w, sessionCookie)

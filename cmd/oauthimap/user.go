@@ -7,9 +7,9 @@ import (
 	"fmt"
 	"io"
 	"text/tabwriter"
+	"time"
 
 	"github.com/oauthimap/oauthimap/internal/store"
-	"github.com/oauthimap/oauthimap/web/views"
 )
 
 // user manages console users from the shell: the way to make the first
@@ -49,7 +49,7 @@ func user(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "ID\tLOGIN\tNAME\tPROFILE\tACTIVE\tLAST LOGIN")
 		for _, u := range users {
-			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", u.ID, u.Login, u.Name, views.RoleLabel(u.Role), views.YesNo(u.IsActive), views.FormatTime(u.LastLoginAt))
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", u.ID, u.Login, u.Name, store.RoleLabel(u.Role), yesNo(u.IsActive), lastLogin(u.LastLoginAt))
 		}
 		return tw.Flush()
 	case "add", "passwd":
@@ -65,10 +65,15 @@ func user(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 			if err != nil {
 				return fmt.Errorf("user passwd: %s: %w", login, err)
 			}
-			if err := st.SetPassword(ctx, u.ID, pw); err != nil {
+			err = st.InTx(ctx, func(st *store.Store) error {
+				if err := st.SetPassword(ctx, u.ID, pw); err != nil {
+					return err
+				}
+				return st.Audit(ctx, 0, "cli", "user.password", "user", u.ID, "password changed from the command line")
+			})
+			if err != nil {
 				return err
 			}
-			st.Audit(ctx, 0, "cli", "user.password", "user", u.ID, "password changed from the command line")
 			fmt.Fprintf(stdout, "password of %s changed\n", u.Login)
 			return nil
 		}
@@ -77,12 +82,33 @@ func user(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 			role = store.RoleAdmin
 		}
 		u := &store.User{Login: login, Name: name, Email: email, Role: role, IsActive: true}
-		if err := st.CreateUser(ctx, u, pw); err != nil {
+		err = st.InTx(ctx, func(st *store.Store) error {
+			if err := st.CreateUser(ctx, u, pw); err != nil {
+				return err
+			}
+			return st.Audit(ctx, 0, "cli", "user.create", "user", u.ID, "user created from the command line")
+		})
+		if err != nil {
 			return fmt.Errorf("user add: %w", err)
 		}
-		st.Audit(ctx, 0, "cli", "user.create", "user", u.ID, "user created from the command line")
-		fmt.Fprintf(stdout, "user %s added (%s)\n", u.Login, views.RoleLabel(role))
+		fmt.Fprintf(stdout, "user %s added (%s)\n", u.Login, store.RoleLabel(role))
 		return nil
 	}
 	return fmt.Errorf("user: unknown subcommand %q (want add, passwd or list)", sub)
+}
+
+// yesNo is GLPI's boolean column text.
+func yesNo(b bool) string {
+	if b {
+		return "Yes"
+	}
+	return "No"
+}
+
+// lastLogin is a last sign-in time in UTC, as the shell lists it.
+func lastLogin(t *time.Time) string {
+	if t == nil || t.IsZero() {
+		return "Never"
+	}
+	return t.UTC().Format("2006-01-02 15:04")
 }

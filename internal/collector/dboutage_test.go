@@ -81,7 +81,7 @@ func TestDatabaseOutageMidRunLosesNothing(t *testing.T) {
 	dsn := testpeer.MariaDB(t)
 	hostRE := regexp.MustCompile(`tcp\(([^)]+)\)`)
 	p := newCutProxy(t, hostRE.FindStringSubmatch(dsn)[1])
-	e := &env{t: t, log: &syncBuffer{}, folders: map[string]bool{}, dsn: hostRE.ReplaceAllString(dsn, "tcp("+p.ln.Addr().String()+")")}
+	e := &env{t: t, log: &testpeer.LogBuffer{}, folders: map[string]bool{}, dsn: hostRE.ReplaceAllString(dsn, "tcp("+p.ln.Addr().String()+")")}
 	e.docs = t.TempDir()
 	e.st = openStore(t, "", e.dsn)
 	if _, err := e.st.Migrate(context.Background()); err != nil {

@@ -5,7 +5,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -49,7 +48,7 @@ type env struct {
 	st   *store.Store
 	hd   *helpdesk.Service
 	srv  *imaptest.Server
-	log  *syncBuffer
+	log  *testpeer.LogBuffer
 	dsn  string
 	path string // SQLite file
 	docs string
@@ -59,7 +58,7 @@ type env struct {
 
 func newEnv(t testing.TB, d store.Dialect, o imaptest.Options) *env {
 	t.Helper()
-	e := &env{t: t, log: &syncBuffer{}, folders: map[string]bool{}}
+	e := &env{t: t, log: &testpeer.LogBuffer{}, folders: map[string]bool{}}
 	dir := t.TempDir()
 	e.docs = filepath.Join(dir, "docs")
 	if d == store.MySQL {
@@ -243,26 +242,6 @@ type runCounts struct{ available, already, retrieved, refused, errors, blacklist
 func countsOf(r *store.CollectRun) runCounts {
 	return runCounts{r.Available, r.AlreadyImported, r.Retrieved, r.Refused, r.Errors, r.Blacklisted}
 }
-
-// syncBuffer is a log sink safe for concurrent writers.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-var _ io.Writer = (*syncBuffer)(nil)
 
 // fakeTokens hands out tokens from a function and counts calls.
 type fakeTokens struct {

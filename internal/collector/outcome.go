@@ -12,7 +12,7 @@ import (
 
 // ClassReauth is the error class of a receiver whose authorization needs
 // someone to sign in again; the mailbox package's classes cover the rest.
-const ClassReauth = "reauth_required"
+const ClassReauth = string(store.HealthReauth)
 
 // ClassInternal is a job that panicked: a bug.
 const ClassInternal = "internal"

@@ -59,13 +59,21 @@ func (s *Service) dropBlobs(ctx context.Context, shas []string) {
 	}
 }
 
-// DeleteQuarantined deletes a quarantined mail and its raw bytes.
-func (s *Service) DeleteQuarantined(ctx context.Context, id int64) error {
+// DeleteQuarantined deletes a quarantined mail and its raw bytes; its
+// audit event, by the given user (nil: the system), is written in the
+// same transaction as the deletion.
+func (s *Service) DeleteQuarantined(ctx context.Context, id int64, by *store.User) error {
 	q, err := s.st.Quarantined(ctx, id)
 	if err != nil {
 		return fmt.Errorf("helpdesk: %w", err)
 	}
-	if err := s.st.DeleteQuarantined(ctx, id); err != nil {
+	err = s.st.InTx(ctx, func(tx *store.Store) error {
+		if err := tx.DeleteQuarantined(ctx, id); err != nil {
+			return err
+		}
+		return audit(ctx, tx, by, "quarantine.delete", "quarantine", id, fmt.Sprintf("not imported email %d deleted", id))
+	})
+	if err != nil {
 		return fmt.Errorf("helpdesk: %w", err)
 	}
 	s.dropBlobs(ctx, []string{q.RawSHA256})
@@ -166,4 +174,13 @@ func (s *Service) readBlob(sha string) ([]byte, error) {
 		return nil, fmt.Errorf("helpdesk: raw message: %w", err)
 	}
 	return b, nil
+}
+
+// audit writes a change's event through tx, the change's transaction;
+// by is the user who made it (nil: the system).
+func audit(ctx context.Context, tx *store.Store, by *store.User, kind, objectType string, objectID int64, message string) error {
+	if by == nil {
+		return tx.Audit(ctx, 0, "", kind, objectType, objectID, message)
+	}
+	return tx.Audit(ctx, by.ID, by.Login, kind, objectType, objectID, message)
 }

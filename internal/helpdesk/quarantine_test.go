@@ -82,7 +82,7 @@ func TestPurgeQuarantineFollowsRetention(t *testing.T) {
 	if _, err := d.st.Quarantined(ctx, b.QuarantineID); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("got %v, want the row purged", err)
 	}
-	if err := d.svc.SetQuarantineDays(ctx, 1); err != nil {
+	if err := d.svc.SetQuarantineDays(ctx, 1, nil); err != nil {
 		t.Fatal(err)
 	}
 	_, c := d.deliver(nil, mail("z@example.com", "helpdesk@example.com", "three", "q3@z", "3", "Precedence: bulk"))
@@ -92,7 +92,7 @@ func TestPurgeQuarantineFollowsRetention(t *testing.T) {
 	if _, err := d.st.Quarantined(ctx, c.QuarantineID); !errors.Is(err, store.ErrNotFound) {
 		t.Fatal("the 1-day retention was not applied")
 	}
-	if err := d.svc.SetQuarantineDays(ctx, 0); err == nil {
+	if err := d.svc.SetQuarantineDays(ctx, 0, nil); err == nil {
 		t.Fatal("a retention of 0 days was accepted")
 	}
 	// A retention written straight into the settings, so large that its
@@ -113,13 +113,13 @@ func TestDeleteQuarantinedKeepsBytesAnotherRowUses(t *testing.T) {
 	_, a := d.deliver(nil, raw)
 	_, b := d.deliver(nil, raw) // the same bytes, refused twice
 	q, _ := d.st.Quarantined(ctx, a.QuarantineID)
-	if err := d.svc.DeleteQuarantined(ctx, a.QuarantineID); err != nil {
+	if err := d.svc.DeleteQuarantined(ctx, a.QuarantineID, nil); err != nil {
 		t.Fatal(err)
 	}
 	if ok, _ := d.docs.Has(q.RawSHA256); !ok {
 		t.Fatal("bytes still referenced by another quarantined mail were deleted")
 	}
-	if err := d.svc.DeleteQuarantined(ctx, b.QuarantineID); err != nil {
+	if err := d.svc.DeleteQuarantined(ctx, b.QuarantineID, nil); err != nil {
 		t.Fatal(err)
 	}
 	if ok, _ := d.docs.Has(q.RawSHA256); ok {

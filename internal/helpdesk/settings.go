@@ -98,12 +98,20 @@ func (s *Service) QuarantineDays(ctx context.Context) (int, error) {
 // MaxQuarantineDays is the longest quarantine retention, ten years.
 const MaxQuarantineDays = 3650
 
-// SetQuarantineDays changes the quarantine retention (1 to 3650 days).
-func (s *Service) SetQuarantineDays(ctx context.Context, days int) error {
+// SetQuarantineDays changes the quarantine retention (1 to 3650 days),
+// with its audit event by the given user (nil: the system) in the same
+// transaction.
+func (s *Service) SetQuarantineDays(ctx context.Context, days int, by *store.User) error {
 	if days < 1 || days > MaxQuarantineDays {
 		return fmt.Errorf("helpdesk: the retention must be between 1 and 3650 days")
 	}
-	if err := s.st.SetSetting(ctx, SettingQuarantineDays, strconv.Itoa(days)); err != nil {
+	err := s.st.InTx(ctx, func(tx *store.Store) error {
+		if err := tx.SetSetting(ctx, SettingQuarantineDays, strconv.Itoa(days)); err != nil {
+			return err
+		}
+		return audit(ctx, tx, by, "quarantine.retention", "setting", 0, fmt.Sprintf("not imported emails kept %d days", days))
+	})
+	if err != nil {
 		return fmt.Errorf("helpdesk: settings: %w", err)
 	}
 	return nil

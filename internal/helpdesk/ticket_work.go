@@ -94,7 +94,7 @@ func (s *Service) act(ctx context.Context, ticketID int64, by *store.User, kind 
 		if err := tx.TouchTicket(ctx, ticketID); err != nil {
 			return err
 		}
-		return audit(ctx, tx, by, kind, ticketID, msg)
+		return audit(ctx, tx, by, kind, "ticket", ticketID, msg)
 	})
 	if err != nil {
 		return false, fmt.Errorf("helpdesk: %w", err)
@@ -107,13 +107,6 @@ func userID(u *store.User) int64 {
 		return 0
 	}
 	return u.ID
-}
-
-func audit(ctx context.Context, tx *store.Store, by *store.User, kind string, ticketID int64, msg string) error {
-	if by == nil {
-		return tx.Audit(ctx, 0, "", kind, "ticket", ticketID, msg)
-	}
-	return tx.Audit(ctx, by.ID, by.Login, kind, "ticket", ticketID, msg)
 }
 
 // actorLabel names an actor in the history: "Assigned to: group Network".

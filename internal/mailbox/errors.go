@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -29,27 +30,63 @@ const (
 	ClassOther             ErrorClass = "other"
 )
 
-// Label names a class in a few words, for a badge or a column.
-func (c ErrorClass) Label() string {
-	switch c {
-	case ClassNone:
-		return ""
-	case ClassNetwork:
-		return "Server unreachable"
-	case ClassTLS:
-		return "Secure connection failed"
-	case ClassAuthentication:
-		return "Login refused"
-	case ClassMailboxPermission:
-		return "No access to the mailbox"
-	case ClassFolderMissing:
-		return "Folder not found"
-	case ClassServerLimit:
-		return "Server limit reached"
-	case ClassConfig:
-		return "Settings incomplete"
+// classWords is every class but ClassNone with its label and remedy: the
+// one table Label, Remedy and Classes read.
+var classWords = map[ErrorClass]struct{ label, remedy string }{
+	ClassNetwork: {
+		"Server unreachable",
+		"The server could not be reached or dropped the connection: check the host name and port, the firewall, and that the server is up; collection retries by itself.",
+	},
+	ClassTLS: {
+		"Secure connection failed",
+		"The secure connection failed: check that the security mode matches the port (SSL for 993, STARTTLS for 143) and that the server's certificate is valid for this host name, or turn certificate validation off only for a server you trust.",
+	},
+	ClassAuthentication: {
+		"Login refused",
+		"The server refused the login: for OAuth, re-authorize the mailbox and check that the application has the IMAP permission and that IMAP is enabled for the account; for a password, check the login and password.",
+	},
+	ClassMailboxPermission: {
+		"No access to the mailbox",
+		"The login worked but the mailbox cannot be opened: give the signed-in account Full Access to this mailbox (Exchange: Add-MailboxPermission) and check that IMAP is enabled for it (Set-CASMailbox -ImapEnabled $true).",
+	},
+	ClassFolderMissing: {
+		"Folder not found",
+		"A folder set on this receiver does not exist on the server: create it in the mailbox or pick an existing one with the folder browser.",
+	},
+	ClassServerLimit: {
+		"Server limit reached",
+		"The server is limiting this account (too many connections, throttling or quota): reduce the number of receivers or workers using this mailbox, or wait; collection retries with backoff.",
+	},
+	ClassConfig: {
+		"Settings incomplete",
+		"The receiver's settings are incomplete or invalid: fix them in the receiver form.",
+	},
+	ClassOther: {
+		"Unexpected error",
+		"An unexpected error occurred: read the message and the connection transcript from Test connection.",
+	},
+}
+
+// Classes is every error class but ClassNone, in a stable order.
+func Classes() []ErrorClass {
+	out := make([]ErrorClass, 0, len(classWords))
+	for c := range classWords {
+		out = append(out, c)
 	}
-	return "Unexpected error"
+	slices.Sort(out)
+	return out
+}
+
+// Label names a class in a few words, for a badge or a column; a class
+// this package does not know is an unexpected error.
+func (c ErrorClass) Label() string {
+	if c == ClassNone {
+		return ""
+	}
+	if w, ok := classWords[c]; ok {
+		return w.label
+	}
+	return classWords[ClassOther].label
 }
 
 // Classify returns the class of an error from this package (nil: ClassNone).
@@ -140,24 +177,11 @@ func containsAny(s string, subs ...string) bool {
 
 // Remedy says, in one sentence for an administrator, what to do about a class.
 func Remedy(c ErrorClass) string {
-	switch c {
-	case ClassNone:
+	if c == ClassNone {
 		return ""
-	case ClassNetwork:
-		return "The server could not be reached or dropped the connection: check the host name and port, the firewall, and that the server is up; collection retries by itself."
-	case ClassTLS:
-		return "The secure connection failed: check that the security mode matches the port (SSL for 993, STARTTLS for 143) and that the server's certificate is valid for this host name, or turn certificate validation off only for a server you trust."
-	case ClassAuthentication:
-		return "The server refused the login: for OAuth, re-authorize the mailbox and check that the application has the IMAP permission and that IMAP is enabled for the account; for a password, check the login and password."
-	case ClassMailboxPermission:
-		return "The login worked but the mailbox cannot be opened: give the signed-in account Full Access to this mailbox (Exchange: Add-MailboxPermission) and check that IMAP is enabled for it (Set-CASMailbox -ImapEnabled $true)."
-	case ClassFolderMissing:
-		return "A folder set on this receiver does not exist on the server: create it in the mailbox or pick an existing one with the folder browser."
-	case ClassServerLimit:
-		return "The server is limiting this account (too many connections, throttling or quota): reduce the number of receivers or workers using this mailbox, or wait; collection retries with backoff."
-	case ClassConfig:
-		return "The receiver's settings are incomplete or invalid: fix them in the receiver form."
-	default:
-		return "An unexpected error occurred: read the message and the connection transcript from Test connection."
 	}
+	if w, ok := classWords[c]; ok {
+		return w.remedy
+	}
+	return classWords[ClassOther].remedy
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"slices"
 	"syscall"
 	"testing"
 
@@ -60,7 +61,11 @@ func TestClassify(t *testing.T) {
 
 func TestRemedyForEveryClass(t *testing.T) {
 	seen := map[string]ErrorClass{}
-	for _, c := range []ErrorClass{ClassNetwork, ClassTLS, ClassAuthentication, ClassMailboxPermission, ClassFolderMissing, ClassServerLimit, ClassConfig, ClassOther} {
+	classes := Classes()
+	if len(classes) != 8 || slices.Contains(classes, ClassNone) {
+		t.Errorf("Classes() = %q, want the 8 classes and not ClassNone", classes)
+	}
+	for _, c := range classes {
 		r := Remedy(c)
 		if r == "" {
 			t.Errorf("Remedy(%q) is empty", c)
@@ -72,5 +77,8 @@ func TestRemedyForEveryClass(t *testing.T) {
 	}
 	if Remedy(ClassNone) != "" {
 		t.Errorf("Remedy(none) = %q, want empty", Remedy(ClassNone))
+	}
+	if Remedy("unknown") != Remedy(ClassOther) || ErrorClass("unknown").Label() != ClassOther.Label() {
+		t.Error("an unknown class is not told as an unexpected error")
 	}
 }

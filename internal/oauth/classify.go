@@ -16,7 +16,7 @@ const (
 	// Transient failures pass by themselves: retry with backoff, keep the state.
 	Transient Class = "transient"
 	// ReauthRequired failures need someone to sign in again.
-	ReauthRequired Class = "reauth_required"
+	ReauthRequired = Class(StateReauthRequired)
 	// ConfigError failures need the application's settings or the tenant fixed.
 	ConfigError Class = "config_error"
 )
@@ -28,43 +28,54 @@ type advice struct {
 	remedy  string
 }
 
+// codeAdvice is what we know of one AADSTS number: its advice and, for a
+// failed sign-in, the kind of failure the page explains ("" for none).
+type codeAdvice struct {
+	class   Class
+	kind    Kind
+	meaning string
+	remedy  string
+}
+
+func (c codeAdvice) advice() advice { return advice{c.class, c.meaning, c.remedy} }
+
 // aadsts maps Microsoft's AADSTS numbers. Microsoft asks apps to react to the
 // "error" field; the numbers refine the explanation and the class where the
 // field alone would mislead (invalid_grant is also an expired secret).
-var aadsts = map[int]advice{
-	700082:  {ReauthRequired, "The refresh token expired after 90 days without use.", "Re-authorize the account. Keep the authorization in use (the background refresher does) so it does not lapse again."},
-	70008:   {ReauthRequired, "The authorization code or refresh token has expired or was revoked.", "Re-authorize the account."},
-	54005:   {ReauthRequired, "The authorization code was already redeemed.", "Start the authorization again."},
-	50173:   {ReauthRequired, "The grant was revoked: the user's sessions were revoked or the password was changed or reset.", "Re-authorize the account with its current password."},
-	70043:   {ReauthRequired, "A Conditional Access sign-in frequency policy expired the token.", "Re-authorize the account; to stop this recurring, exclude the mailbox from the sign-in frequency policy or use app-only access."},
-	50076:   {ReauthRequired, "Multi-factor authentication is now required for this account.", "Re-authorize the account and complete multi-factor authentication; app-only access avoids this for service mailboxes."},
-	50078:   {ReauthRequired, "The account's multi-factor authentication has expired.", "Re-authorize the account and complete multi-factor authentication."},
-	50079:   {ReauthRequired, "The account must register for multi-factor authentication.", "Sign in once as that account to register, then re-authorize."},
-	50132:   {ReauthRequired, "The session is no longer valid (password expired or changed).", "Re-authorize the account."},
-	50133:   {ReauthRequired, "The session is no longer valid after a password change.", "Re-authorize the account."},
-	65001:   {ReauthRequired, "Consent for the application's permissions is missing.", "Grant consent: sign in again and accept, or ask a tenant administrator to use the admin consent link."},
-	90094:   {ReauthRequired, "The tenant requires an administrator to consent to the application.", "Send the admin consent link to a tenant administrator, then authorize again."},
-	65004:   {ReauthRequired, "The user declined to consent.", "Authorize again and accept the requested permissions."},
-	50020:   {ReauthRequired, "The account signed in does not belong to the application's tenant.", "Sign in with a work account of the tenant set on the application (or clear Tenant ID for a multi-tenant application)."},
-	16000:   {ReauthRequired, "The account signed in does not belong to the application's tenant.", "Sign in with a work account of the tenant set on the application."},
-	53003:   {ConfigError, "Access was blocked by a Conditional Access policy.", "Ask the tenant administrator to allow this application or this location in Conditional Access."},
-	7000222: {ConfigError, "The application's client secret has expired.", "Create a new client secret in Entra ID (Certificates & secrets) and enter its Value in Client secret."},
-	7000215: {ConfigError, "The client secret is wrong.", "Enter the secret's Value in Client secret, not its Secret ID."},
-	70002:   {ConfigError, "The client credentials are wrong.", "Check Client ID and enter the secret's Value in Client secret."},
-	7000218: {ConfigError, "The request carried no client secret.", "Enter the client secret of the application."},
-	700016:  {ConfigError, "The application was not found in the tenant.", "Check Client ID (the Application (client) ID) and Tenant ID, and the cloud the app is registered in."},
-	700011:  {ConfigError, "The application was not found in the tenant.", "Check Client ID and Tenant ID."},
-	90002:   {ConfigError, "The tenant was not found.", "Check Tenant ID (the Directory (tenant) ID) and the cloud."},
-	900023:  {ConfigError, "The tenant identifier is not valid.", "Check Tenant ID: a GUID or a verified domain."},
-	90112:   {ConfigError, "The application identifier is not a GUID.", "Enter the Application (client) ID shown in Entra ID in Client ID."},
-	90038:   {ConfigError, "The tenant lives in another Microsoft cloud.", "Choose the cloud the tenant and the app registration belong to."},
-	50011:   {ConfigError, "The redirect URI is not registered for the application.", "Add the Callback url, exactly as shown, as a Web redirect URI of the app registration."},
-	500112:  {ConfigError, "The redirect URI does not match the one used at sign-in.", "Add the Callback url, exactly as shown, as a Web redirect URI of the app registration."},
-	9001023: {ConfigError, "App-only access is not possible on the common endpoint.", "Enter the Tenant ID of the mailbox's tenant."},
-	70011:   {ConfigError, "The requested scope is not valid.", "Remove the extra scopes that mix resources."},
-	700024:  {ConfigError, "The client assertion is not valid.", "Check the application's credentials."},
-	50196:   {Transient, "Microsoft throttled repeated sign-in requests.", "Nothing to do: the next attempt waits longer."},
-	90033:   {Transient, "Microsoft had a transient error.", "Nothing to do: the next attempt will retry."},
+var aadsts = map[int]codeAdvice{
+	700082:  {ReauthRequired, "", "The refresh token expired after 90 days without use.", "Re-authorize the account. Keep the authorization in use (the background refresher does) so it does not lapse again."},
+	70008:   {ReauthRequired, "", "The authorization code or refresh token has expired or was revoked.", "Re-authorize the account."},
+	54005:   {ReauthRequired, "", "The authorization code was already redeemed.", "Start the authorization again."},
+	50173:   {ReauthRequired, "", "The grant was revoked: the user's sessions were revoked or the password was changed or reset.", "Re-authorize the account with its current password."},
+	70043:   {ReauthRequired, "", "A Conditional Access sign-in frequency policy expired the token.", "Re-authorize the account; to stop this recurring, exclude the mailbox from the sign-in frequency policy or use app-only access."},
+	50076:   {ReauthRequired, "", "Multi-factor authentication is now required for this account.", "Re-authorize the account and complete multi-factor authentication; app-only access avoids this for service mailboxes."},
+	50078:   {ReauthRequired, "", "The account's multi-factor authentication has expired.", "Re-authorize the account and complete multi-factor authentication."},
+	50079:   {ReauthRequired, "", "The account must register for multi-factor authentication.", "Sign in once as that account to register, then re-authorize."},
+	50132:   {ReauthRequired, "", "The session is no longer valid (password expired or changed).", "Re-authorize the account."},
+	50133:   {ReauthRequired, "", "The session is no longer valid after a password change.", "Re-authorize the account."},
+	65001:   {ReauthRequired, KindConsentRequired, "Consent for the application's permissions is missing.", "Grant consent: sign in again and accept, or ask a tenant administrator to use the admin consent link."},
+	90094:   {ReauthRequired, KindConsentRequired, "The tenant requires an administrator to consent to the application.", "Send the admin consent link to a tenant administrator, then authorize again."},
+	65004:   {ReauthRequired, KindCancelled, "The user declined to consent.", "Authorize again and accept the requested permissions."},
+	50020:   {ReauthRequired, KindWrongAccount, "The account signed in does not belong to the application's tenant.", "Sign in with a work account of the tenant set on the application (or clear Tenant ID for a multi-tenant application)."},
+	16000:   {ReauthRequired, KindWrongAccount, "The account signed in does not belong to the application's tenant.", "Sign in with a work account of the tenant set on the application."},
+	53003:   {ConfigError, "", "Access was blocked by a Conditional Access policy.", "Ask the tenant administrator to allow this application or this location in Conditional Access."},
+	7000222: {ConfigError, KindClientSecret, "The application's client secret has expired.", "Create a new client secret in Entra ID (Certificates & secrets) and enter its Value in Client secret."},
+	7000215: {ConfigError, KindClientSecret, "The client secret is wrong.", "Enter the secret's Value in Client secret, not its Secret ID."},
+	70002:   {ConfigError, KindClientSecret, "The client credentials are wrong.", "Check Client ID and enter the secret's Value in Client secret."},
+	7000218: {ConfigError, KindClientSecret, "The request carried no client secret.", "Enter the client secret of the application."},
+	700016:  {ConfigError, KindNotFound, "The application was not found in the tenant.", "Check Client ID (the Application (client) ID) and Tenant ID, and the cloud the app is registered in."},
+	700011:  {ConfigError, KindNotFound, "The application was not found in the tenant.", "Check Client ID and Tenant ID."},
+	90002:   {ConfigError, KindNotFound, "The tenant was not found.", "Check Tenant ID (the Directory (tenant) ID) and the cloud."},
+	900023:  {ConfigError, KindNotFound, "The tenant identifier is not valid.", "Check Tenant ID: a GUID or a verified domain."},
+	90112:   {ConfigError, KindNotFound, "The application identifier is not a GUID.", "Enter the Application (client) ID shown in Entra ID in Client ID."},
+	90038:   {ConfigError, KindNotFound, "The tenant lives in another Microsoft cloud.", "Choose the cloud the tenant and the app registration belong to."},
+	50011:   {ConfigError, KindRedirectURI, "The redirect URI is not registered for the application.", "Add the Callback url, exactly as shown, as a Web redirect URI of the app registration."},
+	500112:  {ConfigError, KindRedirectURI, "The redirect URI does not match the one used at sign-in.", "Add the Callback url, exactly as shown, as a Web redirect URI of the app registration."},
+	9001023: {ConfigError, "", "App-only access is not possible on the common endpoint.", "Enter the Tenant ID of the mailbox's tenant."},
+	70011:   {ConfigError, "", "The requested scope is not valid.", "Remove the extra scopes that mix resources."},
+	700024:  {ConfigError, "", "The client assertion is not valid.", "Check the application's credentials."},
+	50196:   {Transient, "", "Microsoft throttled repeated sign-in requests.", "Nothing to do: the next attempt waits longer."},
+	90033:   {Transient, "", "Microsoft had a transient error.", "Nothing to do: the next attempt will retry."},
 }
 
 // oauthErrors maps RFC 6749 / OpenID Connect error codes.
@@ -100,7 +111,7 @@ const RemedyStartAgain = "Start the authorization again from this page."
 func adviseProvider(e *ProviderError) advice {
 	for _, c := range e.Codes {
 		if a, ok := aadsts[c]; ok {
-			return a
+			return a.advice()
 		}
 	}
 	if a, ok := oauthErrors[e.Suberror]; ok {

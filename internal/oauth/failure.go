@@ -54,15 +54,6 @@ type Failure struct {
 func (f *Failure) Error() string { return "oauth: " + f.GLPIMessage }
 func (f *Failure) Unwrap() error { return f.Err }
 
-var kindByCode = map[int]Kind{
-	65001: KindConsentRequired, 90094: KindConsentRequired,
-	50011: KindRedirectURI, 500112: KindRedirectURI,
-	7000215: KindClientSecret, 7000222: KindClientSecret, 70002: KindClientSecret, 7000218: KindClientSecret,
-	90002: KindNotFound, 700016: KindNotFound, 700011: KindNotFound, 90112: KindNotFound, 900023: KindNotFound, 90038: KindNotFound,
-	50020: KindWrongAccount, 16000: KindWrongAccount,
-	65004: KindCancelled,
-}
-
 var kindByError = map[string]Kind{
 	"consent_required":     KindConsentRequired,
 	"interaction_required": KindConsentRequired,
@@ -126,8 +117,8 @@ func Explain(app Application, redirectURI string, err error) *Failure {
 
 func providerKind(pe *ProviderError) Kind {
 	for _, c := range pe.Codes {
-		if k, ok := kindByCode[c]; ok {
-			return k
+		if a, ok := aadsts[c]; ok && a.kind != "" {
+			return a.kind
 		}
 	}
 	if k, ok := kindByError[pe.Suberror]; ok {

@@ -19,14 +19,6 @@ import (
 // leave receivers.updated_at alone: that column says when an administrator
 // changed the settings, and IDLE watchers reconnect when it moves.
 
-// Values of Receiver.State written by the collector; the receivers list
-// reads them (see Receiver.Health).
-const (
-	collectStateOK      = "ok"
-	collectStateFailing = "failing"
-	collectStateReauth  = "reauth_required"
-)
-
 // Trigger kinds of a CollectRun.
 const (
 	TriggerSchedule = "schedule"
@@ -280,11 +272,11 @@ func (s *Store) finishCollect(ctx context.Context, receiverID int64, owner strin
 	}
 	switch {
 	case o.ErrorClass == "":
-		set["state"], set["errors"] = collectStateOK, 0
+		set["state"], set["errors"] = string(HealthOK), 0
 	case o.Reauth:
-		set["state"], set["errors"] = collectStateReauth, gorm.Expr("errors + 1")
+		set["state"], set["errors"] = string(HealthReauth), gorm.Expr("errors + 1")
 	default:
-		set["state"], set["errors"] = collectStateFailing, gorm.Expr("errors + 1")
+		set["state"], set["errors"] = string(HealthFailing), gorm.Expr("errors + 1")
 	}
 	res := s.db.WithContext(ctx).Model(&Receiver{}).Where("id = ? AND lease_owner = ?", receiverID, owner).UpdateColumns(set)
 	if res.Error != nil {

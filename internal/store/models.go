@@ -12,6 +12,14 @@ const (
 	RoleTechnician = "technician"
 )
 
+// RoleLabel is a role as the console names it (GLPI's profile names).
+func RoleLabel(role string) string {
+	if role == RoleAdmin {
+		return "Administrator"
+	}
+	return "Technician"
+}
+
 // User is a person who logs into the console.
 type User struct {
 	ID           int64
@@ -196,7 +204,7 @@ type Receiver struct {
 	PollIntervalSeconds int
 	IdleEnabled         bool
 	Errors              int
-	State               string
+	State               string // HealthOK, HealthFailing or HealthReauth, written by FinishCollect
 	ErrorClass          string
 	LastError           string
 	LastCollectAt       *time.Time

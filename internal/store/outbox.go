@@ -402,7 +402,7 @@ func (s *Store) Alarms(ctx context.Context, now time.Time) ([]Alarm, error) {
 	var out []Alarm
 	var recs []Receiver
 	if err := s.db.WithContext(ctx).Select("id", "name", "state", "error_class", "last_error").
-		Where("is_active = ? AND state IN ?", true, []string{collectStateFailing, collectStateReauth}).Order("id").Find(&recs).Error; err != nil {
+		Where("is_active = ? AND state IN ?", true, []string{string(HealthFailing), string(HealthReauth)}).Order("id").Find(&recs).Error; err != nil {
 		return nil, translate(err)
 	}
 	for _, r := range recs {

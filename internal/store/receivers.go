@@ -6,18 +6,38 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/oauthimap/oauthimap/internal/oauth"
 )
 
-// ReceiverHealth is what the receivers list says about a receiver at a glance.
+// ReceiverHealth is what the receivers list says about a receiver at a
+// glance. The first three are also the values of the receiver's state
+// column, written by FinishCollect; HealthReauth is the authorization
+// state of the same name, which is also the collector's error class.
 type ReceiverHealth string
 
 // The health of a receiver, worst last.
 const (
 	HealthOK       ReceiverHealth = "ok"
 	HealthFailing  ReceiverHealth = "failing"
-	HealthReauth   ReceiverHealth = "reauth_required"
+	HealthReauth                  = ReceiverHealth(oauth.StateReauthRequired)
 	HealthDisabled ReceiverHealth = "disabled"
 )
+
+// Label is a receiver's health as the receivers list says it.
+func (h ReceiverHealth) Label() string {
+	switch h {
+	case HealthOK:
+		return "OK"
+	case HealthFailing:
+		return "Failing"
+	case HealthReauth:
+		return oauth.StateReauthRequired.Label()
+	case HealthDisabled:
+		return "Disabled"
+	}
+	return string(h)
+}
 
 // Defaults of a new receiver, GLPI's where GLPI has one.
 const (
@@ -32,7 +52,6 @@ const (
 	MaxReceiverPort         = 65535
 	DefaultFirstCollectDays = 7
 	MaxFirstCollectDays     = 3650
-	reauthErrorClass        = "reauth_required"
 )
 
 // ErrInvalid is a value outside what the store accepts; the wrapped text
@@ -103,7 +122,7 @@ func (r *Receiver) Health(authorizationState string) ReceiverHealth {
 	switch {
 	case !r.IsActive:
 		return HealthDisabled
-	case r.State == reauthErrorClass || r.ErrorClass == reauthErrorClass || authorizationState == reauthErrorClass:
+	case r.State == string(HealthReauth) || r.ErrorClass == string(HealthReauth) || authorizationState == string(oauth.StateReauthRequired):
 		return HealthReauth
 	case r.Errors > 0 || (r.State != "" && r.State != string(HealthOK)):
 		return HealthFailing

@@ -1681,11 +1681,12 @@ func CloudLabel(c string) string {
 // StateLabel names an authorization state.
 func StateLabel(s string) string { return oauth.State(s).Label() }
 
+// stateColor is the badge colour of an authorization state.
 func stateColor(s string) string {
-	switch s {
-	case "valid":
+	switch oauth.State(s) {
+	case oauth.StateValid:
 		return "bg-green-lt"
-	case "refresh_failing":
+	case oauth.StateRefreshFailing:
 		return "bg-yellow-lt"
 	}
 	return "bg-red-lt"
@@ -1738,7 +1739,7 @@ func StateBadge(s string) templ.Component {
 			var templ_7745c5c3_Var75 string
 			templ_7745c5c3_Var75, templ_7745c5c3_Err = templruntime.NewAttributeExpression(s).Resolve(ctx)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/application.templ`, Line: 392, Col: 54}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/application.templ`, Line: 393, Col: 54}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var75)
 			if templ_7745c5c3_Err != nil {
@@ -1765,7 +1766,7 @@ func StateBadge(s string) templ.Component {
 		var templ_7745c5c3_Var76 string
 		templ_7745c5c3_Var76, templ_7745c5c3_Err = templ.JoinStringErrs(StateLabel(s))
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/application.templ`, Line: 392, Col: 72}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/application.templ`, Line: 393, Col: 72}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var76))
 		if templ_7745c5c3_Err != nil {

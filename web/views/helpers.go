@@ -7,7 +7,9 @@ import (
 
 func statusText(code int) string { return strconv.Itoa(code) }
 
-// FormatTime shows a time as GLPI does (local wall clock, minutes), or "Never".
+// FormatTime shows a time to the minute in UTC, or "Never". GLPI shows the
+// viewer's local time; this console shows UTC to everyone until a user
+// setting for the time zone exists.
 func FormatTime(t *time.Time) string {
 	if t == nil || t.IsZero() {
 		return "Never"
