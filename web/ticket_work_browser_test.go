@@ -12,17 +12,18 @@ import (
 	"github.com/oauthimap/oauthimap/internal/testpeer"
 )
 
-// waitTrue polls a script until it answers true.
+// waitTrue polls a script until it answers true (generously: the machine
+// running the tests may be busy).
 func waitTrue(t *testing.T, ctx context.Context, what, js string) {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
+	deadline := time.Now().Add(45 * time.Second)
 	for {
 		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](js))
 		if err == nil && ok {
 			return
 		}
 		if time.Now().After(deadline) {
-			body, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body ? document.body.innerText.slice(0, 2000) : ""`))
+			body, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`location.href + " (" + document.readyState + ")\n" + (document.body ? document.body.innerText.slice(0, 2000) : "")`))
 			t.Fatalf("%s: not reached (%v); the page shows:\n%s", what, err, body)
 		}
 		time.Sleep(100 * time.Millisecond)
@@ -45,7 +46,7 @@ func TestBrowserTechnicianWorksATicket(t *testing.T) {
 	page := a.srv.URL + ticketURL(s.TicketID)
 
 	bctx := testpeer.Browser(t)
-	step, cancel := context.WithTimeout(bctx, 120*time.Second)
+	step, cancel := context.WithTimeout(bctx, 240*time.Second)
 	defer cancel()
 	problems := consoleProblems(step)
 	if err := chromedp.Do(step,
