@@ -289,7 +289,7 @@ func (h *Handler) fillNotifications(ctx context.Context, f *views.OutgoingForm) 
 // previewed renders a notification with an example ticket.
 func previewed(n views.NotificationForm) views.NotificationForm {
 	t := &store.Ticket{ID: 123, Title: "The printer on the 2nd floor jams", Status: store.StatusNew, RequesterName: "Bob Example", RequesterEmail: "bob@example.com"}
-	values := helpdesk.TicketValues(t, notify.SubjectTag("GLPI", t.ID), "")
+	values := helpdesk.TicketValues(t, notify.SubjectTag("GLPI", t.ID), "", "Replaced the worn fuser unit; printing works again.")
 	n.PreviewSubject = notify.Subject("GLPI", t.ID, notify.OneLine(notify.Render(n.Subject, values)))
 	n.PreviewBody = notify.Render(n.Body, values)
 	return n

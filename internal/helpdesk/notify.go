@@ -76,13 +76,16 @@ func notification(ctx context.Context, tx *store.Store, receiverID int64, event 
 }
 
 // TicketValues are a template's values for a ticket.
-func TicketValues(t *store.Ticket, tag, url string) map[string]string {
+func TicketValues(t *store.Ticket, tag, url, solution string) map[string]string {
 	who := t.RequesterName
 	if who == "" {
 		who = t.RequesterEmail
 	}
+	if solution = strings.TrimSpace(solution); solution != "" {
+		solution = "Solution:\n" + solution + "\n\n"
+	}
 	return map[string]string{"ticket.id": strconv.FormatInt(t.ID, 10), "ticket.title": t.Title, "ticket.tag": tag,
-		"ticket.status": store.StatusLabel(t.Status), "ticket.requester": who, "ticket.url": url}
+		"ticket.status": store.StatusLabel(t.Status), "ticket.requester": who, "ticket.url": url, "ticket.solution": solution}
 }
 
 // afterSave does, in the transaction of a saved mail, what outgoing mail
@@ -151,11 +154,11 @@ func (s *Service) acknowledge(ctx context.Context, tx *store.Store, rid *int64, 
 		return "", err
 	}
 	th := notify.Thread(d.MessageID, nil)
-	return s.queueNotice(ctx, tx, t, *rid, snd, notify.EventAcknowledgment, tpl, th, "auto-replied")
+	return s.queueNotice(ctx, tx, t, *rid, snd, notify.EventAcknowledgment, tpl, th, "auto-replied", "")
 }
 
 // notifySolved queues, in tx, the "ticket solved" notice.
-func (s *Service) notifySolved(ctx context.Context, tx *store.Store, ticketID int64) (string, error) {
+func (s *Service) notifySolved(ctx context.Context, tx *store.Store, ticketID int64, solution string) (string, error) {
 	t, err := tx.Ticket(ctx, ticketID)
 	if err != nil {
 		return "", err
@@ -175,13 +178,13 @@ func (s *Service) notifySolved(ctx context.Context, tx *store.Store, ticketID in
 	if err != nil {
 		return "", err
 	}
-	return s.queueNotice(ctx, tx, t, *t.ReceiverID, snd, notify.EventSolved, tpl, notify.Thread(t.MessageID, earlier), "auto-generated")
+	return s.queueNotice(ctx, tx, t, *t.ReceiverID, snd, notify.EventSolved, tpl, notify.Thread(t.MessageID, earlier), "auto-generated", solution)
 }
 
 // queueNotice renders and queues an automatic mail to the requester,
 // unless the address had its hourly share.
 func (s *Service) queueNotice(ctx context.Context, tx *store.Store, t *store.Ticket, rid int64, snd *store.MailSender,
-	event string, tpl notify.Template, th notify.Threading, auto string) (string, error) {
+	event string, tpl notify.Template, th notify.Threading, auto, solution string) (string, error) {
 	to := strings.ToLower(strings.TrimSpace(t.RequesterEmail))
 	limit := DefaultAutoMailsPerHour
 	if v, err := tx.Setting(ctx, SettingAutoMailsPerHour, ""); err != nil {
@@ -210,7 +213,7 @@ func (s *Service) queueNotice(ctx context.Context, tx *store.Store, t *store.Tic
 		from = snd.Login
 	}
 	tag := notify.SubjectTag(prefix, t.ID)
-	values := TicketValues(t, tag, "")
+	values := TicketValues(t, tag, "", solution)
 	subject := notify.Subject(prefix, t.ID, notify.OneLine(notify.Render(tpl.Subject, values)))
 	msgID := notify.MessageID(instance, t.ID, event, now, random32(), notify.Domain(from))
 	raw, err := submission.Compose(submission.Mail{

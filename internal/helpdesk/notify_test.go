@@ -214,3 +214,33 @@ func TestImportedAutomaticNotificationIsNeverAcknowledged(t *testing.T) {
 		t.Fatalf("acknowledgments %+v, want only the person's", acks)
 	}
 }
+
+// TestSolveMailsTheSolution: solving with a solution queues one "ticket
+// solved" mail to the requester, in the solving transaction, carrying the
+// solution; solving again sends nothing more.
+func TestSolveMailsTheSolution(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d *desk) {
+		ctx := context.Background()
+		r := d.receiver("support@example.com", "support@example.com", true)
+		d.sending(r)
+		if err := d.st.SaveMailNotification(ctx, &store.MailNotification{ReceiverID: r.ID, Event: notify.EventAcknowledgment, Enabled: false}); err != nil {
+			t.Fatal(err)
+		}
+		_, s := d.deliver(r, mail("Bob <bob@client.example>", "support@example.com", "VPN", "v1@client.example", "cannot connect"))
+		tech := d.tech("tess")
+		if _, err := d.svc.Solve(ctx, s.TicketID, "Renewed your VPN certificate.", tech); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := d.svc.Solve(ctx, s.TicketID, "Again.", tech); err != nil {
+			t.Fatalf("second solve: %v", err)
+		}
+		solved := d.outbox(store.MailSolved)
+		if len(solved) != 1 {
+			t.Fatalf("%d solved notices, want 1", len(solved))
+		}
+		raw := string(solved[0].Raw)
+		if !strings.Contains(raw, "Solution:\r\nRenewed your VPN certificate.") && !strings.Contains(raw, "Solution:\nRenewed your VPN certificate.") {
+			t.Errorf("the solved notice does not carry the solution:\n%s", raw)
+		}
+	})
+}

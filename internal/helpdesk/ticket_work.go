@@ -316,7 +316,7 @@ func (s *Service) SetStatus(ctx context.Context, ticketID int64, status int, by 
 		if err != nil || !changed {
 			return "", err
 		}
-		if err := s.solvedNotice(ctx, tx, t.ID, status); err != nil {
+		if err := s.solvedNotice(ctx, tx, t.ID, status, ""); err != nil {
 			return "", err
 		}
 		return "status " + store.StatusLabel(t.Status) + " → " + store.StatusLabel(status), nil
@@ -343,7 +343,7 @@ func (s *Service) Solve(ctx context.Context, ticketID int64, solution string, by
 			return "", err
 		}
 		if changed {
-			if err := s.solvedNotice(ctx, tx, t.ID, store.StatusSolved); err != nil {
+			if err := s.solvedNotice(ctx, tx, t.ID, store.StatusSolved, solution); err != nil {
 				return "", err
 			}
 		}
@@ -478,10 +478,10 @@ func (s *Service) followupObservers(ctx context.Context, t *store.Store, d *inge
 // solvedNotice queues, in the transaction that solved the ticket, the
 // requester's "ticket solved" mail: none for a change that did not
 // commit, none forgotten for one that did.
-func (s *Service) solvedNotice(ctx context.Context, tx *store.Store, ticketID int64, status int) error {
+func (s *Service) solvedNotice(ctx context.Context, tx *store.Store, ticketID int64, status int, solution string) error {
 	if status != store.StatusSolved {
 		return nil
 	}
-	_, err := s.notifySolved(ctx, tx, ticketID)
+	_, err := s.notifySolved(ctx, tx, ticketID, solution)
 	return err
 }

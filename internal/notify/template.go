@@ -47,7 +47,7 @@ func DefaultTemplate(event string) Template {
 	case EventSolved:
 		return Template{
 			Subject: "##ticket.title## (solved)",
-			Body: "Hello ##ticket.requester##,\n\nTicket ##ticket.id## (##ticket.title##) has been solved.\n" +
+			Body: "Hello ##ticket.requester##,\n\nTicket ##ticket.id## (##ticket.title##) has been solved.\n\n##ticket.solution##" +
 				"If the problem is still there, answer this mail and the ticket will be reopened.\n\n" +
 				"This mail was sent automatically.",
 		}
@@ -63,6 +63,7 @@ var Placeholders = map[string]string{
 	"ticket.status":    "the ticket's status",
 	"ticket.requester": "the requester's name, or address",
 	"ticket.url":       "the ticket's page in the console (for staff)",
+	"ticket.solution":  "the solution under a \"Solution:\" heading, when the ticket was solved with one (empty otherwise)",
 }
 
 // PlaceholderNames are the keys of Placeholders, sorted.

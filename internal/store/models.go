@@ -192,9 +192,9 @@ type Receiver struct {
 	// FirstCollect is what the first collection of a mailbox takes:
 	// FirstCollectAll, FirstCollectRecent (FirstCollectDays) or
 	// FirstCollectNone; UIDFloor is the last UID that choice left out.
-	FirstCollect        string
-	FirstCollectDays    int
-	UIDFloor            uint32 `gorm:"column:uid_floor"`
+	FirstCollect     string
+	FirstCollectDays int
+	UIDFloor         uint32 `gorm:"column:uid_floor"`
 	// DefaultGroupID, DefaultCategoryID and DefaultType (0: none) are given
 	// to the receiver's new tickets: the group is assigned.
 	DefaultGroupID      *int64
