@@ -90,7 +90,9 @@ func (h *Handler) adminConsentReturn(w http.ResponseWriter, r *http.Request, red
 			}
 		}
 		status = http.StatusBadRequest
-		h.store.Audit(ctx, 0, "", "application.admin_consent_failed", "application", app.ID, "administrator consent refused or failed: "+v.Codes)
+		if err := h.store.Audit(ctx, 0, "", "application.admin_consent_failed", "application", app.ID, "administrator consent refused or failed: "+v.Codes); err != nil {
+			h.log.Error("audit of an admin consent not written", "application_id", app.ID, "err", err)
+		}
 	} else {
 		tenant := q.Get("tenant")
 		if !tenantPattern.MatchString(tenant) {
@@ -107,7 +109,10 @@ func (h *Handler) adminConsentReturn(w http.ResponseWriter, r *http.Request, red
 		}
 		v.OK = granted
 		if granted {
-			h.store.Audit(ctx, 0, "", "application.admin_consent", "application", app.ID, "administrator consent granted for tenant "+cmp.Or(tenant, "(not named)"))
+			// The consent changed nothing here: its event is the only write.
+			if err := h.store.Audit(ctx, 0, "", "application.admin_consent", "application", app.ID, "administrator consent granted for tenant "+cmp.Or(tenant, "(not named)")); err != nil {
+				h.log.Error("audit of an admin consent not written", "application_id", app.ID, "err", err)
+			}
 		}
 	}
 	if me := userOf(r); me != nil {

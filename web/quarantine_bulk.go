@@ -63,12 +63,11 @@ func (h *Handler) quarantineBulk(w http.ResponseWriter, r *http.Request) {
 		} else {
 			var saved helpdesk.Saved
 			var refile *helpdesk.Refile
-			saved, refile, err = h.desk.ImportQuarantined(r.Context(), id, time.Now())
+			saved, refile, err = h.desk.ImportQuarantined(r.Context(), id, time.Now(), me)
 			if err == nil {
 				if refile != nil && refile.To != "" {
 					refileOn[refile.ReceiverID] = true
 				}
-				h.store.Audit(r.Context(), me.ID, me.Login, "quarantine.import", "ticket", saved.TicketID, fmt.Sprintf("not imported email %d imported anyway", id))
 				done = append(done, strconv.FormatInt(saved.TicketID, 10))
 				continue
 			}

@@ -18,7 +18,7 @@ func (h *Handler) quarantineImport(w http.ResponseWriter, r *http.Request) {
 		h.notFound(w, r)
 		return
 	}
-	saved, refile, err := h.desk.ImportQuarantined(r.Context(), id, time.Now())
+	saved, refile, err := h.desk.ImportQuarantined(r.Context(), id, time.Now(), userOf(r))
 	if errors.Is(err, helpdesk.ErrStillRefused) {
 		h.flash(r, "danger", "This email cannot be imported: it is not an e-mail that can be read.")
 		redirect(w, r, "/setup/quarantine")
@@ -28,8 +28,6 @@ func (h *Handler) quarantineImport(w http.ResponseWriter, r *http.Request) {
 		h.serverError(w, r, err)
 		return
 	}
-	me := userOf(r)
-	h.store.Audit(r.Context(), me.ID, me.Login, "quarantine.import", "ticket", saved.TicketID, fmt.Sprintf("not imported email %d imported anyway", id))
 	if saved.FollowupID != 0 {
 		h.flash(r, "success", fmt.Sprintf("The email was added to ticket %d as a follow-up.", saved.TicketID))
 	} else {

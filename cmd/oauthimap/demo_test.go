@@ -1,14 +1,12 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"net/http"
 	"os"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,24 +15,6 @@ import (
 	"github.com/oauthimap/oauthimap/internal/demo"
 	"github.com/oauthimap/oauthimap/internal/testpeer"
 )
-
-// lockedBuffer is an output several goroutines write and the test reads.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // The README's "See it work" steps, as the evaluator reads them.
 var readmeSteps = []string{
@@ -65,7 +45,7 @@ func TestDemoFollowsTheREADME(t *testing.T) {
 	addr := testpeer.FreeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var out, logs lockedBuffer
+	var out, logs testpeer.LogBuffer
 	errc := make(chan error, 1)
 	go func() {
 		errc <- run(ctx, []string{"demo", "-listen", addr, "-every", "2s"}, strings.NewReader(""), &out, &logs, env(nil))

@@ -280,7 +280,7 @@ func TestDovecotImportAnywayMovesFromRefused(t *testing.T) {
 	if err := de.sqlDB().QueryRow("SELECT id FROM quarantine WHERE subject = ?", "dovecot out of office").Scan(&qid); err != nil {
 		t.Fatal(err)
 	}
-	_, refile, err := de.hd.ImportQuarantined(context.Background(), qid, time.Now())
+	_, refile, err := de.hd.ImportQuarantined(context.Background(), qid, time.Now(), nil)
 	if err != nil || refile == nil || refile.To != "Accepted" {
 		t.Fatalf("import anyway: %+v %v", refile, err)
 	}

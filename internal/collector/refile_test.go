@@ -49,7 +49,7 @@ func TestImportAnywayMovesTheMailToTheAcceptedFolder(t *testing.T) {
 			}
 
 			// At once.
-			saved, refile, err := e.hd.ImportQuarantined(ctx, quarantined("out of office"), time.Now())
+			saved, refile, err := e.hd.ImportQuarantined(ctx, quarantined("out of office"), time.Now(), nil)
 			if err != nil || saved.TicketID == 0 {
 				t.Fatalf("import anyway: %+v %v", saved, err)
 			}
@@ -74,7 +74,7 @@ func TestImportAnywayMovesTheMailToTheAcceptedFolder(t *testing.T) {
 
 			// The server fails the move: the action stays pending and the
 			// next run does it.
-			_, refile, err = e.hd.ImportQuarantined(ctx, quarantined("vacation"), time.Now())
+			_, refile, err = e.hd.ImportQuarantined(ctx, quarantined("vacation"), time.Now(), nil)
 			if err != nil || refile == nil {
 				t.Fatalf("import anyway: %+v %v", refile, err)
 			}
@@ -116,7 +116,7 @@ func TestImportAnywayWithoutRefusedFolder(t *testing.T) {
 	if err := e.sqlDB().QueryRow("SELECT id FROM quarantine").Scan(&qid); err != nil {
 		t.Fatal(err)
 	}
-	_, refile, err := e.hd.ImportQuarantined(ctx, qid, time.Now())
+	_, refile, err := e.hd.ImportQuarantined(ctx, qid, time.Now(), nil)
 	if err != nil || refile == nil || refile.From != "INBOX" || refile.To != "Accepted" {
 		t.Fatalf("refile %+v %v, want from INBOX to Accepted", refile, err)
 	}

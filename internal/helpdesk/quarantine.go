@@ -95,8 +95,9 @@ type Refile struct {
 // a ticket or follow-up, and taken out of the quarantine. When a receiver's
 // run refused it, its ledger row takes the new decision and its IMAP
 // action is pending again: the mail goes to the accepted folder as GLPI
-// does (refile is nil otherwise).
-func (s *Service) ImportQuarantined(ctx context.Context, id int64, now time.Time) (saved Saved, refile *Refile, err error) {
+// does (refile is nil otherwise). The audit event, by the given user (nil:
+// the system), is written in the same transaction.
+func (s *Service) ImportQuarantined(ctx context.Context, id int64, now time.Time, by *store.User) (saved Saved, refile *Refile, err error) {
 	q, err := s.st.Quarantined(ctx, id)
 	if err != nil {
 		return Saved{}, nil, fmt.Errorf("helpdesk: %w", err)
@@ -150,7 +151,10 @@ func (s *Service) ImportQuarantined(ctx context.Context, id int64, now time.Time
 				}
 			}
 		}
-		return tx.DeleteQuarantined(ctx, id)
+		if err := tx.DeleteQuarantined(ctx, id); err != nil {
+			return err
+		}
+		return audit(ctx, tx, by, "quarantine.import", "ticket", out.TicketID, fmt.Sprintf("not imported email %d imported anyway", id))
 	})
 	if err != nil {
 		if errors.Is(err, ErrStillRefused) {

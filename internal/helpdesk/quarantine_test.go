@@ -21,9 +21,16 @@ func TestImportAnywayMakesATicketAndEmptiesTheQuarantine(t *testing.T) {
 		t.Fatalf("got %s/%s, want an auto-reply in quarantine", dec.Kind, dec.Reason.Code)
 	}
 	q, _ := d.st.Quarantined(ctx, saved.QuarantineID)
-	got, _, err := d.svc.ImportQuarantined(ctx, saved.QuarantineID, d.now)
+	admin := &store.User{Login: "admin", Name: "Admin", Role: store.RoleAdmin, IsActive: true}
+	if err := d.st.CreateUser(ctx, admin, "correct horse battery"); err != nil {
+		t.Fatal(err)
+	}
+	got, _, err := d.svc.ImportQuarantined(ctx, saved.QuarantineID, d.now, admin)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if ev, _ := d.st.AuditEvents(ctx, "ticket", got.TicketID, 10); len(ev) != 1 || ev[0].Kind != "quarantine.import" || ev[0].Actor != "admin" {
+		t.Fatalf("events of the imported ticket: %+v", ev)
 	}
 	tk, err := d.st.Ticket(ctx, got.TicketID)
 	if err != nil || tk.Title != "Automatic reply: away" || tk.ReceiverID == nil || *tk.ReceiverID != r.ID {
@@ -45,7 +52,7 @@ func TestImportAnywayRefusesUnreadableMail(t *testing.T) {
 	if saved.QuarantineID == 0 {
 		t.Fatal("unreadable bytes were not quarantined")
 	}
-	if _, _, err := d.svc.ImportQuarantined(ctx, saved.QuarantineID, d.now); !errors.Is(err, ErrStillRefused) {
+	if _, _, err := d.svc.ImportQuarantined(ctx, saved.QuarantineID, d.now, nil); !errors.Is(err, ErrStillRefused) {
 		t.Fatalf("got %v, want ErrStillRefused", err)
 	}
 	if _, err := d.st.Quarantined(ctx, saved.QuarantineID); err != nil {
