@@ -149,6 +149,16 @@ func newRealConsole(t *testing.T) *realConsole {
 		{"/admin/users", "#users-table"},
 		{"/admin/users/new", "#save"},
 		{"/admin/users/" + strconv.FormatInt(a.tech.ID, 10), "#save"},
+		{"/setup/blacklistedmailcontent", "#blacklisted-content-form"},
+		{"/setup/documenttypes", "#document-type-form"},
+		{"/setup/outbox", "#outbox-settings"},
+		{rcv + "/outgoing", "#outgoing-form"},
+		{rcv + "/defaults", "#defaults-form"},
+		{"/admin/groups", "#groups-table"},
+		{"/admin/groups/new", "#group-form"},
+		{"/setup/dropdowns/itilcategories", "#categories-table"},
+		{"/setup/dropdowns/itilcategories/new", "#category-form"},
+		{"/setup/priority-matrix", "#matrix-form"},
 	}
 	return rc
 }
@@ -487,7 +497,7 @@ const focusJS = `(function(){
 	var r = el.getBoundingClientRect(), s = getComputedStyle(el);
 	var ring = (s.outlineStyle !== "none" && parseFloat(s.outlineWidth) > 0) || (s.boxShadow && s.boxShadow !== "none");
 	var seen = r.width > 0 && r.height > 0 && r.bottom > 0 && r.right > 0 && r.top < window.innerHeight && r.left < window.innerWidth;
-	var key = el.id || el.getAttribute("aria-label") || (el.textContent || "").trim().slice(0, 40) || el.name || el.tagName;
+	var key = el.type === "radio" && el.name ? "radio:" + el.name : el.id || el.getAttribute("aria-label") || (el.textContent || "").trim().slice(0, 40) || el.name || el.tagName;
 	return key + "|" + el.tagName + (el.getAttribute("href") || el.getAttribute("formaction") || (el.form && el.form.getAttribute("action")) || "") +
 		"|" + (seen ? "seen" : "unseen") + "|" + (ring ? "ring" : "noring");
 })()`
@@ -498,7 +508,7 @@ const actionsJS = `(function(){
 	var out = [];
 	document.querySelectorAll(".page-wrapper a[href], .page-wrapper button, .page-wrapper input:not([type=hidden]), .page-wrapper select, .page-wrapper textarea").forEach(function(el){
 		if (el.disabled || !el.offsetParent) return;
-		var key = el.id || el.getAttribute("aria-label") || (el.textContent || "").trim().slice(0, 40) || el.name || el.tagName;
+		var key = el.type === "radio" && el.name ? "radio:" + el.name : el.id || el.getAttribute("aria-label") || (el.textContent || "").trim().slice(0, 40) || el.name || el.tagName;
 		out.push(key + "|" + el.tagName + (el.getAttribute("href") || el.getAttribute("formaction") || (el.form && el.form.getAttribute("action")) || ""));
 	});
 	return out;
@@ -517,9 +527,15 @@ func (rc *realConsole) keyboard(t *testing.T, ctx context.Context) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// A round of Tab visits every focusable element of the page: the
+		// actions, the header's and the side menu's. (A radio group is one
+		// stop, named by its group: arrows move inside it.)
+		focusable, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("a[href], button, input:not([type=hidden]), select, textarea").length`))
+		if err != nil {
+			t.Fatal(err)
+		}
 		reached := map[string]bool{}
-		// A round of Tab visits the actions and the side menu's entries.
-		for range len(actions) + 15 {
+		for range focusable + 5 {
 			if err := chromedp.Do(ctx, chromedp.KeyEvent(kb.Tab)); err != nil {
 				t.Fatal(err)
 			}

@@ -24,7 +24,7 @@ func TestRender(t *testing.T) {
 		if d.Subject == "" || d.Body == "" || EventLabel(e) == e {
 			t.Errorf("event %s lacks a default or a label", e)
 		}
-		out := Render(d.Body, map[string]string{"ticket.id": "1", "ticket.title": "t", "ticket.requester": "r", "ticket.tag": "[GLPI #0000001]"})
+		out := Render(d.Body, map[string]string{"ticket.id": "1", "ticket.title": "t", "ticket.requester": "r", "ticket.tag": "[GLPI #0000001]", "ticket.solution": ""})
 		if containsPlaceholder(out) {
 			t.Errorf("default body of %s leaves a placeholder: %q", e, out)
 		}

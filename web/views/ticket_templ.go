@@ -303,7 +303,7 @@ func TicketsPage(l ListState, f TicketFilters, rows []TicketRow) templ.Component
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 23, "<div class=\"table-responsive\"><table class=\"table card-table table-vcenter table-hover table-stack\" id=\"tickets-table\"><thead><tr><th class=\"w-1\"><span class=\"visually-hidden\">Select</span></th>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 23, "<div class=\"table-responsive\"><table class=\"table card-table table-vcenter table-hover table-stack table-compact\" id=\"tickets-table\"><thead><tr><th class=\"w-1\"><span class=\"visually-hidden\">Select</span></th>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
