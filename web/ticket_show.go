@@ -67,7 +67,7 @@ func (h *Handler) ticketView(ctx context.Context, id int64, showRemote bool) (vi
 			mails[*m.FollowupID] = m
 		}
 	}
-	v := views.TicketView{ID: t.ID, Title: t.Title, Status: t.Status, Urgency: urgencyLabel(t.Urgency), Source: t.RequestSource,
+	v := views.TicketView{ID: t.ID, Title: t.Title, Status: t.Status, Urgency: store.LevelLabel(t.Urgency), Source: t.RequestSource,
 		Opened: views.FormatTime(&t.OpenedAt), Updated: views.FormatTime(&t.UpdatedAt), MessageID: t.MessageID, ShowRemote: showRemote}
 	if t.LinkedTicketID != nil {
 		v.LinkedTicketID = *t.LinkedTicketID
@@ -191,23 +191,6 @@ func person(name, email string) string {
 		return name
 	}
 	return name + " <" + email + ">"
-}
-
-// urgencyLabel is GLPI's urgency scale.
-func urgencyLabel(u int) string {
-	switch u {
-	case 1:
-		return "Very low"
-	case 2:
-		return "Low"
-	case 3:
-		return "Medium"
-	case 4:
-		return "High"
-	case 5:
-		return "Very high"
-	}
-	return strconv.Itoa(u)
 }
 
 // mailState is a staff answer's delivery in words, for the timeline.

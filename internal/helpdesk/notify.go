@@ -130,7 +130,7 @@ func (s *Service) acknowledge(ctx context.Context, tx *store.Store, rid *int64, 
 	if err != nil || !on {
 		return "the acknowledgment is off", err
 	}
-	in := notify.Inbound{From: d.Requester.Email, Header: headerOf(raw),
+	in := notify.Inbound{From: d.Requester.Email, Header: headerOf(raw), Automatic: d.Automatic,
 		OwnAddresses: []string{snd.Login, snd.FromAddress, snd.ReplyTo}}
 	r, err := tx.Receiver(ctx, *rid)
 	if err == nil {
@@ -140,11 +140,6 @@ func (s *Service) acknowledge(ctx context.Context, tx *store.Store, rid *int64, 
 		if strings.HasPrefix(id, "GLPI_") && (strings.Contains(id, "/"+notify.EventAcknowledgment+".") || strings.Contains(id, "/"+notify.EventSolved+".")) {
 			in.OwnMessage = true
 		}
-	}
-	if d.Automatic {
-		// An automatic notification imported as a ticket is never
-		// answered automatically, whatever its headers let through.
-		return "the mail is an automatic notification", nil
 	}
 	if v := notify.MayAutoReply(in); !v.OK {
 		return v.Reason, nil

@@ -15,6 +15,9 @@ type Inbound struct {
 	OwnAddresses []string
 	// Blacklisted is set when the sender is on the blacklist.
 	Blacklisted bool
+	// Automatic is set when intake judged the mail machine-written (an
+	// automatic notification imported as a ticket), whatever its headers.
+	Automatic bool
 	// OwnMessage is set when the mail answers one of our own automatic
 	// mails (its In-Reply-To or References name one, see ParseOwnMessageID)
 	// and itself looks automatic: a loop in the making.
@@ -44,6 +47,8 @@ func MayAutoReply(in Inbound) Verdict {
 		return no("the sender has no usable address")
 	case in.Blacklisted:
 		return no("the sender is blacklisted")
+	case in.Automatic:
+		return no("the mail is an automatic notification")
 	}
 	local := from[:strings.LastIndexByte(from, '@')]
 	for _, own := range in.OwnAddresses {

@@ -33,6 +33,7 @@ func TestMayAutoReply(t *testing.T) {
 		{"suppression of read receipts only", Inbound{From: "bob@client.example", Header: hdr("X-Auto-Response-Suppress", "RN, NRN")}, true},
 		{"our own address", Inbound{From: "Support@Example.com", Header: hdr(), OwnAddresses: own}, false},
 		{"blacklisted", Inbound{From: "spam@x.example", Header: hdr(), Blacklisted: true}, false},
+		{"judged automatic by intake, plain headers", Inbound{From: "monitor@tools.example", Header: hdr("Subject", "Disk full"), Automatic: true}, false},
 		{"noreply", Inbound{From: "no-reply@saas.example", Header: hdr()}, false},
 		{"x-autoreply", Inbound{From: "bob@client.example", Header: hdr("X-Autoreply", "yes")}, false},
 		{"answers our automatic mail", Inbound{From: "bob@client.example", Header: hdr(), OwnMessage: true}, false},
