@@ -85,8 +85,12 @@ func TestBrowserTechnicianWorksATicket(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitTrue(t, step, "private note shown", `Array.from(document.querySelectorAll("#timeline .card")).some(function(c){return c.innerText.includes("Cartridge ordered") && !!c.querySelector(".private-mark")})`)
+	// Once in CI the click on Solve sent nothing (the page still showed the
+	// note's flash): wait for the button, and set the value rather than
+	// typing it while the page after the note settles.
 	if err := chromedp.Do(step,
-		chromedp.SendKeys(chromedp.ID("solution"), "Replaced the cartridge."),
+		chromedp.WaitVisible(chromedp.ID("solve")),
+		chromedp.SetValue(chromedp.ID("solution"), "Replaced the cartridge."),
 		chromedp.Click(chromedp.ID("solve")),
 	); err != nil {
 		t.Fatal(err)
