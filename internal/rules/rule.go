@@ -56,27 +56,27 @@ type Criterion struct {
 type Field string
 
 const (
-	FieldReceiver               Field = "mailcollector"            // Mails receiver (pattern: receiver ID)
-	FieldFrom                   Field = "from"                     // From email address
-	FieldTo                     Field = "to"                       // To email address (each recipient)
-	FieldCc                     Field = "cc"                       // CC email address (each recipient)
-	FieldSubject                Field = "subject"                  // Subject email header
-	FieldBody                   Field = "content"                  // Email body (text)
-	FieldMessageID              Field = "message_id"               // Message-ID email header
-	FieldInReplyTo              Field = "in_reply_to"              // In-Reply-To email header
-	FieldReferences             Field = "references"               // References email header
-	FieldXPriority              Field = "x-priority"               // X-Priority email header
-	FieldAutoSubmitted          Field = "auto-submitted"           // Auto-Submitted email header
-	FieldXAutoResponseSuppress  Field = "x-auto-response-suppress" // X-Auto-Response-Suppress email header
-	FieldXUCEStatus             Field = "x-uce-status"             // X-UCE-Status email header
-	FieldReceived               Field = "received"                 // Received email header (each one)
-	FieldHeader                 Field = "header"                   // a header named by Criterion.Header
-	FieldHeaders                Field = "_headers"                 // Full email headers ("Key: value" lines)
-	FieldRequesterKnown         Field = "_requester_known"         // Requester is a known user (pattern "1"/"0")
-	FieldRequesterGroups        Field = "_groups_id_requester"     // Requester's groups (pattern: group ID)
-	FieldKnownDomain            Field = "KNOWN_DOMAIN"             // Known mail domain (pattern "1"/"0")
-	FieldHasAttachments         Field = "_has_attachments"         // Has attachments (pattern "1"/"0")
-	FieldSize                   Field = "_size"                    // Size in bytes
+	FieldReceiver              Field = "mailcollector"            // Mails receiver (pattern: receiver ID)
+	FieldFrom                  Field = "from"                     // From email address
+	FieldTo                    Field = "to"                       // To email address (each recipient)
+	FieldCc                    Field = "cc"                       // CC email address (each recipient)
+	FieldSubject               Field = "subject"                  // Subject email header
+	FieldBody                  Field = "content"                  // Email body (text)
+	FieldMessageID             Field = "message_id"               // Message-ID email header
+	FieldInReplyTo             Field = "in_reply_to"              // In-Reply-To email header
+	FieldReferences            Field = "references"               // References email header
+	FieldXPriority             Field = "x-priority"               // X-Priority email header
+	FieldAutoSubmitted         Field = "auto-submitted"           // Auto-Submitted email header
+	FieldXAutoResponseSuppress Field = "x-auto-response-suppress" // X-Auto-Response-Suppress email header
+	FieldXUCEStatus            Field = "x-uce-status"             // X-UCE-Status email header
+	FieldReceived              Field = "received"                 // Received email header (each one)
+	FieldHeader                Field = "header"                   // a header named by Criterion.Header
+	FieldHeaders               Field = "_headers"                 // Full email headers ("Key: value" lines)
+	FieldRequesterKnown        Field = "_requester_known"         // Requester is a known user (pattern "1"/"0")
+	FieldRequesterGroups       Field = "_groups_id_requester"     // Requester's groups (pattern: group ID)
+	FieldKnownDomain           Field = "KNOWN_DOMAIN"             // Known mail domain (pattern "1"/"0")
+	FieldHasAttachments        Field = "_has_attachments"         // Has attachments (pattern "1"/"0")
+	FieldSize                  Field = "_size"                    // Size in bytes
 )
 
 // Fields lists the criteria in the order the console offers them.
