@@ -46,7 +46,7 @@ type ApplicationForm struct {
 	PublicURL     string
 	DocURL        string
 	Warning       Notice
-	Errors        map[string]string
+	Errors        FieldErrors
 	// Authorizations and Receivers are counted on the tabs.
 	Authorizations int
 	Receivers      int

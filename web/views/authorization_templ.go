@@ -410,7 +410,7 @@ type AuthorizationForm struct {
 	ApplicationName string
 	Email           string
 	SignedInAs      string
-	Errors          map[string]string
+	Errors          FieldErrors
 }
 
 // AuthorizationPage edits an authorization's e-mail (the SASL user).
