@@ -11,10 +11,9 @@ import (
 	"github.com/oauthimap/oauthimap/web/views"
 )
 
-// callbackPath is where the identity provider sends the browser back, the
-// path GLPI's plugin registered (also answered under its old prefixes, see
-// store.CallbackPaths, which an application may choose to send instead).
-const callbackPath = "/front/authorization.callback.php"
+// callbackPath is where the identity provider sends the browser back,
+// unless an application chose another of store.CallbackPaths.
+const callbackPath = store.CallbackPath
 
 // secretWarningDays is how early a lapsing client secret is announced.
 const secretWarningDays = 30

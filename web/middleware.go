@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -198,7 +199,7 @@ func (h *Handler) guard(a access, next http.HandlerFunc) http.Handler {
 		case a == public:
 		case u == nil:
 			if r.Method == http.MethodGet {
-				http.Redirect(w, r, "/login?next="+urlQueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+				http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 				return
 			}
 			h.renderError(w, r, http.StatusForbidden, "Forbidden", "Your session has ended. Log in again.")
