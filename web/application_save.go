@@ -9,6 +9,7 @@ import (
 
 	"github.com/oauthimap/oauthimap/internal/oauth"
 	"github.com/oauthimap/oauthimap/internal/store"
+	"github.com/oauthimap/oauthimap/web/paths"
 	"github.com/oauthimap/oauthimap/web/views"
 )
 
@@ -152,7 +153,7 @@ func (h *Handler) applicationCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.flash(r, "success", fmt.Sprintf("Item successfully added: %s", a.Name))
-	redirect(w, r, fmt.Sprintf("/setup/oauthimap/%d", a.ID))
+	redirect(w, r, paths.Application(a.ID))
 }
 
 func (h *Handler) applicationSave(w http.ResponseWriter, r *http.Request) {
@@ -202,7 +203,7 @@ func (h *Handler) applicationSave(w http.ResponseWriter, r *http.Request) {
 	for _, n := range res.DeactivatedReceivers {
 		h.flash(r, "warning", fmt.Sprintf("Mail receiver \"%s\" has been deactivated.", n))
 	}
-	redirect(w, r, fmt.Sprintf("/setup/oauthimap/%d", a.ID))
+	redirect(w, r, paths.Application(a.ID))
 }
 
 func (h *Handler) authorizationEmails(r *http.Request, appID int64) ([]string, error) {

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/oauthimap/oauthimap/internal/store"
+	"github.com/oauthimap/oauthimap/web/paths"
 	"github.com/oauthimap/oauthimap/web/views"
 )
 
@@ -73,5 +74,5 @@ func (h *Handler) authorizationSave(w http.ResponseWriter, r *http.Request) {
 	for _, n := range updated {
 		h.flash(r, "info", fmt.Sprintf("Mail receiver \"%s\" has been updated.", n))
 	}
-	redirect(w, r, authorizationsTab(app.ID))
+	redirect(w, r, paths.ApplicationAuthorizations(app.ID))
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/oauthimap/oauthimap/internal/store"
+	"github.com/oauthimap/oauthimap/web/paths"
 	"github.com/oauthimap/oauthimap/web/views"
 )
 
@@ -226,7 +227,7 @@ func (h *Handler) receiverSubmit(w http.ResponseWriter, r *http.Request, id int6
 		return
 	}
 	h.receiversChanged()
-	to := receiverURL(rec.ID)
+	to := paths.Receiver(rec.ID)
 	if id == 0 {
 		h.flash(r, "success", fmt.Sprintf("Item successfully added: %s", rec.Name))
 	} else {
@@ -253,5 +254,3 @@ func (h *Handler) showReceiverForm(w http.ResponseWriter, r *http.Request, statu
 	h.allowSignInFrom(r.Context(), w, &f)
 	h.render(w, r, status, views.ReceiverPage(f))
 }
-
-func receiverURL(id int64) string { return "/setup/receivers/" + strconv.FormatInt(id, 10) }

@@ -1,6 +1,9 @@
 package views
 
-import "github.com/oauthimap/oauthimap/internal/store"
+import (
+	"github.com/oauthimap/oauthimap/internal/store"
+	"github.com/oauthimap/oauthimap/web/paths"
+)
 
 // Choice is one option of a select.
 type Choice struct {
@@ -91,9 +94,9 @@ func receiverTitle(f ReceiverForm) string {
 
 func receiverAction(f ReceiverForm) string {
 	if f.ID == 0 {
-		return "/setup/receivers"
+		return paths.Receivers
 	}
-	return receiverPath(f.ID)
+	return paths.Receiver(f.ID)
 }
 
 // browseRefusal says why the folder buttons are off: a new receiver has
