@@ -16,7 +16,8 @@ import (
 
 // shownForm is a form as a page shows it: each control's value by name
 // (as the browser would post it again) and each message by the name of
-// the control in the same row, views.FormError for the one above the form.
+// the control in the same field row (a div.mb-3), views.FormError for the
+// one above the form.
 type shownForm struct {
 	values   map[string]string
 	messages map[string]string
@@ -46,7 +47,7 @@ func readForm(t *testing.T, body, id string) shownForm {
 			classes := strings.Fields(attr(n, "class"))
 			name := attr(n, "name")
 			switch {
-			case n.Data == "div" && slices.Contains(classes, "row") && slices.Contains(classes, "mb-3"):
+			case n.Data == "div" && slices.Contains(classes, "mb-3"):
 				own := &row{}
 				for c := n.FirstChild; c != nil; c = c.NextSibling {
 					walk(c, own)
@@ -335,6 +336,30 @@ func TestAuthorizationFormShowsItsMessageByTheEmail(t *testing.T) {
 			f := url.Values{"csrf_token": {e.c.token(page)}}
 			tc.edit(f)
 			checkRefusedForm(t, e.c, page, "authorization-form", f, tc)
+		})
+	}
+}
+
+func TestBlacklistFormShowsEachMessageByItsField(t *testing.T) {
+	a := newDeskApp(t)
+	c := a.client()
+	c.login("admin")
+	for _, tc := range []formCase{
+		{name: "not an address", edit: func(f url.Values) { f.Set("value", "nobody") },
+			want: map[string]string{"value": `"nobody" is not an e-mail address`}},
+		{name: "pattern matching everyone", edit: func(f url.Values) { f.Set("kind", "pattern"); f.Set("value", "*") },
+			want: map[string]string{"value": "would match every sender"}},
+		{name: "unknown kind", edit: func(f url.Values) { f.Set("kind", "regex") }, offList: "kind",
+			want: map[string]string{"kind": "unknown blacklist kind"}},
+		{name: "comment too long", edit: func(f url.Values) { f.Set("comment", strings.Repeat("c", 70000)) },
+			want: map[string]string{"comment": "The comment is too long"}},
+		{name: "value too long", edit: func(f url.Values) { f.Set("value", strings.Repeat("v", 256)+"@example.com") },
+			want: map[string]string{"value": "The value is too long"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := url.Values{"csrf_token": {c.token("/setup/blacklist")}, "kind": {"address"}, "value": {"spam@example.com"}, "comment": {"Seen in March"}}
+			tc.edit(f)
+			checkRefusedForm(t, c, "/setup/blacklist", "blacklist-form", f, tc)
 		})
 	}
 }

@@ -40,8 +40,3 @@ func (f formText) problem() string {
 	}
 	return ""
 }
-
-// textError is the message for one value, "" when it is fine.
-func textError(label, v string, long bool) string {
-	return formText{label: label, value: v, long: long}.problem()
-}
