@@ -8,6 +8,7 @@ import (
 
 	"github.com/oauthimap/oauthimap/internal/ingest"
 	"github.com/oauthimap/oauthimap/internal/store"
+	"github.com/oauthimap/oauthimap/web/paths"
 	"github.com/oauthimap/oauthimap/web/views"
 )
 
@@ -47,5 +48,5 @@ func (h *Handler) blacklistAdd(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.flash(r, "success", fmt.Sprintf("%s has been added to the blacklist.", row.Value))
-	redirect(w, r, "/setup/blacklist")
+	redirect(w, r, paths.Blacklist)
 }
