@@ -11,6 +11,7 @@ import (
 
 	"github.com/oauthimap/oauthimap/internal/oauth"
 	"github.com/oauthimap/oauthimap/internal/store"
+	"github.com/oauthimap/oauthimap/web/paths"
 	"github.com/oauthimap/oauthimap/web/views"
 )
 
@@ -128,7 +129,7 @@ func (h *Handler) adminConsentReturn(w http.ResponseWriter, r *http.Request, red
 			msg += " What to do: " + v.Remedy
 		}
 		h.flash(r, kind, msg)
-		redirect(w, r, authorizationsTab(app.ID))
+		redirect(w, r, paths.ApplicationAuthorizations(app.ID))
 		return
 	}
 	h.render(w, r, status, views.AdminConsentPage(v))

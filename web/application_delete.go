@@ -3,6 +3,8 @@ package web
 import (
 	"fmt"
 	"net/http"
+
+	"github.com/oauthimap/oauthimap/web/paths"
 )
 
 // applicationDelete purges an application with its authorizations; the
@@ -21,5 +23,5 @@ func (h *Handler) applicationDelete(w http.ResponseWriter, r *http.Request) {
 	for _, n := range res.DeactivatedReceivers {
 		h.flash(r, "warning", fmt.Sprintf("Mail receiver \"%s\" has been deactivated.", n))
 	}
-	redirect(w, r, "/setup/oauthimap")
+	redirect(w, r, paths.Applications)
 }

@@ -6,14 +6,14 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/oauthimap/oauthimap/internal/oauth"
 	"github.com/oauthimap/oauthimap/internal/store"
 	"github.com/oauthimap/oauthimap/web/views"
 )
 
-// callbackPath is where the identity provider sends the browser back, the
-// path GLPI's plugin registered (also answered under its old prefixes, see
-// store.CallbackPaths, which an application may choose to send instead).
-const callbackPath = "/front/authorization.callback.php"
+// callbackPath is where the identity provider sends the browser back,
+// unless an application chose another of store.CallbackPaths.
+const callbackPath = store.CallbackPath
 
 // secretWarningDays is how early a lapsing client secret is announced.
 const secretWarningDays = 30
@@ -29,7 +29,8 @@ func (h *Handler) callbackURL(a *store.Application) string {
 }
 
 func (h *Handler) applicationNew(w http.ResponseWriter, r *http.Request) {
-	h.render(w, r, http.StatusOK, views.ApplicationPage(views.ApplicationForm{Active: true, Cloud: "global", CallbackPath: callbackPath, CallbackPaths: store.CallbackPaths, PublicURL: h.cfg.PublicURL, Errors: map[string]string{}}))
+	f := views.ApplicationForm{Active: true, Cloud: string(oauth.CloudGlobal), CallbackPath: callbackPath, CallbackPaths: store.CallbackPaths, PublicURL: h.cfg.PublicURL, Errors: views.FieldErrors{}}
+	h.render(w, r, http.StatusOK, views.ApplicationPage(f))
 }
 
 func (h *Handler) applicationEdit(w http.ResponseWriter, r *http.Request) {
@@ -42,7 +43,7 @@ func (h *Handler) applicationEdit(w http.ResponseWriter, r *http.Request) {
 		h.serverError(w, r, err)
 		return
 	}
-	f := h.applicationForm(app)
+	f := h.savedApplicationForm(app)
 	f.Authorizations, f.Receivers = len(auths), len(recs)
 	h.render(w, r, http.StatusOK, views.ApplicationPage(f))
 }
@@ -72,17 +73,24 @@ func (h *Handler) applicationParam(w http.ResponseWriter, r *http.Request) (*sto
 	return app, true
 }
 
-// applicationForm fills the form from a stored application, secret left out.
-func (h *Handler) applicationForm(a *store.Application) views.ApplicationForm {
+// savedApplicationForm shows a stored application, its secret left out.
+func (h *Handler) savedApplicationForm(a *store.Application) views.ApplicationForm {
 	f := views.ApplicationForm{
 		ID: a.ID, Name: a.Name, Comment: a.Comment, Active: a.IsActive, Provider: a.Provider, Cloud: a.Cloud,
 		AuthorityURL: a.AuthorityURL, ClientID: a.ClientID, SecretSet: a.ClientSecret != "", TenantID: a.TenantID,
-		IssuerURL: a.IssuerURL, ExtraScopes: a.ExtraScopes, CallbackPath: a.CallbackPath, CallbackPaths: store.CallbackPaths, PublicURL: h.cfg.PublicURL,
-		DocURL: a.OAuth().DocumentationURL(), Warning: secretWarning(a, time.Now()), Errors: map[string]string{},
+		IssuerURL: a.IssuerURL, ExtraScopes: a.ExtraScopes, CallbackPath: a.CallbackPath, Errors: views.FieldErrors{},
 	}
 	if a.ClientSecretExpiresAt != nil {
 		f.SecretExpires = a.ClientSecretExpiresAt.UTC().Format(time.DateOnly)
 	}
+	return h.applicationPage(f, a)
+}
+
+// applicationPage adds to the form's values what the page shows beside
+// them: the callback addresses, the provider's help and the secret's expiry.
+func (h *Handler) applicationPage(f views.ApplicationForm, a *store.Application) views.ApplicationForm {
+	f.CallbackPaths, f.PublicURL = store.CallbackPaths, h.cfg.PublicURL
+	f.DocURL, f.Warning = a.OAuth().DocumentationURL(), secretWarning(a, time.Now())
 	return f
 }
 

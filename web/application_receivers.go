@@ -26,7 +26,7 @@ func (h *Handler) applicationReceivers(w http.ResponseWriter, r *http.Request) {
 		h.serverError(w, r, err)
 		return
 	}
-	f := h.applicationForm(app)
+	f := h.savedApplicationForm(app)
 	f.Authorizations = len(auths)
 	rows := make([]views.ApplicationReceiverRow, 0, len(recs))
 	for _, rc := range recs {

@@ -9,120 +9,151 @@ import (
 
 	"github.com/oauthimap/oauthimap/internal/oauth"
 	"github.com/oauthimap/oauthimap/internal/store"
+	"github.com/oauthimap/oauthimap/web/paths"
 	"github.com/oauthimap/oauthimap/web/views"
 )
 
-// fieldKeys maps oauth.Validate's field labels onto the form's inputs.
-var fieldKeys = map[string]string{
-	"Oauth provider": "provider", "Client ID": "client_id", "Client secret": "client_secret", "Tenant ID": "tenant_id",
-	"Cloud": "cloud", "Authority URL": "authority_url", "Issuer URL": "issuer_url", "Scopes": "extra_scopes",
+// applicationForm is the application page's form: parseApplicationForm
+// reads what was posted, validate says what is wrong field by field,
+// application builds the application it describes. The embedded view
+// model is what the page shows again; the typed secret never is.
+type applicationForm struct {
+	views.ApplicationForm
+	secret string // as typed: "" keeps the stored one
+	// refresh is set when the provider changed: the page is shown again
+	// with that provider's fields, nothing is saved.
+	refresh bool
+	// confirm is the answer to "Delete the authorizations?".
+	confirm bool
 }
 
-// applicationFrom reads the application form. The secret it returns is
-// what was typed: empty means "keep the stored one".
-func applicationFrom(r *http.Request, id int64) (*store.Application, map[string]string) {
-	errs := map[string]string{}
-	a := &store.Application{
-		ID:           id,
-		Name:         strings.TrimSpace(r.PostFormValue("name")),
-		Comment:      strings.TrimSpace(r.PostFormValue("comment")),
-		IsActive:     r.PostFormValue("is_active") == "1",
-		Provider:     r.PostFormValue("provider"),
-		Cloud:        r.PostFormValue("cloud"),
-		AuthorityURL: strings.TrimSpace(r.PostFormValue("authority_url")),
-		ClientID:     strings.TrimSpace(r.PostFormValue("client_id")),
-		ClientSecret: strings.TrimSpace(r.PostFormValue("client_secret")),
-		TenantID:     strings.TrimSpace(r.PostFormValue("tenant_id")),
-		IssuerURL:    strings.TrimSpace(r.PostFormValue("issuer_url")),
-		ExtraScopes:  strings.Join(strings.Fields(r.PostFormValue("extra_scopes")), " "),
-		CallbackPath: r.PostFormValue("callback_path"),
+// parseApplicationForm reads the posted form; the fields of other
+// providers than the chosen one are dropped, as the page does not show them.
+func parseApplicationForm(r *http.Request, id int64) applicationForm {
+	v := func(k string) string { return strings.TrimSpace(r.PostFormValue(k)) }
+	f := applicationForm{ApplicationForm: views.ApplicationForm{
+		ID:            id,
+		Name:          v("name"),
+		Comment:       v("comment"),
+		Active:        r.PostFormValue("is_active") == "1",
+		Provider:      r.PostFormValue("provider"),
+		Cloud:         r.PostFormValue("cloud"),
+		AuthorityURL:  v("authority_url"),
+		ClientID:      v("client_id"),
+		SecretExpires: v("client_secret_expires_at"),
+		TenantID:      v("tenant_id"),
+		IssuerURL:     v("issuer_url"),
+		ExtraScopes:   strings.Join(strings.Fields(r.PostFormValue("extra_scopes")), " "),
+		CallbackPath:  r.PostFormValue("callback_path"),
+		Errors:        views.FieldErrors{},
+	},
+		secret:  v("client_secret"),
+		refresh: r.PostFormValue("_refresh") != "",
+		confirm: r.PostFormValue("confirm") == "1",
 	}
-	if a.CallbackPath == "" {
-		a.CallbackPath = callbackPath
-	} else if !store.ValidCallbackPath(a.CallbackPath) {
-		errs["callback_path"] = "Choose one of the callback paths offered."
+	if f.CallbackPath == "" {
+		f.CallbackPath = callbackPath
 	}
-	if a.Provider != string(oauth.ProviderAzure) {
-		a.Cloud, a.AuthorityURL, a.TenantID = "", "", ""
-	} else if a.Cloud == "" {
-		a.Cloud = string(oauth.CloudGlobal)
+	if f.Provider != string(oauth.ProviderAzure) {
+		f.Cloud, f.AuthorityURL, f.TenantID = "", "", ""
+	} else if f.Cloud == "" {
+		f.Cloud = string(oauth.CloudGlobal)
 	}
-	if a.Cloud != string(oauth.CloudCustom) {
-		a.AuthorityURL = ""
+	if f.Cloud != string(oauth.CloudCustom) {
+		f.AuthorityURL = ""
 	}
-	if a.Provider != string(oauth.ProviderOIDC) {
-		a.IssuerURL, a.ExtraScopes = "", ""
+	if f.Provider != string(oauth.ProviderOIDC) {
+		f.IssuerURL, f.ExtraScopes = "", ""
 	}
-	if v := strings.TrimSpace(r.PostFormValue("client_secret_expires_at")); v != "" {
-		t, err := time.Parse(time.DateOnly, v)
-		if err != nil {
-			errs["client_secret_expires_at"] = "Enter a date as YYYY-MM-DD."
-		} else {
-			a.ClientSecretExpiresAt = &t
-		}
-	}
-	if a.Name == "" {
-		errs["name"] = "Name cannot be empty"
-	}
-	checkTexts(errs, formText{key: "name", label: "Name", value: a.Name}, formText{key: "comment", label: "Comments", value: a.Comment, long: true},
-		formText{key: "client_id", label: "Client ID", value: a.ClientID},
-		formText{key: "client_secret", label: "Client secret", value: a.ClientSecret, long: true, max: store.MaxSecretText},
-		formText{key: "tenant_id", label: "Tenant ID", value: a.TenantID},
-		formText{key: "authority_url", label: "Custom authority URL", value: a.AuthorityURL, long: true},
-		formText{key: "issuer_url", label: "Issuer URL", value: a.IssuerURL, long: true},
-		formText{key: "extra_scopes", label: "Extra scopes", value: a.ExtraScopes, long: true})
-	return a, errs
+	return f
 }
 
-// validateApplication adds oauth's checks; secret is the one that will be
-// stored (the typed one, or the kept one).
-func validateApplication(a *store.Application, secret string, errs map[string]string) {
-	o := a.OAuth()
+// validate puts a message next to each field that is wrong: the form's
+// own checks, then the provider's (oauth.Validate) with secret, the one
+// that will be stored (the typed one, or the kept one).
+func (f *applicationForm) validate(secret string) {
+	e := f.Errors
+	if !store.ValidCallbackPath(f.CallbackPath) {
+		e.Add("callback_path", "Choose one of the callback paths offered.")
+	}
+	if _, err := f.secretExpiry(); err != nil {
+		e.Add("client_secret_expires_at", "Enter a date as YYYY-MM-DD.")
+	}
+	if f.Name == "" {
+		e.Add("name", "Name cannot be empty")
+	}
+	checkTexts(e, formText{key: "name", label: "Name", value: f.Name}, formText{key: "comment", label: "Comments", value: f.Comment, long: true},
+		formText{key: "client_id", label: "Client ID", value: f.ClientID},
+		formText{key: "client_secret", label: "Client secret", value: f.secret, long: true, max: store.MaxSecretText},
+		formText{key: "tenant_id", label: "Tenant ID", value: f.TenantID},
+		formText{key: "authority_url", label: "Custom authority URL", value: f.AuthorityURL, long: true},
+		formText{key: "issuer_url", label: "Issuer URL", value: f.IssuerURL, long: true},
+		formText{key: "extra_scopes", label: "Extra scopes", value: f.ExtraScopes, long: true})
+	o := f.application().OAuth()
 	o.ClientSecret = secret
 	var ve oauth.ValidationError
 	if errors.As(o.Validate(), &ve) {
 		for _, fe := range ve {
-			key := fieldKeys[fe.Field]
-			if key == "" {
-				key = "form"
+			field := fe.Field
+			if field == "" {
+				field = views.FormError
 			}
-			if errs[key] == "" {
-				errs[key] = fe.Message
-			}
+			e.Add(field, fe.Message)
 		}
 	}
 }
 
-// formOf turns a posted application back into the form, never its secret.
-func (h *Handler) formOf(a *store.Application, secretSet bool, errs map[string]string) views.ApplicationForm {
-	f := h.applicationForm(a)
-	f.SecretSet, f.Errors = secretSet, errs
-	return f
+// secretExpiry is the typed expiry date of the client secret, nil when none.
+func (f *applicationForm) secretExpiry() (*time.Time, error) {
+	if f.SecretExpires == "" {
+		return nil, nil
+	}
+	t, err := time.Parse(time.DateOnly, f.SecretExpires)
+	if err != nil {
+		return nil, err
+	}
+	return &t, nil
+}
+
+// application is the application the form describes; its secret is the
+// typed one, empty for "keep the stored one".
+func (f *applicationForm) application() *store.Application {
+	a := &store.Application{
+		ID: f.ID, Name: f.Name, Comment: f.Comment, IsActive: f.Active, Provider: f.Provider, Cloud: f.Cloud,
+		AuthorityURL: f.AuthorityURL, ClientID: f.ClientID, ClientSecret: f.secret, TenantID: f.TenantID,
+		IssuerURL: f.IssuerURL, ExtraScopes: f.ExtraScopes, CallbackPath: f.CallbackPath,
+	}
+	a.ClientSecretExpiresAt, _ = f.secretExpiry()
+	return a
+}
+
+// showApplicationForm renders the application page with what was posted.
+func (h *Handler) showApplicationForm(w http.ResponseWriter, r *http.Request, status int, f *applicationForm) {
+	h.render(w, r, status, views.ApplicationPage(h.applicationPage(f.ApplicationForm, f.application())))
 }
 
 func (h *Handler) applicationCreate(w http.ResponseWriter, r *http.Request) {
-	a, errs := applicationFrom(r, 0)
-	if r.PostFormValue("_refresh") != "" {
-		// The provider changed: show its fields, save nothing.
-		h.render(w, r, http.StatusOK, views.ApplicationPage(h.formOf(a, false, map[string]string{})))
+	f := parseApplicationForm(r, 0)
+	if f.refresh {
+		h.showApplicationForm(w, r, http.StatusOK, &f)
 		return
 	}
-	validateApplication(a, a.ClientSecret, errs)
-	if len(errs) > 0 {
-		h.render(w, r, http.StatusUnprocessableEntity, views.ApplicationPage(h.formOf(a, false, errs)))
+	if f.validate(f.secret); f.Errors.Any() {
+		h.showApplicationForm(w, r, http.StatusUnprocessableEntity, &f)
 		return
 	}
+	a := f.application()
 	if err := h.store.CreateApplication(r.Context(), a, userOf(r)); err != nil {
 		if errors.Is(err, store.ErrDuplicate) {
-			errs["name"] = "An application with this name already exists."
-			h.render(w, r, http.StatusUnprocessableEntity, views.ApplicationPage(h.formOf(a, false, errs)))
+			f.Errors.Add("name", "An application with this name already exists.")
+			h.showApplicationForm(w, r, http.StatusUnprocessableEntity, &f)
 			return
 		}
 		h.serverError(w, r, err)
 		return
 	}
 	h.flash(r, "success", fmt.Sprintf("Item successfully added: %s", a.Name))
-	redirect(w, r, fmt.Sprintf("/setup/oauthimap/%d", a.ID))
+	redirect(w, r, paths.Application(a.ID))
 }
 
 func (h *Handler) applicationSave(w http.ResponseWriter, r *http.Request) {
@@ -130,22 +161,22 @@ func (h *Handler) applicationSave(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	a, errs := applicationFrom(r, old.ID)
-	if r.PostFormValue("_refresh") != "" {
-		h.render(w, r, http.StatusOK, views.ApplicationPage(h.formOf(a, old.ClientSecret != "", map[string]string{})))
+	f := parseApplicationForm(r, old.ID)
+	f.SecretSet = old.ClientSecret != ""
+	if f.refresh {
+		h.showApplicationForm(w, r, http.StatusOK, &f)
 		return
 	}
-	secret := a.ClientSecret
+	secret := f.secret
 	if secret == "" {
 		secret = old.ClientSecret
 	}
-	validateApplication(a, secret, errs)
-	if len(errs) > 0 {
-		h.render(w, r, http.StatusUnprocessableEntity, views.ApplicationPage(h.formOf(a, old.ClientSecret != "", errs)))
+	if f.validate(secret); f.Errors.Any() {
+		h.showApplicationForm(w, r, http.StatusUnprocessableEntity, &f)
 		return
 	}
-	confirmed := r.PostFormValue("confirm") == "1"
-	res, err := h.store.UpdateApplication(r.Context(), a, confirmed, userOf(r))
+	a := f.application()
+	res, err := h.store.UpdateApplication(r.Context(), a, f.confirm, userOf(r))
 	switch {
 	case errors.Is(err, store.ErrAuthorizationsWouldBeDeleted):
 		emails, err := h.authorizationEmails(r, old.ID)
@@ -154,11 +185,12 @@ func (h *Handler) applicationSave(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		secretChanged := a.ClientSecret != "" && a.ClientSecret != old.ClientSecret
-		h.render(w, r, http.StatusOK, views.ApplicationConfirmPage(h.formOf(a, true, map[string]string{}), emails, secretChanged))
+		f.SecretSet = true
+		h.render(w, r, http.StatusOK, views.ApplicationConfirmPage(h.applicationPage(f.ApplicationForm, a), emails, secretChanged))
 		return
 	case errors.Is(err, store.ErrDuplicate):
-		errs["name"] = "An application with this name already exists."
-		h.render(w, r, http.StatusUnprocessableEntity, views.ApplicationPage(h.formOf(a, old.ClientSecret != "", errs)))
+		f.Errors.Add("name", "An application with this name already exists.")
+		h.showApplicationForm(w, r, http.StatusUnprocessableEntity, &f)
 		return
 	case err != nil:
 		h.serverError(w, r, err)
@@ -171,7 +203,7 @@ func (h *Handler) applicationSave(w http.ResponseWriter, r *http.Request) {
 	for _, n := range res.DeactivatedReceivers {
 		h.flash(r, "warning", fmt.Sprintf("Mail receiver \"%s\" has been deactivated.", n))
 	}
-	redirect(w, r, fmt.Sprintf("/setup/oauthimap/%d", a.ID))
+	redirect(w, r, paths.Application(a.ID))
 }
 
 func (h *Handler) authorizationEmails(r *http.Request, appID int64) ([]string, error) {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/oauthimap/oauthimap/internal/oauth"
 	"github.com/oauthimap/oauthimap/internal/store"
+	"github.com/oauthimap/oauthimap/web/paths"
 	"github.com/oauthimap/oauthimap/web/views"
 )
 
@@ -94,5 +95,5 @@ func (h *Handler) authorizationAppOnlyCreate(w http.ResponseWriter, r *http.Requ
 		return
 	}
 	h.flash(r, "success", fmt.Sprintf("App-only authorization for %s has been created. Run Diagnose once the Exchange commands are done.", auth.Email))
-	redirect(w, r, authorizationsTab(app.ID))
+	redirect(w, r, paths.ApplicationAuthorizations(app.ID))
 }

@@ -3,6 +3,8 @@ package web
 import (
 	"fmt"
 	"net/http"
+
+	"github.com/oauthimap/oauthimap/web/paths"
 )
 
 // authorizationDelete deletes an authorization; the receivers that logged
@@ -21,5 +23,5 @@ func (h *Handler) authorizationDelete(w http.ResponseWriter, r *http.Request) {
 	for _, n := range deactivated {
 		h.flash(r, "warning", fmt.Sprintf("Mail receiver \"%s\" has been deactivated.", n))
 	}
-	redirect(w, r, authorizationsTab(app.ID))
+	redirect(w, r, paths.ApplicationAuthorizations(app.ID))
 }

@@ -8,15 +8,35 @@ import (
 	"strings"
 
 	"github.com/oauthimap/oauthimap/internal/store"
+	"github.com/oauthimap/oauthimap/web/paths"
 	"github.com/oauthimap/oauthimap/web/views"
 )
 
-func authorizationForm(auth *store.Authorization, app *store.Application) views.AuthorizationForm {
-	f := views.AuthorizationForm{ID: auth.ID, ApplicationID: app.ID, ApplicationName: app.Name, Email: auth.Email, Errors: map[string]string{}}
+// savedAuthorizationForm shows a stored authorization.
+func savedAuthorizationForm(auth *store.Authorization, app *store.Application) views.AuthorizationForm {
+	f := views.AuthorizationForm{ID: auth.ID, ApplicationID: app.ID, ApplicationName: app.Name, Email: auth.Email, Errors: views.FieldErrors{}}
 	if auth.UPN != "" && !strings.EqualFold(auth.UPN, auth.Email) {
 		f.SignedInAs = auth.UPN
 	}
 	return f
+}
+
+// authorizationForm is the authorization page's form: its Email only.
+type authorizationForm struct{ views.AuthorizationForm }
+
+// parseAuthorizationForm reads the posted Email over the stored authorization.
+func parseAuthorizationForm(r *http.Request, auth *store.Authorization, app *store.Application) authorizationForm {
+	f := authorizationForm{savedAuthorizationForm(auth, app)}
+	f.Email = strings.TrimSpace(r.PostFormValue("email"))
+	return f
+}
+
+// validate puts a message next to an Email that is not one address.
+func (f *authorizationForm) validate() {
+	if a, err := mail.ParseAddress(f.Email); err != nil || a.Address != f.Email {
+		f.Errors.Add("email", "This is not a valid email address.")
+	}
+	checkTexts(f.Errors, formText{key: "email", label: "Email", value: f.Email})
 }
 
 // authorizationEdit is the authorization form: its Email only.
@@ -25,7 +45,7 @@ func (h *Handler) authorizationEdit(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	h.render(w, r, http.StatusOK, views.AuthorizationPage(authorizationForm(auth, app)))
+	h.render(w, r, http.StatusOK, views.AuthorizationPage(savedAuthorizationForm(auth, app)))
 }
 
 // authorizationSave changes the Email (the SASL user) and re-points the
@@ -35,21 +55,16 @@ func (h *Handler) authorizationSave(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	f := authorizationForm(auth, app)
-	f.Email = strings.TrimSpace(r.PostFormValue("email"))
-	if a, err := mail.ParseAddress(f.Email); err != nil || a.Address != f.Email {
-		f.Errors["email"] = "This is not a valid email address."
-	}
-	checkTexts(f.Errors, formText{key: "email", label: "Email", value: f.Email})
-	if len(f.Errors) > 0 {
-		h.render(w, r, http.StatusUnprocessableEntity, views.AuthorizationPage(f))
+	f := parseAuthorizationForm(r, auth, app)
+	if f.validate(); f.Errors.Any() {
+		h.render(w, r, http.StatusUnprocessableEntity, views.AuthorizationPage(f.AuthorizationForm))
 		return
 	}
 	updated, err := h.store.UpdateAuthorizationEmail(r.Context(), auth.ID, f.Email, userOf(r))
 	switch {
 	case errors.Is(err, store.ErrDuplicate):
-		f.Errors["email"] = "This application already has an authorization for this address."
-		h.render(w, r, http.StatusUnprocessableEntity, views.AuthorizationPage(f))
+		f.Errors.Add("email", "This application already has an authorization for this address.")
+		h.render(w, r, http.StatusUnprocessableEntity, views.AuthorizationPage(f.AuthorizationForm))
 		return
 	case err != nil:
 		h.serverError(w, r, err)
@@ -59,5 +74,5 @@ func (h *Handler) authorizationSave(w http.ResponseWriter, r *http.Request) {
 	for _, n := range updated {
 		h.flash(r, "info", fmt.Sprintf("Mail receiver \"%s\" has been updated.", n))
 	}
-	redirect(w, r, authorizationsTab(app.ID))
+	redirect(w, r, paths.ApplicationAuthorizations(app.ID))
 }

@@ -1,11 +1,11 @@
 package web
 
 import (
-	"fmt"
 	"net/http"
 
 	"github.com/oauthimap/oauthimap/internal/oauth"
 	"github.com/oauthimap/oauthimap/internal/store"
+	"github.com/oauthimap/oauthimap/web/paths"
 )
 
 // authorizationStart is "Create an authorization": a POST that keeps the
@@ -15,7 +15,7 @@ func (h *Handler) authorizationStart(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	h.beginSignIn(w, r, app, signIn{ReturnTo: authorizationsTab(app.ID)})
+	h.beginSignIn(w, r, app, signIn{ReturnTo: paths.ApplicationAuthorizations(app.ID)})
 }
 
 // authorizationReauthorize signs in again for an existing authorization;
@@ -25,7 +25,7 @@ func (h *Handler) authorizationReauthorize(w http.ResponseWriter, r *http.Reques
 	if !ok {
 		return
 	}
-	h.beginSignIn(w, r, app, signIn{AuthorizationID: auth.ID, ReturnTo: authorizationsTab(app.ID)})
+	h.beginSignIn(w, r, app, signIn{AuthorizationID: auth.ID, ReturnTo: paths.ApplicationAuthorizations(app.ID)})
 }
 
 // signIn is what a sign-in remembers besides the OAuth values.
@@ -61,10 +61,6 @@ func (h *Handler) beginSignIn(w http.ResponseWriter, r *http.Request, app *store
 		return
 	}
 	http.Redirect(w, r, authURL, http.StatusSeeOther)
-}
-
-func authorizationsTab(appID int64) string {
-	return fmt.Sprintf("/setup/oauthimap/%d/authorizations", appID)
 }
 
 // authorizationParam loads the authorization named by the URL and its

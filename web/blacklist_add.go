@@ -8,20 +8,25 @@ import (
 
 	"github.com/oauthimap/oauthimap/internal/ingest"
 	"github.com/oauthimap/oauthimap/internal/store"
+	"github.com/oauthimap/oauthimap/web/paths"
 	"github.com/oauthimap/oauthimap/web/views"
 )
 
 // blacklistAdd adds an address, a domain or a pattern.
 func (h *Handler) blacklistAdd(w http.ResponseWriter, r *http.Request) {
-	f := views.BlacklistForm{Kind: r.PostFormValue("kind"), Value: r.PostFormValue("value"), Comment: strings.TrimSpace(r.PostFormValue("comment"))}
-	if msg := textError("The value", f.Value, false) + textError("The comment", f.Comment, true); msg != "" {
-		f.Error = msg
-		h.renderBlacklist(w, r, http.StatusUnprocessableEntity, f)
+	f := views.BlacklistForm{Kind: r.PostFormValue("kind"), Value: r.PostFormValue("value"), Comment: strings.TrimSpace(r.PostFormValue("comment")), Errors: views.FieldErrors{}}
+	checkTexts(f.Errors, formText{key: "value", label: "The value", value: f.Value}, formText{key: "comment", label: "The comment", value: f.Comment, long: true})
+	e, err := ingest.ValidateBlacklistEntry(ingest.BlacklistEntry{Kind: f.Kind, Value: f.Value})
+	var problem *ingest.BlacklistProblem
+	switch {
+	case f.Errors.Any():
+	case errors.As(err, &problem):
+		f.Errors.Add(problem.Field, problem.Message)
+	case err != nil:
+		h.serverError(w, r, err)
 		return
 	}
-	e, err := ingest.ValidateBlacklistEntry(ingest.BlacklistEntry{Kind: f.Kind, Value: f.Value})
-	if err != nil {
-		f.Error = strings.TrimPrefix(err.Error(), "ingest: ")
+	if f.Errors.Any() {
 		h.renderBlacklist(w, r, http.StatusUnprocessableEntity, f)
 		return
 	}
@@ -35,7 +40,7 @@ func (h *Handler) blacklistAdd(w http.ResponseWriter, r *http.Request) {
 	})
 	if err != nil {
 		if errors.Is(err, store.ErrDuplicate) {
-			f.Error = "This entry already exists."
+			f.Errors.Add("value", "This entry already exists.")
 			h.renderBlacklist(w, r, http.StatusUnprocessableEntity, f)
 			return
 		}
@@ -43,5 +48,5 @@ func (h *Handler) blacklistAdd(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.flash(r, "success", fmt.Sprintf("%s has been added to the blacklist.", row.Value))
-	redirect(w, r, "/setup/blacklist")
+	redirect(w, r, paths.Blacklist)
 }

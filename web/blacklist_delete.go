@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/oauthimap/oauthimap/internal/store"
+	"github.com/oauthimap/oauthimap/web/paths"
 )
 
 // blacklistDelete removes an entry.
@@ -28,5 +29,5 @@ func (h *Handler) blacklistDelete(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.flash(r, "success", fmt.Sprintf("%s has been removed from the blacklist.", e.Value))
-	redirect(w, r, "/setup/blacklist")
+	redirect(w, r, paths.Blacklist)
 }

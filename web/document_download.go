@@ -56,7 +56,7 @@ func (h *Handler) ticketOriginal(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var fid int64
-	if r.PathValue("fid") != "" || chiURLParam(r, "fid") != "" {
+	if r.PathValue("fid") != "" {
 		if fid, ok = idParam(r, "fid"); !ok {
 			h.notFound(w, r)
 			return

@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/oauthimap/oauthimap/internal/store"
+	"github.com/oauthimap/oauthimap/web/paths"
 	"github.com/oauthimap/oauthimap/web/views"
 )
 
@@ -49,7 +50,7 @@ func (h *Handler) documentTypeAdd(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.flash(r, "success", fmt.Sprintf("%s has been added.", row.Name))
-	redirect(w, r, "/setup/documenttypes")
+	redirect(w, r, paths.DocumentTypes)
 }
 
 // documentTypeDelete removes a type.
@@ -73,5 +74,5 @@ func (h *Handler) documentTypeDelete(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.flash(r, "success", fmt.Sprintf("%s has been deleted.", t.Name))
-	redirect(w, r, "/setup/documenttypes")
+	redirect(w, r, paths.DocumentTypes)
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/oauthimap/oauthimap/internal/store"
+	"github.com/oauthimap/oauthimap/web/paths"
 	"github.com/oauthimap/oauthimap/web/views"
 )
 
@@ -109,7 +110,7 @@ func (h *Handler) logout(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	h.clearCookie(w, sessionCookie)
-	redirect(w, r, "/login")
+	redirect(w, r, paths.Login)
 }
 
 // waitWords says a wait in whole seconds as a person reads it.

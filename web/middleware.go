@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/oauthimap/oauthimap/internal/ingest"
+	"github.com/oauthimap/oauthimap/web/paths"
 )
 
 // recoverPanics turns a panic into a log line and a plain error page; the
@@ -198,7 +199,7 @@ func (h *Handler) guard(a access, next http.HandlerFunc) http.Handler {
 		case a == public:
 		case u == nil:
 			if r.Method == http.MethodGet {
-				http.Redirect(w, r, "/login?next="+urlQueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+				http.Redirect(w, r, paths.LoginThen(r.URL.RequestURI()), http.StatusSeeOther)
 				return
 			}
 			h.renderError(w, r, http.StatusForbidden, "Forbidden", "Your session has ended. Log in again.")

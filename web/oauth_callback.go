@@ -10,6 +10,7 @@ import (
 
 	"github.com/oauthimap/oauthimap/internal/oauth"
 	"github.com/oauthimap/oauthimap/internal/store"
+	"github.com/oauthimap/oauthimap/web/paths"
 	"github.com/oauthimap/oauthimap/web/views"
 )
 
@@ -124,16 +125,16 @@ func (h *Handler) callbackFailed(w http.ResponseWriter, r *http.Request, app *st
 	}
 	v := failureView(f)
 	v.AdminConsentURL = h.withConsentState(v.AdminConsentURL, app)
-	v.BackHref, v.BackLabel = "/setup/oauthimap", "Back to OAuth IMAP"
+	v.BackHref, v.BackLabel = paths.Applications, "Back to OAuth IMAP"
 	if app != nil {
 		// The failure changed nothing else: its event is the only write.
 		if err := h.store.Audit(r.Context(), me.ID, me.Login, "authorization.failed", "application", app.ID, f.GLPIMessage+" ("+string(f.Kind)+")"); err != nil {
 			h.log.Error("audit of a failed sign-in not written", "application_id", app.ID, "err", err)
 		}
-		v.BackHref, v.BackLabel = authorizationsTab(app.ID), "Back to "+app.Name
-		v.RetryAction = fmt.Sprintf("/setup/oauthimap/%d/authorize", app.ID)
+		v.BackHref, v.BackLabel = paths.ApplicationAuthorizations(app.ID), "Back to "+app.Name
+		v.RetryAction = paths.Application(app.ID, "authorize")
 		if p != nil && p.AuthorizationID != 0 {
-			v.RetryAction = fmt.Sprintf("/setup/oauthimap/authorizations/%d/reauthorize", p.AuthorizationID)
+			v.RetryAction = paths.Authorization(p.AuthorizationID, "reauthorize")
 		}
 		if app.IsActive {
 			allowFormAction(w, h.authorizeOrigin(context.WithoutCancel(r.Context()), app))
@@ -156,7 +157,7 @@ func (h *Handler) offerStarts(w http.ResponseWriter, r *http.Request, v *views.F
 	}
 	var origins []string
 	for _, a := range apps {
-		v.Starts = append(v.Starts, views.StartChoice{Action: fmt.Sprintf("/setup/oauthimap/%d/authorize", a.ID), Label: "Create an authorization for " + a.Name})
+		v.Starts = append(v.Starts, views.StartChoice{Action: paths.Application(a.ID, "authorize"), Label: "Create an authorization for " + a.Name})
 		if o := h.authorizeOrigin(context.WithoutCancel(r.Context()), &a); o != "" {
 			origins = append(origins, o)
 		}

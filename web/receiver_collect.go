@@ -7,6 +7,7 @@ import (
 
 	"github.com/oauthimap/oauthimap/internal/collector"
 	"github.com/oauthimap/oauthimap/internal/store"
+	"github.com/oauthimap/oauthimap/web/paths"
 )
 
 // msgCollectError is GLPI's message when a collect fails.
@@ -26,7 +27,7 @@ func (h *Handler) receiverCollect(w http.ResponseWriter, r *http.Request) {
 	}
 	if h.collect == nil {
 		h.flash(r, "danger", msgCollectError+" The collector is not running in this process.")
-		redirect(w, r, receiverURL(id))
+		redirect(w, r, paths.Receiver(id))
 		return
 	}
 	run, err := h.collect.CollectNow(r.Context(), id)
@@ -58,7 +59,7 @@ func (h *Handler) receiverCollect(w http.ResponseWriter, r *http.Request) {
 			h.flash(r, "danger", msgCollectError+" "+run.ErrorText)
 		}
 	}
-	redirect(w, r, receiverURL(id))
+	redirect(w, r, paths.Receiver(id))
 }
 
 // runSummary is GLPI's count line of a collect.

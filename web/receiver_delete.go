@@ -2,6 +2,8 @@ package web
 
 import (
 	"net/http"
+
+	"github.com/oauthimap/oauthimap/web/paths"
 )
 
 func (h *Handler) receiverDelete(w http.ResponseWriter, r *http.Request) {
@@ -16,5 +18,5 @@ func (h *Handler) receiverDelete(w http.ResponseWriter, r *http.Request) {
 	}
 	h.receiversChanged()
 	h.flash(r, "success", "Item successfully purged.")
-	redirect(w, r, "/setup/receivers")
+	redirect(w, r, paths.Receivers)
 }

@@ -41,7 +41,7 @@ func (h *Handler) receiverEdit(w http.ResponseWriter, r *http.Request) {
 	if a, err := h.store.ReceiverAuthorization(ctx, rec); err == nil {
 		authState = a.State
 	}
-	f := receiverFormOf(rec, rec.Health(authState))
+	f := savedReceiverForm(rec, rec.Health(authState))
 	f.CanCollect = h.collect != nil
 	if err := h.fillChoices(ctx, &f); err != nil {
 		h.serverError(w, r, err)
@@ -50,6 +50,5 @@ func (h *Handler) receiverEdit(w http.ResponseWriter, r *http.Request) {
 	if f.ApplicationID != 0 && f.Authorization == "" && f.Login != "" {
 		f.NoticeKind, f.NoticeText = "warning", "The authorization this receiver logged in with ("+f.Login+") no longer exists: choose another, or create one."
 	}
-	h.allowSignInFrom(ctx, w, &f)
-	h.render(w, r, http.StatusOK, views.ReceiverPage(f))
+	h.showReceiverForm(w, r, http.StatusOK, f)
 }

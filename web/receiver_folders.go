@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/oauthimap/oauthimap/internal/mailbox"
+	"github.com/oauthimap/oauthimap/web/paths"
 	"github.com/oauthimap/oauthimap/web/views"
 )
 
@@ -79,5 +80,5 @@ func (h *Handler) receiverFolderSet(w http.ResponseWriter, r *http.Request) {
 	}
 	h.receiversChanged()
 	h.flash(r, "success", field.label+": "+folder)
-	redirect(w, r, receiverURL(id))
+	redirect(w, r, paths.Receiver(id))
 }

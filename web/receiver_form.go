@@ -33,15 +33,29 @@ func typeOf(r *store.Receiver) string {
 	return typeIMAP
 }
 
-// receiverFormFrom reads the posted form as typed; checks come later.
-func receiverFormFrom(r *http.Request) views.ReceiverForm {
+// receiverForm is the receiver page's form: parseReceiverForm reads what
+// was posted, validate says what is wrong field by field, receiver builds
+// the receiver it describes. The embedded view model is what the page
+// shows again, so nothing typed is lost on an error; the password is
+// never shown again.
+type receiverForm struct {
+	views.ReceiverForm
+	password      string
+	clearPassword bool
+	// refresh is set when the connection type changed: the page is shown
+	// again with that type's fields, nothing is saved.
+	refresh bool
+}
+
+// parseReceiverForm reads the posted form as typed; validate checks it.
+func parseReceiverForm(r *http.Request) receiverForm {
 	v := func(k string) string { return strings.TrimSpace(r.PostFormValue(k)) }
 	on := func(k string) bool { return r.PostFormValue(k) == "1" }
 	mioVal, err := strconv.Atoi(v("filesize_max"))
 	if err != nil && v("filesize_max") != "" {
-		mioVal = -1 // not one of the list's values: refused below
+		mioVal = -1 // not one of the list's values: refused by validate
 	}
-	f := views.ReceiverForm{
+	f := receiverForm{ReceiverForm: views.ReceiverForm{
 		Name: v("name"), Active: on("is_active"), Host: v("host"), Port: v("port"), Type: v("type"),
 		Security: v("security"), ValidateCert: on("validate_cert"), Login: v("login"), Authorization: v("authorization"),
 		Folder: v("folder"), AcceptedFolder: v("accepted_folder"), RefusedFolder: v("refused_folder"),
@@ -49,7 +63,11 @@ func receiverFormFrom(r *http.Request) views.ReceiverForm {
 		AddTo: on("add_to"), OnlyUnread: on("only_unread"), CreateUser: on("create_user"), AutoNotifications: on("auto_notifications"),
 		FirstCollect: v("first_collect"), FirstCollectDays: v("first_collect_days"),
 		Comment: r.PostFormValue("comment"), PollInterval: v("poll_interval"), Budget: v("budget"), Idle: on("idle"),
-		Errors: map[string]string{}, Unsaved: true,
+		Errors: views.FieldErrors{}, Unsaved: true,
+	},
+		password:      r.PostFormValue("password"),
+		clearPassword: r.PostFormValue("clear_password") == "1",
+		refresh:       r.PostFormValue("_refresh") != "",
 	}
 	if f.Type == "" {
 		f.Type = typeIMAP
@@ -58,8 +76,8 @@ func receiverFormFrom(r *http.Request) views.ReceiverForm {
 	return f
 }
 
-// receiverFormOf shows a stored receiver; the password stays out.
-func receiverFormOf(rec *store.Receiver, health store.ReceiverHealth) views.ReceiverForm {
+// savedReceiverForm shows a stored receiver; the password stays out.
+func savedReceiverForm(rec *store.Receiver, health store.ReceiverHealth) views.ReceiverForm {
 	f := views.ReceiverForm{
 		ID: rec.ID, Name: rec.Name, Active: rec.IsActive, Host: rec.Host, Port: strconv.Itoa(rec.Port), Type: typeOf(rec),
 		Security: rec.Security, ValidateCert: rec.ValidateCert, Login: rec.Login, HasPassword: rec.Password != "",
@@ -68,7 +86,7 @@ func receiverFormOf(rec *store.Receiver, health store.ReceiverHealth) views.Rece
 		AddCC: rec.AddCcToObserver, AddTo: rec.AddToToObserver, OnlyUnread: rec.CollectOnlyUnread,
 		CreateUser: rec.CreateUserFromEmail, AutoNotifications: rec.ImportAutoNotifications,
 		FirstCollect: rec.FirstCollect, FirstCollectDays: strconv.Itoa(rec.FirstCollectDays), Comment: rec.Comment, PollInterval: strconv.Itoa(rec.PollIntervalSeconds),
-		Budget: strconv.Itoa(rec.Budget), Idle: rec.IdleEnabled, Errors: map[string]string{},
+		Budget: strconv.Itoa(rec.Budget), Idle: rec.IdleEnabled, Errors: views.FieldErrors{},
 		Health: health, ErrorCount: rec.Errors, LastError: rec.LastError, LastCollect: views.FormatTime(rec.LastCollectAt),
 	}
 	f.ApplicationID = applicationOfType(f.Type)
@@ -80,7 +98,7 @@ func newReceiverForm() views.ReceiverForm {
 	return views.ReceiverForm{
 		Active: true, Type: typeIMAP, Security: "ssl", ValidateCert: true, Port: strconv.Itoa(store.DefaultReceiverPort),
 		FilesizeMio: store.DefaultFilesizeMax / mio, AddTo: true, PollInterval: strconv.Itoa(store.DefaultPollInterval),
-		Budget: strconv.Itoa(store.DefaultReceiverBudget), Idle: true, Errors: map[string]string{},
+		Budget: strconv.Itoa(store.DefaultReceiverBudget), Idle: true, Errors: views.FieldErrors{},
 		// A mailbox may hold years of mail: by default only the last week.
 		FirstCollect: store.FirstCollectRecent, FirstCollectDays: strconv.Itoa(store.DefaultFirstCollectDays),
 	}
@@ -126,7 +144,7 @@ func (h *Handler) fillChoices(ctx context.Context, f *views.ReceiverForm) error 
 	// A stored login with no authorization left stays unchosen rather than
 	// silently becoming another account.
 	if f.Authorization == "" && f.Login == "" {
-		f.Authorization = "-1"
+		f.Authorization = views.CreateAuthorization
 		if len(auths) > 0 {
 			f.Authorization = f.Authorizations[0].Value
 		}

@@ -8,25 +8,118 @@ import (
 	"strings"
 
 	"github.com/oauthimap/oauthimap/internal/store"
+	"github.com/oauthimap/oauthimap/web/paths"
 	"github.com/oauthimap/oauthimap/web/views"
 )
 
 // msgMandatory is GLPI's message for missing mandatory fields.
 const msgMandatory = "Mandatory fields are not filled. Please correct: "
 
-// receiverFromForm checks the form and builds the receiver it describes;
-// f.Errors says what is wrong. For an OAuth type, Login is the chosen
-// authorization's e-mail ("" with "Create authorization for another user").
-func (h *Handler) receiverFromForm(r *http.Request, f *views.ReceiverForm) *store.Receiver {
+// validate puts a message next to each field that is wrong, and above
+// the form the mandatory fields left empty. appExists says whether the
+// chosen OAuth application is still there.
+func (f *receiverForm) validate(appExists bool) {
+	e := f.Errors
 	var missing []string
+	mandatory := func(field, label, msg string) {
+		missing = append(missing, label)
+		e.Add(field, msg)
+	}
 	if f.Name == "" {
-		missing = append(missing, "Name")
-		f.Errors["name"] = "The name is mandatory."
+		mandatory("name", "Name", "The name is mandatory.")
 	}
 	if f.Host == "" {
-		missing = append(missing, "Server")
-		f.Errors["host"] = "The server is mandatory."
+		mandatory("host", "Server", "The server is mandatory.")
 	}
+	switch f.Security {
+	case "ssl", "starttls", "none":
+	default:
+		e.Add("security", "Choose SSL, STARTTLS or None (no encryption).")
+	}
+	if port, err := strconv.Atoi(f.Port); f.Port != "" && (err != nil || port < 1 || port > 65535) {
+		e.Add("port", "The port must be a number between 1 and 65535.")
+	}
+	if f.FilesizeMio < 0 || f.FilesizeMio > store.MaxFilesizeMaxMio {
+		e.Add("filesize_max", "Choose a size in the list.")
+	}
+	if n, err := strconv.Atoi(f.PollInterval); err != nil || n < store.MinPollIntervalSeconds || n > store.MaxPollIntervalSeconds {
+		e.Add("poll_interval", fmt.Sprintf("The poll interval must be a whole number of seconds between %d and %d (one day).", store.MinPollIntervalSeconds, store.MaxPollIntervalSeconds))
+	}
+	if n, err := strconv.Atoi(f.Budget); err != nil || n < 1 || n > store.MaxReceiverBudget {
+		e.Add("budget", fmt.Sprintf("The messages per run must be between 1 and %d.", store.MaxReceiverBudget))
+	}
+	kind, days := f.firstCollect()
+	switch err := store.CheckFirstCollect(kind, days); {
+	case err == nil:
+	case kind == store.FirstCollectRecent:
+		e.Add("first_collect_days", err.Error())
+	default:
+		e.Add("first_collect", err.Error())
+	}
+	if f.ApplicationID == 0 {
+		if f.Type != typeIMAP {
+			mandatory("type", "Connection options", "Choose a connection type.")
+		}
+		if f.Login == "" {
+			mandatory("login", "Login", "The login is mandatory.")
+		}
+	} else {
+		if !appExists {
+			mandatory("type", "Connection options", "This OAuth application does not exist any more: choose a connection type.")
+		}
+		switch f.Authorization {
+		case views.CreateAuthorization:
+		case "":
+			mandatory("authorization", "Login", "Choose an authorization, or create one.")
+		default:
+			if _, ok := f.chosenLogin(); !ok {
+				e.Add("authorization", "This authorization does not belong to the application: choose another.")
+			}
+		}
+	}
+	checkTexts(e, formText{key: "name", label: "Name", value: f.Name}, formText{key: "host", label: "Server", value: f.Host},
+		formText{key: "login", label: "Login", value: f.Login}, formText{key: "password", label: "Password", value: f.password, long: true, max: store.MaxSecretText},
+		formText{key: "folder", label: "Incoming mail folder", value: f.Folder},
+		formText{key: "accepted_folder", label: "Accepted mail archive folder", value: f.AcceptedFolder},
+		formText{key: "refused_folder", label: "Refused mail archive folder", value: f.RefusedFolder},
+		formText{key: "comment", label: "Comments", value: f.Comment, long: true})
+	if len(missing) > 0 {
+		e.Add(views.FormError, msgMandatory+strings.Join(missing, ", "))
+	}
+}
+
+// firstCollect is the first-collection choice and its days as posted; a
+// post without the field means all mail, GLPI's way.
+func (f *receiverForm) firstCollect() (string, int) {
+	kind, days := f.FirstCollect, store.DefaultFirstCollectDays
+	if kind == "" {
+		kind = store.FirstCollectAll
+	}
+	if f.FirstCollectDays != "" {
+		n, err := strconv.Atoi(f.FirstCollectDays)
+		if err != nil {
+			n = -1
+		}
+		days = n
+	}
+	return kind, days
+}
+
+// chosenLogin is the e-mail of the chosen authorization, among those the
+// application has (fillChoices lists them).
+func (f *receiverForm) chosenLogin() (string, bool) {
+	for _, c := range f.Authorizations {
+		if c.Value == f.Authorization {
+			return c.Label, true
+		}
+	}
+	return "", false
+}
+
+// receiver is the receiver a valid form describes. For an OAuth type,
+// Login is the chosen authorization's e-mail ("" with "Create
+// authorization for another user").
+func (f *receiverForm) receiver() *store.Receiver {
 	rec := &store.Receiver{
 		ID: f.ID, Name: f.Name, IsActive: f.Active, Host: f.Host, Security: f.Security, ValidateCert: f.ValidateCert,
 		Folder: f.Folder, AcceptedFolder: f.AcceptedFolder, RefusedFolder: f.RefusedFolder,
@@ -37,99 +130,27 @@ func (h *Handler) receiverFromForm(r *http.Request, f *views.ReceiverForm) *stor
 	if f.UseReplyTo {
 		rec.RequesterField = "reply-to"
 	}
-	switch f.Security {
-	case "ssl", "starttls", "none":
-	default:
-		f.Errors["security"] = "Choose SSL, STARTTLS or None (no encryption)."
-	}
-	switch port, err := strconv.Atoi(f.Port); {
+	switch {
 	case f.Port == "" && f.Security == "ssl":
 		rec.Port = 993
 	case f.Port == "":
 		rec.Port = 143
-	case err != nil || port < 1 || port > 65535:
-		f.Errors["port"] = "The port must be a number between 1 and 65535."
 	default:
-		rec.Port = port
+		rec.Port, _ = strconv.Atoi(f.Port)
 	}
-	if f.FilesizeMio < 0 || f.FilesizeMio > store.MaxFilesizeMaxMio {
-		f.Errors["filesize_max"] = "Choose a size in the list."
-	}
-	if n, err := strconv.Atoi(f.PollInterval); err != nil || n < store.MinPollIntervalSeconds || n > store.MaxPollIntervalSeconds {
-		f.Errors["poll_interval"] = fmt.Sprintf("The poll interval must be a whole number of seconds between %d and %d (one day).", store.MinPollIntervalSeconds, store.MaxPollIntervalSeconds)
-	} else {
-		rec.PollIntervalSeconds = n
-	}
-	if n, err := strconv.Atoi(f.Budget); err != nil || n < 1 || n > store.MaxReceiverBudget {
-		f.Errors["budget"] = fmt.Sprintf("The messages per run must be between 1 and %d.", store.MaxReceiverBudget)
-	} else {
-		rec.Budget = n
-	}
-	rec.FirstCollect = f.FirstCollect
-	if rec.FirstCollect == "" {
-		rec.FirstCollect = store.FirstCollectAll // a post without the field: GLPI's way
-	}
-	rec.FirstCollectDays = store.DefaultFirstCollectDays
-	if f.FirstCollectDays != "" {
-		n, err := strconv.Atoi(f.FirstCollectDays)
-		if err != nil {
-			n = -1
-		}
-		rec.FirstCollectDays = n
-	}
-	switch err := store.CheckFirstCollect(rec.FirstCollect, rec.FirstCollectDays); {
-	case err == nil:
-	case rec.FirstCollect == store.FirstCollectRecent:
-		f.Errors["first_collect_days"] = err.Error()
-	default:
-		f.Errors["first_collect"] = err.Error()
-	}
+	rec.PollIntervalSeconds, _ = strconv.Atoi(f.PollInterval)
+	rec.Budget, _ = strconv.Atoi(f.Budget)
+	rec.FirstCollect, rec.FirstCollectDays = f.firstCollect()
 	if rec.FirstCollect != store.FirstCollectRecent && (rec.FirstCollectDays < 1 || rec.FirstCollectDays > store.MaxFirstCollectDays) {
 		rec.FirstCollectDays = store.DefaultFirstCollectDays // unused by this choice: keep a sane value
 	}
 	if f.ApplicationID == 0 {
-		if f.Type != typeIMAP {
-			missing = append(missing, "Connection options")
-			f.Errors["type"] = "Choose a connection type."
-		}
-		if f.Login == "" {
-			missing = append(missing, "Login")
-			f.Errors["login"] = "The login is mandatory."
-		}
-		rec.Login, rec.Password = f.Login, r.PostFormValue("password")
-	} else {
-		appID := f.ApplicationID
-		rec.ApplicationID = &appID
-		if _, err := h.store.Application(r.Context(), appID); err != nil {
-			missing = append(missing, "Connection options")
-			f.Errors["type"] = "This OAuth application does not exist any more: choose a connection type."
-		}
-		switch f.Authorization {
-		case "-1":
-		case "":
-			missing = append(missing, "Login")
-			f.Errors["authorization"] = "Choose an authorization, or create one."
-		default:
-			found := false
-			for _, c := range f.Authorizations {
-				if c.Value == f.Authorization {
-					rec.Login, found = c.Label, true
-				}
-			}
-			if !found {
-				f.Errors["authorization"] = "This authorization does not belong to the application: choose another."
-			}
-		}
+		rec.Login, rec.Password = f.Login, f.password
+		return rec
 	}
-	checkTexts(f.Errors, formText{key: "name", label: "Name", value: f.Name}, formText{key: "host", label: "Server", value: f.Host},
-		formText{key: "login", label: "Login", value: f.Login}, formText{key: "password", label: "Password", value: r.PostFormValue("password"), long: true, max: store.MaxSecretText},
-		formText{key: "folder", label: "Incoming mail folder", value: f.Folder},
-		formText{key: "accepted_folder", label: "Accepted mail archive folder", value: f.AcceptedFolder},
-		formText{key: "refused_folder", label: "Refused mail archive folder", value: f.RefusedFolder},
-		formText{key: "comment", label: "Comments", value: f.Comment, long: true})
-	if len(missing) > 0 {
-		f.Errors["form"] = msgMandatory + strings.Join(missing, ", ")
-	}
+	appID := f.ApplicationID
+	rec.ApplicationID = &appID
+	rec.Login, _ = f.chosenLogin()
 	return rec
 }
 
@@ -148,7 +169,7 @@ func (h *Handler) receiverSave(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) receiverSubmit(w http.ResponseWriter, r *http.Request, id int64) {
 	ctx := r.Context()
-	f := receiverFormFrom(r)
+	f := parseReceiverForm(r)
 	f.ID = id
 	var old *store.Receiver
 	if id != 0 {
@@ -164,27 +185,29 @@ func (h *Handler) receiverSubmit(w http.ResponseWriter, r *http.Request, id int6
 		}
 	}
 	f.CanCollect = h.collect != nil
-	if r.PostFormValue("_refresh") != "" {
-		h.applyProviderDefaults(ctx, &f)
-		if err := h.fillChoices(ctx, &f); err != nil {
-			h.serverError(w, r, err)
-			return
-		}
-		h.allowSignInFrom(ctx, w, &f)
-		h.render(w, r, http.StatusOK, views.ReceiverPage(f))
-		return
+	if f.refresh {
+		h.applyProviderDefaults(ctx, &f.ReceiverForm)
 	}
-	if err := h.fillChoices(ctx, &f); err != nil {
+	if err := h.fillChoices(ctx, &f.ReceiverForm); err != nil {
 		h.serverError(w, r, err)
 		return
 	}
-	rec := h.receiverFromForm(r, &f)
-	if len(f.Errors) > 0 {
-		h.allowSignInFrom(ctx, w, &f)
-		h.render(w, r, http.StatusUnprocessableEntity, views.ReceiverPage(f))
+	if f.refresh {
+		h.showReceiverForm(w, r, http.StatusOK, f.ReceiverForm)
 		return
 	}
-	if f.Authorization == "-1" && old != nil && old.UsesOAuth() && *old.ApplicationID == f.ApplicationID {
+	appExists := true
+	if f.ApplicationID != 0 {
+		_, err := h.store.Application(ctx, f.ApplicationID)
+		appExists = err == nil
+	}
+	if f.validate(appExists); f.Errors.Any() {
+		h.showReceiverForm(w, r, http.StatusUnprocessableEntity, f.ReceiverForm)
+		return
+	}
+	rec := f.receiver()
+	createAuth := f.Authorization == views.CreateAuthorization
+	if createAuth && old != nil && old.UsesOAuth() && *old.ApplicationID == f.ApplicationID {
 		rec.Login = old.Login // keep collecting with the old account until the new one is granted
 	}
 	me := userOf(r)
@@ -192,12 +215,11 @@ func (h *Handler) receiverSubmit(w http.ResponseWriter, r *http.Request, id int6
 	if id == 0 {
 		err = h.store.CreateReceiver(ctx, rec, me)
 	} else {
-		err = h.store.UpdateReceiver(ctx, rec, r.PostFormValue("clear_password") == "1", me)
+		err = h.store.UpdateReceiver(ctx, rec, f.clearPassword, me)
 	}
 	if errors.Is(err, store.ErrDuplicate) {
-		f.Errors["name"] = "A receiver with this name already exists."
-		h.allowSignInFrom(ctx, w, &f)
-		h.render(w, r, http.StatusUnprocessableEntity, views.ReceiverPage(f))
+		f.Errors.Add("name", "A receiver with this name already exists.")
+		h.showReceiverForm(w, r, http.StatusUnprocessableEntity, f.ReceiverForm)
 		return
 	}
 	if err != nil {
@@ -205,13 +227,13 @@ func (h *Handler) receiverSubmit(w http.ResponseWriter, r *http.Request, id int6
 		return
 	}
 	h.receiversChanged()
-	to := receiverURL(rec.ID)
+	to := paths.Receiver(rec.ID)
 	if id == 0 {
 		h.flash(r, "success", fmt.Sprintf("Item successfully added: %s", rec.Name))
 	} else {
 		h.flash(r, "success", "Item successfully updated.")
 	}
-	if rec.UsesOAuth() && f.Authorization == "-1" {
+	if rec.UsesOAuth() && createAuth {
 		// GLPI's way: the save goes straight on to the provider's sign-in;
 		// the callback points this receiver at the new authorization and
 		// comes back here.
@@ -226,4 +248,9 @@ func (h *Handler) receiverSubmit(w http.ResponseWriter, r *http.Request, id int6
 	redirect(w, r, to)
 }
 
-func receiverURL(id int64) string { return "/setup/receivers/" + strconv.FormatInt(id, 10) }
+// showReceiverForm renders the receiver page, letting its save lead on to
+// the provider's sign-in (allowSignInFrom).
+func (h *Handler) showReceiverForm(w http.ResponseWriter, r *http.Request, status int, f views.ReceiverForm) {
+	h.allowSignInFrom(r.Context(), w, &f)
+	h.render(w, r, status, views.ReceiverPage(f))
+}

@@ -107,11 +107,7 @@ func redirect(w http.ResponseWriter, r *http.Request, to string) {
 
 // idParam reads a numeric URL parameter.
 func idParam(r *http.Request, name string) (int64, bool) {
-	v := r.PathValue(name)
-	if v == "" {
-		v = chiURLParam(r, name)
-	}
-	id, err := strconv.ParseInt(v, 10, 64)
+	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
 	return id, err == nil && id > 0
 }
 

@@ -4,6 +4,8 @@ import (
 	"net/http"
 
 	"github.com/go-chi/chi/v5"
+
+	"github.com/oauthimap/oauthimap/internal/store"
 )
 
 // access says who may reach a route.
@@ -29,7 +31,7 @@ type route struct {
 // routeTable is every route of the console, read top to bottom. A new
 // route must also get a line in the access test, or that test fails.
 func (h *Handler) routeTable() []route {
-	return []route{
+	routes := []route{
 		// Probes (the static assets are served outside this table, in buildRouter).
 		{"GET", "/healthz", public, h.healthz},
 		{"GET", "/readyz", public, h.readyz},
@@ -147,13 +149,13 @@ func (h *Handler) routeTable() []route {
 		{"GET", "/setup/receivers/{id}/defaults", admin, h.receiverDefaults},
 		{"GET", "/setup/receivers/{id}/history", admin, h.receiverHistory},
 		{"POST", "/setup/receivers/{id}/defaults", admin, h.receiverDefaultsSave},
-
-		// The identity provider's redirect, at GLPI's paths too (public: the
-		// single-use state and the session decide).
-		{"GET", callbackPath, public, h.oauthCallback},
-		{"GET", "/marketplace/oauthimap" + callbackPath, public, h.oauthCallback},
-		{"GET", "/plugins/oauthimap" + callbackPath, public, h.oauthCallback},
 	}
+	// The identity provider's redirect, at every path an application may
+	// send, GLPI's too (public: the single-use state and the session decide).
+	for _, p := range store.CallbackPaths {
+		routes = append(routes, route{"GET", p, public, h.oauthCallback})
+	}
+	return routes
 }
 
 // menu is the left menu; an entry shows only when a GET route serves its

@@ -191,8 +191,6 @@ func (h *Handler) clientIP(r *http.Request) string {
 	return peer
 }
 
-func urlQueryEscape(s string) string { return url.QueryEscape(s) }
-
 // safeNext keeps a redirect on this site: only a path of our own, with no
 // scheme, host or user, starting with exactly one slash, without dot
 // segments, and with no control byte, backslash or non-ASCII byte anywhere

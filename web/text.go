@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/oauthimap/oauthimap/internal/store"
+	"github.com/oauthimap/oauthimap/web/views"
 )
 
 // formText is one free-text field of a form: its input's name, its label
@@ -17,11 +18,9 @@ type formText struct {
 
 // checkTexts adds a field message for each value that is not UTF-8 or
 // longer than its column holds (the store refuses the same).
-func checkTexts(errs map[string]string, fields ...formText) {
+func checkTexts(errs views.FieldErrors, fields ...formText) {
 	for _, f := range fields {
-		if msg := f.problem(); msg != "" && errs[f.key] == "" {
-			errs[f.key] = msg
-		}
+		errs.Add(f.key, f.problem())
 	}
 }
 
@@ -40,9 +39,4 @@ func (f formText) problem() string {
 		return fmt.Sprintf("%s is too long: at most %d characters.", f.label, store.MaxShortText)
 	}
 	return ""
-}
-
-// textError is the message for one value, "" when it is fine.
-func textError(label, v string, long bool) string {
-	return formText{label: label, value: v, long: long}.problem()
 }

@@ -95,7 +95,7 @@ func (h *Handler) groupEdit(w http.ResponseWriter, r *http.Request) {
 // groupSave creates (no id in the path) or updates a group.
 func (h *Handler) groupSave(w http.ResponseWriter, r *http.Request) {
 	var id int64
-	if r.PathValue("id") != "" || chiURLParam(r, "id") != "" {
+	if r.PathValue("id") != "" {
 		var ok bool
 		if id, ok = idParam(r, "id"); !ok {
 			h.notFound(w, r)
@@ -230,7 +230,7 @@ func (h *Handler) categoryEdit(w http.ResponseWriter, r *http.Request) {
 // categorySave creates (no id in the path) or updates a category.
 func (h *Handler) categorySave(w http.ResponseWriter, r *http.Request) {
 	var id int64
-	if r.PathValue("id") != "" || chiURLParam(r, "id") != "" {
+	if r.PathValue("id") != "" {
 		var ok bool
 		if id, ok = idParam(r, "id"); !ok {
 			h.notFound(w, r)

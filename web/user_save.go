@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/oauthimap/oauthimap/internal/store"
+	"github.com/oauthimap/oauthimap/web/paths"
 	"github.com/oauthimap/oauthimap/web/views"
 )
 
@@ -65,7 +66,7 @@ func (h *Handler) userCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.flash(r, "success", fmt.Sprintf("User %s has been added.", u.Login))
-	redirect(w, r, fmt.Sprintf("/admin/users/%d", u.ID))
+	redirect(w, r, paths.User(u.ID))
 }
 
 func (h *Handler) userSave(w http.ResponseWriter, r *http.Request) {
@@ -100,7 +101,7 @@ func (h *Handler) userSave(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.flash(r, "success", "Item successfully updated.")
-	redirect(w, r, fmt.Sprintf("/admin/users/%d", id))
+	redirect(w, r, paths.User(id))
 }
 
 func (h *Handler) userPassword(w http.ResponseWriter, r *http.Request) {
@@ -130,9 +131,9 @@ func (h *Handler) userPassword(w http.ResponseWriter, r *http.Request) {
 	if id == me.ID {
 		// Their own sessions ended with the change, this one included.
 		h.clearCookie(w, sessionCookie)
-		redirect(w, r, "/login")
+		redirect(w, r, paths.Login)
 		return
 	}
 	h.flash(r, "success", fmt.Sprintf("The password of %s has been changed.", u.Login))
-	redirect(w, r, fmt.Sprintf("/admin/users/%d", id))
+	redirect(w, r, paths.User(id))
 }

@@ -24,37 +24,50 @@ const (
 	BlacklistPattern = "pattern"
 )
 
+// BlacklistProblem is why an entry typed into the Setup form is refused:
+// Message, in the form's words, belongs next to its Field ("kind" or
+// "value", the form's inputs).
+type BlacklistProblem struct {
+	Field   string
+	Message string
+}
+
+func (p *BlacklistProblem) Error() string { return "ingest: " + p.Message }
+
 // ValidateBlacklistEntry checks an entry typed into the Setup form and
-// returns it normalised (trimmed, lower-cased), or an error to show there.
+// returns it normalised (trimmed, lower-cased), or a *BlacklistProblem.
 func ValidateBlacklistEntry(e BlacklistEntry) (BlacklistEntry, error) {
 	v := strings.ToLower(strings.TrimSpace(e.Value))
 	out := BlacklistEntry{Kind: e.Kind, Value: v}
+	refuse := func(format string, args ...any) (BlacklistEntry, error) {
+		return out, &BlacklistProblem{Field: "value", Message: fmt.Sprintf(format, args...)}
+	}
 	if v == "" {
-		return out, fmt.Errorf("ingest: blacklist value is empty")
+		return refuse("blacklist value is empty")
 	}
 	if strings.ContainsAny(v, " \t\r\n<>,;\"") {
-		return out, fmt.Errorf("ingest: blacklist value %q contains spaces or separators", v)
+		return refuse("blacklist value %q contains spaces or separators", v)
 	}
 	switch e.Kind {
 	case BlacklistAddress:
 		local, domain, ok := strings.Cut(v, "@")
 		if !ok || local == "" || domain == "" || strings.Contains(domain, "@") || strings.ContainsAny(v, "*?") {
-			return out, fmt.Errorf("ingest: %q is not an e-mail address", v)
+			return refuse("%q is not an e-mail address", v)
 		}
 	case BlacklistDomain:
 		out.Value = strings.TrimPrefix(v, "@")
 		if out.Value == "" || strings.ContainsAny(out.Value, "@*?") || !strings.Contains(out.Value, ".") && out.Value != "localhost" {
-			return out, fmt.Errorf("ingest: %q is not a domain", v)
+			return refuse("%q is not a domain", v)
 		}
 	case BlacklistPattern:
 		if strings.Trim(v, "*?") == "" {
-			return out, fmt.Errorf("ingest: pattern %q would match every sender", v)
+			return refuse("pattern %q would match every sender", v)
 		}
 		if _, err := path.Match(globToPath(v), "x"); err != nil {
-			return out, fmt.Errorf("ingest: pattern %q: %w", v, err)
+			return refuse("pattern %q: %v", v, err)
 		}
 	default:
-		return out, fmt.Errorf("ingest: unknown blacklist kind %q (want address, domain or pattern)", e.Kind)
+		return out, &BlacklistProblem{Field: "kind", Message: fmt.Sprintf("unknown blacklist kind %q (want address, domain or pattern)", e.Kind)}
 	}
 	return out, nil
 }

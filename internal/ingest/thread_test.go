@@ -3,6 +3,7 @@ package ingest
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 )
 
@@ -134,28 +135,34 @@ func TestUnreadable(t *testing.T) {
 
 func TestValidateBlacklistEntry(t *testing.T) {
 	tests := []struct {
-		name    string
-		in      BlacklistEntry
-		want    string
-		wantErr bool
+		name  string
+		in    BlacklistEntry
+		want  string
+		field string // the input the refusal belongs next to; "" when accepted
 	}{
 		{name: "address", in: BlacklistEntry{Kind: BlacklistAddress, Value: " Spam@Example.COM "}, want: "spam@example.com"},
-		{name: "address without at", in: BlacklistEntry{Kind: BlacklistAddress, Value: "spam"}, wantErr: true},
-		{name: "address with glob", in: BlacklistEntry{Kind: BlacklistAddress, Value: "*@x.com"}, wantErr: true},
+		{name: "address without at", in: BlacklistEntry{Kind: BlacklistAddress, Value: "spam"}, field: "value"},
+		{name: "address with glob", in: BlacklistEntry{Kind: BlacklistAddress, Value: "*@x.com"}, field: "value"},
 		{name: "domain with at", in: BlacklistEntry{Kind: BlacklistDomain, Value: "@Spammy.biz"}, want: "spammy.biz"},
-		{name: "domain without dot", in: BlacklistEntry{Kind: BlacklistDomain, Value: "spammy"}, wantErr: true},
+		{name: "domain without dot", in: BlacklistEntry{Kind: BlacklistDomain, Value: "spammy"}, field: "value"},
 		{name: "pattern", in: BlacklistEntry{Kind: BlacklistPattern, Value: "noreply-*@*"}, want: "noreply-*@*"},
-		{name: "pattern matching all", in: BlacklistEntry{Kind: BlacklistPattern, Value: "*"}, wantErr: true},
-		{name: "unknown kind", in: BlacklistEntry{Kind: "regex", Value: "x"}, wantErr: true},
-		{name: "empty", in: BlacklistEntry{Kind: BlacklistAddress, Value: " "}, wantErr: true},
+		{name: "pattern matching all", in: BlacklistEntry{Kind: BlacklistPattern, Value: "*"}, field: "value"},
+		{name: "unknown kind", in: BlacklistEntry{Kind: "regex", Value: "x"}, field: "kind"},
+		{name: "empty", in: BlacklistEntry{Kind: BlacklistAddress, Value: " "}, field: "value"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := ValidateBlacklistEntry(tt.in)
-			if (err != nil) != tt.wantErr {
-				t.Fatalf("got error %v, want error %v", err, tt.wantErr)
+			var p *BlacklistProblem
+			switch {
+			case tt.field == "" && err != nil:
+				t.Fatalf("got error %v, want none", err)
+			case tt.field != "" && !errors.As(err, &p):
+				t.Fatalf("got %v, want a *BlacklistProblem", err)
+			case tt.field != "" && (p.Field != tt.field || p.Message == "" || strings.HasPrefix(p.Message, "ingest:")):
+				t.Fatalf("got a problem with %s: %q, want one with %s in the form's words", p.Field, p.Message, tt.field)
 			}
-			if !tt.wantErr && got.Value != tt.want {
+			if tt.field == "" && got.Value != tt.want {
 				t.Errorf("got %q, want %q", got.Value, tt.want)
 			}
 		})

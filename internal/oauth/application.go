@@ -65,14 +65,17 @@ type Endpoints struct {
 	Issuer string
 }
 
-// FieldError is one invalid field of an Application, named by its label on
-// the application form.
+// FieldError is one invalid field of an Application: Field names the
+// application form's input the message belongs next to ("client_id"), ""
+// for a setting the form does not show; Label is the field as GLPI's form
+// labels it ("Client ID"), for a message read away from the form.
 type FieldError struct {
-	Field   string // the form label, as GLPI shows it: "Client ID", "Tenant ID"...
+	Field   string
+	Label   string
 	Message string
 }
 
-func (e FieldError) Error() string { return e.Field + ": " + e.Message }
+func (e FieldError) Error() string { return e.Label + ": " + e.Message }
 
 // ValidationError lists every invalid field of an Application.
 type ValidationError []FieldError
@@ -94,59 +97,59 @@ var (
 // ValidationError whose messages name the form's fields.
 func (a Application) Validate() error {
 	var v ValidationError
-	add := func(field, msg string) { v = append(v, FieldError{field, msg}) }
+	add := func(field, label, msg string) { v = append(v, FieldError{Field: field, Label: label, Message: msg}) }
 
 	switch a.Provider {
 	case ProviderAzure, ProviderGoogle, ProviderOIDC:
 	case "":
-		add("Oauth provider", "choose a provider")
+		add("provider", "Oauth provider", "choose a provider")
 	default:
-		add("Oauth provider", "Invalid provider")
+		add("provider", "Oauth provider", "Invalid provider")
 	}
 	switch {
 	case strings.TrimSpace(a.ClientID) == "":
-		add("Client ID", "cannot be empty")
+		add("client_id", "Client ID", "cannot be empty")
 	case a.Provider == ProviderAzure && !guidPattern.MatchString(a.ClientID):
 		// Microsoft rejects anything else with AADSTS90112 after the redirect.
-		add("Client ID", "must be the Application (client) ID shown in Entra ID, a GUID such as 00000000-0000-0000-0000-000000000000")
+		add("client_id", "Client ID", "must be the Application (client) ID shown in Entra ID, a GUID such as 00000000-0000-0000-0000-000000000000")
 	}
 	if a.ClientSecret == "" {
-		add("Client secret", "cannot be empty")
+		add("client_secret", "Client secret", "cannot be empty")
 	}
 	if a.Provider == ProviderAzure {
 		if a.TenantID != "" && !tenantPattern.MatchString(a.TenantID) {
-			add("Tenant ID", "must be the Directory (tenant) ID (a GUID), a verified domain or \"organizations\"")
+			add("tenant_id", "Tenant ID", "must be the Directory (tenant) ID (a GUID), a verified domain or \"organizations\"")
 		}
 		switch a.Cloud {
 		case "", CloudGlobal, CloudUSGov, CloudChina:
 			if a.AuthorityURL != "" {
-				add("Authority URL", "is only used with the Custom cloud")
+				add("authority_url", "Authority URL", "is only used with the Custom cloud")
 			}
 		case CloudCustom:
 			if msg := checkURL(a.AuthorityURL); msg != "" {
-				add("Authority URL", msg)
+				add("authority_url", "Authority URL", msg)
 			}
 		default:
-			add("Cloud", "Invalid cloud")
+			add("cloud", "Cloud", "Invalid cloud")
 		}
 	}
 	if a.Provider == ProviderOIDC && a.Endpoints == nil {
 		if msg := checkURL(a.IssuerURL); msg != "" {
-			add("Issuer URL", msg)
+			add("issuer_url", "Issuer URL", msg)
 		}
 	}
 	for _, s := range a.ExtraScopes {
 		if s == "" || strings.ContainsAny(s, " \t\r\n\"\\") {
-			add("Scopes", "each scope is one word without spaces or quotes")
+			add("extra_scopes", "Scopes", "each scope is one word without spaces or quotes")
 			break
 		}
 	}
 	if e := a.Endpoints; e != nil {
 		if msg := checkURL(e.AuthURL); msg != "" {
-			add("Authorization endpoint", msg)
+			add("", "Authorization endpoint", msg)
 		}
 		if msg := checkURL(e.TokenURL); msg != "" {
-			add("Token endpoint", msg)
+			add("", "Token endpoint", msg)
 		}
 	}
 	if len(v) == 0 {

@@ -98,13 +98,18 @@ type Application struct {
 // TableName keeps GORM on the migrated name.
 func (Application) TableName() string { return "oauth_applications" }
 
-// CallbackPaths are the redirect URI paths an application may send: ours
-// first, then the two a GLPI installation registered, so a registration
+// CallbackPath is where the identity provider sends the browser back: the
+// path GLPI's plugin registered, under the site's root.
+const CallbackPath = "/front/authorization.callback.php"
+
+// CallbackPaths are the redirect URI paths an application may send, each
+// answered by the console: ours first, then the two a GLPI installation
+// registered (the plugin in marketplace/ or plugins/), so a registration
 // made for GLPI keeps working without a change at the provider.
 var CallbackPaths = []string{
-	"/front/authorization.callback.php",
-	"/marketplace/oauthimap/front/authorization.callback.php",
-	"/plugins/oauthimap/front/authorization.callback.php",
+	CallbackPath,
+	"/marketplace/oauthimap" + CallbackPath,
+	"/plugins/oauthimap" + CallbackPath,
 }
 
 // ValidCallbackPath reports whether p is one of CallbackPaths.

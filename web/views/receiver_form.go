@@ -1,0 +1,109 @@
+package views
+
+import (
+	"github.com/oauthimap/oauthimap/internal/store"
+	"github.com/oauthimap/oauthimap/web/paths"
+)
+
+// Choice is one option of a select.
+type Choice struct {
+	Value string
+	Label string
+}
+
+// ReceiverForm is the receiver form's values, choices and messages. The
+// password is never part of it: only whether one is stored.
+type ReceiverForm struct {
+	ID           int64
+	Name         string
+	Active       bool
+	Host         string
+	Port         string
+	Type         string // "imap" or "imap-oauth-<application id>"
+	Security     string // ssl | starttls | none
+	ValidateCert bool
+	// Login is the IMAP login; for an OAuth type, the e-mail of the chosen
+	// authorization (read-only here).
+	Login string
+	// Authorization is the chosen authorization's id, or CreateAuthorization.
+	Authorization  string
+	HasPassword    bool
+	Folder         string
+	AcceptedFolder string
+	RefusedFolder  string
+	FilesizeMio    int // 0 = "No import"
+	UseMailDate    bool
+	UseReplyTo     bool
+	AddCC          bool
+	AddTo          bool
+	OnlyUnread     bool
+	CreateUser     bool
+	// AutoNotifications imports automatic notifications.
+	AutoNotifications bool
+	// FirstCollect is "all", "recent" or "none"; FirstCollectDays the days
+	// of "recent", as typed.
+	FirstCollect     string
+	FirstCollectDays string
+	Comment          string
+	PollInterval     string
+	Budget           string
+	Idle             bool
+
+	Types          []Choice
+	Authorizations []Choice
+	// ApplicationID is the chosen application, 0 for IMAP.
+	ApplicationID int64
+	// Unsaved is set when the form shows input not yet saved: the folder
+	// browser then refuses, as GLPI's does.
+	Unsaved bool
+	// CanCollect is false when no collector is wired into this process.
+	CanCollect bool
+	Errors     FieldErrors
+	// NoticeKind and NoticeText are a message above the form (info, warning).
+	NoticeKind string
+	NoticeText string
+
+	// What the collector knows, for a saved receiver.
+	Health      store.ReceiverHealth
+	ErrorCount  int
+	LastError   string
+	LastCollect string
+}
+
+// The folder fields and their labels, GLPI's words.
+const (
+	labelFolder   = "Incoming mail folder (optional, often INBOX)"
+	labelAccepted = "Accepted mail archive folder (optional)"
+	labelRefused  = "Refused mail archive folder (optional)"
+	// MsgSaveBeforeBrowsing is GLPI's refusal to browse unsaved settings.
+	MsgSaveBeforeBrowsing = "Server configuration has changed. Please save the collector before browsing folders."
+	// MsgBrowseOnceSaved says why a new receiver cannot browse yet.
+	MsgBrowseOnceSaved = "Folders can be browsed once the receiver is saved."
+	// MsgCreateAuthorization is GLPI's choice that starts a sign-in.
+	MsgCreateAuthorization = "Create authorization for another user"
+	// CreateAuthorization is the value of that choice in the Login select.
+	CreateAuthorization = "-1"
+)
+
+func receiverTitle(f ReceiverForm) string {
+	if f.ID == 0 {
+		return "New receiver"
+	}
+	return f.Name
+}
+
+func receiverAction(f ReceiverForm) string {
+	if f.ID == 0 {
+		return paths.Receivers
+	}
+	return paths.Receiver(f.ID)
+}
+
+// browseRefusal says why the folder buttons are off: a new receiver has
+// nothing to browse yet; a saved one has unsaved server settings.
+func browseRefusal(f ReceiverForm) string {
+	if f.ID == 0 {
+		return MsgBrowseOnceSaved
+	}
+	return MsgSaveBeforeBrowsing
+}
