@@ -128,14 +128,14 @@ func workRefusal(err error) string {
 	switch {
 	case err == nil:
 		return ""
+	case errors.As(err, &m): // a refusal in words, naming the group or user
+		return string(m)
 	case errors.Is(err, helpdesk.ErrNotAssignable):
 		return "This group cannot be assigned (see \"Can be assigned\" in Administration > Groups), or this user is not active."
 	case errors.Is(err, helpdesk.ErrNoSolution):
 		return "Write the solution first."
 	case errors.Is(err, helpdesk.ErrEmptyFollowup):
 		return "Write the follow-up first."
-	case errors.As(err, &m):
-		return string(m)
 	case errors.Is(err, store.ErrNotFound):
 		return "This user, group or category no longer exists."
 	case errors.Is(err, store.ErrInvalid):

@@ -129,6 +129,21 @@ func TestActorKindsAndRefusals(t *testing.T) {
 		if _, err := d.svc.AddActor(ctx, tk.ID, Actor{Role: store.ActorRequester, Kind: store.ActorKindGroup, ID: noAssign.ID}, ann); err != nil {
 			t.Fatalf("group as requester: %v", err)
 		}
+		// "Can be requester" is checked for requester and observer groups.
+		noReq := &store.Group{Name: "Technicians", IsAssign: true, IsRequester: false}
+		if err := d.st.SaveGroup(ctx, noReq, nil, nil); err != nil {
+			t.Fatal(err)
+		}
+		for _, role := range []string{store.ActorRequester, store.ActorObserver} {
+			_, err := d.svc.AddActor(ctx, tk.ID, Actor{Role: role, Kind: store.ActorKindGroup, ID: noReq.ID}, ann)
+			var m store.Message
+			if !errors.Is(err, ErrNotRequester) || !errors.As(err, &m) || !strings.Contains(string(m), `The group Technicians cannot be `+strings.ToLower(store.ActorRoleLabel(role))) {
+				t.Fatalf("a group that cannot be requester, as %s: %v", role, err)
+			}
+		}
+		if _, err := d.svc.AddActor(ctx, d.ticket("printer").ID, Actor{Role: store.ActorAssigned, Kind: store.ActorKindGroup, ID: noReq.ID}, ann); err != nil {
+			t.Fatalf("the same group assigned: %v", err)
+		}
 		if _, err := d.svc.AddActor(ctx, tk.ID, Actor{Role: store.ActorAssigned, Kind: store.ActorKindEmail, Email: "x@example.com"}, ann); !errors.Is(err, store.ErrInvalid) {
 			t.Fatalf("an e-mail assignee: %v", err)
 		}
@@ -309,6 +324,15 @@ func TestReceiverDefaultsAndReplyCCObservers(t *testing.T) {
 		}
 		if n, _ := d.st.CountAssigned(ctx, tk.ID); n != 1 {
 			t.Fatalf("default group not assigned (%d)", n)
+		}
+		// The assignment is in the History like a manual one, by the system.
+		ev, err := d.st.TicketHistory(ctx, tk.ID, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		const want = "added Assigned to: group Printers (the receiver's default group); status New → Processing (assigned)"
+		if len(ev) != 1 || ev[0].Kind != "ticket.actor_add" || ev[0].Message != want || ev[0].UserID != nil {
+			t.Fatalf("history of the ticket given the default group: %+v", ev)
 		}
 		_, s2 := d.deliver(plain, mail("bob@example.com", "support@example.com", "VPN", "v1@bob", "Down."))
 		if tk2, _ := d.st.Ticket(ctx, s2.TicketID); tk2.Type != store.TypeIncident || tk2.CategoryID != nil || tk2.Status != store.StatusNew {
