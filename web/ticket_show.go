@@ -28,6 +28,12 @@ func (h *Handler) ticketShow(w http.ResponseWriter, r *http.Request) {
 		h.serverError(w, r, err)
 		return
 	}
+	if q := r.URL.Query(); q.Has("actor_q") {
+		if v.Work.Picker, err = h.actorPicker(r.Context(), q.Get("role"), strings.TrimSpace(q.Get("actor_q"))); err != nil {
+			h.serverError(w, r, err)
+			return
+		}
+	}
 	if showRemote {
 		allowRemoteImages(w)
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/oauthimap/oauthimap/internal/store"
 	"github.com/oauthimap/oauthimap/internal/testpeer"
@@ -31,7 +32,7 @@ func waitTrue(t *testing.T, ctx context.Context, what, js string) {
 }
 
 // TestBrowserTechnicianWorksATicket: a technician assigns a ticket to
-// themself, sets its category and priority, adds a private note and
+// themself, adds an observer group through the actor search by keyboard, sets its category and priority, adds a private note and
 // solves it; "My tickets" shows it; the pages fit 1440 and 390 px; no
 // console error, no CSP report.
 func TestBrowserTechnicianWorksATicket(t *testing.T) {
@@ -39,6 +40,10 @@ func TestBrowserTechnicianWorksATicket(t *testing.T) {
 	ctx := context.Background()
 	cat := &store.Category{Name: "Printer", IsActive: true}
 	if err := a.store.SaveCategory(ctx, cat, nil); err != nil {
+		t.Fatal(err)
+	}
+	network := &store.Group{Name: "Network", IsRequester: true}
+	if err := a.store.SaveGroup(ctx, network, nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	s := a.importMail(plainMail("Alice <alice@example.com>", "Printer jammed", "p1@a", "The tray is stuck."))
@@ -64,6 +69,27 @@ func TestBrowserTechnicianWorksATicket(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitTrue(t, step, "assigned", `!!document.querySelector("#ticket-status") && document.querySelector("#ticket-status").innerText.includes("Processing (assigned)") && !document.querySelector("#assign-me")`)
+	// The actor search by keyboard: type, arrow down to the match, Enter
+	// chooses it, Enter again adds it.
+	if err := chromedp.Do(step,
+		chromedp.SetValue(chromedp.ID("actor-role"), store.ActorObserver),
+		chromedp.SendKeys(chromedp.ID("actor-q"), "netw"),
+	); err != nil {
+		t.Fatal(err)
+	}
+	waitTrue(t, step, "matches listed", `document.querySelector("#actor-q").getAttribute("aria-expanded") === "true" && document.querySelector("#actor-listbox [role=option]").textContent.includes("Network")`)
+	if err := chromedp.Do(step, chromedp.SendKeys(chromedp.ID("actor-q"), kb.ArrowDown)); err != nil {
+		t.Fatal(err)
+	}
+	waitTrue(t, step, "match highlighted", `document.querySelector("#actor-q").getAttribute("aria-activedescendant") === "actor-option-0" && document.querySelector("#actor-option-0").getAttribute("aria-selected") === "true"`)
+	if err := chromedp.Do(step, chromedp.SendKeys(chromedp.ID("actor-q"), kb.Enter)); err != nil {
+		t.Fatal(err)
+	}
+	waitTrue(t, step, "match chosen", `document.querySelector("#actor-chosen") && document.querySelector("#actor-chosen").value === "group:`+itoa64(network.ID)+`" && document.querySelector("#actor-status").textContent.includes("Chosen: Network")`)
+	if err := chromedp.Do(step, chromedp.SendKeys(chromedp.ID("actor-q"), kb.Enter)); err != nil {
+		t.Fatal(err)
+	}
+	waitTrue(t, step, "observer group added", `!!document.querySelector("[data-role=observer]") && document.querySelector("[data-role=observer]").innerText.includes("Group Network")`)
 	if err := chromedp.Do(step,
 		chromedp.SetValue(chromedp.ID("ticket-category"), itoa64(cat.ID)),
 		chromedp.SetValue(chromedp.ID("ticket-urgency"), "5"),

@@ -45,7 +45,7 @@ func TestTicketWorkThroughThePage(t *testing.T) {
 	c.login("tech")
 	r := c.get(page)
 	mustContain(t, "the ticket page", r.body, `id="assign-me"`, "Assign to me", `<label class="form-label" for="ticket-category">Category</label>`,
-		"Hardware &gt; Printer", `for="ticket-urgency"`, `for="ticket-impact"`, `for="ticket-priority"`, `for="actor-who"`, `for="solution"`,
+		"Hardware &gt; Printer", `for="ticket-urgency"`, `for="ticket-impact"`, `for="ticket-priority"`, `for="actor-q"`, `for="solution"`,
 		"Assigned to", "Requester", "Observer", `class="badge priority-badge priority-3"`, `/history" role="tab"`)
 	tok := c.token(page)
 	post := func(path string, v url.Values) response {
@@ -72,11 +72,11 @@ func TestTicketWorkThroughThePage(t *testing.T) {
 	if r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "Type, urgency, impact or priority out of range.") {
 		t.Fatalf("type 7: %d", r.status)
 	}
-	r = post("/actors", url.Values{"role": {store.ActorObserver}, "actor": {""}, "email": {"boss@example.com"}})
+	r = post("/actors", url.Values{"role": {store.ActorObserver}, "actor": {""}, "q": {"boss@example.com"}})
 	if r.status != http.StatusSeeOther {
 		t.Fatalf("add an e-mail observer: %d", r.status)
 	}
-	r = post("/actors", url.Values{"role": {store.ActorAssigned}, "actor": {""}, "email": {"x@example.com"}})
+	r = post("/actors", url.Values{"role": {store.ActorAssigned}, "actor": {""}, "q": {"x@example.com"}})
 	if r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "An e-mail address cannot be assigned.") {
 		t.Fatalf("an e-mail assignee: %d", r.status)
 	}
@@ -115,6 +115,76 @@ func TestTicketWorkThroughThePage(t *testing.T) {
 	if r := post("/../99999/assign-me", url.Values{}); r.status == http.StatusSeeOther {
 		t.Fatal("a missing ticket was assigned")
 	}
+}
+
+// TestActorPickerWithoutScript: the actor search works as a plain form
+// (Search shows the page again with the matches to choose from), its
+// script's JSON gives the same matches, groups are offered only for the
+// roles they may take, and a refused group is named.
+func TestActorPickerWithoutScript(t *testing.T) {
+	a := newDeskApp(t)
+	ctx := context.Background()
+	desk := &store.Group{Name: "Service desk", IsAssign: true, IsRequester: false}
+	if err := a.store.SaveGroup(ctx, desk, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	staff := &store.Group{Name: "Service staff", IsAssign: false, IsRequester: true}
+	if err := a.store.SaveGroup(ctx, staff, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	s := a.importMail(plainMail("Alice <alice@example.com>", "Printer jammed", "p1@a", "The tray is stuck."))
+	page := ticketURL(s.TicketID)
+	c := a.client()
+	c.login("tech")
+	tok := c.token(page)
+	post := func(v url.Values) response {
+		t.Helper()
+		v.Set("csrf_token", tok)
+		return c.post(page+"/actors", v)
+	}
+	// Search: back to the page with the words and the role kept.
+	r := post(url.Values{"role": {store.ActorAssigned}, "q": {"serv"}, "do": {"search"}})
+	if r.status != http.StatusSeeOther || !strings.Contains(r.header.Get("Location"), "actor_q=serv") {
+		t.Fatalf("search: %d %q", r.status, r.header.Get("Location"))
+	}
+	r = c.get(page + "?role=assigned&actor_q=serv")
+	mustContain(t, "the matches for Assigned to", r.body, `id="actor-matches"`, `Matches for &#34;serv&#34;`, "Service desk",
+		`value="group:`+strconv.FormatInt(desk.ID, 10)+`"`, `value="serv"`)
+	if strings.Contains(r.body, "Service staff") {
+		t.Error("a group that cannot be assigned is offered as Assigned to")
+	}
+	r = c.get(page + "?role=observer&actor_q=serv")
+	if !strings.Contains(r.body, "Service staff") || strings.Contains(r.body, "Service desk") {
+		t.Error("Observer offers the groups that can be requester, and only those")
+	}
+	r = c.get(page + "?role=assigned&actor_q=tim")
+	mustContain(t, "a user found by name", r.body, "Tim Tech", `value="user:`+strconv.FormatInt(a.tech.ID, 10)+`" id="actor-match-0" checked`)
+	r = c.get(page + "?role=requester&actor_q=nobody")
+	mustContain(t, "no match", r.body, `id="actor-no-match"`, "No user or group matches.")
+	r = c.get(page + "?role=observer&actor_q=boss@example.com")
+	mustContain(t, "an address typed", r.body, `value="boss@example.com"`, "E-mail address")
+	// The script's JSON: the same matches.
+	r = c.get(page + "/actors/search?role=assigned&q=serv")
+	if r.status != http.StatusOK || !strings.Contains(r.body, `"label": "Service desk"`) || strings.Contains(r.body, "Service staff") ||
+		!strings.Contains(r.header.Get("Content-Type"), "application/json") {
+		t.Fatalf("JSON search: %d %s", r.status, r.body)
+	}
+	// Words typed but nothing chosen: refused with the matches shown.
+	r = post(url.Values{"role": {store.ActorAssigned}, "q": {"serv"}, "do": {"add"}})
+	if r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "Choose a user or a group among the matches") || !strings.Contains(r.body, `id="actor-matches"`) {
+		t.Fatalf("add without a choice: %d", r.status)
+	}
+	// A group without "Can be requester" is refused as observer, named.
+	r = post(url.Values{"role": {store.ActorObserver}, "actor": {"group:" + strconv.FormatInt(desk.ID, 10)}, "do": {"add"}})
+	if r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "The group Service desk cannot be observer") {
+		t.Fatalf("observer group that cannot be requester: %d", r.status)
+	}
+	// Chosen among the matches: added.
+	r = post(url.Values{"role": {store.ActorAssigned}, "q": {"serv"}, "actor": {"group:" + strconv.FormatInt(desk.ID, 10)}, "do": {"add"}})
+	if r.status != http.StatusSeeOther {
+		t.Fatalf("add the chosen group: %d", r.status)
+	}
+	mustContain(t, "after adding", c.get(page).body, "Group Service desk", "Processing (assigned)")
 }
 
 func TestRemovingTheLastAssigneeReturnsToNew(t *testing.T) {

@@ -323,3 +323,55 @@ func TestTicketActorsAndViews(t *testing.T) {
 		}
 	})
 }
+
+// TestSearchActors: the actor picker's search finds active users by name,
+// login or e-mail and the groups that may take the role; LIKE wildcards
+// typed are taken literally.
+func TestSearchActors(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		ann := workUser(t, s, "ann")
+		ann.Email = "a.smith@example.com"
+		if err := s.db.Model(&User{}).Where("id = ?", ann.ID).Update("email", ann.Email).Error; err != nil {
+			t.Fatal(err)
+		}
+		off := workUser(t, s, "annex")
+		if err := s.db.Model(&User{}).Where("id = ?", off.ID).Update("is_active", false).Error; err != nil {
+			t.Fatal(err)
+		}
+		assign := &Group{Name: "Annex desk", IsAssign: true}
+		req := &Group{Name: "Annex staff", IsRequester: true}
+		for _, g := range []*Group{assign, req} {
+			if err := s.SaveGroup(ctx, g, nil, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		names := func(role, q string) []string {
+			t.Helper()
+			ms, err := s.SearchActors(ctx, q, role, 10)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out []string
+			for _, m := range ms {
+				out = append(out, m.Kind+":"+m.Name)
+			}
+			return out
+		}
+		if got, want := names(ActorAssigned, "ANN"), []string{"user:" + ann.Name, "group:Annex desk"}; !slices.Equal(got, want) {
+			t.Errorf("Assigned to, \"ANN\": %v, want %v", got, want)
+		}
+		if got, want := names(ActorObserver, "ann"), []string{"user:" + ann.Name, "group:Annex staff"}; !slices.Equal(got, want) {
+			t.Errorf("Observer, \"ann\": %v, want %v", got, want)
+		}
+		if got := names(ActorRequester, "smith@"); len(got) != 1 || got[0] != "user:"+ann.Name {
+			t.Errorf("by e-mail %q: %v", ann.Email, got)
+		}
+		if got := names(ActorRequester, "%"); len(got) != 0 {
+			t.Errorf("a %% typed matched %v", got)
+		}
+		if _, err := s.SearchActors(ctx, "ann", "boss", 10); !errors.Is(err, ErrInvalid) {
+			t.Errorf("unknown role: %v", err)
+		}
+	})
+}
