@@ -145,9 +145,21 @@ func TestBrowserTechnicianWorksATicket(t *testing.T) {
 	if err := chromedp.Do(step, chromedp.EmulateViewport(1440, 900), chromedp.Navigate(a.srv.URL+"/"), chromedp.WaitVisible(chromedp.ID("home-cards"))); err != nil {
 		t.Fatal(err)
 	}
-	// From Home's "My open tickets" card to the list's My tickets view; the
-	// solved ticket is no longer open, so the card counts 0.
-	if err := chromedp.Do(step, chromedp.Click(`a[href="/tickets?view=mine"]`)); err != nil {
+	// From Home's "My open tickets" card (0: the solved ticket is no longer
+	// open) to its list, My tickets not solved: empty; then the My tickets
+	// tab, every status: the worked ticket.
+	card, err := chromedp.Run(step, chromedp.Evaluate[string](`document.querySelector('#home-cards a[href="/tickets?status=notold&view=mine"] .h2').textContent`))
+	if err != nil || card != "0" {
+		t.Errorf("My open tickets card shows %q (%v), want 0", card, err)
+	}
+	if err := chromedp.Do(step, chromedp.Click(`#home-cards a[href="/tickets?status=notold&view=mine"]`)); err != nil {
+		t.Fatal(err)
+	}
+	waitTrue(t, step, "My open tickets", `location.search === "?status=notold&view=mine" && !!document.querySelector("#tickets-table") && document.querySelector("#filter-status").value === "notold"`)
+	if n, err := chromedp.Run(step, chromedp.Evaluate[int](`document.querySelectorAll("#tickets-table tbody tr").length`)); err != nil || n != 0 {
+		t.Errorf("My open tickets lists %d rows (%v), want as many as the card: 0", n, err)
+	}
+	if err := chromedp.Do(step, chromedp.Click(`#ticket-views a[data-view="mine"]`)); err != nil {
 		t.Fatal(err)
 	}
 	waitTrue(t, step, "My tickets", `location.search === "?view=mine" && !!document.querySelector("#tickets-table")`)

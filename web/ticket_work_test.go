@@ -4,10 +4,13 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/net/html"
 
 	"github.com/oauthimap/oauthimap/internal/oauth"
 	"github.com/oauthimap/oauthimap/internal/store"
@@ -280,7 +283,7 @@ func TestTicketListViewsColumnsAndBulk(t *testing.T) {
 		t.Fatalf("a refused bulk changed ticket three: %s", store.StatusLabel(tk.Status))
 	}
 	home = c.get("/")
-	mustContain(t, "Home after", home.body, `href="/tickets?view=mine"`, `href="/tickets?view=unassigned"`)
+	mustContain(t, "Home after", home.body, `href="/tickets?status=notold&amp;view=mine"`, `href="/tickets?status=notold&amp;view=unassigned"`)
 }
 
 func TestGroupsCategoriesAndMatrixPages(t *testing.T) {
@@ -444,4 +447,98 @@ func TestHistoryOfApplicationsAuthorizationsReceivers(t *testing.T) {
 			t.Errorf("%s: %d, or no row", p.path, r.status)
 		}
 	}
+}
+
+// TestHomeCountsAreTheirViews: each ticket card of Home counts exactly the
+// rows of the list it links to (solved and closed tickets included in the
+// data, mine and others', assigned and not), and the list shows the
+// "Not solved" filter it applies.
+func TestHomeCountsAreTheirViews(t *testing.T) {
+	a := newDeskApp(t)
+	ctx := context.Background()
+	var ids []int64
+	for i, subj := range []string{"Printer jammed", "VPN down", "Mail quota", "Badge lost", "Screen dark"} {
+		s := a.importMail(plainMail("user@example.com", subj, "m"+strconv.Itoa(i)+"@u", "Help."))
+		ids = append(ids, s.TicketID)
+	}
+	c := a.client()
+	c.login("tech")
+	for _, id := range ids[:3] {
+		if _, err := a.h.desk.AssignToMe(ctx, id, a.tech); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// One of mine solved, one unassigned closed: neither is open.
+	if _, err := a.h.desk.Solve(ctx, ids[0], "Done.", a.tech); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.h.desk.SetStatus(ctx, ids[4], store.StatusClosed, a.tech); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]int{"New tickets": 1, "Open tickets": 3, "My open tickets": 2, "Unassigned open tickets": 1}
+	doc, err := html.Parse(strings.NewReader(c.get("/").body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := 0
+	for _, card := range findAll(doc, func(n *html.Node) bool { return n.Data == "a" && hasClass(n, "card-link") }) {
+		label := textOf(findAll(card, func(n *html.Node) bool { return hasClass(n, "text-secondary") })[0])
+		n, ok := want[label]
+		if !ok {
+			continue
+		}
+		seen++
+		value := textOf(findAll(card, func(n *html.Node) bool { return hasClass(n, "h2") })[0])
+		href := attr(card, "href")
+		list := c.get(href)
+		rows := strings.Count(list.body[strings.Index(list.body, "<tbody"):], "<tr>")
+		if value != strconv.Itoa(n) || rows != n {
+			t.Errorf("%s: the card shows %s, its list %s has %d rows; want %d", label, value, href, rows, n)
+		}
+		if strings.Contains(label, "open") && !strings.Contains(list.body, `<option value="notold" selected>Not solved</option>`) {
+			t.Errorf("%s: the list %s does not show its Not solved filter", label, href)
+		}
+	}
+	if seen != len(want) {
+		t.Errorf("Home has %d of the %d ticket cards", seen, len(want))
+	}
+}
+
+func findAll(n *html.Node, match func(*html.Node) bool) []*html.Node {
+	var out []*html.Node
+	if n.Type == html.ElementNode && match(n) {
+		out = append(out, n)
+	}
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		out = append(out, findAll(c, match)...)
+	}
+	return out
+}
+
+func hasClass(n *html.Node, class string) bool {
+	return slices.Contains(strings.Fields(attr(n, "class")), class)
+}
+
+func attr(n *html.Node, key string) string {
+	for _, a := range n.Attr {
+		if a.Key == key {
+			return a.Val
+		}
+	}
+	return ""
+}
+
+func textOf(n *html.Node) string {
+	var b strings.Builder
+	var walk func(*html.Node)
+	walk = func(n *html.Node) {
+		if n.Type == html.TextNode {
+			b.WriteString(n.Data)
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+	}
+	walk(n)
+	return strings.TrimSpace(b.String())
 }

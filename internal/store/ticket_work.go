@@ -803,17 +803,6 @@ func (s *Store) viewOnlyCount(ctx context.Context, view string, userID int64) (n
 	return n, true, translate(err)
 }
 
-// CountView counts the open tickets (not solved nor closed) of a view, for Home.
-func (s *Store) CountView(ctx context.Context, view string, userID int64) (int64, error) {
-	db, err := s.ticketViewScope(ctx, s.db.WithContext(ctx).Model(&Ticket{}), view, userID)
-	if err != nil {
-		return 0, err
-	}
-	var n int64
-	err = db.Where("tickets.status NOT IN ?", []int{StatusSolved, StatusClosed}).Count(&n).Error
-	return n, translate(err)
-}
-
 // ticketAssignees fills the Assigned to column of rows.
 func (s *Store) ticketAssignees(ctx context.Context, rows []TicketRow) error {
 	if len(rows) == 0 {

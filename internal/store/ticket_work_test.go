@@ -291,11 +291,25 @@ func TestTicketActorsAndViews(t *testing.T) {
 		if err := s.SetTicketFields(ctx, ids[0], TicketFields{Type: 3, Urgency: 5, Impact: 4, Priority: 5}); !errors.Is(err, ErrInvalid) {
 			t.Fatalf("type 3 accepted: %v", err)
 		}
-		if n, _ := s.CountView(ctx, ViewMine, ann.ID); n != 2 {
+		if _, n, _, _ := s.ListTickets(ctx, TicketFilter{View: ViewMine, UserID: ann.ID, NotSolved: true}); n != 2 {
 			t.Fatalf("open mine %d", n)
 		}
-		if n, _ := s.CountView(ctx, ViewUnassigned, ann.ID); n != 1 {
+		if _, n, _, _ := s.ListTickets(ctx, TicketFilter{View: ViewUnassigned, UserID: ann.ID, NotSolved: true}); n != 1 {
 			t.Fatalf("open unassigned %d", n)
+		}
+		// Solved, a ticket of mine leaves "Not solved" and stays in My tickets.
+		mine, all, _, _ := s.ListTickets(ctx, TicketFilter{View: ViewMine, UserID: ann.ID})
+		if _, err := s.SetTicketStatus(ctx, mine[0].ID, StatusSolved, 0, EventStatus); err != nil {
+			t.Fatal(err)
+		}
+		if _, n, _, _ := s.ListTickets(ctx, TicketFilter{View: ViewMine, UserID: ann.ID, NotSolved: true}); n != 1 {
+			t.Fatalf("open mine after solving one: %d", n)
+		}
+		if _, n, _, _ := s.ListTickets(ctx, TicketFilter{View: ViewMine, UserID: ann.ID}); n != all {
+			t.Fatalf("mine after solving one: %d, want %d", n, all)
+		}
+		if _, err := s.SetTicketStatus(ctx, mine[0].ID, StatusAssigned, 0, EventStatus); err != nil {
+			t.Fatal(err)
 		}
 		entries, err := s.TicketActorEntries(ctx, ids[3])
 		if err != nil || len(entries) != 2 || entries[0].Kind != ActorKindUser || entries[1].Kind != ActorKindGroup {
