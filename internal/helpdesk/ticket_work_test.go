@@ -364,3 +364,56 @@ func TestReceiverDefaultsAndReplyCCObservers(t *testing.T) {
 		}
 	})
 }
+
+// TestPrivateNotesNeverMailed: a private note reaches no mail the ticket
+// sends (answers by mail, the solved notice): its words are in none, and
+// having no Message-ID it is not even referenced.
+func TestPrivateNotesNeverMailed(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d *desk) {
+		ctx := context.Background()
+		r := d.receiver("support@example.com", "support@example.com", true)
+		if err := d.st.SaveMailSender(ctx, &store.MailSender{ReceiverID: r.ID, Mode: store.SenderPassword, Host: "smtp.example.com", Port: 587,
+			Security: "starttls", Login: "support@example.com", Password: "pw", FromName: "Support"}); err != nil {
+			t.Fatal(err)
+		}
+		_, first := d.deliver(r, mail("Bob <bob@client.example>", "support@example.com", "Printer broken", "orig@client.example", "It jams."))
+		ann := d.tech("ann")
+		nid, err := d.svc.AddNote(ctx, first.TicketID, ann, "Staffonly remark about Bob", true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := d.svc.AnswerByMail(ctx, first.TicketID, ann, "Visible answer for Bob", false); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := d.svc.Solve(ctx, first.TicketID, "Visible solution", ann); err != nil {
+			t.Fatal(err)
+		}
+		rows, _ := d.st.OutboxForTicket(ctx, first.TicketID)
+		if len(rows) < 2 {
+			t.Fatalf("want the answer and the solved notice queued, got %d mails", len(rows))
+		}
+		all := ""
+		for _, row := range rows {
+			m, err := d.st.OutboxMailByID(ctx, row.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			all += string(m.Raw)
+			if m.FollowupID != nil && *m.FollowupID == nid {
+				t.Error("a mail was queued for the private note")
+			}
+		}
+		if !strings.Contains(all, "Visible answer for Bob") || !strings.Contains(all, "Visible solution") {
+			t.Fatalf("the mails' words cannot be read in their raw form:\n%s", all)
+		}
+		if strings.Contains(all, "Staffonly") {
+			t.Errorf("the private note's words were mailed:\n%s", all)
+		}
+		fs, _ := d.st.Followups(ctx, first.TicketID)
+		for _, f := range fs {
+			if f.ID == nid && (f.MessageID != "" || !f.IsPrivate) {
+				t.Errorf("the private note %+v", f)
+			}
+		}
+	})
+}

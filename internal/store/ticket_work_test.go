@@ -3,8 +3,10 @@ package store
 import (
 	"context"
 	"errors"
+	"maps"
 	"slices"
 	"testing"
+	"time"
 )
 
 func workUser(t *testing.T, s *Store, login string) *User {
@@ -388,4 +390,60 @@ func TestSearchActors(t *testing.T) {
 			t.Errorf("unknown role: %v", err)
 		}
 	})
+}
+
+// TestOldNotesBecomePrivate upgrades a database holding staff follow-ups
+// written before follow-ups could be private: the notes (never mailed, no
+// Message-ID) become private; an answer by mail, a mail from the
+// requester and a public follow-up written after the upgrade do not.
+func TestOldNotesBecomePrivate(t *testing.T) {
+	for _, d := range []Dialect{SQLite, MySQL} {
+		t.Run(string(d), func(t *testing.T) {
+			ctx := context.Background()
+			s := openAtVersion(t, d, 10)
+			past := time.Now().UTC().Add(-time.Hour)
+			tk := Ticket{Title: "Legacy", Content: "<p>old</p>", Status: StatusNew, Urgency: 3, RequestSource: SourceEmail, OpenedAt: past, UpdatedAt: past}
+			if err := s.db.Select(v3TicketColumns).Create(&tk).Error; err != nil {
+				t.Fatal(err)
+			}
+			cols := []string{"ticket_id", "kind", "author_email", "author_name", "content", "message_id", "decision_reason", "created_at"}
+			old := []*Followup{
+				{TicketID: tk.ID, Kind: FollowupStaff, Content: "<p>note</p>", CreatedAt: past},
+				{TicketID: tk.ID, Kind: FollowupStaff, Content: "<p>answer</p>", MessageID: "<a1@console>", CreatedAt: past},
+				{TicketID: tk.ID, Kind: FollowupEmail, Content: "<p>thanks</p>", MessageID: "<r1@user>", CreatedAt: past},
+			}
+			for _, f := range old {
+				if err := s.db.Select(cols).Create(f).Error; err != nil {
+					t.Fatal(err)
+				}
+			}
+			p, err := s.migrator()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := p.UpTo(ctx, 12); err != nil {
+				t.Fatal(err)
+			}
+			// Written after the upgrade to 00012 (its time is kept to the second).
+			public := &Followup{TicketID: tk.ID, Kind: FollowupStaff, Content: "<p>public</p>", CreatedAt: time.Now().UTC().Add(time.Minute)}
+			if err := s.db.Create(public).Error; err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.Migrate(ctx); err != nil {
+				t.Fatal(err)
+			}
+			fs, err := s.Followups(ctx, tk.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := map[string]bool{}
+			for _, f := range fs {
+				got[f.Content] = f.IsPrivate
+			}
+			want := map[string]bool{"<p>note</p>": true, "<p>answer</p>": false, "<p>thanks</p>": false, "<p>public</p>": false}
+			if !maps.Equal(got, want) {
+				t.Fatalf("private after the upgrade: %v, want %v", got, want)
+			}
+		})
+	}
 }
