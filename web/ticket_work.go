@@ -20,7 +20,7 @@ import (
 // as seen by the user of ctx.
 func (h *Handler) fillWork(ctx context.Context, v *views.TicketView, t *store.Ticket) error {
 	me, _ := ctx.Value(userKey).(*store.User)
-	w := views.TicketWork{ID: t.ID, Status: t.Status, Type: t.Type, Urgency: t.Urgency, Impact: t.Impact, Priority: t.Priority}
+	w := views.TicketWork{ID: t.ID, Status: views.StatusOf(t.Status), Type: t.Type, Urgency: t.Urgency, Impact: t.Impact, Priority: t.Priority}
 	entries, err := h.store.TicketActorEntries(ctx, t.ID)
 	if err != nil {
 		return err

@@ -64,7 +64,7 @@ func (h *Handler) ticketsList(w http.ResponseWriter, r *http.Request) {
 		if t.RequesterName != "" {
 			req = t.RequesterName + " <" + t.RequesterEmail + ">"
 		}
-		out = append(out, views.TicketRow{ID: t.ID, Title: t.Title, Status: t.Status, Updated: views.FormatTime(&t.UpdatedAt),
+		out = append(out, views.TicketRow{ID: t.ID, Title: t.Title, Status: views.StatusOf(t.Status), Updated: views.FormatTime(&t.UpdatedAt),
 			Opened: views.FormatTime(&t.OpenedAt), Requester: req, Receiver: t.ReceiverName,
 			Priority: t.Priority, Category: t.CategoryName, Assigned: strings.Join(t.AssignedTo, ", ")})
 	}

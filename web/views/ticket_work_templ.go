@@ -33,7 +33,7 @@ type ActorView struct {
 // ticket: actors, classification, solution.
 type TicketWork struct {
 	ID         int64
-	Status     int
+	Status     TicketStatus
 	Actors     []ActorView
 	AssignedMe bool
 	Picker     ActorPicker
@@ -747,7 +747,7 @@ func TicketWorkPanels(w TicketWork) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		if w.Status != store.StatusSolved && w.Status != store.StatusClosed {
+		if w.Status.Solvable {
 			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 64, "<form method=\"post\" action=\"")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
