@@ -13,7 +13,7 @@ import (
 	"strings"
 )
 
-//go:embed app.css app.js favicon.svg vendor
+//go:embed app.css app.js actors.js favicon.svg vendor
 var files embed.FS
 
 // Prefix is where the assets are served.

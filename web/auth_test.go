@@ -69,6 +69,7 @@ var routeAccess = map[string]access{
 	"POST /tickets/bulk":                               staff,
 	"POST /tickets/{id}/assign-me":                     staff,
 	"POST /tickets/{id}/actors":                        staff,
+	"GET /tickets/{id}/actors/search":                  staff,
 	"POST /tickets/{id}/actors/remove":                 staff,
 	"POST /tickets/{id}/fields":                        staff,
 	"POST /tickets/{id}/solve":                         staff,

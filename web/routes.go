@@ -56,6 +56,7 @@ func (h *Handler) routeTable() []route {
 		{"GET", "/tickets/{id}/history", staff, h.ticketHistory},
 		{"POST", "/tickets/{id}/assign-me", staff, h.ticketAssignMe},
 		{"POST", "/tickets/{id}/actors", staff, h.ticketActorAdd},
+		{"GET", "/tickets/{id}/actors/search", staff, h.ticketActorSearch},
 		{"POST", "/tickets/{id}/actors/remove", staff, h.ticketActorRemove},
 		{"POST", "/tickets/{id}/fields", staff, h.ticketFields},
 		{"POST", "/tickets/{id}/solve", staff, h.ticketSolve},

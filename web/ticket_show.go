@@ -28,6 +28,12 @@ func (h *Handler) ticketShow(w http.ResponseWriter, r *http.Request) {
 		h.serverError(w, r, err)
 		return
 	}
+	if q := r.URL.Query(); q.Has("actor_q") {
+		if v.Work.Picker, err = h.actorPicker(r.Context(), q.Get("role"), strings.TrimSpace(q.Get("actor_q"))); err != nil {
+			h.serverError(w, r, err)
+			return
+		}
+	}
 	if showRemote {
 		allowRemoteImages(w)
 	}
@@ -67,7 +73,7 @@ func (h *Handler) ticketView(ctx context.Context, id int64, showRemote bool) (vi
 			mails[*m.FollowupID] = m
 		}
 	}
-	v := views.TicketView{ID: t.ID, Title: t.Title, Status: t.Status, Urgency: store.LevelLabel(t.Urgency), Source: t.RequestSource,
+	v := views.TicketView{ID: t.ID, Title: t.Title, Status: views.StatusOf(t.Status), Urgency: store.LevelLabel(t.Urgency), Source: t.RequestSource,
 		Opened: views.FormatTime(&t.OpenedAt), Updated: views.FormatTime(&t.UpdatedAt), MessageID: t.MessageID, ShowRemote: showRemote}
 	if t.LinkedTicketID != nil {
 		v.LinkedTicketID = *t.LinkedTicketID
@@ -150,14 +156,14 @@ func (h *Handler) ticketView(ctx context.Context, id int64, showRemote bool) (vi
 		}
 		return fmt.Sprintf("/tickets/%d/original", t.ID)
 	}
-	v.Timeline = append(v.Timeline, views.TimelineItem{Kind: "description", At: views.FormatTime(&t.OpenedAt),
+	v.Timeline = append(v.Timeline, views.TimelineItem{Kind: views.TimelineOf(""), At: views.FormatTime(&t.OpenedAt),
 		Author: v.Requester, HTML: render(t.Content), Why: t.DecisionReason, Docs: ticketDocs, OriginalURL: original(t.RawSHA256, 0)})
 	// Follow-ups and status changes interleave by time.
 	fi, ei := 0, 0
 	for fi < len(followups) || ei < len(events) {
 		if ei >= len(events) || fi < len(followups) && !followups[fi].CreatedAt.After(events[ei].CreatedAt) {
 			f := followups[fi]
-			item := views.TimelineItem{Kind: f.Kind, At: views.FormatTime(&f.CreatedAt),
+			item := views.TimelineItem{Kind: views.TimelineOf(f.Kind), At: views.FormatTime(&f.CreatedAt),
 				Author: person(f.AuthorName, f.AuthorEmail), HTML: render(f.Content), Why: f.DecisionReason, Docs: byFollowup[f.ID],
 				OriginalURL: original(f.RawSHA256, f.ID), Private: f.IsPrivate}
 			if m, ok := mails[f.ID]; ok {
@@ -177,7 +183,7 @@ func (h *Handler) ticketView(ctx context.Context, id int64, showRemote bool) (vi
 		case e.Kind == store.EventReopen:
 			text = fmt.Sprintf("A reply by e-mail reopened the ticket (%s to %s).", store.StatusLabel(old), store.StatusLabel(nw))
 		}
-		v.Timeline = append(v.Timeline, views.TimelineItem{Kind: e.Kind, At: views.FormatTime(&e.CreatedAt), Text: text})
+		v.Timeline = append(v.Timeline, views.TimelineItem{Kind: views.TimelineOf(e.Kind), At: views.FormatTime(&e.CreatedAt), Text: text})
 		ei++
 	}
 	return v, nil

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/mail"
+	"net/url"
 	"strconv"
 	"strings"
 	"unicode"
@@ -18,7 +20,7 @@ import (
 // as seen by the user of ctx.
 func (h *Handler) fillWork(ctx context.Context, v *views.TicketView, t *store.Ticket) error {
 	me, _ := ctx.Value(userKey).(*store.User)
-	w := views.TicketWork{ID: t.ID, Status: t.Status, Type: t.Type, Urgency: t.Urgency, Impact: t.Impact, Priority: t.Priority}
+	w := views.TicketWork{ID: t.ID, Status: views.StatusOf(t.Status), Type: t.Type, Urgency: t.Urgency, Impact: t.Impact, Priority: t.Priority}
 	entries, err := h.store.TicketActorEntries(ctx, t.ID)
 	if err != nil {
 		return err
@@ -41,9 +43,7 @@ func (h *Handler) fillWork(ctx context.Context, v *views.TicketView, t *store.Ti
 	for _, c := range contacts {
 		w.Actors = append(w.Actors, views.ActorView{Role: c.Role, Kind: store.ActorKindEmail, Value: c.Email, Label: person(c.Name, c.Email)})
 	}
-	if w.ActorChoice, err = h.actorChoices(ctx, false); err != nil {
-		return err
-	}
+	w.Picker = views.ActorPicker{Role: store.ActorAssigned}
 	if t.CategoryID != nil {
 		w.CategoryID = *t.CategoryID
 	}
@@ -103,6 +103,71 @@ func (h *Handler) categoryChoices(ctx context.Context, keep int64) ([]views.Choi
 	return out, name, nil
 }
 
+// actorMatchLimit bounds the users, and the groups, a search offers.
+const actorMatchLimit = 10
+
+// actorPicker is the "add an actor" search for the words q typed for the
+// role: the matching users and groups, then the typed e-mail address when
+// the role takes one.
+func (h *Handler) actorPicker(ctx context.Context, role, q string) (views.ActorPicker, error) {
+	if !store.ValidActorRole(role) {
+		role = store.ActorAssigned
+	}
+	p := views.ActorPicker{Role: role, Query: q, Searched: true}
+	found, err := h.store.SearchActors(ctx, q, role, actorMatchLimit)
+	if err != nil {
+		return p, err
+	}
+	for _, m := range found {
+		o := views.ActorOption{Value: m.Kind + ":" + strconv.FormatInt(m.ID, 10), Kind: m.Kind, Label: m.Name, Detail: m.Detail}
+		if m.Kind == store.ActorKindGroup {
+			o.Detail = "Group"
+		}
+		p.Matches = append(p.Matches, o)
+	}
+	if addr := typedAddress(q); addr != "" && role != store.ActorAssigned {
+		p.Matches = append(p.Matches, views.ActorOption{Value: addr, Kind: store.ActorKindEmail, Label: addr, Detail: "E-mail address"})
+	}
+	return p, nil
+}
+
+// typedAddress is q when it is an e-mail address, else "".
+func typedAddress(q string) string {
+	q = strings.TrimSpace(q)
+	if a, err := mail.ParseAddress(q); err == nil && a.Address == q {
+		return q
+	}
+	return ""
+}
+
+// ticketActorSearch answers the picker's script: the matches of
+// ?q= for ?role= as JSON, the same the page lists without script.
+func (h *Handler) ticketActorSearch(w http.ResponseWriter, r *http.Request) {
+	t, ok := h.ticketOr404(w, r)
+	if !ok {
+		return
+	}
+	p, err := h.actorPicker(r.Context(), r.URL.Query().Get("role"), r.URL.Query().Get("q"))
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	type match struct {
+		Value  string `json:"value"`
+		Kind   string `json:"kind"`
+		Label  string `json:"label"`
+		Detail string `json:"detail,omitempty"`
+	}
+	out := struct {
+		Ticket  int64   `json:"ticket"`
+		Matches []match `json:"matches"`
+	}{Ticket: t.ID, Matches: []match{}}
+	for _, m := range p.Matches {
+		out.Matches = append(out.Matches, match(m))
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
 // parseActor reads "user:ID", "group:ID" or an e-mail address.
 func parseActor(role, who, email string) (helpdesk.Actor, bool) {
 	a := helpdesk.Actor{Role: role}
@@ -128,14 +193,14 @@ func workRefusal(err error) string {
 	switch {
 	case err == nil:
 		return ""
+	case errors.As(err, &m): // a refusal in words, naming the group or user
+		return string(m)
 	case errors.Is(err, helpdesk.ErrNotAssignable):
 		return "This group cannot be assigned (see \"Can be assigned\" in Administration > Groups), or this user is not active."
 	case errors.Is(err, helpdesk.ErrNoSolution):
 		return "Write the solution first."
 	case errors.Is(err, helpdesk.ErrEmptyFollowup):
 		return "Write the follow-up first."
-	case errors.As(err, &m):
-		return string(m)
 	case errors.Is(err, store.ErrNotFound):
 		return "This user, group or category no longer exists."
 	case errors.Is(err, store.ErrInvalid):
@@ -215,13 +280,34 @@ func (h *Handler) ticketActorAdd(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	a, ok := parseActor(r.PostFormValue("role"), r.PostFormValue("actor"), r.PostFormValue("email"))
+	role, who, q := r.PostFormValue("role"), r.PostFormValue("actor"), strings.TrimSpace(r.PostFormValue("q"))
+	if r.PostFormValue("do") == "search" {
+		// The search without script: the page again, with the matches.
+		v := url.Values{"role": {role}, "actor_q": {q}}
+		redirect(w, r, ticketPagePath(t.ID)+"?"+v.Encode()+"#add-actor-form")
+		return
+	}
+	a, ok := parseActor(role, who, typedAddress(q))
 	if !ok {
-		h.workDone(w, r, t.ID, false, fmt.Errorf("%w: choose a user or a group, or type an e-mail address", store.ErrInvalid), "", nil)
+		// Words typed but nothing chosen: the matches to choose from.
+		p, err := h.actorPicker(r.Context(), role, q)
+		if err != nil {
+			h.serverError(w, r, err)
+			return
+		}
+		msg := "Choose a user or a group among the matches, or type an e-mail address."
+		if q == "" {
+			msg = "Type part of a name and search, or type an e-mail address."
+		}
+		h.workDone(w, r, t.ID, false, store.Message(msg), "", func(v *views.TicketView) {
+			v.Work.Picker = p
+		})
 		return
 	}
 	changed, err := h.desk.AddActor(r.Context(), t.ID, a, userOf(r))
-	h.workDone(w, r, t.ID, changed, err, "Actor added.", nil)
+	h.workDone(w, r, t.ID, changed, err, "Actor added.", func(v *views.TicketView) {
+		v.Work.Picker.Role, v.Work.Picker.Query = role, q
+	})
 }
 
 // ticketActorRemove removes an actor.

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/oauthimap/oauthimap/internal/store"
 	"github.com/oauthimap/oauthimap/internal/testpeer"
@@ -31,7 +32,7 @@ func waitTrue(t *testing.T, ctx context.Context, what, js string) {
 }
 
 // TestBrowserTechnicianWorksATicket: a technician assigns a ticket to
-// themself, sets its category and priority, adds a private note and
+// themself, adds an observer group through the actor search by keyboard, sets its category and priority, adds a private note and
 // solves it; "My tickets" shows it; the pages fit 1440 and 390 px; no
 // console error, no CSP report.
 func TestBrowserTechnicianWorksATicket(t *testing.T) {
@@ -39,6 +40,10 @@ func TestBrowserTechnicianWorksATicket(t *testing.T) {
 	ctx := context.Background()
 	cat := &store.Category{Name: "Printer", IsActive: true}
 	if err := a.store.SaveCategory(ctx, cat, nil); err != nil {
+		t.Fatal(err)
+	}
+	network := &store.Group{Name: "Network", IsRequester: true}
+	if err := a.store.SaveGroup(ctx, network, nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	s := a.importMail(plainMail("Alice <alice@example.com>", "Printer jammed", "p1@a", "The tray is stuck."))
@@ -64,6 +69,27 @@ func TestBrowserTechnicianWorksATicket(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitTrue(t, step, "assigned", `!!document.querySelector("#ticket-status") && document.querySelector("#ticket-status").innerText.includes("Processing (assigned)") && !document.querySelector("#assign-me")`)
+	// The actor search by keyboard: type, arrow down to the match, Enter
+	// chooses it, Enter again adds it.
+	if err := chromedp.Do(step,
+		chromedp.SetValue(chromedp.ID("actor-role"), store.ActorObserver),
+		chromedp.SendKeys(chromedp.ID("actor-q"), "netw"),
+	); err != nil {
+		t.Fatal(err)
+	}
+	waitTrue(t, step, "matches listed", `document.querySelector("#actor-q").getAttribute("aria-expanded") === "true" && document.querySelector("#actor-listbox [role=option]").textContent.includes("Network")`)
+	if err := chromedp.Do(step, chromedp.SendKeys(chromedp.ID("actor-q"), kb.ArrowDown)); err != nil {
+		t.Fatal(err)
+	}
+	waitTrue(t, step, "match highlighted", `document.querySelector("#actor-q").getAttribute("aria-activedescendant") === "actor-option-0" && document.querySelector("#actor-option-0").getAttribute("aria-selected") === "true"`)
+	if err := chromedp.Do(step, chromedp.SendKeys(chromedp.ID("actor-q"), kb.Enter)); err != nil {
+		t.Fatal(err)
+	}
+	waitTrue(t, step, "match chosen", `document.querySelector("#actor-chosen") && document.querySelector("#actor-chosen").value === "group:`+itoa64(network.ID)+`" && document.querySelector("#actor-status").textContent.includes("Chosen: Network")`)
+	if err := chromedp.Do(step, chromedp.SendKeys(chromedp.ID("actor-q"), kb.Enter)); err != nil {
+		t.Fatal(err)
+	}
+	waitTrue(t, step, "observer group added", `!!document.querySelector("[data-role=observer]") && document.querySelector("[data-role=observer]").innerText.includes("Group Network")`)
 	if err := chromedp.Do(step,
 		chromedp.SetValue(chromedp.ID("ticket-category"), itoa64(cat.ID)),
 		chromedp.SetValue(chromedp.ID("ticket-urgency"), "5"),
@@ -119,9 +145,21 @@ func TestBrowserTechnicianWorksATicket(t *testing.T) {
 	if err := chromedp.Do(step, chromedp.EmulateViewport(1440, 900), chromedp.Navigate(a.srv.URL+"/"), chromedp.WaitVisible(chromedp.ID("home-cards"))); err != nil {
 		t.Fatal(err)
 	}
-	// From Home's "My open tickets" card to the list's My tickets view; the
-	// solved ticket is no longer open, so the card counts 0.
-	if err := chromedp.Do(step, chromedp.Click(`a[href="/tickets?view=mine"]`)); err != nil {
+	// From Home's "My open tickets" card (0: the solved ticket is no longer
+	// open) to its list, My tickets not solved: empty; then the My tickets
+	// tab, every status: the worked ticket.
+	card, err := chromedp.Run(step, chromedp.Evaluate[string](`document.querySelector('#home-cards a[href="/tickets?status=notold&view=mine"] .h2').textContent`))
+	if err != nil || card != "0" {
+		t.Errorf("My open tickets card shows %q (%v), want 0", card, err)
+	}
+	if err := chromedp.Do(step, chromedp.Click(`#home-cards a[href="/tickets?status=notold&view=mine"]`)); err != nil {
+		t.Fatal(err)
+	}
+	waitTrue(t, step, "My open tickets", `location.search === "?status=notold&view=mine" && !!document.querySelector("#tickets-table") && document.querySelector("#filter-status").value === "notold"`)
+	if n, err := chromedp.Run(step, chromedp.Evaluate[int](`document.querySelectorAll("#tickets-table tbody tr").length`)); err != nil || n != 0 {
+		t.Errorf("My open tickets lists %d rows (%v), want as many as the card: 0", n, err)
+	}
+	if err := chromedp.Do(step, chromedp.Click(`#ticket-views a[data-view="mine"]`)); err != nil {
 		t.Fatal(err)
 	}
 	waitTrue(t, step, "My tickets", `location.search === "?view=mine" && !!document.querySelector("#tickets-table")`)

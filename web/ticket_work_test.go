@@ -4,10 +4,13 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/net/html"
 
 	"github.com/oauthimap/oauthimap/internal/oauth"
 	"github.com/oauthimap/oauthimap/internal/store"
@@ -45,7 +48,7 @@ func TestTicketWorkThroughThePage(t *testing.T) {
 	c.login("tech")
 	r := c.get(page)
 	mustContain(t, "the ticket page", r.body, `id="assign-me"`, "Assign to me", `<label class="form-label" for="ticket-category">Category</label>`,
-		"Hardware &gt; Printer", `for="ticket-urgency"`, `for="ticket-impact"`, `for="ticket-priority"`, `for="actor-who"`, `for="solution"`,
+		"Hardware &gt; Printer", `for="ticket-urgency"`, `for="ticket-impact"`, `for="ticket-priority"`, `for="actor-q"`, `for="solution"`,
 		"Assigned to", "Requester", "Observer", `class="badge priority-badge priority-3"`, `/history" role="tab"`)
 	tok := c.token(page)
 	post := func(path string, v url.Values) response {
@@ -72,11 +75,11 @@ func TestTicketWorkThroughThePage(t *testing.T) {
 	if r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "Type, urgency, impact or priority out of range.") {
 		t.Fatalf("type 7: %d", r.status)
 	}
-	r = post("/actors", url.Values{"role": {store.ActorObserver}, "actor": {""}, "email": {"boss@example.com"}})
+	r = post("/actors", url.Values{"role": {store.ActorObserver}, "actor": {""}, "q": {"boss@example.com"}})
 	if r.status != http.StatusSeeOther {
 		t.Fatalf("add an e-mail observer: %d", r.status)
 	}
-	r = post("/actors", url.Values{"role": {store.ActorAssigned}, "actor": {""}, "email": {"x@example.com"}})
+	r = post("/actors", url.Values{"role": {store.ActorAssigned}, "actor": {""}, "q": {"x@example.com"}})
 	if r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "An e-mail address cannot be assigned.") {
 		t.Fatalf("an e-mail assignee: %d", r.status)
 	}
@@ -115,6 +118,76 @@ func TestTicketWorkThroughThePage(t *testing.T) {
 	if r := post("/../99999/assign-me", url.Values{}); r.status == http.StatusSeeOther {
 		t.Fatal("a missing ticket was assigned")
 	}
+}
+
+// TestActorPickerWithoutScript: the actor search works as a plain form
+// (Search shows the page again with the matches to choose from), its
+// script's JSON gives the same matches, groups are offered only for the
+// roles they may take, and a refused group is named.
+func TestActorPickerWithoutScript(t *testing.T) {
+	a := newDeskApp(t)
+	ctx := context.Background()
+	desk := &store.Group{Name: "Service desk", IsAssign: true, IsRequester: false}
+	if err := a.store.SaveGroup(ctx, desk, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	staff := &store.Group{Name: "Service staff", IsAssign: false, IsRequester: true}
+	if err := a.store.SaveGroup(ctx, staff, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	s := a.importMail(plainMail("Alice <alice@example.com>", "Printer jammed", "p1@a", "The tray is stuck."))
+	page := ticketURL(s.TicketID)
+	c := a.client()
+	c.login("tech")
+	tok := c.token(page)
+	post := func(v url.Values) response {
+		t.Helper()
+		v.Set("csrf_token", tok)
+		return c.post(page+"/actors", v)
+	}
+	// Search: back to the page with the words and the role kept.
+	r := post(url.Values{"role": {store.ActorAssigned}, "q": {"serv"}, "do": {"search"}})
+	if r.status != http.StatusSeeOther || !strings.Contains(r.header.Get("Location"), "actor_q=serv") {
+		t.Fatalf("search: %d %q", r.status, r.header.Get("Location"))
+	}
+	r = c.get(page + "?role=assigned&actor_q=serv")
+	mustContain(t, "the matches for Assigned to", r.body, `id="actor-matches"`, `Matches for &#34;serv&#34;`, "Service desk",
+		`value="group:`+strconv.FormatInt(desk.ID, 10)+`"`, `value="serv"`)
+	if strings.Contains(r.body, "Service staff") {
+		t.Error("a group that cannot be assigned is offered as Assigned to")
+	}
+	r = c.get(page + "?role=observer&actor_q=serv")
+	if !strings.Contains(r.body, "Service staff") || strings.Contains(r.body, "Service desk") {
+		t.Error("Observer offers the groups that can be requester, and only those")
+	}
+	r = c.get(page + "?role=assigned&actor_q=tim")
+	mustContain(t, "a user found by name", r.body, "Tim Tech", `value="user:`+strconv.FormatInt(a.tech.ID, 10)+`" id="actor-match-0" checked`)
+	r = c.get(page + "?role=requester&actor_q=nobody")
+	mustContain(t, "no match", r.body, `id="actor-no-match"`, "No user or group matches.")
+	r = c.get(page + "?role=observer&actor_q=boss@example.com")
+	mustContain(t, "an address typed", r.body, `value="boss@example.com"`, "E-mail address")
+	// The script's JSON: the same matches.
+	r = c.get(page + "/actors/search?role=assigned&q=serv")
+	if r.status != http.StatusOK || !strings.Contains(r.body, `"label": "Service desk"`) || strings.Contains(r.body, "Service staff") ||
+		!strings.Contains(r.header.Get("Content-Type"), "application/json") {
+		t.Fatalf("JSON search: %d %s", r.status, r.body)
+	}
+	// Words typed but nothing chosen: refused with the matches shown.
+	r = post(url.Values{"role": {store.ActorAssigned}, "q": {"serv"}, "do": {"add"}})
+	if r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "Choose a user or a group among the matches") || !strings.Contains(r.body, `id="actor-matches"`) {
+		t.Fatalf("add without a choice: %d", r.status)
+	}
+	// A group without "Can be requester" is refused as observer, named.
+	r = post(url.Values{"role": {store.ActorObserver}, "actor": {"group:" + strconv.FormatInt(desk.ID, 10)}, "do": {"add"}})
+	if r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "The group Service desk cannot be observer") {
+		t.Fatalf("observer group that cannot be requester: %d", r.status)
+	}
+	// Chosen among the matches: added.
+	r = post(url.Values{"role": {store.ActorAssigned}, "q": {"serv"}, "actor": {"group:" + strconv.FormatInt(desk.ID, 10)}, "do": {"add"}})
+	if r.status != http.StatusSeeOther {
+		t.Fatalf("add the chosen group: %d", r.status)
+	}
+	mustContain(t, "after adding", c.get(page).body, "Group Service desk", "Processing (assigned)")
 }
 
 func TestRemovingTheLastAssigneeReturnsToNew(t *testing.T) {
@@ -210,7 +283,7 @@ func TestTicketListViewsColumnsAndBulk(t *testing.T) {
 		t.Fatalf("a refused bulk changed ticket three: %s", store.StatusLabel(tk.Status))
 	}
 	home = c.get("/")
-	mustContain(t, "Home after", home.body, `href="/tickets?view=mine"`, `href="/tickets?view=unassigned"`)
+	mustContain(t, "Home after", home.body, `href="/tickets?status=notold&amp;view=mine"`, `href="/tickets?status=notold&amp;view=unassigned"`)
 }
 
 func TestGroupsCategoriesAndMatrixPages(t *testing.T) {
@@ -374,4 +447,98 @@ func TestHistoryOfApplicationsAuthorizationsReceivers(t *testing.T) {
 			t.Errorf("%s: %d, or no row", p.path, r.status)
 		}
 	}
+}
+
+// TestHomeCountsAreTheirViews: each ticket card of Home counts exactly the
+// rows of the list it links to (solved and closed tickets included in the
+// data, mine and others', assigned and not), and the list shows the
+// "Not solved" filter it applies.
+func TestHomeCountsAreTheirViews(t *testing.T) {
+	a := newDeskApp(t)
+	ctx := context.Background()
+	var ids []int64
+	for i, subj := range []string{"Printer jammed", "VPN down", "Mail quota", "Badge lost", "Screen dark"} {
+		s := a.importMail(plainMail("user@example.com", subj, "m"+strconv.Itoa(i)+"@u", "Help."))
+		ids = append(ids, s.TicketID)
+	}
+	c := a.client()
+	c.login("tech")
+	for _, id := range ids[:3] {
+		if _, err := a.h.desk.AssignToMe(ctx, id, a.tech); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// One of mine solved, one unassigned closed: neither is open.
+	if _, err := a.h.desk.Solve(ctx, ids[0], "Done.", a.tech); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.h.desk.SetStatus(ctx, ids[4], store.StatusClosed, a.tech); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]int{"New tickets": 1, "Open tickets": 3, "My open tickets": 2, "Unassigned open tickets": 1}
+	doc, err := html.Parse(strings.NewReader(c.get("/").body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := 0
+	for _, card := range findAll(doc, func(n *html.Node) bool { return n.Data == "a" && hasClass(n, "card-link") }) {
+		label := textOf(findAll(card, func(n *html.Node) bool { return hasClass(n, "text-secondary") })[0])
+		n, ok := want[label]
+		if !ok {
+			continue
+		}
+		seen++
+		value := textOf(findAll(card, func(n *html.Node) bool { return hasClass(n, "h2") })[0])
+		href := attr(card, "href")
+		list := c.get(href)
+		rows := strings.Count(list.body[strings.Index(list.body, "<tbody"):], "<tr>")
+		if value != strconv.Itoa(n) || rows != n {
+			t.Errorf("%s: the card shows %s, its list %s has %d rows; want %d", label, value, href, rows, n)
+		}
+		if strings.Contains(label, "open") && !strings.Contains(list.body, `<option value="notold" selected>Not solved</option>`) {
+			t.Errorf("%s: the list %s does not show its Not solved filter", label, href)
+		}
+	}
+	if seen != len(want) {
+		t.Errorf("Home has %d of the %d ticket cards", seen, len(want))
+	}
+}
+
+func findAll(n *html.Node, match func(*html.Node) bool) []*html.Node {
+	var out []*html.Node
+	if n.Type == html.ElementNode && match(n) {
+		out = append(out, n)
+	}
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		out = append(out, findAll(c, match)...)
+	}
+	return out
+}
+
+func hasClass(n *html.Node, class string) bool {
+	return slices.Contains(strings.Fields(attr(n, "class")), class)
+}
+
+func attr(n *html.Node, key string) string {
+	for _, a := range n.Attr {
+		if a.Key == key {
+			return a.Val
+		}
+	}
+	return ""
+}
+
+func textOf(n *html.Node) string {
+	var b strings.Builder
+	var walk func(*html.Node)
+	walk = func(n *html.Node) {
+		if n.Type == html.TextNode {
+			b.WriteString(n.Data)
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+	}
+	walk(n)
+	return strings.TrimSpace(b.String())
 }

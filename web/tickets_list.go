@@ -19,6 +19,7 @@ func (h *Handler) ticketsList(w http.ResponseWriter, r *http.Request) {
 	if !store.ValidStatus(f.Status) {
 		f.Status = 0
 	}
+	f.NotSolved = r.URL.Query().Get("status") == statusNotSolved
 	f.ReceiverID, _ = strconv.ParseInt(r.URL.Query().Get("receiver"), 10, 64)
 	f.CategoryID, _ = strconv.ParseInt(r.URL.Query().Get("category"), 10, 64)
 	f.View, f.UserID = ticketListView(r.URL.Query().Get("view")), userOf(r).ID
@@ -37,6 +38,9 @@ func (h *Handler) ticketsList(w http.ResponseWriter, r *http.Request) {
 	if f.Status != 0 {
 		l.Extra.Set("status", strconv.Itoa(f.Status))
 	}
+	if f.NotSolved {
+		l.Extra.Set("status", statusNotSolved)
+	}
 	if f.ReceiverID != 0 {
 		l.Extra.Set("receiver", strconv.FormatInt(f.ReceiverID, 10))
 	}
@@ -46,7 +50,7 @@ func (h *Handler) ticketsList(w http.ResponseWriter, r *http.Request) {
 	if f.View != store.ViewAll {
 		l.Extra.Set("view", f.View)
 	}
-	vf := views.TicketFilters{Status: f.Status, Receiver: f.ReceiverID, Capped: capped}
+	vf := views.TicketFilters{Status: f.Status, NotSolved: f.NotSolved, Receiver: f.ReceiverID, Capped: capped}
 	if vf.Work, err = h.ticketListWork(r.Context(), f); err != nil {
 		h.serverError(w, r, err)
 		return
@@ -60,7 +64,7 @@ func (h *Handler) ticketsList(w http.ResponseWriter, r *http.Request) {
 		if t.RequesterName != "" {
 			req = t.RequesterName + " <" + t.RequesterEmail + ">"
 		}
-		out = append(out, views.TicketRow{ID: t.ID, Title: t.Title, Status: t.Status, Updated: views.FormatTime(&t.UpdatedAt),
+		out = append(out, views.TicketRow{ID: t.ID, Title: t.Title, Status: views.StatusOf(t.Status), Updated: views.FormatTime(&t.UpdatedAt),
 			Opened: views.FormatTime(&t.OpenedAt), Requester: req, Receiver: t.ReceiverName,
 			Priority: t.Priority, Category: t.CategoryName, Assigned: strings.Join(t.AssignedTo, ", ")})
 	}

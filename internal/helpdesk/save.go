@@ -167,7 +167,7 @@ func (s *Service) saveTicket(ctx context.Context, t *store.Store, rid *int64, ra
 		return 0, err
 	}
 	if defs.GroupID != nil {
-		if _, err := t.AddTicketGroup(ctx, tk.ID, *defs.GroupID, store.ActorAssigned); err != nil {
+		if err := s.assignDefaultGroup(ctx, t, tk.ID, *defs.GroupID); err != nil {
 			return 0, err
 		}
 	}

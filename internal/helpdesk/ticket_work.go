@@ -51,6 +51,15 @@ var ErrNoSolution = errors.New("helpdesk: the solution is empty")
 // cannot log in, as "Assigned to".
 var ErrNotAssignable = errors.New("helpdesk: this group or user cannot be assigned")
 
+// ErrNotRequester refuses a group whose "Can be requester" is off as a
+// requester or an observer (GLPI offers only those groups there).
+var ErrNotRequester = errors.New("helpdesk: this group cannot be requester or observer")
+
+// refusal joins a sentinel error and the words a page shows for it.
+func refusal(sentinel error, format string, args ...any) error {
+	return fmt.Errorf("%w: %w", sentinel, store.Message(fmt.Sprintf(format, args...)))
+}
+
 // Actor names who an action adds to or removes from a ticket: Kind is
 // store.ActorKindUser or ActorKindGroup with ID, or ActorKindEmail with
 // Email (requesters and observers only).
@@ -148,15 +157,19 @@ func checkActor(ctx context.Context, tx *store.Store, a Actor) error {
 			return err
 		}
 		if a.Role == store.ActorAssigned && !u.IsActive {
-			return ErrNotAssignable
+			return refusal(ErrNotAssignable, "%s is not active and cannot be assigned.", cmpOr(u.Name, u.Login))
 		}
 	case store.ActorKindGroup:
 		g, err := tx.Group(ctx, a.ID)
 		if err != nil {
 			return err
 		}
-		if (a.Role == store.ActorAssigned && !g.IsAssign) || (a.Role == store.ActorRequester && !g.IsRequester) {
-			return ErrNotAssignable
+		if a.Role == store.ActorAssigned && !g.IsAssign {
+			return refusal(ErrNotAssignable, "The group %s cannot be assigned: \"Can be assigned\" is off for it in Administration > Groups.", g.Name)
+		}
+		if a.Role != store.ActorAssigned && !g.IsRequester {
+			return refusal(ErrNotRequester, "The group %s cannot be %s: \"Can be requester\" is off for it in Administration > Groups.",
+				g.Name, strings.ToLower(store.ActorRoleLabel(a.Role)))
 		}
 	case store.ActorKindEmail:
 		if a.Role == store.ActorAssigned {
@@ -195,6 +208,24 @@ func (s *Service) AddActor(ctx context.Context, ticketID int64, a Actor, by *sto
 		label, err := s.actorLabel(ctx, tx, a)
 		return "added " + label, err
 	})
+}
+
+// assignDefaultGroup assigns a new ticket to its receiver's default group
+// in the transaction tx that creates it, with the audit row a manual
+// assignment writes (by the system), so the History tab shows it. The
+// ticket was created Processing (assigned) already (settleStatus).
+func (s *Service) assignDefaultGroup(ctx context.Context, tx *store.Store, ticketID, groupID int64) error {
+	added, err := tx.AddTicketGroup(ctx, ticketID, groupID, store.ActorAssigned)
+	if err != nil || !added {
+		return err
+	}
+	label, err := s.actorLabel(ctx, tx, Actor{Role: store.ActorAssigned, Kind: store.ActorKindGroup, ID: groupID})
+	if err != nil {
+		return err
+	}
+	msg := "added " + label + " (the receiver's default group); status " +
+		store.StatusLabel(store.StatusNew) + " → " + store.StatusLabel(settleStatus(store.StatusNew, 1))
+	return audit(ctx, tx, nil, "ticket.actor_add", "ticket", ticketID, msg)
 }
 
 // AssignToMe assigns the ticket to the user acting.
@@ -415,7 +446,7 @@ func (s *Service) BulkAct(ctx context.Context, ids []int64, action string, a Act
 		}
 		switch {
 		case err != nil:
-			if errors.Is(err, store.ErrInvalid) || errors.Is(err, ErrNotAssignable) {
+			if errors.Is(err, store.ErrInvalid) || errors.Is(err, ErrNotAssignable) || errors.Is(err, ErrNotRequester) {
 				return res, err
 			}
 			res.Failed++

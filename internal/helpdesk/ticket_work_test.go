@@ -129,6 +129,21 @@ func TestActorKindsAndRefusals(t *testing.T) {
 		if _, err := d.svc.AddActor(ctx, tk.ID, Actor{Role: store.ActorRequester, Kind: store.ActorKindGroup, ID: noAssign.ID}, ann); err != nil {
 			t.Fatalf("group as requester: %v", err)
 		}
+		// "Can be requester" is checked for requester and observer groups.
+		noReq := &store.Group{Name: "Technicians", IsAssign: true, IsRequester: false}
+		if err := d.st.SaveGroup(ctx, noReq, nil, nil); err != nil {
+			t.Fatal(err)
+		}
+		for _, role := range []string{store.ActorRequester, store.ActorObserver} {
+			_, err := d.svc.AddActor(ctx, tk.ID, Actor{Role: role, Kind: store.ActorKindGroup, ID: noReq.ID}, ann)
+			var m store.Message
+			if !errors.Is(err, ErrNotRequester) || !errors.As(err, &m) || !strings.Contains(string(m), `The group Technicians cannot be `+strings.ToLower(store.ActorRoleLabel(role))) {
+				t.Fatalf("a group that cannot be requester, as %s: %v", role, err)
+			}
+		}
+		if _, err := d.svc.AddActor(ctx, d.ticket("printer").ID, Actor{Role: store.ActorAssigned, Kind: store.ActorKindGroup, ID: noReq.ID}, ann); err != nil {
+			t.Fatalf("the same group assigned: %v", err)
+		}
 		if _, err := d.svc.AddActor(ctx, tk.ID, Actor{Role: store.ActorAssigned, Kind: store.ActorKindEmail, Email: "x@example.com"}, ann); !errors.Is(err, store.ErrInvalid) {
 			t.Fatalf("an e-mail assignee: %v", err)
 		}
@@ -310,6 +325,15 @@ func TestReceiverDefaultsAndReplyCCObservers(t *testing.T) {
 		if n, _ := d.st.CountAssigned(ctx, tk.ID); n != 1 {
 			t.Fatalf("default group not assigned (%d)", n)
 		}
+		// The assignment is in the History like a manual one, by the system.
+		ev, err := d.st.TicketHistory(ctx, tk.ID, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		const want = "added Assigned to: group Printers (the receiver's default group); status New → Processing (assigned)"
+		if len(ev) != 1 || ev[0].Kind != "ticket.actor_add" || ev[0].Message != want || ev[0].UserID != nil {
+			t.Fatalf("history of the ticket given the default group: %+v", ev)
+		}
 		_, s2 := d.deliver(plain, mail("bob@example.com", "support@example.com", "VPN", "v1@bob", "Down."))
 		if tk2, _ := d.st.Ticket(ctx, s2.TicketID); tk2.Type != store.TypeIncident || tk2.CategoryID != nil || tk2.Status != store.StatusNew {
 			t.Fatalf("ticket from a receiver without defaults: %+v", tk2)
@@ -337,6 +361,59 @@ func TestReceiverDefaultsAndReplyCCObservers(t *testing.T) {
 		}
 		if as2, _ := d.st.TicketActors(ctx, tk.ID); len(as2) != len(as) {
 			t.Fatalf("observers doubled: %d then %d", len(as), len(as2))
+		}
+	})
+}
+
+// TestPrivateNotesNeverMailed: a private note reaches no mail the ticket
+// sends (answers by mail, the solved notice): its words are in none, and
+// having no Message-ID it is not even referenced.
+func TestPrivateNotesNeverMailed(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d *desk) {
+		ctx := context.Background()
+		r := d.receiver("support@example.com", "support@example.com", true)
+		if err := d.st.SaveMailSender(ctx, &store.MailSender{ReceiverID: r.ID, Mode: store.SenderPassword, Host: "smtp.example.com", Port: 587,
+			Security: "starttls", Login: "support@example.com", Password: "pw", FromName: "Support"}); err != nil {
+			t.Fatal(err)
+		}
+		_, first := d.deliver(r, mail("Bob <bob@client.example>", "support@example.com", "Printer broken", "orig@client.example", "It jams."))
+		ann := d.tech("ann")
+		nid, err := d.svc.AddNote(ctx, first.TicketID, ann, "Staffonly remark about Bob", true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := d.svc.AnswerByMail(ctx, first.TicketID, ann, "Visible answer for Bob", false); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := d.svc.Solve(ctx, first.TicketID, "Visible solution", ann); err != nil {
+			t.Fatal(err)
+		}
+		rows, _ := d.st.OutboxForTicket(ctx, first.TicketID)
+		if len(rows) < 2 {
+			t.Fatalf("want the answer and the solved notice queued, got %d mails", len(rows))
+		}
+		all := ""
+		for _, row := range rows {
+			m, err := d.st.OutboxMailByID(ctx, row.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			all += string(m.Raw)
+			if m.FollowupID != nil && *m.FollowupID == nid {
+				t.Error("a mail was queued for the private note")
+			}
+		}
+		if !strings.Contains(all, "Visible answer for Bob") || !strings.Contains(all, "Visible solution") {
+			t.Fatalf("the mails' words cannot be read in their raw form:\n%s", all)
+		}
+		if strings.Contains(all, "Staffonly") {
+			t.Errorf("the private note's words were mailed:\n%s", all)
+		}
+		fs, _ := d.st.Followups(ctx, first.TicketID)
+		for _, f := range fs {
+			if f.ID == nid && (f.MessageID != "" || !f.IsPrivate) {
+				t.Errorf("the private note %+v", f)
+			}
 		}
 	})
 }

@@ -5,10 +5,10 @@ import (
 	"time"
 )
 
-// Dashboard is what the home page counts: what needs someone's attention.
+// Dashboard is what the home page counts for administrators: what needs
+// someone's attention in Setup. (Home's ticket cards are counted by the
+// ticket list itself, the list each card opens.)
 type Dashboard struct {
-	NewTickets              int64
-	OpenTickets             int64 // not solved or closed
 	ActiveReceivers         int64
 	ReceiversInError        int64
 	AuthorizationsAttention int64 // not valid: refresh failing, re-authorization needed, configuration error
@@ -27,8 +27,6 @@ func (s *Store) Dashboard(ctx context.Context, admin bool, now time.Time) (Dashb
 		args  []any
 		admin bool
 	}{
-		{&d.NewTickets, &Ticket{}, "status = ?", []any{StatusNew}, false},
-		{&d.OpenTickets, &Ticket{}, "status IN ?", []any{[]int{StatusNew, StatusAssigned, StatusPlanned, StatusPending}}, false},
 		{&d.ActiveReceivers, &Receiver{}, "is_active = ?", []any{true}, true},
 		{&d.ReceiversInError, &Receiver{}, "is_active = ? AND (errors > 0 OR state <> ?)", []any{true, "ok"}, true},
 		{&d.AuthorizationsAttention, &Authorization{}, "state <> ?", []any{"valid"}, true},

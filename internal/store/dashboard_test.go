@@ -28,11 +28,11 @@ func TestDashboard(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := Dashboard{NewTickets: 1, OpenTickets: 1, AuthorizationsAttention: 1, SecretsExpiring: 1}
+		want := Dashboard{AuthorizationsAttention: 1, SecretsExpiring: 1}
 		if d != want {
 			t.Fatalf("got %+v, want %+v", d, want)
 		}
-		if d, _ := s.Dashboard(ctx, false, now); d.AuthorizationsAttention != 0 || d.NewTickets != 1 {
+		if d, _ := s.Dashboard(ctx, false, now); d != (Dashboard{}) {
 			t.Fatalf("technician's figures: got %+v", d)
 		}
 	})

@@ -680,6 +680,59 @@ func (s *Store) ActiveUsers(ctx context.Context) ([]UserChoice, error) {
 	return out, translate(err)
 }
 
+// ActorMatch is a user or a group an actor picker offers for a search.
+type ActorMatch struct {
+	Kind   string // ActorKindUser or ActorKindGroup
+	ID     int64
+	Name   string
+	Detail string // a user's e-mail address; "" for a group
+}
+
+// SearchActors finds, for the actor role, up to limit active users whose
+// name, login or e-mail address contains q, then up to limit groups whose
+// name contains it and that may take the role ("Can be assigned" for
+// Assigned to, "Can be requester" for Requester and Observer); an empty q
+// lists the first ones by name.
+func (s *Store) SearchActors(ctx context.Context, q, role string, limit int) ([]ActorMatch, error) {
+	if !ValidActorRole(role) {
+		return nil, fmt.Errorf("%w: unknown actor role %q", ErrInvalid, role)
+	}
+	like := "%" + escapeLike(q) + "%"
+	type row struct {
+		ID                 int64
+		Name, Login, Email string
+	}
+	var us []row
+	udb := s.db.WithContext(ctx).Model(&User{}).Select("id", "name", "login", "email").Where("is_active = ?", true)
+	if strings.TrimSpace(q) != "" {
+		udb = udb.Where("name LIKE ? ESCAPE '!' OR login LIKE ? ESCAPE '!' OR email LIKE ? ESCAPE '!'", like, like, like)
+	}
+	if err := udb.Order("name").Order("login").Limit(limit).Scan(&us).Error; err != nil {
+		return nil, translate(err)
+	}
+	var gs []row
+	gdb := s.db.WithContext(ctx).Model(&Group{}).Select("id", "name")
+	if role == ActorAssigned {
+		gdb = gdb.Where("is_assign = ?", true)
+	} else {
+		gdb = gdb.Where("is_requester = ?", true)
+	}
+	if strings.TrimSpace(q) != "" {
+		gdb = gdb.Where("name LIKE ? ESCAPE '!'", like)
+	}
+	if err := gdb.Order("name").Limit(limit).Scan(&gs).Error; err != nil {
+		return nil, translate(err)
+	}
+	out := make([]ActorMatch, 0, len(us)+len(gs))
+	for _, u := range us {
+		out = append(out, ActorMatch{Kind: ActorKindUser, ID: u.ID, Name: cmpOr(u.Name, u.Login), Detail: u.Email})
+	}
+	for _, g := range gs {
+		out = append(out, ActorMatch{Kind: ActorKindGroup, ID: g.ID, Name: g.Name})
+	}
+	return out, nil
+}
+
 // Ticket list views (GLPI's saved searches of Assistance > Tickets).
 const (
 	ViewAll        = ""
@@ -748,17 +801,6 @@ func (s *Store) viewOnlyCount(ctx context.Context, view string, userID int64) (n
 		return 0, false, nil
 	}
 	return n, true, translate(err)
-}
-
-// CountView counts the open tickets (not solved nor closed) of a view, for Home.
-func (s *Store) CountView(ctx context.Context, view string, userID int64) (int64, error) {
-	db, err := s.ticketViewScope(ctx, s.db.WithContext(ctx).Model(&Ticket{}), view, userID)
-	if err != nil {
-		return 0, err
-	}
-	var n int64
-	err = db.Where("tickets.status NOT IN ?", []int{StatusSolved, StatusClosed}).Count(&n).Error
-	return n, translate(err)
 }
 
 // ticketAssignees fills the Assigned to column of rows.

@@ -3,8 +3,10 @@ package store
 import (
 	"context"
 	"errors"
+	"maps"
 	"slices"
 	"testing"
+	"time"
 )
 
 func workUser(t *testing.T, s *Store, login string) *User {
@@ -291,11 +293,25 @@ func TestTicketActorsAndViews(t *testing.T) {
 		if err := s.SetTicketFields(ctx, ids[0], TicketFields{Type: 3, Urgency: 5, Impact: 4, Priority: 5}); !errors.Is(err, ErrInvalid) {
 			t.Fatalf("type 3 accepted: %v", err)
 		}
-		if n, _ := s.CountView(ctx, ViewMine, ann.ID); n != 2 {
+		if _, n, _, _ := s.ListTickets(ctx, TicketFilter{View: ViewMine, UserID: ann.ID, NotSolved: true}); n != 2 {
 			t.Fatalf("open mine %d", n)
 		}
-		if n, _ := s.CountView(ctx, ViewUnassigned, ann.ID); n != 1 {
+		if _, n, _, _ := s.ListTickets(ctx, TicketFilter{View: ViewUnassigned, UserID: ann.ID, NotSolved: true}); n != 1 {
 			t.Fatalf("open unassigned %d", n)
+		}
+		// Solved, a ticket of mine leaves "Not solved" and stays in My tickets.
+		mine, all, _, _ := s.ListTickets(ctx, TicketFilter{View: ViewMine, UserID: ann.ID})
+		if _, err := s.SetTicketStatus(ctx, mine[0].ID, StatusSolved, 0, EventStatus); err != nil {
+			t.Fatal(err)
+		}
+		if _, n, _, _ := s.ListTickets(ctx, TicketFilter{View: ViewMine, UserID: ann.ID, NotSolved: true}); n != 1 {
+			t.Fatalf("open mine after solving one: %d", n)
+		}
+		if _, n, _, _ := s.ListTickets(ctx, TicketFilter{View: ViewMine, UserID: ann.ID}); n != all {
+			t.Fatalf("mine after solving one: %d, want %d", n, all)
+		}
+		if _, err := s.SetTicketStatus(ctx, mine[0].ID, StatusAssigned, 0, EventStatus); err != nil {
+			t.Fatal(err)
 		}
 		entries, err := s.TicketActorEntries(ctx, ids[3])
 		if err != nil || len(entries) != 2 || entries[0].Kind != ActorKindUser || entries[1].Kind != ActorKindGroup {
@@ -322,4 +338,112 @@ func TestTicketActorsAndViews(t *testing.T) {
 			t.Fatalf("private follow-up read back %+v", fs)
 		}
 	})
+}
+
+// TestSearchActors: the actor picker's search finds active users by name,
+// login or e-mail and the groups that may take the role; LIKE wildcards
+// typed are taken literally.
+func TestSearchActors(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		ann := workUser(t, s, "ann")
+		ann.Email = "a.smith@example.com"
+		if err := s.db.Model(&User{}).Where("id = ?", ann.ID).Update("email", ann.Email).Error; err != nil {
+			t.Fatal(err)
+		}
+		off := workUser(t, s, "annex")
+		if err := s.db.Model(&User{}).Where("id = ?", off.ID).Update("is_active", false).Error; err != nil {
+			t.Fatal(err)
+		}
+		assign := &Group{Name: "Annex desk", IsAssign: true}
+		req := &Group{Name: "Annex staff", IsRequester: true}
+		for _, g := range []*Group{assign, req} {
+			if err := s.SaveGroup(ctx, g, nil, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		names := func(role, q string) []string {
+			t.Helper()
+			ms, err := s.SearchActors(ctx, q, role, 10)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out []string
+			for _, m := range ms {
+				out = append(out, m.Kind+":"+m.Name)
+			}
+			return out
+		}
+		if got, want := names(ActorAssigned, "ANN"), []string{"user:" + ann.Name, "group:Annex desk"}; !slices.Equal(got, want) {
+			t.Errorf("Assigned to, \"ANN\": %v, want %v", got, want)
+		}
+		if got, want := names(ActorObserver, "ann"), []string{"user:" + ann.Name, "group:Annex staff"}; !slices.Equal(got, want) {
+			t.Errorf("Observer, \"ann\": %v, want %v", got, want)
+		}
+		if got := names(ActorRequester, "smith@"); len(got) != 1 || got[0] != "user:"+ann.Name {
+			t.Errorf("by e-mail %q: %v", ann.Email, got)
+		}
+		if got := names(ActorRequester, "%"); len(got) != 0 {
+			t.Errorf("a %% typed matched %v", got)
+		}
+		if _, err := s.SearchActors(ctx, "ann", "boss", 10); !errors.Is(err, ErrInvalid) {
+			t.Errorf("unknown role: %v", err)
+		}
+	})
+}
+
+// TestOldNotesBecomePrivate upgrades a database holding staff follow-ups
+// written before follow-ups could be private: the notes (never mailed, no
+// Message-ID) become private; an answer by mail, a mail from the
+// requester and a public follow-up written after the upgrade do not.
+func TestOldNotesBecomePrivate(t *testing.T) {
+	for _, d := range []Dialect{SQLite, MySQL} {
+		t.Run(string(d), func(t *testing.T) {
+			ctx := context.Background()
+			s := openAtVersion(t, d, 10)
+			past := time.Now().UTC().Add(-time.Hour)
+			tk := Ticket{Title: "Legacy", Content: "<p>old</p>", Status: StatusNew, Urgency: 3, RequestSource: SourceEmail, OpenedAt: past, UpdatedAt: past}
+			if err := s.db.Select(v3TicketColumns).Create(&tk).Error; err != nil {
+				t.Fatal(err)
+			}
+			cols := []string{"ticket_id", "kind", "author_email", "author_name", "content", "message_id", "decision_reason", "created_at"}
+			old := []*Followup{
+				{TicketID: tk.ID, Kind: FollowupStaff, Content: "<p>note</p>", CreatedAt: past},
+				{TicketID: tk.ID, Kind: FollowupStaff, Content: "<p>answer</p>", MessageID: "<a1@console>", CreatedAt: past},
+				{TicketID: tk.ID, Kind: FollowupEmail, Content: "<p>thanks</p>", MessageID: "<r1@user>", CreatedAt: past},
+			}
+			for _, f := range old {
+				if err := s.db.Select(cols).Create(f).Error; err != nil {
+					t.Fatal(err)
+				}
+			}
+			p, err := s.migrator()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := p.UpTo(ctx, 12); err != nil {
+				t.Fatal(err)
+			}
+			// Written after the upgrade to 00012 (its time is kept to the second).
+			public := &Followup{TicketID: tk.ID, Kind: FollowupStaff, Content: "<p>public</p>", CreatedAt: time.Now().UTC().Add(time.Minute)}
+			if err := s.db.Create(public).Error; err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.Migrate(ctx); err != nil {
+				t.Fatal(err)
+			}
+			fs, err := s.Followups(ctx, tk.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := map[string]bool{}
+			for _, f := range fs {
+				got[f.Content] = f.IsPrivate
+			}
+			want := map[string]bool{"<p>note</p>": true, "<p>answer</p>": false, "<p>thanks</p>": false, "<p>public</p>": false}
+			if !maps.Equal(got, want) {
+				t.Fatalf("private after the upgrade: %v, want %v", got, want)
+			}
+		})
+	}
 }

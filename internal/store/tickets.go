@@ -317,6 +317,7 @@ func (s *Store) TicketsByMessageID(ctx context.Context, ids []string) (map[strin
 type TicketFilter struct {
 	ListQuery
 	Status     int   // 0: any
+	NotSolved  bool  // GLPI's "Not solved": neither Solved nor Closed
 	ReceiverID int64 // 0: any
 	CategoryID int64 // 0: any
 	// View is ViewAll, ViewMine, ViewMyGroups or ViewUnassigned, seen by
@@ -360,6 +361,9 @@ func (s *Store) ListTickets(ctx context.Context, f TicketFilter) (rows []TicketR
 	if f.Status != 0 {
 		where = where.Where("tickets.status = ?", f.Status)
 	}
+	if f.NotSolved {
+		where = where.Where("tickets.status NOT IN ?", []int{StatusSolved, StatusClosed})
+	}
 	if f.ReceiverID != 0 {
 		where = where.Where("tickets.receiver_id = ?", f.ReceiverID)
 	}
@@ -385,7 +389,7 @@ func (s *Store) ListTickets(ctx context.Context, f TicketFilter) (rows []TicketR
 		}
 		where = where.Where(cond, args...)
 	}
-	alone := search == "" && f.Status == 0 && f.ReceiverID == 0 && f.CategoryID == 0
+	alone := search == "" && f.Status == 0 && !f.NotSolved && f.ReceiverID == 0 && f.CategoryID == 0
 	var counted bool
 	if alone {
 		total, counted, err = s.viewOnlyCount(ctx, f.View, f.UserID)
