@@ -46,14 +46,18 @@ type recorded struct {
 	ids  []int64 // ledger rows to mark done once acts are done
 }
 
-// record records a fetched batch in one transaction (see the package
-// documentation). Decisions are made beforehand, in parallel and outside
-// the transaction; the few a write of the same batch may change are made
-// again inside it. The mails are saved without a savepoint each; if one
-// fails, the transaction is rolled back and redone with a savepoint per
-// mail, so that mail alone is skipped.
-func (c *Collector) record(ctx context.Context, r *store.Receiver, settings ingest.Settings,
-	uv uint32, batch []item, run *store.CollectRun, hold *uint32, log *slog.Logger) (recorded, error) {
+// prepared is a batch made ready outside its transaction: content hashes
+// computed, the mails the ledger already holds (by hash) looked up, and
+// the new ones decided in parallel.
+type prepared struct {
+	items []item
+	seen  map[string]store.LedgerMatch // by content hash, before the batch
+	pre   []preDecision                // by index in items
+	now   time.Time
+}
+
+// prepare hashes, looks up and pre-decides a fetched batch.
+func (c *Collector) prepare(ctx context.Context, in *intake, batch []item) (*prepared, error) {
 	var hashes []string
 	for i := range batch {
 		if batch[i].raw != nil {
@@ -62,132 +66,177 @@ func (c *Collector) record(ctx context.Context, r *store.Receiver, settings inge
 			hashes = append(hashes, batch[i].hash)
 		}
 	}
-	seen, err := c.st.LedgerByHash(ctx, r.ID, hashes)
+	seen, err := c.st.LedgerByHash(ctx, in.r.ID, hashes)
+	if err != nil {
+		return nil, err
+	}
+	now := c.now()
+	return &prepared{items: batch, seen: seen, now: now, pre: c.predecide(ctx, batch, seen, in.settings, now)}, nil
+}
+
+// recordBatch records a fetched batch in one transaction (see the package
+// documentation). Decisions are made beforehand, in parallel and outside
+// the transaction; the few a write of the same batch may change are made
+// again inside it. The mails are saved without a savepoint each (the fast
+// path); if one fails, the transaction is rolled back and redone with a
+// savepoint per mail (the careful path), so that mail alone is skipped.
+// Once committed, the receiver's cursor, the lease end, the run's counts
+// and the metrics follow.
+func (c *Collector) recordBatch(ctx context.Context, in *intake, batch []item) (recorded, error) {
+	p, err := c.prepare(ctx, in, batch)
 	if err != nil {
 		return recorded{}, err
 	}
-	now := c.now()
-	pre := c.predecide(ctx, batch, seen, settings, now)
-	var (
-		n      counts
-		out    recorded
-		seenAs []counted
-		cursor uint32
-		hold2  uint32
-	)
-	var leaseEnd time.Time
-	renew := func(tx *store.Store) error {
-		// Always later than the last renewal: MySQL counts an UPDATE that
-		// changes nothing as no row, which would read as a lost lease.
-		next := c.now().Add(c.o.LeaseTTL)
-		if !next.After(leaseEnd) {
-			next = leaseEnd.Add(time.Microsecond)
-		}
-		leaseEnd = next
-		ok, err := tx.RenewLease(ctx, r.ID, c.o.Instance, leaseEnd)
-		if err == nil && !ok {
-			err = store.ErrLeaseLost
-		}
-		return err
-	}
-	attempt := func(careful bool) error {
-		n, out, cursor, seenAs = counts{}, recorded{}, r.LastUID, seenAs[:0]
-		return c.st.InTx(ctx, func(tx *store.Store) error {
-			// Renewing inside the transaction fences it: if another instance
-			// took the receiver over, nothing of this batch is committed.
-			err := renew(tx)
-			if err != nil {
-				return err
-			}
-			w := batchWriter{c: c, tx: tx, rid: r.ID, careful: careful, log: log}
-			if !careful {
-				if w.fast, err = c.o.Helpdesk.NewBatch(ctx, tx, r.ID, decisions(pre)); err != nil {
-					return err
-				}
-			}
-			know := helpdesk.Knowledge(tx)
-			batchSeen := maps.Clone(seen)
-			written := newWrites()
-			failed := *hold
-			for i, it := range batch {
-				cursor = max(cursor, it.uid)
-				if !it.tooLarge && it.raw == nil {
-					continue // expunged by someone else since the sizes were read
-				}
-				if m, dup := batchSeen[it.hash]; dup && it.hash != "" {
-					n.already++
-					out.acts = append(out.acts, action{uid: it.uid, decision: m.Decision})
-					continue
-				}
-				d := pre[i].usable(written)
-				if d == nil {
-					if d, err = c.decide(ctx, it, settings, know, now); err != nil {
-						return err
-					}
-				}
-				saved, err := w.save(ctx, it.raw, d)
-				if errors.Is(err, errSlowPath) {
-					log.Info("collector: a mail of the batch failed; redoing the batch mail by mail", "uid", it.uid)
-					return err
-				}
-				if err != nil {
-					// GLPI's "error": the mail stays in the folder, and the
-					// cursor stops before it so the next run tries it again.
-					log.Warn("collector: message not saved", "uid", it.uid, "error", err)
-					n.errors++
-					if failed == 0 || it.uid < failed {
-						failed = it.uid
-					}
-					continue
-				}
-				e := ledgerEntry(r.ID, uv, it, d, saved)
-				if err := tx.AddLedgerEntry(ctx, &e); err != nil {
-					return err
-				}
-				written.add(d, saved)
-				out.ids = append(out.ids, e.ID)
-				out.acts = append(out.acts, action{uid: it.uid, decision: e.Decision})
-				if it.hash != "" {
-					batchSeen[it.hash] = store.LedgerMatch{MessageID: d.MessageID, Decision: e.Decision}
-				}
-				n.count(d)
-				seenAs = append(seenAs, counted{d.Kind, d.Reason.Code, it.arrived})
-			}
-			if failed != 0 && !r.CollectOnlyUnread {
-				cursor = min(cursor, max(failed-1, r.LastUID))
-			}
-			hold2 = failed
-			if err := tx.SetCursor(ctx, r.ID, uv, cursor); err != nil {
-				return err
-			}
-			// Renewed again at the end: a long batch commits a lease that
-			// runs a full TTL from now, not from its start.
-			return renew(tx)
+	lease := &txLease{c: c, receiverID: in.r.ID}
+	var w written
+	try := func(careful bool) error {
+		return c.st.InTx(ctx, func(tx *store.Store) (err error) {
+			w, err = c.writeBatch(ctx, tx, lease, in, p, careful)
+			return err
 		})
 	}
-	err = attempt(false)
+	err = try(false)
 	if errors.Is(err, errSlowPath) {
-		err = attempt(true)
+		err = try(true)
 	}
 	if err != nil {
 		return recorded{}, fmt.Errorf("collector: record batch: %w", err)
 	}
-	c.leases.set(r.ID, leaseEnd)
+	c.leases.set(in.r.ID, lease.end)
 	if c.o.Metrics != nil {
 		done := time.Now()
-		for _, m := range seenAs {
-			c.o.Metrics.Mail(r.ID, m.kind, m.reason, m.arrived, done)
+		for _, m := range w.mails {
+			c.o.Metrics.Mail(in.r.ID, m.kind, m.reason, m.arrived, done)
 		}
 	}
-	*hold = hold2
-	r.LastUID = cursor
-	n.addTo(run)
-	log.Debug("collector: batch recorded", "messages", len(batch), "last_uid", cursor)
-	return out, nil
+	in.firstFailedUID = w.firstFailedUID
+	in.r.LastUID = w.cursor
+	w.n.addTo(in.run)
+	in.log.Debug("collector: batch recorded", "messages", len(batch), "last_uid", w.cursor)
+	return w.rec, nil
 }
 
-// finish does a recorded batch's IMAP actions and marks them done.
-func (c *Collector) finish(ctx context.Context, s *mailbox.Session, r *store.Receiver, rec recorded) error {
+// written is what one attempt at a batch's transaction wrote; it counts
+// only once the transaction commits.
+type written struct {
+	n              counts
+	rec            recorded
+	mails          []counted // for the metrics
+	cursor         uint32
+	firstFailedUID uint32
+}
+
+// txLease renews a receiver's lease inside batch transactions.
+type txLease struct {
+	c          *Collector
+	receiverID int64
+	end        time.Time // as last renewed
+}
+
+// renew extends the lease in tx; store.ErrLeaseLost when another instance
+// holds it, which rolls the batch back.
+func (l *txLease) renew(ctx context.Context, tx *store.Store) error {
+	// Always later than the last renewal: MySQL counts an UPDATE that
+	// changes nothing as no row, which would read as a lost lease.
+	next := l.c.now().Add(l.c.o.LeaseTTL)
+	if !next.After(l.end) {
+		next = l.end.Add(time.Microsecond)
+	}
+	l.end = next
+	ok, err := tx.RenewLease(ctx, l.receiverID, l.c.o.Instance, l.end)
+	if err == nil && !ok {
+		err = store.ErrLeaseLost
+	}
+	return err
+}
+
+// writeBatch is one attempt at a batch inside its transaction tx: the
+// lease renewed first (the fence), each mail saved with its ledger row,
+// the cursor moved, the lease renewed again. careful saves each mail in a
+// savepoint; otherwise a failing mail aborts the attempt with errSlowPath.
+func (c *Collector) writeBatch(ctx context.Context, tx *store.Store, lease *txLease, in *intake, p *prepared, careful bool) (written, error) {
+	r := in.r
+	w := written{cursor: r.LastUID, firstFailedUID: in.firstFailedUID}
+	// Renewing inside the transaction fences it: if another instance
+	// took the receiver over, nothing of this batch is committed.
+	if err := lease.renew(ctx, tx); err != nil {
+		return w, err
+	}
+	saver := batchWriter{c: c, tx: tx, rid: r.ID, careful: careful, log: in.log}
+	if !careful {
+		var err error
+		if saver.fast, err = c.o.Helpdesk.NewBatch(ctx, tx, r.ID, decisions(p.pre)); err != nil {
+			return w, err
+		}
+	}
+	know := helpdesk.Knowledge(tx)
+	batchSeen := maps.Clone(p.seen)
+	changed := newWrites()
+	for i, it := range p.items {
+		w.cursor = max(w.cursor, it.uid)
+		if !it.tooLarge && it.raw == nil {
+			continue // expunged by someone else since the sizes were read
+		}
+		if m, dup := batchSeen[it.hash]; dup && it.hash != "" {
+			w.n.already++
+			w.rec.acts = append(w.rec.acts, action{uid: it.uid, decision: m.Decision})
+			continue
+		}
+		d := p.pre[i].usable(changed)
+		if d == nil {
+			var err error
+			if d, err = c.decide(ctx, it, in.settings, know, p.now); err != nil {
+				return w, err
+			}
+		}
+		saved, err := saver.save(ctx, it.raw, d)
+		if errors.Is(err, errSlowPath) {
+			in.log.Info("collector: a mail of the batch failed; redoing the batch mail by mail", "uid", it.uid)
+			return w, err
+		}
+		if err != nil {
+			// GLPI's "error": the mail stays in the folder, and the
+			// cursor stops before it so the next run tries it again.
+			in.log.Warn("collector: message not saved", "uid", it.uid, "error", err)
+			w.n.errors++
+			if w.firstFailedUID == 0 || it.uid < w.firstFailedUID {
+				w.firstFailedUID = it.uid
+			}
+			continue
+		}
+		e := ledgerEntry(r.ID, in.uv, it, d, saved)
+		if err := tx.AddLedgerEntry(ctx, &e); err != nil {
+			return w, err
+		}
+		changed.add(d, saved)
+		w.rec.ids = append(w.rec.ids, e.ID)
+		w.rec.acts = append(w.rec.acts, action{uid: it.uid, decision: e.Decision})
+		if it.hash != "" {
+			batchSeen[it.hash] = store.LedgerMatch{MessageID: d.MessageID, Decision: e.Decision}
+		}
+		w.n.count(d)
+		w.mails = append(w.mails, counted{d.Kind, d.Reason.Code, it.arrived})
+	}
+	// The cursor rule: it stops just before the first mail that failed
+	// (never below where it was), so the next run fetches that mail again.
+	// Collecting only unread mail is exempt: that mode does not read after
+	// the cursor but searches every unread mail above the floor, and the
+	// failed mail, never marked seen, is unread and found again; the
+	// ledger, not the cursor, keeps what was imported from coming back.
+	if w.firstFailedUID != 0 && !r.CollectOnlyUnread {
+		w.cursor = min(w.cursor, max(w.firstFailedUID-1, r.LastUID))
+	}
+	if err := tx.SetCursor(ctx, r.ID, in.uv, w.cursor); err != nil {
+		return w, err
+	}
+	// Renewed again at the end: a long batch commits a lease that runs a
+	// full TTL from now, not from its start.
+	return w, lease.renew(ctx, tx)
+}
+
+// fileBatch does a recorded batch's IMAP actions (move or mark seen) and
+// marks its ledger rows done.
+func (c *Collector) fileBatch(ctx context.Context, s *mailbox.Session, r *store.Receiver, rec recorded) error {
 	if err := c.apply(ctx, s, r, rec.acts); err != nil {
 		return err
 	}

@@ -235,7 +235,15 @@ func (c *Collector) Run(ctx context.Context) error {
 		return ErrClosed
 	}
 	c.runCalled = true
-	c.bg.Add(3) // under mu: Shutdown cannot be waiting yet
+	// The background loops: the scheduler, and unless IDLE is off, the
+	// IDLE watchers' manager and the dispatcher of their wake-ups. They
+	// are counted under mu, before any starts, so Shutdown's wait (which
+	// takes mu first) never misses one.
+	loops := []func(context.Context){c.schedule}
+	if !c.o.NoIdle {
+		loops = append(loops, c.watchIdle, c.dispatchIdleHits)
+	}
+	c.bg.Add(len(loops))
 	c.mu.Unlock()
 	c.reclaim(ctx)
 	runCtx, cancel := context.WithCancel(ctx)
@@ -247,12 +255,8 @@ func (c *Collector) Run(ctx context.Context) error {
 		case <-runCtx.Done():
 		}
 	}()
-	go func() { defer c.bg.Done(); c.schedule(runCtx) }()
-	if c.o.NoIdle {
-		c.bg.Add(-2)
-	} else {
-		go func() { defer c.bg.Done(); c.watchIdle(runCtx) }()
-		go func() { defer c.bg.Done(); c.dispatchIdleHits(runCtx) }()
+	for _, loop := range loops {
+		go func() { defer c.bg.Done(); loop(runCtx) }()
 	}
 	<-runCtx.Done()
 	grace, cancelGrace := context.WithTimeout(context.Background(), c.o.ShutdownGrace)

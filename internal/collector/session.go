@@ -14,10 +14,11 @@ import (
 // defaultBudget is the messages per run of a receiver without one.
 const defaultBudget = 100
 
-// session does one connection's share of a job: select, check
-// UIDVALIDITY, replay pending actions, find new mail, and ingest it batch
-// by batch. It reports whether mail was left for the next run (budget
-// reached or shutdown).
+// session does one connection's share of a job, in the steps the package
+// documentation names: open the folder (UIDVALIDITY), replay the actions
+// a previous run left pending, find new mail, then record and file it
+// batch by batch. It reports whether mail was left for the next run
+// (budget reached or shutdown).
 func (c *Collector) session(ctx context.Context, r *store.Receiver, cfg mailbox.Config, settings ingest.Settings, run *store.CollectRun, log *slog.Logger) (bool, error) {
 	s, err := mailbox.Dial(ctx, cfg, c.dialOptions()...)
 	if err != nil {
@@ -27,9 +28,32 @@ func (c *Collector) session(ctx context.Context, r *store.Receiver, cfg mailbox.
 	if err := c.refile(ctx, s, r, log); err != nil {
 		return false, err
 	}
-	mb, err := s.Select(ctx, r.Folder)
+	uv, err := c.open(ctx, s, r, run, log)
 	if err != nil {
 		return false, err
+	}
+	// Step 1, replay: finish what an earlier run committed but did not file.
+	if err := c.replay(ctx, s, r); err != nil {
+		return false, err
+	}
+	// Step 2, find new: the UIDs not yet in the ledger, up to the budget.
+	fresh, more, err := c.findNew(ctx, s, r, uv, run)
+	if err != nil || len(fresh) == 0 {
+		return more, err
+	}
+	// Steps 3 and 4, batch by batch: record in one transaction, then file.
+	in := &intake{r: r, settings: settings, uv: uv, run: run, log: log}
+	left, err := c.drain(ctx, s, in, fresh)
+	return more || left, err
+}
+
+// open selects the receiver's folder and settles its UIDVALIDITY: a
+// folder never read takes the receiver's first-collection choice, and a
+// renumbered one is rescanned from the start. It returns the UIDVALIDITY.
+func (c *Collector) open(ctx context.Context, s *mailbox.Session, r *store.Receiver, run *store.CollectRun, log *slog.Logger) (uint32, error) {
+	mb, err := s.Select(ctx, r.Folder)
+	if err != nil {
+		return 0, err
 	}
 	run.Available = int(mb.Messages)
 	uv := mb.UIDValidity
@@ -37,7 +61,7 @@ func (c *Collector) session(ctx context.Context, r *store.Receiver, cfg mailbox.
 		// The first collection of this folder: the receiver's choice says
 		// how much of the mail already there it takes.
 		if err := c.firstContact(ctx, s, r, mb, run); err != nil {
-			return false, err
+			return 0, err
 		}
 	}
 	if r.UIDValidity != uv {
@@ -49,14 +73,18 @@ func (c *Collector) session(ctx context.Context, r *store.Receiver, cfg mailbox.
 		}
 		// The old UIDs, and the floor among them, mean nothing now.
 		if err := c.st.SetFirstContact(ctx, r.ID, uv, 0); err != nil {
-			return false, err
+			return 0, err
 		}
 		r.UIDValidity, r.LastUID, r.UIDFloor = uv, 0, 0
 	}
-	if err := c.replay(ctx, s, r); err != nil {
-		return false, err
-	}
+	return uv, nil
+}
 
+// findNew lists the UIDs to import: after the cursor (or, collecting only
+// unread mail, every unread one above the floor), less those the ledger
+// already holds, cut to the receiver's budget. more says the budget cut
+// some off.
+func (c *Collector) findNew(ctx context.Context, s *mailbox.Session, r *store.Receiver, uv uint32, run *store.CollectRun) (fresh []uint32, more bool, err error) {
 	var uids []uint32
 	if r.CollectOnlyUnread {
 		// Unread mail anywhere in the folder, not only after the cursor:
@@ -66,13 +94,13 @@ func (c *Collector) session(ctx context.Context, r *store.Receiver, cfg mailbox.
 		uids, err = s.UIDsAfter(ctx, r.LastUID, false, 0)
 	}
 	if err != nil {
-		return false, err
+		return nil, false, err
 	}
 	known, err := c.st.LedgerUIDs(ctx, r.ID, uv, uids)
 	if err != nil {
-		return false, err
+		return nil, false, err
 	}
-	fresh := uids[:0:0]
+	fresh = uids[:0:0]
 	var reseen []action
 	for _, u := range uids {
 		if known[u] {
@@ -87,28 +115,45 @@ func (c *Collector) session(ctx context.Context, r *store.Receiver, cfg mailbox.
 		fresh = append(fresh, u)
 	}
 	if err := c.apply(ctx, s, r, reseen); err != nil {
-		return false, err
+		return nil, false, err
 	}
 	budget := r.Budget
 	if budget <= 0 {
 		budget = defaultBudget
 	}
-	more := len(fresh) > budget
-	if more {
-		fresh = fresh[:budget]
+	if len(fresh) > budget {
+		return fresh[:budget], true, nil
 	}
-	if len(fresh) == 0 {
-		return false, nil
-	}
+	return fresh, false, nil
+}
 
-	items, err := c.sizes(ctx, s, fresh, settings.MaxMessageSize)
+// intake is what one session's batches share.
+type intake struct {
+	r        *store.Receiver // its LastUID follows each committed batch
+	settings ingest.Settings
+	uv       uint32 // the folder's UIDVALIDITY
+	run      *store.CollectRun
+	log      *slog.Logger
+	// firstFailedUID is the lowest UID of this session whose save failed
+	// (0: none): GLPI's "error", the mail stays in the folder. The cursor
+	// never moves past it, so the next run tries that mail again; it is
+	// carried across batches because a later batch, whose own mails all
+	// saved, must not move the cursor past an earlier batch's failure.
+	firstFailedUID uint32
+}
+
+// drain records and files the fresh mail batch by batch. It sizes the
+// mails first (batches are cut by count and bytes, mails over the size
+// limit are never downloaded), and fetches batch N+1 while batch N is
+// recorded and filed. left says shutdown stopped it before the end.
+func (c *Collector) drain(ctx context.Context, s *mailbox.Session, in *intake, fresh []uint32) (left bool, err error) {
+	items, err := c.sizes(ctx, s, fresh, in.settings.MaxMessageSize)
 	if err != nil {
 		return false, err
 	}
-	var hold uint32 // the first UID that failed: the cursor stays before it
 	batches := c.plan(items)
 	if len(batches) == 0 {
-		return more, nil
+		return false, nil
 	}
 	if c.closed() {
 		return true, nil // shutdown: the rest is for the next run
@@ -122,13 +167,13 @@ func (c *Collector) session(ctx context.Context, r *store.Receiver, cfg mailbox.
 		}
 		// The next batch downloads while this one is recorded: fetching is
 		// BODY.PEEK[] and changes nothing, and the session is used by one
-		// goroutine at a time, since the mailbox actions wait for it.
+		// goroutine at a time, since filing waits for the fetch to end.
 		var next chan error
 		if i+1 < len(batches) {
 			next = make(chan error, 1)
 			go func() { next <- c.fetch(ctx, s, batches[i+1]) }()
 		}
-		rec, err := c.record(ctx, r, settings, uv, batch, run, &hold, log)
+		rec, err := c.recordBatch(ctx, in, batch)
 		var ferr error
 		if next != nil {
 			ferr = <-next
@@ -136,7 +181,7 @@ func (c *Collector) session(ctx context.Context, r *store.Receiver, cfg mailbox.
 		if err != nil {
 			return false, err
 		}
-		if err := c.finish(ctx, s, r, rec); err != nil {
+		if err := c.fileBatch(ctx, s, in.r, rec); err != nil {
 			return false, err
 		}
 		for j := range batch {
@@ -146,7 +191,7 @@ func (c *Collector) session(ctx context.Context, r *store.Receiver, cfg mailbox.
 			return false, ferr
 		}
 	}
-	return more, nil
+	return false, nil
 }
 
 // firstContact applies the receiver's first-collection choice to a folder
