@@ -69,15 +69,20 @@ func TestBrowserTechnicianWorksATicket(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitTrue(t, step, "assigned", `!!document.querySelector("#ticket-status") && document.querySelector("#ticket-status").innerText.includes("Processing (assigned)") && !document.querySelector("#assign-me")`)
-	// The actor search by keyboard: type, arrow down to the match, Enter
-	// chooses it, Enter again adds it.
+	// The actor search by keyboard, on a phone's width: type, arrow down to
+	// the match, Enter chooses it, Enter again adds it.
 	if err := chromedp.Do(step,
+		chromedp.EmulateViewport(390, 900),
 		chromedp.SetValue(chromedp.ID("actor-role"), store.ActorObserver),
 		chromedp.SendKeys(chromedp.ID("actor-q"), "netw"),
 	); err != nil {
 		t.Fatal(err)
 	}
 	waitTrue(t, step, "matches listed", `document.querySelector("#actor-q").getAttribute("aria-expanded") === "true" && document.querySelector("#actor-listbox [role=option]").textContent.includes("Network")`)
+	if over, err := chromedp.Run(step, chromedp.Evaluate[[]string](overflowJS)); err != nil || len(over) > 0 {
+		t.Errorf("the actor search's matches at 390 px: %v (%v)", over, err)
+	}
+	testpeer.Screenshot(t, step, "actor-search-390")
 	if err := chromedp.Do(step, chromedp.SendKeys(chromedp.ID("actor-q"), kb.ArrowDown)); err != nil {
 		t.Fatal(err)
 	}
@@ -90,6 +95,9 @@ func TestBrowserTechnicianWorksATicket(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitTrue(t, step, "observer group added", `!!document.querySelector("[data-role=observer]") && document.querySelector("[data-role=observer]").innerText.includes("Group Network")`)
+	if err := chromedp.Do(step, chromedp.EmulateViewport(1440, 900)); err != nil {
+		t.Fatal(err)
+	}
 	if err := chromedp.Do(step,
 		chromedp.SetValue(chromedp.ID("ticket-category"), itoa64(cat.ID)),
 		chromedp.SetValue(chromedp.ID("ticket-urgency"), "5"),
