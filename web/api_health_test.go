@@ -117,6 +117,51 @@ func TestRequestsCountedByRoute(t *testing.T) {
 	}
 }
 
+// panickingCollector's CollectNow panics, as a bug in a handler would.
+type panickingCollector struct{ fakeCollector }
+
+func (*panickingCollector) CollectNow(context.Context, int64) (*store.CollectRun, error) {
+	panic("collector bug")
+}
+
+// A request whose handler panics is answered with a plain 500 page and
+// counted: under its route with code 500, and once as a panic.
+func TestPanickingRequestsCounted(t *testing.T) {
+	a := newTestApp(t)
+	m := metrics.New(nil)
+	a.h.metrics = m
+	a.h.collect = &panickingCollector{}
+	r, err := a.h.buildRouter()
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.h.router = r
+	adm := a.client()
+	adm.login("admin")
+	id := rcvCreate(t, adm, rcvForm("Panics", nil))
+	res := adm.post(rcvPath(id, "/collect"), url.Values{"csrf_token": {adm.token(rcvPath(id, ""))}})
+	if res.status != http.StatusInternalServerError || !strings.Contains(res.body, "Something went wrong on our side") || strings.Contains(res.body, "collector bug") {
+		t.Fatalf("a panicking request answered %d:\n%s", res.status, res.body)
+	}
+	srv := httptest.NewServer(m.Handler())
+	defer srv.Close()
+	got, err := http.Get(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(got.Body)
+	got.Body.Close()
+	text := string(b)
+	for _, want := range []string{
+		`oauthimap_http_requests_total{code="500",method="POST",route="/setup/receivers/{id}/collect"} 1`,
+		`oauthimap_http_panics_total{route="/setup/receivers/{id}/collect"} 1`,
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("missing %s:\n%s\n%s", want, grepLines(text, "oauthimap_http_requests_total"), grepLines(text, "oauthimap_http_panics_total"))
+		}
+	}
+}
+
 func grepLines(text, prefix string) string {
 	var out []string
 	for _, l := range strings.Split(text, "\n") {

@@ -171,10 +171,11 @@ type menuEntry struct{ label, icon, href string }
 
 func (h *Handler) buildRouter() (http.Handler, error) {
 	r := chi.NewRouter()
-	// The order is written once: outermost first.
-	r.Use(h.recoverPanics)
+	// The order is written once: outermost first. A panic is recovered
+	// inside the access log and the request counter, which see its 500.
 	r.Use(h.accessLog)
 	r.Use(h.countRequests)
+	r.Use(h.recoverPanics)
 	r.Use(h.securityHeaders)
 	r.Use(h.limitBody)
 	r.Use(h.crossOrigin)
