@@ -29,7 +29,7 @@ type route struct {
 // routeTable is every route of the console, read top to bottom. A new
 // route must also get a line in the access test, or that test fails.
 func (h *Handler) routeTable() []route {
-	return []route{
+	return append([]route{
 		// Probes (the static assets are served outside this table, in buildRouter).
 		{"GET", "/healthz", public, h.healthz},
 		{"GET", "/readyz", public, h.readyz},
@@ -153,6 +153,17 @@ func (h *Handler) routeTable() []route {
 		{"GET", callbackPath, public, h.oauthCallback},
 		{"GET", "/marketplace/oauthimap" + callbackPath, public, h.oauthCallback},
 		{"GET", "/plugins/oauthimap" + callbackPath, public, h.oauthCallback},
+	}, h.demoRoutes()...)
+}
+
+// demoRoutes are the demo's pages, only when it runs (never in serve).
+func (h *Handler) demoRoutes() []route {
+	if h.demoMail == nil {
+		return nil
+	}
+	return []route{
+		{"GET", "/demo/mail", admin, h.demoMailList},
+		{"GET", "/demo/mail/{n}", admin, h.demoMailShow},
 	}
 }
 
