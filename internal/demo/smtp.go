@@ -182,28 +182,28 @@ func (s *Sink) session(c net.Conn) {
 					return
 				}
 				ok = reply("535 5.7.8 Authentication failed: not a live token of the demo sign-in page for this mailbox")
-				continue
+				break // out of the switch, to the write check
 			}
 			user = u
 			ok = reply("235 2.7.0 Logged in")
 		case "MAIL":
 			if user == "" {
 				ok = reply("530 5.7.0 Authentication required")
-				continue
+				break // out of the switch, to the write check
 			}
 			from, to, inTx = addrArg(arg, "FROM:"), nil, true
 			ok = reply("250 2.1.0 OK")
 		case "RCPT":
 			if !inTx {
 				ok = reply("503 5.5.1 MAIL first")
-				continue
+				break // out of the switch, to the write check
 			}
 			to = append(to, addrArg(arg, "TO:"))
 			ok = reply("250 2.1.5 OK")
 		case "DATA":
 			if !inTx || len(to) == 0 {
 				ok = reply("503 5.5.1 MAIL and RCPT first")
-				continue
+				break // out of the switch, to the write check
 			}
 			if !reply("354 End data with <CR><LF>.<CR><LF>") {
 				return
@@ -214,7 +214,7 @@ func (s *Sink) session(c net.Conn) {
 			}
 			if tooBig {
 				ok = reply("552 5.3.4 Message too large")
-				continue
+				break // out of the switch, to the write check
 			}
 			s.keep(user, from, to, data)
 			from, to, inTx = "", nil, false
