@@ -100,15 +100,7 @@ func TestRequestsCountedByRoute(t *testing.T) {
 	if r := adm.get("/metrics"); r.status != http.StatusNotFound {
 		t.Errorf("the console serves /metrics: %d", r.status)
 	}
-	srv := httptest.NewServer(m.Handler())
-	defer srv.Close()
-	res, err := http.Get(srv.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := io.ReadAll(res.Body)
-	res.Body.Close()
-	text := string(b)
+	text := scrapeMetrics(t, m)
 	if !strings.Contains(text, `oauthimap_http_requests_total{code="404",method="GET",route="/tickets/{id}"} 2`) {
 		t.Errorf("the two ticket pages are not counted under their pattern:\n%s", grepLines(text, "oauthimap_http_requests_total"))
 	}
@@ -143,15 +135,7 @@ func TestPanickingRequestsCounted(t *testing.T) {
 	if res.status != http.StatusInternalServerError || !strings.Contains(res.body, "Something went wrong on our side") || strings.Contains(res.body, "collector bug") {
 		t.Fatalf("a panicking request answered %d:\n%s", res.status, res.body)
 	}
-	srv := httptest.NewServer(m.Handler())
-	defer srv.Close()
-	got, err := http.Get(srv.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := io.ReadAll(got.Body)
-	got.Body.Close()
-	text := string(b)
+	text := scrapeMetrics(t, m)
 	for _, want := range []string{
 		`oauthimap_http_requests_total{code="500",method="POST",route="/setup/receivers/{id}/collect"} 1`,
 		`oauthimap_http_panics_total{route="/setup/receivers/{id}/collect"} 1`,
@@ -160,6 +144,23 @@ func TestPanickingRequestsCounted(t *testing.T) {
 			t.Errorf("missing %s:\n%s\n%s", want, grepLines(text, "oauthimap_http_requests_total"), grepLines(text, "oauthimap_http_panics_total"))
 		}
 	}
+}
+
+// scrapeMetrics reads m as Prometheus scrapes it.
+func scrapeMetrics(t *testing.T, m *metrics.Metrics) string {
+	t.Helper()
+	srv := httptest.NewServer(m.Handler())
+	defer srv.Close()
+	res, err := http.Get(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
 
 func grepLines(text, prefix string) string {
