@@ -24,16 +24,20 @@ func (h *Handler) countRequests(next http.Handler) http.Handler {
 		t0 := time.Now()
 		sw := &statusWriter{ResponseWriter: w}
 		next.ServeHTTP(sw, r)
-		route := ""
-		if rc := chi.RouteContext(r.Context()); rc != nil {
-			route = rc.RoutePattern()
-		}
 		status := sw.status
 		if status == 0 {
 			status = http.StatusOK
 		}
-		h.metrics.HTTPRequest(r.Method, route, status, time.Since(t0))
+		h.metrics.HTTPRequest(r.Method, routePattern(r), status, time.Since(t0))
 	})
+}
+
+// routePattern is the chi pattern the request matched ("" when none did).
+func routePattern(r *http.Request) string {
+	if rc := chi.RouteContext(r.Context()); rc != nil {
+		return rc.RoutePattern()
+	}
+	return ""
 }
 
 // monitorAllowed lets an administrator's session or the monitoring bearer

@@ -100,21 +100,67 @@ func TestRequestsCountedByRoute(t *testing.T) {
 	if r := adm.get("/metrics"); r.status != http.StatusNotFound {
 		t.Errorf("the console serves /metrics: %d", r.status)
 	}
-	srv := httptest.NewServer(m.Handler())
-	defer srv.Close()
-	res, err := http.Get(srv.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := io.ReadAll(res.Body)
-	res.Body.Close()
-	text := string(b)
+	text := scrapeMetrics(t, m)
 	if !strings.Contains(text, `oauthimap_http_requests_total{code="404",method="GET",route="/tickets/{id}"} 2`) {
 		t.Errorf("the two ticket pages are not counted under their pattern:\n%s", grepLines(text, "oauthimap_http_requests_total"))
 	}
 	if !strings.Contains(text, `route="unmatched"`) || strings.Contains(text, "12345") {
 		t.Errorf("unmatched paths must be counted as such, never by path:\n%s", grepLines(text, "oauthimap_http_requests_total"))
 	}
+}
+
+// panickingCollector's CollectNow panics, as a bug in a handler would.
+type panickingCollector struct{ fakeCollector }
+
+func (*panickingCollector) CollectNow(context.Context, int64) (*store.CollectRun, error) {
+	panic("collector bug")
+}
+
+// A request whose handler panics is answered with a plain 500 page and
+// counted: under its route with code 500, and once as a panic.
+func TestPanickingRequestsCounted(t *testing.T) {
+	a := newTestApp(t)
+	m := metrics.New(nil)
+	a.h.metrics = m
+	a.h.collect = &panickingCollector{}
+	r, err := a.h.buildRouter()
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.h.router = r
+	adm := a.client()
+	adm.login("admin")
+	id := rcvCreate(t, adm, rcvForm("Panics", nil))
+	res := adm.post(rcvPath(id, "/collect"), url.Values{"csrf_token": {adm.token(rcvPath(id, ""))}})
+	if res.status != http.StatusInternalServerError || !strings.Contains(res.body, "Something went wrong on our side") || strings.Contains(res.body, "collector bug") {
+		t.Fatalf("a panicking request answered %d:\n%s", res.status, res.body)
+	}
+	text := scrapeMetrics(t, m)
+	for _, want := range []string{
+		`oauthimap_http_requests_total{code="500",method="POST",route="/setup/receivers/{id}/collect"} 1`,
+		`oauthimap_http_panics_total{route="/setup/receivers/{id}/collect"} 1`,
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("missing %s:\n%s\n%s", want, grepLines(text, "oauthimap_http_requests_total"), grepLines(text, "oauthimap_http_panics_total"))
+		}
+	}
+}
+
+// scrapeMetrics reads m as Prometheus scrapes it.
+func scrapeMetrics(t *testing.T, m *metrics.Metrics) string {
+	t.Helper()
+	srv := httptest.NewServer(m.Handler())
+	defer srv.Close()
+	res, err := http.Get(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
 
 func grepLines(text, prefix string) string {

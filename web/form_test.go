@@ -114,43 +114,6 @@ func controlValue(n *html.Node) (string, bool) {
 	return attr(n, "value"), true
 }
 
-func findElement(n *html.Node, match func(*html.Node) bool) *html.Node {
-	for d := range n.Descendants() {
-		if d.Type == html.ElementNode && match(d) {
-			return d
-		}
-	}
-	return nil
-}
-
-func attr(n *html.Node, key string) string {
-	for _, a := range n.Attr {
-		if a.Key == key {
-			return a.Val
-		}
-	}
-	return ""
-}
-
-func hasAttr(n *html.Node, key string) bool {
-	for _, a := range n.Attr {
-		if a.Key == key {
-			return true
-		}
-	}
-	return false
-}
-
-func text(n *html.Node) string {
-	var b strings.Builder
-	for d := range n.Descendants() {
-		if d.Type == html.TextNode {
-			b.WriteString(d.Data)
-		}
-	}
-	return strings.TrimSpace(b.String())
-}
-
 // formCase is one refused post: what is changed in a valid form and the
 // messages the page must show, by field.
 type formCase struct {

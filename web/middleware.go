@@ -13,8 +13,10 @@ import (
 	"github.com/oauthimap/oauthimap/web/paths"
 )
 
-// recoverPanics turns a panic into a log line and a plain error page; the
-// browser never sees a stack trace.
+// recoverPanics turns a panic into a log line, a count in the metrics and a
+// plain error page; the browser never sees a stack trace. It runs inside
+// accessLog and countRequests, so a panicking request is logged and counted
+// with the 500 it was answered with.
 func (h *Handler) recoverPanics(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		defer func() {
@@ -24,6 +26,7 @@ func (h *Handler) recoverPanics(next http.Handler) http.Handler {
 				}
 				h.log.Error("panic while serving a request", "method", r.Method, "path", r.URL.Path,
 					"panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+				h.metrics.HTTPPanic(routePattern(r))
 				h.renderError(w, r, http.StatusInternalServerError, "Internal error", "Something went wrong on our side. The error was logged; try again in a moment.")
 			}
 		}()

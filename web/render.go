@@ -15,7 +15,7 @@ import (
 
 // page builds the request's page context: user, form token, menu, flash.
 func (h *Handler) page(r *http.Request) *views.Page {
-	p := &views.Page{Path: r.URL.Path, Asset: h.assets.URL, Version: h.version, Demo: h.demo}
+	p := &views.Page{Path: r.URL.Path, Asset: h.assets.URL, Version: h.version, Demo: h.demo, DemoMail: h.demoMail != nil}
 	u := userOf(r)
 	if u == nil {
 		return p

@@ -156,7 +156,18 @@ func (h *Handler) routeTable() []route {
 	for _, p := range store.CallbackPaths {
 		routes = append(routes, route{"GET", p, public, h.oauthCallback})
 	}
-	return routes
+	return append(routes, h.demoRoutes()...)
+}
+
+// demoRoutes are the demo's pages, only when it runs (never in serve).
+func (h *Handler) demoRoutes() []route {
+	if h.demoMail == nil {
+		return nil
+	}
+	return []route{
+		{"GET", "/demo/mail", admin, h.demoMailList},
+		{"GET", "/demo/mail/{n}", admin, h.demoMailShow},
+	}
 }
 
 // menu is the left menu; an entry shows only when a GET route serves its
@@ -174,10 +185,11 @@ type menuEntry struct{ label, icon, href string }
 
 func (h *Handler) buildRouter() (http.Handler, error) {
 	r := chi.NewRouter()
-	// The order is written once: outermost first.
-	r.Use(h.recoverPanics)
+	// The order is written once: outermost first. A panic is recovered
+	// inside the access log and the request counter, which see its 500.
 	r.Use(h.accessLog)
 	r.Use(h.countRequests)
+	r.Use(h.recoverPanics)
 	r.Use(h.securityHeaders)
 	r.Use(h.limitBody)
 	r.Use(h.crossOrigin)

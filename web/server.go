@@ -41,6 +41,9 @@ type Options struct {
 	Mail MailWaker
 	// Metrics counts requests by route and status (nil: nothing).
 	Metrics *metrics.Metrics
+	// DemoMail is the demo's SMTP server, read by its "Mails sent" pages
+	// (/demo/mail); nil, as in serve, leaves those routes out.
+	DemoMail DemoMailbox
 }
 
 // MailWaker wakes the sender pool (sender.Pool).
@@ -62,6 +65,8 @@ type Handler struct {
 	policy  store.SessionPolicy
 	router  http.Handler
 	routes  []route
+	// demoMail is Options.DemoMail.
+	demoMail DemoMailbox
 	// loginRules slow login attempts down (defaultLoginRules; tests
 	// lengthen the waits so that a slow machine cannot outwait them).
 	loginRules loginRules
@@ -84,6 +89,7 @@ func New(o Options) (*Handler, error) {
 		policy:  store.SessionPolicy{Idle: o.Config.SessionIdle, Absolute: o.Config.SessionMax},
 
 		loginRules: defaultLoginRules,
+		demoMail:   o.DemoMail,
 	}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)

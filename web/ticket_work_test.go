@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -482,13 +481,13 @@ func TestHomeCountsAreTheirViews(t *testing.T) {
 	}
 	seen := 0
 	for _, card := range findAll(doc, func(n *html.Node) bool { return n.Data == "a" && hasClass(n, "card-link") }) {
-		label := textOf(findAll(card, func(n *html.Node) bool { return hasClass(n, "text-secondary") })[0])
+		label := text(findAll(card, func(n *html.Node) bool { return hasClass(n, "text-secondary") })[0])
 		n, ok := want[label]
 		if !ok {
 			continue
 		}
 		seen++
-		value := textOf(findAll(card, func(n *html.Node) bool { return hasClass(n, "h2") })[0])
+		value := text(findAll(card, func(n *html.Node) bool { return hasClass(n, "h2") })[0])
 		href := attr(card, "href")
 		list := c.get(href)
 		rows := strings.Count(list.body[strings.Index(list.body, "<tbody"):], "<tr>")
@@ -502,43 +501,4 @@ func TestHomeCountsAreTheirViews(t *testing.T) {
 	if seen != len(want) {
 		t.Errorf("Home has %d of the %d ticket cards", seen, len(want))
 	}
-}
-
-func findAll(n *html.Node, match func(*html.Node) bool) []*html.Node {
-	var out []*html.Node
-	if n.Type == html.ElementNode && match(n) {
-		out = append(out, n)
-	}
-	for c := n.FirstChild; c != nil; c = c.NextSibling {
-		out = append(out, findAll(c, match)...)
-	}
-	return out
-}
-
-func hasClass(n *html.Node, class string) bool {
-	return slices.Contains(strings.Fields(attr(n, "class")), class)
-}
-
-func attr(n *html.Node, key string) string {
-	for _, a := range n.Attr {
-		if a.Key == key {
-			return a.Val
-		}
-	}
-	return ""
-}
-
-func textOf(n *html.Node) string {
-	var b strings.Builder
-	var walk func(*html.Node)
-	walk = func(n *html.Node) {
-		if n.Type == html.TextNode {
-			b.WriteString(n.Data)
-		}
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			walk(c)
-		}
-	}
-	walk(n)
-	return strings.TrimSpace(b.String())
 }

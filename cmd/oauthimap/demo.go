@@ -14,6 +14,7 @@ import (
 	"github.com/oauthimap/oauthimap/internal/collector"
 	"github.com/oauthimap/oauthimap/internal/demo"
 	"github.com/oauthimap/oauthimap/internal/store"
+	"github.com/oauthimap/oauthimap/web"
 )
 
 // demoCmd runs the real console on loopback with a throwaway data dir and
@@ -46,11 +47,15 @@ func demoCmd(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 	defer os.RemoveAll(dir)
 	cfg.DataDir = dir
 	log := newLogger(stderr, cfg.LogFormat, cfg.LogLevel)
-	world := demo.Start(log)
+	world, err := demo.Start(log)
+	if err != nil {
+		return err
+	}
 	defer world.Close()
 	var seeded *demo.Seeded
 	return runConsole(ctx, cfg, stderr, consoleExtras{
-		demo: dir,
+		demo:     dir,
+		demoMail: sentMails{world.SMTP},
 		prepare: func(ctx context.Context, st *store.Store, _ *slog.Logger) error {
 			var err error
 			if seeded, err = world.Seed(ctx, st); err != nil {
@@ -62,6 +67,8 @@ func demoCmd(ctx context.Context, args []string, stdout, stderr io.Writer, geten
   2. Setup > OAuth IMAP > %s > Oauth authorization > Create an authorization,
      then Sign in on the page "%s".
   3. Assistance > Tickets: a mail arrives in the demo mailbox every %s and becomes a ticket.
+  4. Mails sent (the link in the demo banner): the acknowledgments and answers the helpdesk
+     sent through the demo mail server.
 
 `, dir, cfg.PublicURL, demo.AdminLogin, seeded.AdminPassword, demo.ApplicationName, demo.Brand, every)
 			return nil
@@ -73,6 +80,22 @@ func demoCmd(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 			world.Run(ctx, st, coll, seeded, every)
 		},
 	})
+}
+
+// sentMails shows the demo mail server's mails on the console's "Mails sent" page.
+type sentMails struct{ s *demo.Sink }
+
+func (m sentMails) SentMails() []web.SentMail {
+	var out []web.SentMail
+	for _, x := range m.s.Mails() {
+		out = append(out, web.SentMail(x))
+	}
+	return out
+}
+
+func (m sentMails) SentMail(n int) (web.SentMail, bool) {
+	x, ok := m.s.Mail(n)
+	return web.SentMail(x), ok
 }
 
 // loopback reports whether a listen address stays on this machine.

@@ -22,6 +22,7 @@ var readmeSteps = []string{
 	"Setup > OAuth IMAP > Demo application > Oauth authorization > Create an authorization",
 	"Sign in",
 	"Assistance > Tickets",
+	"Mails sent (the link in the demo banner)",
 }
 
 // TestDemoFollowsTheREADME starts the demo and follows the README in
@@ -180,6 +181,44 @@ func TestDemoFollowsTheREADME(t *testing.T) {
 		t.Fatalf("the out-of-office is not among the not imported emails (%v):\n%s", err, page)
 	}
 
+	// The acknowledgments went out through the demo mail server: the
+	// banner's "Mails sent" lists them and one opens with its text.
+	var sent string
+	for deadline := time.Now().Add(30 * time.Second); !strings.Contains(sent, first); {
+		if time.Now().After(deadline) {
+			t.Fatalf("no acknowledgment of %q among the mails sent:\n%s\n%s", first, sent, logs.String())
+		}
+		if err := chromedp.Do(step, chromedp.Navigate(console+"/tickets"), chromedp.Click(`//div[@id="demo-banner"]//a[normalize-space()="Mails sent"]`),
+			chromedp.WaitVisible(chromedp.ID("demo-mail-table"))); err != nil {
+			t.Fatalf("open Mails sent from the banner: %v", err)
+		}
+		if sent, err = chromedp.Run(step, chromedp.Text(chromedp.ID("demo-mail-table"))); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(sent, first) {
+			time.Sleep(time.Second)
+		}
+	}
+	if !strings.Contains(sent, "camille.martin@customer.example") {
+		t.Errorf("the acknowledgment was not sent to the requester:\n%s", sent)
+	}
+	err = chromedp.Do(step, chromedp.Click(`//table[@id="demo-mail-table"]//a[contains(normalize-space(), "`+first+`")]`),
+		chromedp.WaitVisible(chromedp.ID("demo-mail-text")))
+	if err != nil {
+		t.Fatalf("open the acknowledgment: %v", err)
+	}
+	testpeer.Screenshot(t, step, "demo-mail-sent")
+	if page, err := chromedp.Run(step, chromedp.Text(chromedp.ID("demo-mail"))); err != nil ||
+		!strings.Contains(page, "Your request has been received and registered as ticket") || !strings.Contains(page, "logged in as "+demo.Mailbox) ||
+		!strings.Contains(page, "In-Reply-To") {
+		t.Fatalf("the acknowledgment's page (%v):\n%s", err, page)
+	}
+	if res, err := http.Get(console + "/demo/mail"); err != nil || res.StatusCode != http.StatusOK || res.Request.URL.Path != "/login" {
+		t.Fatalf("an anonymous visitor of /demo/mail is not sent to the login: %v %v", res, err)
+	} else {
+		res.Body.Close()
+	}
+
 	if !strings.Contains(logs.String(), "trigger=idle") {
 		t.Errorf("no collect was triggered by IDLE:\n%s", logs.String())
 	}
@@ -247,6 +286,19 @@ func TestDemoRefusesNonLoopbackAndServeHasNoDemo(t *testing.T) {
 		res.Body.Close()
 		if res.StatusCode != http.StatusNotFound && res.StatusCode != http.StatusSeeOther && res.StatusCode != http.StatusFound {
 			t.Fatalf("serve answers %s with %d", path, res.StatusCode)
+		}
+	}
+	// The demo's "Mails sent" pages do not exist in serve: not found, where
+	// the demo sends an anonymous visitor to the login.
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	for _, path := range []string{"/demo/mail", "/demo/mail/1"} {
+		res, err := noRedirect.Get("http://" + addr + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusNotFound {
+			t.Fatalf("serve answers %s with %d, want 404", path, res.StatusCode)
 		}
 	}
 }

@@ -53,8 +53,10 @@ func exportCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		return fmt.Errorf("export: %w", err)
 	}
 	st.Audit(ctx, 0, "cli", "export", "settings", 0, fmt.Sprintf("configuration exported: %d applications, %d authorizations, %d receivers", len(x.Applications), len(x.Authorizations), len(x.Receivers)))
-	fmt.Fprintf(stdout, "exported %d applications, %d authorizations, %d receivers, %d blacklist entries and %d settings to %s (sealed with the passphrase)\n",
-		len(x.Applications), len(x.Authorizations), len(x.Receivers), len(x.Blacklist), len(x.Settings), output)
+	fmt.Fprintf(stdout, "exported %d applications, %d authorizations, %d receivers (with their senders, notification templates and ticket defaults), "+
+		"%d groups, %d ITIL categories, the priority matrix, %d blacklist entries, %d blacklisted mail contents, %d document types and %d settings to %s (sealed with the passphrase)\n",
+		len(x.Applications), len(x.Authorizations), len(x.Receivers), len(x.Groups), len(x.Categories), len(x.Blacklist),
+		len(x.BlacklistedContent), len(x.DocumentTypes), len(x.Settings), output)
 	return nil
 }
 

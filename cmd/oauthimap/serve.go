@@ -53,6 +53,8 @@ func metricsServer(m *metrics.Metrics) *http.Server {
 type consoleExtras struct {
 	// demo is the data dir named by the banner on every page.
 	demo string
+	// demoMail is the demo's SMTP server, shown on its "Mails sent" page.
+	demoMail web.DemoMailbox
 	// prepare runs once the store is open, before the console listens.
 	prepare func(ctx context.Context, st *store.Store, log *slog.Logger) error
 	// collector adjusts the collectors' options.
@@ -107,7 +109,8 @@ func runConsole(ctx context.Context, cfg *config.Config, stderr io.Writer, x con
 	coll := collector.New(copts)
 	mail := sender.New(sender.Options{Store: st, Tokens: tokens, Logger: log, Metrics: meter})
 	h, err := web.New(web.Options{Store: st, Config: cfg, Assets: assets, Logger: log, Version: version,
-		Collector: coll, Tokens: tokens, Helpdesk: desk, Demo: x.demo, Mail: mail, Metrics: meter})
+		Collector: coll, Tokens: tokens, Helpdesk: desk, Demo: x.demo, Mail: mail, Metrics: meter,
+		DemoMail: x.demoMail})
 	if err != nil {
 		return err
 	}

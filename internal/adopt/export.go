@@ -8,6 +8,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -15,13 +17,19 @@ import (
 	"golang.org/x/crypto/argon2"
 	"golang.org/x/crypto/chacha20poly1305"
 
+	"github.com/oauthimap/oauthimap/internal/helpdesk"
 	"github.com/oauthimap/oauthimap/internal/store"
 )
 
 // An export is this console's configuration (applications with their
 // client secrets, authorizations with their tokens, receivers with their
-// passwords, the blacklist and the settings) as one JSON document sealed
-// with a passphrase: argon2id derives the key, XChaCha20-Poly1305 seals.
+// passwords, ticket defaults, mail senders and notification templates,
+// groups with their members' logins, the ITIL category tree, the priority
+// matrix, the blacklist, blacklisted mail content, document types and the
+// settings) as one JSON document sealed with a passphrase: argon2id
+// derives the key, XChaCha20-Poly1305 seals. Nothing of it is in clear in
+// the file. Users, tickets and documents are not in it (back up the
+// database for those).
 
 // MinPassphrase is the shortest passphrase an export accepts.
 const MinPassphrase = 12
@@ -67,6 +75,78 @@ type Export struct {
 	Receivers      []ExportReceiver      `json:"receivers"`
 	Blacklist      []ExportBlacklist     `json:"blacklist"`
 	Settings       map[string]string     `json:"settings"`
+	Groups         []ExportGroup         `json:"groups"`
+	Categories     []ExportCategory      `json:"itil_categories"`
+	// PriorityMatrix has the 25 cells of the matrix.
+	PriorityMatrix     []ExportPriority           `json:"priority_matrix"`
+	BlacklistedContent []ExportBlacklistedContent `json:"blacklisted_mail_content"`
+	DocumentTypes      []ExportDocumentType       `json:"document_types"`
+}
+
+// ExportGroup is a group; its members are named by login (users are not
+// exported: an import makes members of the users of that login it has).
+type ExportGroup struct {
+	ID          int64    `json:"id"`
+	Name        string   `json:"name"`
+	Comment     string   `json:"comment"`
+	IsAssign    bool     `json:"is_assign"`
+	IsRequester bool     `json:"is_requester"`
+	Members     []string `json:"members"`
+}
+
+// ExportCategory is an ITIL category; ParentID names another category of
+// the file (0: at the top of the tree).
+type ExportCategory struct {
+	ID       int64  `json:"id"`
+	ParentID int64  `json:"parent_id,omitempty"`
+	Name     string `json:"name"`
+	Comment  string `json:"comment"`
+	IsActive bool   `json:"is_active"`
+}
+
+// ExportPriority is one cell of the priority matrix.
+type ExportPriority struct {
+	Urgency  int `json:"urgency"`
+	Impact   int `json:"impact"`
+	Priority int `json:"priority"`
+}
+
+// ExportBlacklistedContent is a block of text removed from collected mail.
+type ExportBlacklistedContent struct {
+	Name    string `json:"name"`
+	Content string `json:"content"`
+	Comment string `json:"comment"`
+}
+
+// ExportDocumentType is an allowed attachment type.
+type ExportDocumentType struct {
+	Name    string `json:"name"`
+	Ext     string `json:"ext"`
+	MIME    string `json:"mime"`
+	Comment string `json:"comment"`
+}
+
+// ExportSender is how a receiver's mailbox sends mail, password in clear
+// (inside the seal).
+type ExportSender struct {
+	Mode         string `json:"mode"`
+	Host         string `json:"host"`
+	Port         int    `json:"port"`
+	Security     string `json:"security"`
+	ValidateCert bool   `json:"validate_cert"`
+	Login        string `json:"login"`
+	Password     string `json:"password"`
+	FromAddress  string `json:"from_address"`
+	FromName     string `json:"from_name"`
+	ReplyTo      string `json:"reply_to"`
+}
+
+// ExportNotification is one notification template of a receiver.
+type ExportNotification struct {
+	Event   string `json:"event"`
+	Enabled bool   `json:"enabled"`
+	Subject string `json:"subject"`
+	Body    string `json:"body"`
 }
 
 // ExportApplication is an application, client secret in clear (inside the seal).
@@ -131,6 +211,17 @@ type ExportReceiver struct {
 	PollIntervalSeconds int    `json:"poll_interval_seconds"`
 	IdleEnabled         bool   `json:"idle_enabled"`
 	Comment             string `json:"comment"`
+
+	ImportAutoNotifications bool   `json:"import_auto_notifications"`
+	FirstCollect            string `json:"first_collect"`
+	FirstCollectDays        int    `json:"first_collect_days"`
+	// The ticket defaults: a group and a category of the file (0: none)
+	// and a ticket type (0: none).
+	DefaultGroupID    int64                `json:"default_group_id,omitempty"`
+	DefaultCategoryID int64                `json:"default_category_id,omitempty"`
+	DefaultType       int                  `json:"default_type,omitempty"`
+	Sender            *ExportSender        `json:"sender,omitempty"`
+	Notifications     []ExportNotification `json:"notifications,omitempty"`
 }
 
 // ExportBlacklist is a blacklist entry.
@@ -217,9 +308,19 @@ func Collect(ctx context.Context, st *store.Store) (*Export, error) {
 				RefusedFolder: r.RefusedFolder, FilesizeMax: r.FilesizeMax, UseMailDate: r.UseMailDate, RequesterField: r.RequesterField,
 				AddToToObserver: r.AddToToObserver, AddCcToObserver: r.AddCcToObserver, CollectOnlyUnread: r.CollectOnlyUnread,
 				CreateUserFromEmail: r.CreateUserFromEmail, Budget: r.Budget, PollIntervalSeconds: r.PollIntervalSeconds,
-				IdleEnabled: r.IdleEnabled, Comment: r.Comment}
+				IdleEnabled: r.IdleEnabled, Comment: r.Comment, ImportAutoNotifications: r.ImportAutoNotifications,
+				FirstCollect: r.FirstCollect, FirstCollectDays: r.FirstCollectDays, DefaultType: r.DefaultType}
 			if r.UsesOAuth() {
 				e.ApplicationID = *r.ApplicationID
+			}
+			if r.DefaultGroupID != nil {
+				e.DefaultGroupID = *r.DefaultGroupID
+			}
+			if r.DefaultCategoryID != nil {
+				e.DefaultCategoryID = *r.DefaultCategoryID
+			}
+			if err := collectOutgoing(ctx, st, &e); err != nil {
+				return nil, fmt.Errorf("receiver %s: %w", r.Name, err)
 			}
 			x.Receivers = append(x.Receivers, e)
 		}
@@ -243,7 +344,91 @@ func Collect(ctx context.Context, st *store.Store) (*Export, error) {
 			x.Settings[s.Name] = s.Value
 		}
 	}
+	if err := collectHelpdesk(ctx, st, x); err != nil {
+		return nil, err
+	}
 	return x, nil
+}
+
+// collectOutgoing adds a receiver's sender and notification templates.
+func collectOutgoing(ctx context.Context, st *store.Store, e *ExportReceiver) error {
+	m, err := st.MailSender(ctx, e.ID)
+	switch {
+	case err == nil:
+		e.Sender = &ExportSender{Mode: m.Mode, Host: m.Host, Port: m.Port, Security: m.Security, ValidateCert: m.ValidateCert,
+			Login: m.Login, Password: m.Password, FromAddress: m.FromAddress, FromName: m.FromName, ReplyTo: m.ReplyTo}
+	case !errors.Is(err, store.ErrNotFound):
+		return err
+	}
+	ns, err := st.MailNotifications(ctx, e.ID)
+	if err != nil {
+		return err
+	}
+	for _, n := range ns {
+		e.Notifications = append(e.Notifications, ExportNotification{Event: n.Event, Enabled: n.Enabled, Subject: n.Subject, Body: n.Body})
+	}
+	slices.SortFunc(e.Notifications, func(a, b ExportNotification) int { return strings.Compare(a.Event, b.Event) })
+	return nil
+}
+
+// collectHelpdesk adds groups, categories, the priority matrix,
+// blacklisted content and document types.
+func collectHelpdesk(ctx context.Context, st *store.Store, x *Export) error {
+	groups, err := st.Groups(ctx)
+	if err != nil {
+		return err
+	}
+	for _, g := range groups {
+		ids, err := st.GroupMemberIDs(ctx, g.ID)
+		if err != nil {
+			return err
+		}
+		e := ExportGroup{ID: g.ID, Name: g.Name, Comment: g.Comment, IsAssign: g.IsAssign, IsRequester: g.IsRequester, Members: []string{}}
+		for _, id := range ids {
+			u, err := st.User(ctx, id)
+			if err != nil {
+				return fmt.Errorf("group %s: member %d: %w", g.Name, id, err)
+			}
+			e.Members = append(e.Members, u.Login)
+		}
+		slices.Sort(e.Members)
+		x.Groups = append(x.Groups, e)
+	}
+	cats, err := st.Categories(ctx)
+	if err != nil {
+		return err
+	}
+	for _, c := range cats {
+		e := ExportCategory{ID: c.ID, Name: c.Name, Comment: c.Comment, IsActive: c.IsActive}
+		if c.ParentID != nil {
+			e.ParentID = *c.ParentID
+		}
+		x.Categories = append(x.Categories, e)
+	}
+	m, err := st.LoadPriorityMatrix(ctx)
+	if err != nil {
+		return err
+	}
+	for u := store.LevelVeryLow; u <= store.LevelVeryHigh; u++ {
+		for i := store.LevelVeryLow; i <= store.LevelVeryHigh; i++ {
+			x.PriorityMatrix = append(x.PriorityMatrix, ExportPriority{Urgency: u, Impact: i, Priority: m[u][i]})
+		}
+	}
+	contents, err := st.BlacklistedMailContents(ctx)
+	if err != nil {
+		return err
+	}
+	for _, c := range contents {
+		x.BlacklistedContent = append(x.BlacklistedContent, ExportBlacklistedContent{Name: c.Name, Content: c.Content, Comment: c.Comment})
+	}
+	types, err := st.DocumentTypes(ctx)
+	if err != nil {
+		return err
+	}
+	for _, t := range types {
+		x.DocumentTypes = append(x.DocumentTypes, ExportDocumentType{Name: t.Name, Ext: t.Ext, MIME: t.MIME, Comment: t.Comment})
+	}
+	return nil
 }
 
 func aeadFor(passphrase string, salt []byte, t, m uint32, p uint8) (aead interface {
@@ -359,12 +544,22 @@ func ImportExport(ctx context.Context, st *store.Store, x *Export, activate bool
 		}
 		add("authorization", a.ID, res)
 	}
+	groups, err := importGroups(ctx, st, src, x, rep)
+	if err != nil {
+		return rep, err
+	}
+	cats, err := importCategories(ctx, st, src, x, rep)
+	if err != nil {
+		return rep, err
+	}
+	recvs := map[int64]int64{}
 	for _, r := range x.Receivers {
 		rec := &store.Receiver{Name: r.Name, Host: r.Host, Port: r.Port, Security: r.Security, ValidateCert: r.ValidateCert,
 			Login: r.Login, Password: r.Password, Folder: r.Folder, AcceptedFolder: r.AcceptedFolder, RefusedFolder: r.RefusedFolder,
 			FilesizeMax: r.FilesizeMax, UseMailDate: r.UseMailDate, RequesterField: r.RequesterField, AddToToObserver: r.AddToToObserver,
 			AddCcToObserver: r.AddCcToObserver, CollectOnlyUnread: r.CollectOnlyUnread, CreateUserFromEmail: r.CreateUserFromEmail,
-			Budget: r.Budget, PollIntervalSeconds: r.PollIntervalSeconds, IdleEnabled: r.IdleEnabled, Comment: r.Comment}
+			Budget: r.Budget, PollIntervalSeconds: r.PollIntervalSeconds, IdleEnabled: r.IdleEnabled, Comment: r.Comment,
+			ImportAutoNotifications: r.ImportAutoNotifications, FirstCollect: r.FirstCollect, FirstCollectDays: r.FirstCollectDays}
 		if r.ApplicationID != 0 {
 			appID, ok := apps[r.ApplicationID]
 			if !ok {
@@ -377,6 +572,13 @@ func ImportExport(ctx context.Context, st *store.Store, x *Export, activate bool
 		if err != nil {
 			return rep, fmt.Errorf("receiver %q: %w", r.Name, err)
 		}
+		recvs[r.ID] = res.ID
+		if note := importReceiverExtras(ctx, st, src, r, res.ID, groups, cats); note != nil {
+			if !errors.As(note, new(skipNote)) {
+				return rep, fmt.Errorf("receiver %q: %w", r.Name, note)
+			}
+			res.Note = strings.TrimSpace(res.Note + " " + note.Error())
+		}
 		add("receiver", r.ID, res)
 	}
 	for i, b := range x.Blacklist {
@@ -386,9 +588,57 @@ func ImportExport(ctx context.Context, st *store.Store, x *Export, activate bool
 		}
 		add("blacklist", int64(i+1), res)
 	}
+	for i, c := range x.BlacklistedContent {
+		res, err := st.ImportBlacklistedMailContent(ctx, src, int64(i+1), &store.BlacklistedMailContent{Name: c.Name, Content: c.Content, Comment: c.Comment})
+		if err != nil {
+			return rep, fmt.Errorf("blacklisted mail content %q: %w", c.Name, err)
+		}
+		add("blacklisted mail content", int64(i+1), res)
+	}
+	for i, t := range x.DocumentTypes {
+		res, err := st.ImportDocumentType(ctx, src, int64(i+1), &store.DocumentType{Name: t.Name, Ext: t.Ext, MIME: t.MIME, Comment: t.Comment})
+		if err != nil {
+			return rep, fmt.Errorf("document type %q: %w", t.Name, err)
+		}
+		add("document type", int64(i+1), res)
+	}
+	if len(x.PriorityMatrix) > 0 {
+		m, err := st.LoadPriorityMatrix(ctx)
+		if err != nil {
+			return rep, err
+		}
+		for _, c := range x.PriorityMatrix {
+			if !store.ValidLevel(c.Urgency) || !store.ValidLevel(c.Impact) || !store.ValidPriority(c.Priority) {
+				return rep, fmt.Errorf("priority matrix: urgency %d, impact %d, priority %d is out of bounds", c.Urgency, c.Impact, c.Priority)
+			}
+			m[c.Urgency][c.Impact] = c.Priority
+		}
+		if err := st.SavePriorityMatrix(ctx, m, &store.User{Login: src.Actor}); err != nil {
+			return rep, fmt.Errorf("priority matrix: %w", err)
+		}
+	}
 	for name, v := range x.Settings {
 		if !exportedSetting(name) {
 			continue
+		}
+		switch name {
+		case store.SettingDefaultSender:
+			// A receiver id of the exporting console: this console's receiver made from it.
+			src, err := strconv.ParseInt(v, 10, 64)
+			if here, ok := recvs[src]; err == nil && ok {
+				v = strconv.FormatInt(here, 10)
+			} else {
+				rep.skip("setting", 0, fmt.Sprintf("the default sender names receiver %s, which is not in the file", v))
+				continue
+			}
+		case helpdesk.SettingInstanceUUID:
+			// Replies to the old console's notifications thread here too,
+			// unless this console has sent notifications of its own.
+			if own, err := st.Setting(ctx, name, ""); err != nil {
+				return rep, err
+			} else if own != "" {
+				continue
+			}
 		}
 		if err := st.SetSetting(ctx, name, v); err != nil {
 			return rep, err
@@ -398,4 +648,111 @@ func ImportExport(ctx context.Context, st *store.Store, x *Export, activate bool
 		st.Audit(ctx, 0, src.Actor, "import.settings", "settings", 0, fmt.Sprintf("%d settings imported from an export of %s", len(x.Settings), x.ExportedAt.Format(time.RFC3339)))
 	}
 	return rep, nil
+}
+
+// skipNote is something of a receiver not imported; the receiver itself is.
+type skipNote string
+
+func (n skipNote) Error() string { return string(n) }
+
+// importGroups brings the groups and returns this console's id for each
+// group of the file.
+func importGroups(ctx context.Context, st *store.Store, src store.ImportSource, x *Export, rep *Report) (map[int64]int64, error) {
+	ids := map[int64]int64{}
+	for _, g := range x.Groups {
+		res, missing, err := st.ImportGroup(ctx, src, g.ID, &store.Group{Name: g.Name, Comment: g.Comment, IsAssign: g.IsAssign, IsRequester: g.IsRequester}, g.Members)
+		if err != nil {
+			return nil, fmt.Errorf("group %q: %w", g.Name, err)
+		}
+		if len(missing) > 0 {
+			res.Note = "no user here for the member(s) " + strings.Join(missing, ", ") + ": create them and add them to the group"
+		}
+		ids[g.ID] = res.ID
+		rep.Lines = append(rep.Lines, Line{Kind: "group", SourceID: g.ID, Name: res.Name, Action: res.Action, Note: res.Note})
+	}
+	return ids, nil
+}
+
+// importCategories brings the ITIL category tree, parents first, and
+// returns this console's id for each category of the file.
+func importCategories(ctx context.Context, st *store.Store, src store.ImportSource, x *Export, rep *Report) (map[int64]int64, error) {
+	ids := map[int64]int64{}
+	pending := slices.Clone(x.Categories)
+	for len(pending) > 0 {
+		var later []ExportCategory
+		for _, c := range pending {
+			cat := &store.Category{Name: c.Name, Comment: c.Comment, IsActive: c.IsActive}
+			if c.ParentID != 0 {
+				parent, ok := ids[c.ParentID]
+				if !ok {
+					later = append(later, c)
+					continue
+				}
+				cat.ParentID = &parent
+			}
+			res, err := st.ImportCategory(ctx, src, c.ID, cat)
+			if err != nil {
+				return nil, fmt.Errorf("ITIL category %q: %w", c.Name, err)
+			}
+			ids[c.ID] = res.ID
+			rep.Lines = append(rep.Lines, Line{Kind: "ITIL category", SourceID: c.ID, Name: res.Name, Action: res.Action})
+		}
+		if len(later) == len(pending) {
+			// Their parents are not in the file, or they form a loop.
+			for _, c := range later {
+				rep.skip("ITIL category", c.ID, fmt.Sprintf("its parent category %d is not in the file", c.ParentID))
+			}
+			break
+		}
+		pending = later
+	}
+	return ids, nil
+}
+
+// importReceiverExtras gives the imported receiver id its ticket defaults,
+// sender and notification templates. A default group or category missing
+// from the file is a skipNote; other errors stop the import.
+func importReceiverExtras(ctx context.Context, st *store.Store, src store.ImportSource, r ExportReceiver, id int64, groups, cats map[int64]int64) error {
+	actor := &store.User{Login: src.Actor}
+	var notes []string
+	d := store.ReceiverDefaults{Type: r.DefaultType}
+	if r.DefaultGroupID != 0 {
+		if g, ok := groups[r.DefaultGroupID]; ok {
+			d.GroupID = &g
+		} else {
+			notes = append(notes, fmt.Sprintf("its default group %d is not in the file;", r.DefaultGroupID))
+		}
+	}
+	if r.DefaultCategoryID != 0 {
+		if c, ok := cats[r.DefaultCategoryID]; ok {
+			d.CategoryID = &c
+		} else {
+			notes = append(notes, fmt.Sprintf("its default category %d is not in the file;", r.DefaultCategoryID))
+		}
+	}
+	old, err := st.LoadReceiverDefaults(ctx, id)
+	if err != nil {
+		return err
+	}
+	same := func(a, b *int64) bool { return a == nil && b == nil || a != nil && b != nil && *a == *b }
+	if !same(d.GroupID, old.GroupID) || !same(d.CategoryID, old.CategoryID) || d.Type != old.Type {
+		if err := st.SaveReceiverDefaults(ctx, id, d, actor); err != nil {
+			return fmt.Errorf("ticket defaults: %w", err)
+		}
+	}
+	if m := r.Sender; m != nil {
+		if err := st.SaveMailSender(ctx, &store.MailSender{ReceiverID: id, Mode: m.Mode, Host: m.Host, Port: m.Port, Security: m.Security,
+			ValidateCert: m.ValidateCert, Login: m.Login, Password: m.Password, FromAddress: m.FromAddress, FromName: m.FromName, ReplyTo: m.ReplyTo}); err != nil {
+			return fmt.Errorf("sender: %w", err)
+		}
+	}
+	for _, n := range r.Notifications {
+		if err := st.SaveMailNotification(ctx, &store.MailNotification{ReceiverID: id, Event: n.Event, Enabled: n.Enabled, Subject: n.Subject, Body: n.Body}); err != nil {
+			return fmt.Errorf("notification %s: %w", n.Event, err)
+		}
+	}
+	if len(notes) > 0 {
+		return skipNote(strings.TrimSuffix(strings.Join(notes, " "), ";"))
+	}
+	return nil
 }

@@ -1,7 +1,7 @@
 // Package adopt brings an existing installation over: a GLPI database with
 // the OAuth IMAP plugin (applications, authorizations whose tokens keep
-// working, mail receivers, e-mail blacklist), read with the GLPI key and
-// sealed with ours in one pass.
+// working, mail receivers, e-mail blacklist, blacklisted mail content),
+// read with the GLPI key and sealed with ours in one pass.
 package adopt
 
 import (
@@ -351,8 +351,62 @@ func ImportGLPI(ctx context.Context, o GLPIOptions) (*Report, error) {
 		rep.Lines = append(rep.Lines, line)
 	}
 
+	if err := importGLPIBlacklistedContent(ctx, o, src, rep); err != nil {
+		return rep, err
+	}
+
 	rep.noEquivalent(ctx, g, o, auths, mcs, others, ignoredOpts, glpi10)
 	return rep, nil
+}
+
+// importGLPIBlacklistedContent brings GLPI's blacklisted mail content: the
+// same blocks of text are removed from collected mail here.
+func importGLPIBlacklistedContent(ctx context.Context, o GLPIOptions, src store.ImportSource, rep *Report) error {
+	contents, err := o.GLPI.BlacklistedMailContents(ctx)
+	if err != nil {
+		return err
+	}
+	var have []store.BlacklistedMailContent
+	if o.DryRun {
+		if have, err = o.Store.BlacklistedMailContents(ctx); err != nil {
+			return err
+		}
+	}
+	same := func(a, b string) bool {
+		return strings.Join(strings.Fields(a), " ") == strings.Join(strings.Fields(b), " ")
+	}
+	for _, c := range contents {
+		name := strings.TrimSpace(c.Name)
+		if name == "" {
+			name = fmt.Sprintf("GLPI %d", c.ID)
+		}
+		if strings.TrimSpace(c.Content) == "" {
+			rep.skip("blacklisted mail content", c.ID, "its content is empty")
+			continue
+		}
+		line := Line{Kind: "blacklisted mail content", SourceID: c.ID, Name: name, Detail: fmt.Sprintf("%d characters removed from collected mail", len([]rune(c.Content)))}
+		if o.DryRun {
+			line.Action = store.ImportCreate
+			for _, h := range have {
+				if same(h.Content, c.Content) {
+					line.Action = store.ImportKeep
+				}
+			}
+		} else {
+			res, err := o.Store.ImportBlacklistedMailContent(ctx, src, c.ID, &store.BlacklistedMailContent{Name: name, Content: c.Content, Comment: strings.TrimSpace(c.Comment)})
+			var msg store.Message
+			if errors.As(err, &msg) {
+				rep.skip("blacklisted mail content", c.ID, string(msg))
+				continue
+			}
+			if err != nil {
+				return fmt.Errorf("blacklisted mail content %d: %w", c.ID, err)
+			}
+			line.Action = res.Action
+		}
+		rep.Lines = append(rep.Lines, line)
+	}
+	return nil
 }
 
 // noEquivalent lists what of GLPI is not imported, and what happens to it.
@@ -387,9 +441,6 @@ func (rep *Report) noEquivalent(ctx context.Context, g *store.GLPISource, o GLPI
 	}
 	if otherBlacklists > 0 {
 		add(fmt.Sprintf("blacklists of other types than e-mail (%d)", otherBlacklists), "not imported: they do not apply to mail")
-	}
-	if n, _ := g.Count(ctx, "glpi_blacklistedmailcontents", ""); n > 0 {
-		add(fmt.Sprintf("blacklisted mail content (%d)", n), "not imported: this console has no blacklisted mail content yet")
 	}
 	if n, _ := g.Count(ctx, "glpi_notimportedemails", ""); n > 0 {
 		add(fmt.Sprintf("not imported emails (%d)", n), "not imported: the mails are still in the refused folders; this console keeps its own quarantine")

@@ -133,6 +133,8 @@ func TestImportGLPI(t *testing.T) {
 	g.Exec(`INSERT INTO glpi_mailcollectors (id, name, host, login, passwd) VALUES (3, 'Old POP', '{pop.example.com:995/pop/ssl}', 'pop', ?)`, g.Enc("pop-pw"))
 	g.Exec(`INSERT INTO glpi_blacklists (id, type, name, value) VALUES (1, 5, 'spammer', 'Spam@Example.com'), (2, 1, 'an IP', '10.0.0.1')`)
 	g.Exec(`INSERT INTO glpi_rules (sub_type, name) VALUES ('RuleMailCollector', 'Root entity')`)
+	g.Exec(`INSERT INTO glpi_blacklistedmailcontents (id, name, content, comment) VALUES (1, 'Disclaimer', ?, 'legal'), (2, 'Empty', '', NULL)`,
+		"This e-mail and any attachments are confidential.\r\nIf you are not the intended recipient, delete it.")
 
 	st := ourStore(t, testpeer.MariaDB(t))
 	src := g.open(t)
@@ -154,7 +156,8 @@ func TestImportGLPI(t *testing.T) {
 	for _, want := range []string{"GLPI 11.0.7", `create application 1 "Office 365"`, `create authorization 1 "alice@example.com"`,
 		`create receiver 1 "Support"`, `create receiver 2 "Legacy"`, "receiver 3: POP", "authorization 2: its token does not decrypt",
 		"authorizations: code", "rules for assigning a ticket created through a mails receiver (1)", "blacklists of other types than e-mail (1)",
-		"/norsh", "folder INBOX, accepted Accepted, refused Refused, max file 5 Mio", "requester reply-to"} {
+		"/norsh", "folder INBOX, accepted Accepted, refused Refused, max file 5 Mio", "requester reply-to",
+		`create blacklisted mail content 1 "Disclaimer"`, "blacklisted mail content 2: its content is empty"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("dry run report lacks %q:\n%s", want, out.String())
 		}
@@ -170,8 +173,8 @@ func TestImportGLPI(t *testing.T) {
 	out.Reset()
 	rep.Write(&out)
 	noSecret(t, out.String(), secrets)
-	if c := rep.Counts(); c[store.ImportCreate] != 5 || len(rep.Skipped) != 2 {
-		t.Fatalf("created %d, skipped %v; want 5 created (application, authorization, 2 receivers, blacklist) and 2 skipped:\n%s", c[store.ImportCreate], rep.Skipped, out.String())
+	if c := rep.Counts(); c[store.ImportCreate] != 6 || len(rep.Skipped) != 3 {
+		t.Fatalf("created %d, skipped %v; want 6 created (application, authorization, 2 receivers, blacklist, blacklisted content) and 3 skipped:\n%s", c[store.ImportCreate], rep.Skipped, out.String())
 	}
 	apps, _, err := st.ListApplications(ctx, store.ListQuery{})
 	if err != nil || len(apps) != 1 {
@@ -223,8 +226,12 @@ func TestImportGLPI(t *testing.T) {
 	if len(bl) != 1 || bl[0].Kind != "address" || bl[0].Value != "spam@example.com" {
 		t.Fatalf("blacklist %+v", bl)
 	}
-	if n := count(t, st, "SELECT COUNT(*) FROM audit_events WHERE kind LIKE 'import.%'"); n != 5 {
-		t.Errorf("%d import audit events, want one per imported object (5)", n)
+	contents, _ := st.BlacklistedMailContents(ctx)
+	if len(contents) != 1 || contents[0].Name != "Disclaimer" || !strings.Contains(contents[0].Content, "If you are not the intended recipient") {
+		t.Fatalf("blacklisted mail content %+v", contents)
+	}
+	if n := count(t, st, "SELECT COUNT(*) FROM audit_events WHERE kind LIKE 'import.%'"); n != 6 {
+		t.Errorf("%d import audit events, want one per imported object (6)", n)
 	}
 
 	// The fake IdP stands in for login.microsoftonline.com.
@@ -252,12 +259,12 @@ func TestImportGLPI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c := rep.Counts(); c[store.ImportCreate] != 0 || c[store.ImportUpdate] != 3 || c[store.ImportKeep] != 2 {
+	if c := rep.Counts(); c[store.ImportCreate] != 0 || c[store.ImportUpdate] != 3 || c[store.ImportKeep] != 3 {
 		out.Reset()
 		rep.Write(&out)
 		t.Fatalf("second run: %v\n%s", c, out.String())
 	}
-	for table, want := range map[string]int{"oauth_applications": 1, "oauth_authorizations": 1, "receivers": 2, "blacklist": 1} {
+	for table, want := range map[string]int{"oauth_applications": 1, "oauth_authorizations": 1, "receivers": 2, "blacklist": 1, "blacklisted_mail_contents": 1} {
 		if n := count(t, st, "SELECT COUNT(*) FROM "+table); n != want {
 			t.Errorf("%s: %d rows after the second run, want %d", table, n, want)
 		}

@@ -1,8 +1,10 @@
 // Package demo is the outside world of `oauthimap demo`: an identity
 // provider whose sign-in page says plainly it is a demo (the tests' fake
-// Microsoft), a mailbox on go-imap's in-memory server with IDLE, the
-// console's ready-made administrator, application and receiver, and a
-// generator of realistic mails. Only cmd/oauthimap's demo command uses it;
+// Microsoft), a mailbox on go-imap's in-memory server with IDLE, an SMTP
+// server that keeps what the console sends (shown on the demo's "Mails
+// sent" page), the console's ready-made administrator, application and
+// receiver (which sends through that server), and a generator of
+// realistic mails. Only cmd/oauthimap's demo command uses it;
 // serve never starts any of it.
 package demo
 
@@ -13,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 	"time"
 
@@ -31,30 +34,41 @@ const (
 	ReceiverName    = "Demo helpdesk mailbox"
 )
 
-// World is the demo's stand-ins for Microsoft and the mail server.
+// World is the demo's stand-ins for Microsoft and the mail servers.
 type World struct {
 	IdP  *oauthtest.IdP
 	IMAP *imaptest.Server
+	SMTP *Sink
 	log  *slog.Logger
 }
 
 // Start starts the stand-ins on loopback.
-func Start(log *slog.Logger) *World {
+func Start(log *slog.Logger) (*World, error) {
 	idp := oauthtest.Start()
 	idp.SetBrand(Brand)
 	idp.AddUser(Mailbox, "Demo helpdesk")
 	w := &World{IdP: idp, log: log}
-	w.IMAP = imaptest.Run(reporter{log}, imaptest.Options{CheckToken: func(user, token string) bool {
+	// Both servers take the provider's live tokens for the demo mailbox.
+	check := func(user, token string) bool {
 		owner, ok := idp.ActiveUser(token)
 		return ok && strings.EqualFold(owner, user)
-	}})
+	}
+	w.IMAP = imaptest.Run(reporter{log}, imaptest.Options{CheckToken: check})
 	w.IMAP.CreateFolder(Mailbox, "Accepted")
 	w.IMAP.CreateFolder(Mailbox, "Refused")
-	return w
+	sink, err := StartSink(log, check)
+	if err != nil {
+		w.IMAP.Close()
+		idp.Close()
+		return nil, fmt.Errorf("demo: mail server: %w", err)
+	}
+	w.SMTP = sink
+	return w, nil
 }
 
 // Close stops the stand-ins.
 func (w *World) Close() {
+	w.SMTP.Close()
 	w.IMAP.Close()
 	w.IdP.Close()
 }
@@ -99,6 +113,16 @@ func (w *World) Seed(ctx context.Context, st *store.Store) (*Seeded, error) {
 		Comment: "The demo mailbox: mails arrive every few seconds once the application has an authorization for " + Mailbox + "."}
 	if err := st.CreateReceiver(ctx, r, u); err != nil {
 		return nil, fmt.Errorf("demo: receiver: %w", err)
+	}
+	// The receiver sends (acknowledgments, answers, solved notices) as the
+	// demo mailbox through the demo's SMTP server, with the same
+	// authorization as it collects.
+	if err := st.SaveMailSender(ctx, &store.MailSender{ReceiverID: r.ID, Mode: store.SenderOAuth, Host: w.SMTP.Host(), Port: w.SMTP.Port(),
+		Security: "none", Login: Mailbox, FromAddress: Mailbox, FromName: "Demo helpdesk"}); err != nil {
+		return nil, fmt.Errorf("demo: sender: %w", err)
+	}
+	if err := st.SetSetting(ctx, store.SettingDefaultSender, strconv.FormatInt(r.ID, 10)); err != nil {
+		return nil, fmt.Errorf("demo: default sender: %w", err)
 	}
 	s.ApplicationID, s.ReceiverID = app.ID, r.ID
 	return s, nil

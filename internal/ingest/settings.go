@@ -93,9 +93,19 @@ const (
 	ClosedReopen     = "reopen"
 )
 
-// DefaultOwnMessageIDPattern matches GLPI's notification Message-IDs (all
-// its formats since 9.x) and ours ("oauthimap-...@").
-const DefaultOwnMessageIDPattern = `GLPI(_[a-z0-9]+)?(-[a-z]+)?(-[0-9]+)?(/[a-z_]+)?(\.[0-9]+\.[0-9]+)?@|^oauthimap-[^@]*@`
+// DefaultOwnMessageIDPattern matches the Message-ID of a notification, ours
+// (notify.MessageID) or an imported GLPI's, in the shapes GLPI gives them,
+// anchored at the start so that an ordinary mail whose Message-ID merely
+// contains "glpi" is not refused:
+//
+//	10.0.7+ and ours  GLPI_{instance}-{itemtype}-{id}/{event}[.{time}.{rand}]@{host}
+//	10.0.0 to 10.0.6  GLPI_{instance}[-{itemtype}-{id}].{time}.{rand}@{host}
+//	before 10         GLPI[-{itemtype}][-{id}].{time}.{rand}@{host}
+const DefaultOwnMessageIDPattern = `^GLPI(` +
+	`_[0-9a-z-]+-[a-z]+-[0-9]+/[a-z_]+(\.[0-9]+\.[0-9]+)?` +
+	`|_[0-9a-z-]+(-[a-z]+-[0-9]+)?\.[0-9]+\.[0-9]+` +
+	`|(-[a-z]+)?(-[0-9]+)?\.[0-9]+\.[0-9]+` +
+	`)@[^@\s]+$`
 
 // DefaultSettings are GLPI's defaults for a new receiver, with a 2 MB file
 // limit (GLPI's default_mailcollector_filesize_max) and a 50 MB message cap.

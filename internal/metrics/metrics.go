@@ -35,6 +35,7 @@ type Metrics struct {
 	sends     *prometheus.CounterVec
 	http      *prometheus.CounterVec
 	httpTime  *prometheus.HistogramVec
+	panics    *prometheus.CounterVec
 }
 
 // New registers the metrics; st feeds the scrape-time gauges (nil: none).
@@ -57,7 +58,9 @@ func New(st *store.Store) *Metrics {
 		Help: "Console requests by method, route pattern and status code."}, []string{"method", "route", "code"})
 	m.httpTime = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "oauthimap_http_request_seconds",
 		Help: "Console request durations by route pattern.", Buckets: prometheus.DefBuckets}, []string{"route"})
-	m.reg.MustRegister(m.runs, m.mails, m.latency, m.idle, m.refreshes, m.sends, m.http, m.httpTime,
+	m.panics = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "oauthimap_http_panics_total",
+		Help: "Console requests whose handler panicked (answered 500 and logged), by route pattern."}, []string{"route"})
+	m.reg.MustRegister(m.runs, m.mails, m.latency, m.idle, m.refreshes, m.sends, m.http, m.httpTime, m.panics,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if st != nil {
 		m.reg.MustRegister(&stateCollector{st: st, now: time.Now})
@@ -134,6 +137,18 @@ func (m *Metrics) HTTPRequest(method, route string, code int, took time.Duration
 	}
 	m.http.WithLabelValues(method, route, strconv.Itoa(code)).Inc()
 	m.httpTime.WithLabelValues(route).Observe(took.Seconds())
+}
+
+// HTTPPanic counts one console request whose handler panicked; the request
+// itself is counted by HTTPRequest with the status it was answered with.
+func (m *Metrics) HTTPPanic(route string) {
+	if m == nil {
+		return
+	}
+	if route == "" {
+		route = "unmatched"
+	}
+	m.panics.WithLabelValues(route).Inc()
 }
 
 // SafeName is a name fit for a label: empty when it holds an "@" (a

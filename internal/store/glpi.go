@@ -265,6 +265,36 @@ func (g *GLPISource) Blacklists(ctx context.Context) ([]GLPIBlacklist, error) {
 	return out, rows.Err()
 }
 
+// GLPIBlacklistedContent is a row of glpi_blacklistedmailcontents: a block
+// of text GLPI removes from the bodies of collected mail.
+type GLPIBlacklistedContent struct {
+	ID      int64
+	Name    string
+	Content string
+	Comment string
+}
+
+// BlacklistedMailContents reads glpi_blacklistedmailcontents.
+func (g *GLPISource) BlacklistedMailContents(ctx context.Context) ([]GLPIBlacklistedContent, error) {
+	if !g.tables["glpi_blacklistedmailcontents"] {
+		return nil, nil
+	}
+	rows, err := g.db.QueryContext(ctx, "SELECT id, COALESCE(name, ''), COALESCE(content, ''), COALESCE(comment, '') FROM glpi_blacklistedmailcontents ORDER BY id")
+	if err != nil {
+		return nil, fmt.Errorf("GLPI blacklisted mail content: %w", err)
+	}
+	defer rows.Close()
+	var out []GLPIBlacklistedContent
+	for rows.Next() {
+		var c GLPIBlacklistedContent
+		if err := rows.Scan(&c.ID, &c.Name, &c.Content, &c.Comment); err != nil {
+			return nil, fmt.Errorf("GLPI blacklisted mail content: %w", err)
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
 // Count counts the rows of a GLPI table matching where ("" for all); 0
 // when the table does not exist. table and where are constants of the caller.
 func (g *GLPISource) Count(ctx context.Context, table, where string, args ...any) (int, error) {

@@ -18,6 +18,8 @@ type Page struct {
 	Version   string
 	// Demo is the demo's data dir: a banner says the console is a demo.
 	Demo string
+	// DemoMail: the demo's banner links to the mails the console sent.
+	DemoMail bool
 }
 
 // MenuSection is a group of the left menu (Assistance, Setup, Administration).

@@ -87,6 +87,15 @@ var Schema = []string{
   date_creation timestamp NULL DEFAULT NULL,
   PRIMARY KEY (id), KEY entities_id (entities_id), KEY type (type), KEY name (name)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci ROW_FORMAT=DYNAMIC`,
+	`CREATE TABLE glpi_blacklistedmailcontents (
+  id int unsigned NOT NULL AUTO_INCREMENT,
+  name varchar(255) DEFAULT NULL,
+  content text,
+  comment text,
+  date_mod timestamp NULL DEFAULT NULL,
+  date_creation timestamp NULL DEFAULT NULL,
+  PRIMARY KEY (id), KEY name (name), KEY date_mod (date_mod), KEY date_creation (date_creation)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci ROW_FORMAT=DYNAMIC`,
 	`CREATE TABLE glpi_rules (
   id int unsigned NOT NULL AUTO_INCREMENT,
   entities_id int unsigned NOT NULL DEFAULT 0,
