@@ -82,11 +82,7 @@ func (c *Collector) prepare(ctx context.Context, in *intake, batch []item) (*pre
 // savepoint per mail (the careful path), so that mail alone is skipped.
 // Once committed, the receiver's cursor, the lease end, the run's counts
 // and the metrics follow.
-func (c *Collector) recordBatch(ctx context.Context, in *intake, batch []item) (recorded, error) {
-	p, err := c.prepare(ctx, in, batch)
-	if err != nil {
-		return recorded{}, err
-	}
+func (c *Collector) recordBatch(ctx context.Context, in *intake, p *prepared) (recorded, error) {
 	lease := &txLease{c: c, receiverID: in.r.ID}
 	var w written
 	try := func(careful bool) error {
@@ -95,7 +91,7 @@ func (c *Collector) recordBatch(ctx context.Context, in *intake, batch []item) (
 			return err
 		})
 	}
-	err = try(false)
+	err := try(false)
 	if errors.Is(err, errSlowPath) {
 		err = try(true)
 	}
@@ -111,8 +107,9 @@ func (c *Collector) recordBatch(ctx context.Context, in *intake, batch []item) (
 	}
 	in.firstFailedUID = w.firstFailedUID
 	in.r.LastUID = w.cursor
+	in.last.hashes, in.last.writes = w.hashes, w.changed
 	w.n.addTo(in.run)
-	in.log.Debug("collector: batch recorded", "messages", len(batch), "last_uid", w.cursor)
+	in.log.Debug("collector: batch recorded", "messages", len(p.items), "last_uid", w.cursor)
 	return w.rec, nil
 }
 
@@ -124,6 +121,8 @@ type written struct {
 	mails          []counted // for the metrics
 	cursor         uint32
 	firstFailedUID uint32
+	hashes         map[string]store.LedgerMatch // content hashes recorded
+	changed        *writes
 }
 
 // txLease renews a receiver's lease inside batch transactions.
@@ -168,10 +167,22 @@ func (c *Collector) writeBatch(ctx context.Context, tx *store.Store, lease *txLe
 		if saver.fast, err = c.o.Helpdesk.NewBatch(ctx, tx, r.ID, decisions(p.pre)); err != nil {
 			return w, err
 		}
+		defer saver.fast.Discard() // after Sync: nothing
 	}
 	know := helpdesk.Knowledge(tx)
+	// The ledger rows are written together, at the end or before a
+	// decision made in the transaction.
+	ledger := &ledgerRows{ids: &w.rec.ids}
+	// Mails already in the ledger, by content hash: as looked up before
+	// the batch, plus what the previous batch recorded meanwhile, plus
+	// (as the loop goes) this batch's own.
 	batchSeen := maps.Clone(p.seen)
+	if batchSeen == nil {
+		batchSeen = map[string]store.LedgerMatch{}
+	}
+	maps.Copy(batchSeen, in.last.hashes)
 	changed := newWrites()
+	w.hashes, w.changed = map[string]store.LedgerMatch{}, changed
 	for i, it := range p.items {
 		w.cursor = max(w.cursor, it.uid)
 		if !it.tooLarge && it.raw == nil {
@@ -182,8 +193,13 @@ func (c *Collector) writeBatch(ctx context.Context, tx *store.Store, lease *txLe
 			w.rec.acts = append(w.rec.acts, action{uid: it.uid, decision: m.Decision})
 			continue
 		}
-		d := p.pre[i].usable(changed)
+		d := p.pre[i].usable(changed, in.last.writes)
 		if d == nil {
+			// Decided again in the transaction: what Decide reads (the
+			// ledger's Message-IDs among it) must hold the rows so far.
+			if err := ledger.flush(ctx, tx); err != nil {
+				return w, err
+			}
 			var err error
 			if d, err = c.decide(ctx, it, in.settings, know, p.now); err != nil {
 				return w, err
@@ -205,17 +221,27 @@ func (c *Collector) writeBatch(ctx context.Context, tx *store.Store, lease *txLe
 			continue
 		}
 		e := ledgerEntry(r.ID, in.uv, it, d, saved)
-		if err := tx.AddLedgerEntry(ctx, &e); err != nil {
-			return w, err
-		}
+		ledger.rows = append(ledger.rows, e)
 		changed.add(d, saved)
-		w.rec.ids = append(w.rec.ids, e.ID)
 		w.rec.acts = append(w.rec.acts, action{uid: it.uid, decision: e.Decision})
 		if it.hash != "" {
-			batchSeen[it.hash] = store.LedgerMatch{MessageID: d.MessageID, Decision: e.Decision}
+			m := store.LedgerMatch{MessageID: d.MessageID, Decision: e.Decision}
+			batchSeen[it.hash], w.hashes[it.hash] = m, m
 		}
 		w.n.count(d)
 		w.mails = append(w.mails, counted{d.Kind, d.Reason.Code, it.arrived})
+	}
+	if err := ledger.flush(ctx, tx); err != nil {
+		return w, err
+	}
+	// The fast path's documents were written while the batch went on;
+	// they must all be on disk before the transaction that names them
+	// commits. If one failed, the careful path finds which.
+	if saver.fast != nil {
+		if err := saver.fast.Sync(); err != nil {
+			in.log.Info("collector: a document of the batch was not stored; redoing the batch mail by mail", "error", err)
+			return w, fmt.Errorf("%w: %w", errSlowPath, err)
+		}
 	}
 	// The cursor rule: it stops just before the first mail that failed
 	// (never below where it was), so the next run fetches that mail again.
@@ -232,6 +258,26 @@ func (c *Collector) writeBatch(ctx context.Context, tx *store.Store, lease *txLe
 	// Renewed again at the end: a long batch commits a lease that runs a
 	// full TTL from now, not from its start.
 	return w, lease.renew(ctx, tx)
+}
+
+// ledgerRows are ledger rows waiting to be written in one statement.
+type ledgerRows struct {
+	rows []store.LedgerEntry
+	ids  *[]int64 // where the written rows' IDs go
+}
+
+func (l *ledgerRows) flush(ctx context.Context, tx *store.Store) error {
+	if len(l.rows) == 0 {
+		return nil
+	}
+	if err := tx.AddLedgerEntries(ctx, l.rows); err != nil {
+		return err
+	}
+	for _, e := range l.rows {
+		*l.ids = append(*l.ids, e.ID)
+	}
+	l.rows = l.rows[:0]
+	return nil
 }
 
 // fileBatch does a recorded batch's IMAP actions (move or mark seen) and
@@ -363,20 +409,26 @@ func decisions(pre []preDecision) []*ingest.Decision {
 }
 
 // usable returns the decision made in advance, or nil when there is none
-// or when what it asked was written by an earlier mail of the batch (a
-// reply to a mail of the same batch, a ticket the batch reopened).
-func (p preDecision) usable(w *writes) *ingest.Decision {
+// or when what it asked was written by an earlier mail of the batch or by
+// the previous batch, written while this one was decided (a reply to a
+// mail of the same batch, a ticket the batch reopened).
+func (p preDecision) usable(written ...*writes) *ingest.Decision {
 	if p.d == nil {
 		return nil
 	}
-	for _, id := range p.ids {
-		if w.messageIDs[id] {
-			return nil
+	for _, w := range written {
+		if w == nil {
+			continue
 		}
-	}
-	for _, t := range p.tickets {
-		if w.tickets[t] {
-			return nil
+		for _, id := range p.ids {
+			if w.messageIDs[id] {
+				return nil
+			}
+		}
+		for _, t := range p.tickets {
+			if w.tickets[t] {
+				return nil
+			}
 		}
 	}
 	return p.d

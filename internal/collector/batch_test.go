@@ -1,8 +1,11 @@
 package collector
 
 import (
+	"context"
 	"testing"
+	"time"
 
+	"github.com/oauthimap/oauthimap/internal/ingest"
 	"github.com/oauthimap/oauthimap/internal/mailbox/imaptest"
 	"github.com/oauthimap/oauthimap/internal/store"
 )
@@ -72,5 +75,63 @@ func TestFailingMailIsSkippedAloneInABatch(t *testing.T) {
 	}
 	if got := len(e.srv.Messages(alice, "INBOX")); got != 1 {
 		t.Errorf("got %d mails left in INBOX, want 1 (the poisoned one)", got)
+	}
+}
+
+// TestBatchPreparedWhileThePreviousIsWritten prepares a batch (looked up
+// and decided outside any transaction) before the previous batch is
+// written, as drain does while it writes: a reply to a mail of the
+// previous batch still becomes its follow-up, and the same mail again
+// still counts as already imported.
+func TestBatchPreparedWhileThePreviousIsWritten(t *testing.T) {
+	e := newEnv(t, store.SQLite, imaptest.Options{})
+	rec := e.receiver("support", nil)
+	c := e.collector(nil)
+	ctx := context.Background()
+	now := time.Now().UTC()
+	if ok, err := e.st.AcquireLeaseByHand(ctx, rec.ID, c.o.Instance, now, now.Add(time.Minute)); err != nil || !ok {
+		t.Fatalf("lease: %t, %v", ok, err)
+	}
+	r, err := e.st.Receiver(ctx, rec.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	settings, err := e.hd.Settings(ctx, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := &intake{r: r, settings: settings, uv: 1, run: &store.CollectRun{}, log: c.log}
+	first := []item{{uid: 1, raw: mail("", "printer broken")}}
+	second := []item{
+		{uid: 2, raw: mail("", "Re: printer broken", "In-Reply-To: <printer-broken@example.org>\r\n")},
+		{uid: 3, raw: mail("", "printer broken")}, // the first mail again, byte for byte
+	}
+	p1, err := c.prepare(ctx, in, first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p2, err := c.prepare(ctx, in, second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := p2.pre[0].d; d == nil || d.Kind != ingest.KindTicket {
+		t.Fatalf("the reply, decided before the first mail is written: %+v; want a new ticket (the test means nothing otherwise)", d)
+	}
+	for _, p := range []*prepared{p1, p2} {
+		if _, err := c.recordBatch(ctx, in, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := e.tickets(); got != 1 {
+		t.Errorf("got %d tickets, want 1", got)
+	}
+	if got := e.count("SELECT COUNT(*) FROM followups WHERE ticket_id = (SELECT MIN(id) FROM tickets)"); got != 1 {
+		t.Errorf("got %d follow-ups of the first ticket, want 1", got)
+	}
+	if in.run.Retrieved != 2 || in.run.AlreadyImported != 1 {
+		t.Errorf("retrieved %d, already imported %d; want 2 and 1", in.run.Retrieved, in.run.AlreadyImported)
+	}
+	if r.LastUID != 3 {
+		t.Errorf("cursor at %d, want 3", r.LastUID)
 	}
 }

@@ -125,6 +125,47 @@ func TestCrashSafety(t *testing.T) {
 	if p, _ := e.st.PendingActions(context.Background(), r.ID); len(p) != 0 {
 		t.Fatalf("%d actions still pending", len(p))
 	}
+	e.documentsWhole(t)
+}
+
+// documentsWhole checks that every kept original a committed ticket names
+// is in the docstore, whole: a batch's files are written in the background
+// but synced before its transaction commits, so no kill leaves a row
+// naming a missing or partial file.
+func (e *env) documentsWhole(t *testing.T) {
+	t.Helper()
+	docs, err := docstore.New(e.docs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := e.sqlDB().Query("SELECT raw_sha256 FROM tickets UNION SELECT sha256 FROM documents")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		var sha string
+		if err := rows.Scan(&sha); err != nil {
+			t.Fatal(err)
+		}
+		if sha == "" {
+			continue
+		}
+		rc, err := docs.Open(sha)
+		if err != nil {
+			t.Fatalf("document %s named by a committed row: %v", sha, err)
+		}
+		data, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil || docstore.Sum(data) != sha {
+			t.Fatalf("document %s: %d bytes that hash to %s (%v)", sha, len(data), docstore.Sum(data), err)
+		}
+		n++
+	}
+	if n == 0 {
+		t.Fatal("no committed row names a document")
+	}
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }

@@ -24,6 +24,18 @@
 // whose lease was taken over cannot commit anything, and renews it again
 // at its end, so a long batch commits a lease a full TTL long.
 //
+// A session goes in these steps (session.go, batch.go): open the folder
+// (UIDVALIDITY), replay, find new, then per batch record batch (one
+// transaction) and file batch (the IMAP actions). Three speed-ups sit
+// around the protocol without changing it: the next batch is fetched and
+// prepared (hashed, looked up, decided; nothing written) while the
+// current one is written, and its transaction checks what the current one
+// wrote; mails are saved without a savepoint each and the batch is redone
+// with one per mail if a save fails; the documents a batch keeps
+// (originals, attachments) are written in the background and synced
+// before its transaction commits, so no committed row names a file a crash
+// could lose.
+//
 // # Instance names
 //
 // A lease names its owner. An instance started with a stable name (see

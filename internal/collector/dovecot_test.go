@@ -31,10 +31,16 @@ type dovecotEnv struct {
 
 func newDovecotEnv(t testing.TB) *dovecotEnv {
 	t.Helper()
+	return newDovecotEnvOn(t, store.SQLite)
+}
+
+// newDovecotEnvOn is newDovecotEnv with the database of dialect.
+func newDovecotEnvOn(t testing.TB, dialect store.Dialect) *dovecotEnv {
+	t.Helper()
 	in := testpeer.NewIntrospector(t)
 	in.Add(aliceToken, alice)
 	d := testpeer.StartDovecot(t, in.URL())
-	e := newEnv(t, store.SQLite, imaptest.Options{})
+	e := newEnv(t, dialect, imaptest.Options{})
 	de := &dovecotEnv{env: e, d: d, appID: e.oauthApp("dovecot", alice),
 		tokens: &fakeTokens{fn: func(int) (string, error) { return aliceToken, nil }}}
 	d.CreateFolder(t, alice, "Accepted")

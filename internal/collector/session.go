@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/oauthimap/oauthimap/internal/ingest"
@@ -140,12 +141,22 @@ type intake struct {
 	// carried across batches because a later batch, whose own mails all
 	// saved, must not move the cursor past an earlier batch's failure.
 	firstFailedUID uint32
+	// last is what the previous batch committed. The next batch was
+	// prepared (looked up and decided) while that one was written, so
+	// what it read may predate those writes: its transaction checks
+	// them too.
+	last struct {
+		hashes map[string]store.LedgerMatch // content hashes recorded
+		writes *writes
+	}
 }
 
 // drain records and files the fresh mail batch by batch. It sizes the
 // mails first (batches are cut by count and bytes, mails over the size
-// limit are never downloaded), and fetches batch N+1 while batch N is
-// recorded and filed. left says shutdown stopped it before the end.
+// limit are never downloaded). While batch N is written and filed, batch
+// N+1 is fetched and then prepared (hashed, looked up, decided), so the
+// database writer does not wait for the network or for Decide. left says
+// shutdown stopped it before the end.
 func (c *Collector) drain(ctx context.Context, s *mailbox.Session, in *intake, fresh []uint32) (left bool, err error) {
 	items, err := c.sizes(ctx, s, fresh, in.settings.MaxMessageSize)
 	if err != nil {
@@ -161,6 +172,12 @@ func (c *Collector) drain(ctx context.Context, s *mailbox.Session, in *intake, f
 	if err := c.fetch(ctx, s, batches[0]); err != nil {
 		return false, err
 	}
+	p, err := c.prepare(ctx, in, batches[0])
+	if err != nil {
+		return false, err
+	}
+	var ahead sync.WaitGroup
+	defer ahead.Wait() // nothing runs on after the session
 	for i, batch := range batches {
 		if c.closed() {
 			return true, nil
@@ -168,15 +185,27 @@ func (c *Collector) drain(ctx context.Context, s *mailbox.Session, in *intake, f
 		// The next batch downloads while this one is recorded: fetching is
 		// BODY.PEEK[] and changes nothing, and the session is used by one
 		// goroutine at a time, since filing waits for the fetch to end.
-		var next chan error
+		// Preparing reads the store and writes nothing.
+		var fetched chan error
+		var ready chan preparedOrError
 		if i+1 < len(batches) {
-			next = make(chan error, 1)
-			go func() { next <- c.fetch(ctx, s, batches[i+1]) }()
+			fetched, ready = make(chan error, 1), make(chan preparedOrError, 1)
+			ahead.Add(1)
+			go func() {
+				defer ahead.Done()
+				err := c.fetch(ctx, s, batches[i+1])
+				fetched <- err
+				if err != nil {
+					return
+				}
+				next, err := c.prepare(ctx, in, batches[i+1])
+				ready <- preparedOrError{next, err}
+			}()
 		}
-		rec, err := c.recordBatch(ctx, in, batch)
+		rec, err := c.recordBatch(ctx, in, p)
 		var ferr error
-		if next != nil {
-			ferr = <-next
+		if fetched != nil {
+			ferr = <-fetched
 		}
 		if err != nil {
 			return false, err
@@ -190,8 +219,21 @@ func (c *Collector) drain(ctx context.Context, s *mailbox.Session, in *intake, f
 		if ferr != nil {
 			return false, ferr
 		}
+		if ready != nil {
+			next := <-ready
+			if next.err != nil {
+				return false, next.err
+			}
+			p = next.p
+		}
 	}
 	return false, nil
+}
+
+// preparedOrError is what preparing a batch ahead gives.
+type preparedOrError struct {
+	p   *prepared
+	err error
 }
 
 // firstContact applies the receiver's first-collection choice to a folder

@@ -95,38 +95,13 @@ func lower(s string) string {
 // already present is a no-op, so retries and duplicates are cheap.
 func (s *Store) Put(data []byte) (string, error) {
 	sha := Sum(data)
-	dir, final, _ := s.path(sha)
-	if _, err := os.Stat(final); err == nil {
-		return sha, nil
-	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return "", fmt.Errorf("docstore: create dir: %w", err)
-	}
-	tmp, err := os.CreateTemp(dir, ".tmp-*")
+	dir, created, err := s.write(sha, data)
 	if err != nil {
-		return "", fmt.Errorf("docstore: temp file: %w", err)
+		return "", err
 	}
-	// Removing after a successful rename fails harmlessly; after a failure it
-	// keeps half-written files from piling up.
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return "", fmt.Errorf("docstore: write: %w", err)
+	if created {
+		syncDir(dir)
 	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return "", fmt.Errorf("docstore: sync: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return "", fmt.Errorf("docstore: close: %w", err)
-	}
-	if err := os.Chmod(tmp.Name(), 0o600); err != nil {
-		return "", fmt.Errorf("docstore: chmod: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), final); err != nil {
-		return "", fmt.Errorf("docstore: rename: %w", err)
-	}
-	syncDir(dir)
 	return sha, nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/oauthimap/oauthimap/internal/docstore"
 	"github.com/oauthimap/oauthimap/internal/ingest"
 	"github.com/oauthimap/oauthimap/internal/store"
 )
@@ -20,11 +21,16 @@ var ErrNotInTransaction = errors.New("helpdesk: a batch needs a store bound to a
 // transaction may hold part of that mail's rows, so the caller must roll
 // the whole transaction back (the collector then redoes the batch with
 // Save, which skips only the failing mail).
+//
+// Document bytes (attachments, kept originals, refused mails) are written
+// to the docstore in the background while the batch goes on; Sync waits
+// for them, and the caller commits only after Sync returned nil.
 type Batch struct {
-	s   *Service
-	tx  *store.Store
-	rid *int64
-	lk  *cachedLookups
+	s    *Service
+	tx   *store.Store
+	rid  *int64
+	lk   *cachedLookups
+	docs *docstore.Batch
 }
 
 // NewBatch starts a batch for receiverID (0: none) in tx. decisions, when
@@ -34,7 +40,7 @@ func (s *Service) NewBatch(ctx context.Context, tx *store.Store, receiverID int6
 	if !tx.InTransaction() {
 		return nil, ErrNotInTransaction
 	}
-	b := &Batch{s: s, tx: tx, lk: newCachedLookups(tx)}
+	b := &Batch{s: s, tx: tx, lk: newCachedLookups(tx), docs: s.docs.NewBatch()}
 	if receiverID != 0 {
 		b.rid = &receiverID
 	}
@@ -51,6 +57,7 @@ func (s *Service) NewBatch(ctx context.Context, tx *store.Store, receiverID int6
 		}
 	}
 	if _, err := b.lk.users(ctx, emails); err != nil {
+		b.Discard()
 		return nil, fmt.Errorf("helpdesk: batch: %w", err)
 	}
 	return b, nil
@@ -64,7 +71,7 @@ func (b *Batch) Save(ctx context.Context, raw []byte, d *ingest.Decision) (Saved
 	}
 	switch d.Kind {
 	case ingest.KindRefused:
-		id, err := b.s.quarantine(ctx, b.tx, b.rid, raw, d)
+		id, err := b.s.quarantine(ctx, b.tx, b.rid, raw, d, b.docs)
 		return Saved{QuarantineID: id}, err
 	case ingest.KindDuplicate:
 		return b.s.copyOf(ctx, b.tx, b.rid, d, b.lk)
@@ -72,7 +79,7 @@ func (b *Batch) Save(ctx context.Context, raw []byte, d *ingest.Decision) (Saved
 	default:
 		return Saved{}, fmt.Errorf("helpdesk: save: unknown decision kind %q", d.Kind)
 	}
-	out, err := b.s.write(ctx, b.tx, b.rid, raw, d, b.lk)
+	out, err := b.s.write(ctx, b.tx, b.rid, raw, d, b.lk, b.docs)
 	if err != nil {
 		return Saved{}, fmt.Errorf("helpdesk: save %s: %w", d.Kind, err)
 	}
@@ -81,3 +88,18 @@ func (b *Batch) Save(ctx context.Context, raw []byte, d *ingest.Decision) (Saved
 	}
 	return out, nil
 }
+
+// Sync waits until every document of the batch is on disk, whole and
+// synced (see docstore.Batch). Call it after the last Save and before
+// committing: a committed row never names a document a crash could lose.
+// On error the caller must roll back, as for a failed Save.
+func (b *Batch) Sync() error {
+	if err := b.docs.Sync(); err != nil {
+		return fmt.Errorf("helpdesk: batch: keep documents: %w", err)
+	}
+	return nil
+}
+
+// Discard ends a batch that will not commit (see docstore.Batch.Discard);
+// after Sync it does nothing.
+func (b *Batch) Discard() { b.docs.Discard() }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/oauthimap/oauthimap/internal/docstore"
 	"github.com/oauthimap/oauthimap/internal/ingest"
 	"github.com/oauthimap/oauthimap/internal/store"
 )
@@ -50,10 +51,19 @@ func TestBatchSavesLikeSave(t *testing.T) {
 				}
 				saved = append(saved, s)
 			}
-			return nil
+			return b.Sync() // the kept originals on disk before the commit
 		})
 		if err != nil {
 			t.Fatal(err)
+		}
+		for i, s := range saved {
+			tk, err := d.st.Ticket(ctx, s.TicketID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ok, err := d.docs.Has(tk.RawSHA256); !ok || tk.RawSHA256 != docstore.Sum(raws[i]) {
+				t.Fatalf("mail %d: original %q kept: %t (%v)", i, tk.RawSHA256, ok, err)
+			}
 		}
 		cases := []struct {
 			name        string

@@ -27,7 +27,7 @@ func (s *Service) Save(ctx context.Context, tx *store.Store, receiverID int64, r
 	}
 	switch d.Kind {
 	case ingest.KindRefused:
-		id, err := s.quarantine(ctx, tx, rid, raw, d)
+		id, err := s.quarantine(ctx, tx, rid, raw, d, s.docs)
 		return Saved{QuarantineID: id}, err
 	case ingest.KindDuplicate:
 		return s.copyOf(ctx, tx, rid, d, directLookups{tx})
@@ -38,7 +38,7 @@ func (s *Service) Save(ctx context.Context, tx *store.Store, receiverID int64, r
 	var out Saved
 	err := tx.InTx(ctx, func(t *store.Store) error {
 		var err error
-		if out, err = s.write(ctx, t, rid, raw, d, directLookups{t}); err != nil {
+		if out, err = s.write(ctx, t, rid, raw, d, directLookups{t}, s.docs); err != nil {
 			return err
 		}
 		return s.afterSave(ctx, t, rid, raw, d, out)
@@ -49,10 +49,17 @@ func (s *Service) Save(ctx context.Context, tx *store.Store, receiverID int64, r
 	return out, nil
 }
 
-// write stores the documents' bytes, then the ticket or follow-up and the
-// documents rows with t; lk answers the user and contact questions.
-func (s *Service) write(ctx context.Context, t *store.Store, rid *int64, raw []byte, d *ingest.Decision, lk lookups) (Saved, error) {
-	if err := s.putDocuments(d.Documents); err != nil {
+// putter keeps document bytes: the docstore itself, or a batch of it
+// whose files are synced before the transaction commits.
+type putter interface {
+	Put(data []byte) (string, error)
+}
+
+// write stores the documents' bytes with docs, then the ticket or
+// follow-up and the documents rows with t; lk answers the user and contact
+// questions.
+func (s *Service) write(ctx context.Context, t *store.Store, rid *int64, raw []byte, d *ingest.Decision, lk lookups, docs putter) (Saved, error) {
+	if err := putDocuments(docs, d.Documents); err != nil {
 		return Saved{}, err
 	}
 	// The original is kept for administrators ("show original"); the store
@@ -61,7 +68,7 @@ func (s *Service) write(ctx context.Context, t *store.Store, rid *int64, raw []b
 	rawSHA := ""
 	if len(raw) > 0 {
 		var err error
-		if rawSHA, err = s.docs.Put(raw); err != nil {
+		if rawSHA, err = docs.Put(raw); err != nil {
 			return Saved{}, fmt.Errorf("helpdesk: keep the original mail: %w", err)
 		}
 	}
@@ -88,9 +95,9 @@ func (s *Service) write(ctx context.Context, t *store.Store, rid *int64, raw []b
 	return out, nil
 }
 
-func (s *Service) putDocuments(docs []ingest.Document) error {
+func putDocuments(to putter, docs []ingest.Document) error {
 	for _, doc := range docs {
-		sha, err := s.docs.Put(doc.Data)
+		sha, err := to.Put(doc.Data)
 		if err != nil {
 			return fmt.Errorf("helpdesk: store document: %w", err)
 		}
@@ -237,8 +244,8 @@ func (s *Service) saveFollowup(ctx context.Context, t *store.Store, rawSHA strin
 	return f.ID, nil
 }
 
-func (s *Service) quarantine(ctx context.Context, tx *store.Store, rid *int64, raw []byte, d *ingest.Decision) (int64, error) {
-	sha, err := s.docs.Put(raw)
+func (s *Service) quarantine(ctx context.Context, tx *store.Store, rid *int64, raw []byte, d *ingest.Decision, docs putter) (int64, error) {
+	sha, err := docs.Put(raw)
 	if err != nil {
 		return 0, fmt.Errorf("helpdesk: keep refused mail: %w", err)
 	}

@@ -184,6 +184,9 @@ const linkRel = "noopener noreferrer nofollow"
 // in a new tab. Trailing punctuation stays text, unless it closes a
 // parenthesis opened inside the link (Wikipedia-style URLs).
 func linkify(line string) string {
+	if !mayHoldLink(line) {
+		return html.EscapeString(line) // most lines: no regexp run
+	}
 	locs := textLink.FindAllStringIndex(line, 100)
 	if locs == nil {
 		return html.EscapeString(line)
@@ -211,6 +214,27 @@ func linkify(line string) string {
 	}
 	b.WriteString(html.EscapeString(line[last:]))
 	return b.String()
+}
+
+// mayHoldLink reports whether line holds what every textLink match starts
+// with ("://", "www." or "mailto:", in any case); it allocates nothing.
+func mayHoldLink(line string) bool {
+	if strings.Contains(line, "://") {
+		return true
+	}
+	for i := 0; i+4 <= len(line); i++ {
+		switch line[i] | 0x20 {
+		case 'w':
+			if strings.EqualFold(line[i:i+4], "www.") {
+				return true
+			}
+		case 'm':
+			if i+7 <= len(line) && strings.EqualFold(line[i:i+7], "mailto:") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func trimLinkEnd(url string) string {

@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -146,9 +147,30 @@ func TestTextToHTMLLinks(t *testing.T) {
 		{"javascript:alert(1) data:text/html,<b>x</b> JaVaScRiPt:x", `<p>javascript:alert(1) data:text/html,&lt;b&gt;x&lt;/b&gt; JaVaScRiPt:x</p>`},
 		{`https://d.example/"><script>`, `<p><a href="https://d.example/" rel="noopener noreferrer nofollow" target="_blank">https://d.example/</a>&#34;&gt;&lt;script&gt;</p>`},
 		{"https:// and www. alone", `<p>https:// and www. alone</p>`},
+		{"Visit WWW.E.example or MailTo:it@e.example", `<p>Visit <a href="http://WWW.E.example" rel="noopener noreferrer nofollow" target="_blank">WWW.E.example</a> or <a href="MailTo:it@e.example" rel="noopener noreferrer nofollow">MailTo:it@e.example</a></p>`},
 	} {
 		if got := TextToHTML(tc.in); got != tc.want {
 			t.Errorf("TextToHTML(%q)\n got %s\nwant %s", tc.in, got, tc.want)
 		}
+	}
+}
+
+// TestMayHoldLinkNeverMissesALink: the cheap test linkify runs first says
+// yes to every line the link pattern matches in (it may say yes to more).
+func TestMayHoldLinkNeverMissesALink(t *testing.T) {
+	parts := []string{"http://", "HTTPS://x", "www.", "WwW.a", "mailto:", "MAILTO:b", "ww.", "mail to:", "w", "m", ":/", "/", " ", "é", "x", ".", "<"}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 20000 {
+		var b strings.Builder
+		for range rng.IntN(6) {
+			b.WriteString(parts[rng.IntN(len(parts))])
+		}
+		line := b.String()
+		if textLink.MatchString(line) && !mayHoldLink(line) {
+			t.Fatalf("mayHoldLink(%q) = false, yet the link pattern matches", line)
+		}
+	}
+	if mayHoldLink("Dear support, the printer on floor 2 is down again.") {
+		t.Fatal("mayHoldLink says yes to a line with no link")
 	}
 }

@@ -1,0 +1,123 @@
+package docstore
+
+import (
+	"bytes"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestBatchStoresEveryDocumentBySync: Sync returns once every queued
+// document is in place whole under its hash, with no temporary file left;
+// a document queued twice, or already stored, is written once.
+func TestBatchStoresEveryDocumentBySync(t *testing.T) {
+	s, err := New(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, err := s.Put([]byte("stored before the batch"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := s.NewBatch()
+	var docs [][]byte
+	for i := range 50 {
+		docs = append(docs, bytes.Repeat([]byte{byte('a' + i%26), byte(i)}, 1000+i))
+	}
+	docs = append(docs, docs[3], []byte("stored before the batch"))
+	var shas []string
+	for _, d := range docs {
+		sha, err := b.Put(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sha != Sum(d) {
+			t.Fatalf("Put returned %s, want %s", sha, Sum(d))
+		}
+		shas = append(shas, sha)
+	}
+	if shas[len(shas)-1] != old {
+		t.Fatalf("the stored document came back as %s, want %s", shas[len(shas)-1], old)
+	}
+	if err := b.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	for i, sha := range shas {
+		rc, err := s.Open(sha)
+		if err != nil {
+			t.Fatalf("document %d after Sync: %v", i, err)
+		}
+		got, _ := io.ReadAll(rc)
+		rc.Close()
+		if !bytes.Equal(got, docs[i]) {
+			t.Fatalf("document %d: %d bytes back, want %d", i, len(got), len(docs[i]))
+		}
+	}
+	files := 0
+	_ = filepath.WalkDir(s.Root(), func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			files++
+			if strings.HasPrefix(d.Name(), ".tmp-") {
+				t.Errorf("temporary file left: %s", p)
+			}
+		}
+		return nil
+	})
+	if files != 51 { // 50 new, the repeat once, the old one once
+		t.Fatalf("%d files in the store, want 51", files)
+	}
+	if _, err := b.Put([]byte("late")); err == nil {
+		t.Fatal("Put after Sync was accepted")
+	}
+	b.Discard() // after Sync: nothing
+}
+
+// TestBatchReportsAFailedWrite: a write that fails (here a file standing
+// where the document's directory must go) makes Sync fail, so the caller
+// never commits a row naming a document that is not on disk.
+func TestBatchReportsAFailedWrite(t *testing.T) {
+	s, err := New(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := []byte("a document whose directory is blocked")
+	sha := Sum(data)
+	if err := os.WriteFile(filepath.Join(s.Root(), sha[:2]), []byte("in the way"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	b := s.NewBatch()
+	if _, err := b.Put([]byte("another document")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Put(data); err != nil {
+		t.Fatal(err) // written in the background: the failure shows at Sync
+	}
+	if err := b.Sync(); err == nil {
+		t.Fatal("Sync succeeded although a document could not be written")
+	}
+	if ok, _ := s.Has(sha); ok {
+		t.Fatal("the failed document is in the store")
+	}
+}
+
+// TestBatchDiscard: a discarded batch waits for its writes and takes no
+// more; Sync after it refuses.
+func TestBatchDiscard(t *testing.T) {
+	s, err := New(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := s.NewBatch()
+	if _, err := b.Put([]byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	b.Discard()
+	if err := b.Sync(); err == nil {
+		t.Fatal("Sync after Discard succeeded")
+	}
+	if _, err := b.Put([]byte("y")); err == nil {
+		t.Fatal("Put after Discard was accepted")
+	}
+}
