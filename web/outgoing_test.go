@@ -2,8 +2,10 @@ package web
 
 import (
 	"context"
+	"html"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -112,16 +114,8 @@ func TestOutgoingFlagsAnAuthorizationWithoutTheSMTPScope(t *testing.T) {
 	}
 	page = c.get(path).body
 	if !strings.Contains(page, "without the permission to send mail (https://outlook.office.com/SMTP.Send)") ||
-		!strings.Contains(page, "extra scopes") || !strings.Contains(page, "/setup/oauthimap/authorizations/"+itoa64(auth.ID)+"/reauthorize") {
+		!strings.Contains(page, "Re-authorize it (same account) to add it") || !strings.Contains(page, "/setup/oauthimap/authorizations/"+itoa64(auth.ID)+"/reauthorize") {
 		t.Fatal("the missing SMTP scope is not flagged with the way to get it")
-	}
-	app.ExtraScopes = "https://outlook.office.com/SMTP.Send"
-	if _, err := a.store.UpdateApplication(ctx, app, true, nil); err != nil {
-		t.Fatal(err)
-	}
-	page = c.get(path).body
-	if !strings.Contains(page, "Re-authorize it (same account) to add it") {
-		t.Fatal("once the application asks for SMTP.Send, Re-authorize alone is the remedy")
 	}
 	g.Scope += " https://outlook.office.com/SMTP.Send"
 	if _, _, err := a.store.SaveGrant(ctx, store.GrantToSave{ApplicationID: app.ID, AuthorizationID: auth.ID, Grant: g}); err != nil {
@@ -212,5 +206,74 @@ func TestNotificationsFormPreviewAndSave(t *testing.T) {
 	ns, _ := a.store.MailNotifications(ctx, rec.ID)
 	if !ns["acknowledgment"].Enabled || ns["acknowledgment"].Subject != "Got it: ##ticket.title##" || ns["solved"].Enabled {
 		t.Fatalf("saved %+v", ns)
+	}
+}
+
+// An authorization granted before outgoing mail lacks SMTP.Send: the
+// application page, its authorizations tab and the authorization page say
+// so; Re-authorize asks for it although the application's extra scopes do
+// not, keeps the account pinned, and the flags go once it is granted.
+func TestReauthorizeAsksForTheSMTPScope(t *testing.T) {
+	e := newOAuthEnv(t)
+	ctx := context.Background()
+	if r := e.authorize(t, "", alice); r.status != http.StatusSeeOther {
+		t.Fatalf("sign-in: %d", r.status)
+	}
+	id := e.authorizationID(t, alice)
+	app, err := e.a.store.Application(ctx, e.appID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	scope := app.OAuth().SMTPScope()
+	auth, _ := e.a.store.Authorization(ctx, id)
+	if app.OAuth().HasSMTPScope(auth.Scope) {
+		t.Fatalf("the first sign-in asked for %s: %q", scope, auth.Scope)
+	}
+	appPage, authPage := "/setup/oauthimap/"+itoa64(e.appID), "/setup/oauthimap/authorizations/"+itoa64(id)
+	if tab := e.c.get(e.tab()).body; !strings.Contains(tab, "Cannot send mail: the authorization of "+alice) {
+		t.Fatal("the tab does not say the authorization cannot send mail")
+	}
+	if strings.Contains(e.c.get(appPage).body, `id="smtp-scope"`) {
+		t.Fatal("the application is flagged while no receiver sends with the authorization")
+	}
+	rec := &store.Receiver{Name: "Support desk", Host: "outlook.office365.com", Port: 993, Security: "ssl", ApplicationID: &e.appID, Login: alice}
+	if err := e.a.store.CreateReceiver(ctx, rec, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.a.store.SaveMailSender(ctx, &store.MailSender{ReceiverID: rec.ID, Mode: store.SenderOAuth, Host: "smtp.office365.com", Port: 587, Security: "starttls", Login: alice}); err != nil {
+		t.Fatal(err)
+	}
+	pages := map[string]string{appPage: "Receivers send mail with " + alice, e.tab(): "which the outgoing mail of Support desk needs", authPage: "which the outgoing mail of Support desk needs"}
+	for path, want := range pages {
+		if body := html.UnescapeString(e.c.get(path).body); !strings.Contains(body, want) || !strings.Contains(body, `id="smtp-scope"`) && path != e.tab() {
+			t.Errorf("%s does not flag the missing %s (%q)", path, scope, want)
+		}
+	}
+	if !strings.Contains(e.c.get(authPage).body, `action="`+authPage+`/reauthorize"`) {
+		t.Error("the authorization page offers no Re-authorize beside the flag")
+	}
+
+	authURL := e.start(t, authPage+"/reauthorize")
+	u, _ := url.Parse(authURL)
+	if asked := strings.Fields(u.Query().Get("scope")); !slices.Contains(asked, scope) || !slices.Contains(asked, app.OAuth().Scopes()[3]) {
+		t.Fatalf("Re-authorize asked for %v, want the application's scopes and %s", asked, scope)
+	}
+	if r := e.c.get(e.back(t, e.start(t, authPage+"/reauthorize"), bob)); r.status != http.StatusBadRequest {
+		t.Fatalf("another account re-authorized alice's authorization: %d", r.status)
+	}
+	if r := e.c.get(e.back(t, authURL, alice)); r.status != http.StatusSeeOther {
+		t.Fatalf("re-authorize: %d\n%s", r.status, r.body)
+	}
+	auth, _ = e.a.store.Authorization(ctx, id)
+	if !app.OAuth().HasSMTPScope(auth.Scope) {
+		t.Fatalf("after Re-authorize the authorization still lacks %s: %q", scope, auth.Scope)
+	}
+	for path := range pages {
+		if body := e.c.get(path).body; strings.Contains(body, "smtp-scope") {
+			t.Errorf("%s still flags the SMTP scope once granted", path)
+		}
+	}
+	if auths, _ := e.a.store.Authorizations(ctx, e.appID); len(auths) != 1 {
+		t.Fatalf("%d authorizations, want the one re-authorized", len(auths))
 	}
 }
