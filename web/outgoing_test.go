@@ -1,9 +1,12 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"html"
+	"mime/multipart"
 	"net/http"
+	"net/textproto"
 	"net/url"
 	"slices"
 	"strconv"
@@ -11,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/oauthimap/oauthimap/internal/helpdesk"
 	"github.com/oauthimap/oauthimap/internal/oauth"
 	"github.com/oauthimap/oauthimap/internal/store"
 	"github.com/oauthimap/oauthimap/internal/submission/smtptest"
@@ -275,5 +279,85 @@ func TestReauthorizeAsksForTheSMTPScope(t *testing.T) {
 	}
 	if auths, _ := e.a.store.Authorizations(ctx, e.appID); len(auths) != 1 {
 		t.Fatalf("%d authorizations, want the one re-authorized", len(auths))
+	}
+}
+
+// postFiles sends a form with files as the browser does
+// (multipart/form-data): files maps a file name to its bytes, all in the
+// field "files".
+func (c *client) postFiles(path string, form url.Values, names []string, data [][]byte) response {
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	for k, vs := range form {
+		for _, v := range vs {
+			mw.WriteField(k, v)
+		}
+	}
+	for i, n := range names {
+		h := textproto.MIMEHeader{}
+		h.Set("Content-Disposition", `form-data; name="files"; filename="`+n+`"`)
+		h.Set("Content-Type", "application/octet-stream")
+		w, _ := mw.CreatePart(h)
+		w.Write(data[i])
+	}
+	mw.Close()
+	req, _ := http.NewRequest("POST", c.a.srv.URL+path, &body)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Origin", c.a.srv.URL)
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	return c.do(req)
+}
+
+// A technician's answer by mail carries files: they are the follow-up's
+// documents on the ticket page and the queued mail's attachments; files
+// over the limit get the form's error with the text kept, nothing queued.
+func TestAnswerByMailWithFiles(t *testing.T) {
+	a := newDeskApp(t)
+	ctx := context.Background()
+	saved := a.importMail([]byte("From: Bob <bob@client.example>\r\nTo: support@example.com\r\nSubject: Printer\r\nMessage-ID: <p1@client.example>\r\n\r\nIt jams.\r\n"))
+	rec := &store.Receiver{Name: "support@example.com"}
+	if err := a.store.CreateReceiver(ctx, rec, nil); err != nil {
+		t.Fatal(err)
+	}
+	a.store.SaveMailSender(ctx, &store.MailSender{ReceiverID: rec.ID, Mode: store.SenderPassword, Host: "smtp.example.com", Port: 587, Security: "starttls", Login: "support@example.com", Password: "x"})
+	a.store.SetSetting(ctx, store.SettingDefaultSender, itoa64(rec.ID))
+	path := "/tickets/" + itoa64(saved.TicketID)
+	c := a.client()
+	c.login("tech")
+	page := c.get(path).body
+	if !strings.Contains(page, `enctype="multipart/form-data"`) || !strings.Contains(page, `<label class="form-label" for="followup-files">Files</label>`) {
+		t.Fatal("the follow-up form takes no files")
+	}
+	tok := c.token(path)
+	form := url.Values{"csrf_token": {tok}, "content": {"Too much attached."}, "kind": {"mail"}}
+	big := make([]byte, helpdesk.MaxAttachmentsSize/2+1)
+	r := c.postFiles(path+"/followups", form, []string{"a.bin", "b.bin"}, [][]byte{big, big})
+	if r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "Too much attached.") ||
+		!strings.Contains(r.body, "The files are too large together (10.0 MB): at most 10.0 MB go with one follow-up") || !strings.Contains(r.body, "Choose the files again.") {
+		t.Fatalf("files over the limit: %d\n%s", r.status, r.body)
+	}
+	if rows, _ := a.store.OutboxForTicket(ctx, saved.TicketID); len(rows) != 0 {
+		t.Fatal("files over the limit queued a mail")
+	}
+	form.Set("content", "The manual is attached.")
+	manual := bytes.Repeat([]byte("%PDF-1.4 manual "), 4000)
+	if r := c.postFiles(path+"/followups", form, []string{`C:\Users\tech\Manuel d'utilisation.pdf`}, [][]byte{manual}); r.status != http.StatusSeeOther {
+		t.Fatalf("answer with a file: %d\n%s", r.status, r.body)
+	}
+	docs, _ := a.store.TicketDocuments(ctx, saved.TicketID)
+	if len(docs) != 1 || docs[0].FollowupID == nil || docs[0].Name != "Manuel d'utilisation.pdf" || docs[0].MIMEType != "application/pdf" || docs[0].Size != int64(len(manual)) {
+		t.Fatalf("documents %+v", docs)
+	}
+	rows, _ := a.store.OutboxForTicket(ctx, saved.TicketID)
+	if len(rows) != 1 {
+		t.Fatalf("%d mails queued", len(rows))
+	}
+	row, _ := a.store.OutboxMailByID(ctx, rows[0].ID)
+	if !bytes.Contains(row.Raw, []byte("Content-Disposition: attachment")) || !bytes.Contains(row.Raw, []byte("application/pdf")) {
+		t.Fatalf("the queued mail has no attachment:\n%.2000s", row.Raw)
+	}
+	page = html.UnescapeString(c.get(path).body)
+	if !strings.Contains(page, "Manuel d'utilisation.pdf") || !strings.Contains(page, "/documents/"+itoa64(docs[0].ID)) {
+		t.Error("the timeline does not show the follow-up's file")
 	}
 }
