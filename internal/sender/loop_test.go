@@ -282,36 +282,30 @@ func TestTwoInstancesAnsweringEachOtherDoNotLoop(t *testing.T) {
 
 // ticketIDs lists an instance's tickets.
 func ticketIDs(t *testing.T, st *store.Store) []int64 {
-	t.Helper()
-	db, _ := st.SQLDB()
-	rows, err := db.Query("SELECT id FROM tickets ORDER BY id")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var out []int64
-	for rows.Next() {
-		var id int64
-		rows.Scan(&id)
-		out = append(out, id)
-	}
-	return out
+	return column[int64](t, st, "SELECT id FROM tickets ORDER BY id")
 }
 
 // refusedBy lists the reasons of an instance's refused mails.
 func refusedBy(t *testing.T, st *store.Store) []string {
+	return column[string](t, st, "SELECT reason_text FROM "+(store.QuarantinedMail{}).TableName()+" ORDER BY id")
+}
+
+// column reads the one column of a query's rows.
+func column[T any](t *testing.T, st *store.Store, query string) []T {
 	t.Helper()
 	db, _ := st.SQLDB()
-	rows, err := db.Query("SELECT reason_text FROM " + (store.QuarantinedMail{}).TableName() + " ORDER BY id")
+	rows, err := db.Query(query)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer rows.Close()
-	var out []string
+	var out []T
 	for rows.Next() {
-		var why string
-		rows.Scan(&why)
-		out = append(out, why)
+		var v T
+		if err := rows.Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, v)
 	}
 	return out
 }
