@@ -45,6 +45,10 @@ func (h *Handler) applicationEdit(w http.ResponseWriter, r *http.Request) {
 	}
 	f := h.savedApplicationForm(app)
 	f.Authorizations, f.Receivers = len(auths), len(recs)
+	if f.SMTPWarning, err = h.smtpWarning(r.Context(), app, auths, recs); err != nil {
+		h.serverError(w, r, err)
+		return
+	}
 	h.render(w, r, http.StatusOK, views.ApplicationPage(f))
 }
 

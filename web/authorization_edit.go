@@ -45,7 +45,22 @@ func (h *Handler) authorizationEdit(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	h.render(w, r, http.StatusOK, views.AuthorizationPage(savedAuthorizationForm(auth, app)))
+	f := savedAuthorizationForm(auth, app)
+	_, recs, err := h.applicationChildren(r.Context(), app.ID)
+	if err == nil {
+		var senders map[string][]string
+		if senders, err = h.sendersByLogin(r.Context(), recs); err == nil {
+			f.SMTPNote, f.AppOnly = smtpNote(app.OAuth(), auth, senders[strings.ToLower(auth.Email)]), auth.Kind == store.KindAppOnly
+		}
+	}
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	if f.SMTPNote != "" && !f.AppOnly {
+		allowFormAction(w, h.authorizeOrigin(r.Context(), app))
+	}
+	h.render(w, r, http.StatusOK, views.AuthorizationPage(f))
 }
 
 // authorizationSave changes the Email (the SASL user) and re-points the

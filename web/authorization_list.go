@@ -32,8 +32,16 @@ func (h *Handler) applicationAuthorizations(w http.ResponseWriter, r *http.Reque
 		AppOnly:      app.Provider == string(oauth.ProviderAzure),
 		CanAuthorize: app.IsActive && app.OAuth().Validate() == nil,
 	}
+	senders, err := h.sendersByLogin(r.Context(), recs)
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
 	for _, a := range auths {
-		v.Rows = append(v.Rows, authorizationRow(&a, now))
+		row := authorizationRow(&a, now)
+		sends := senders[strings.ToLower(a.Email)]
+		row.SMTPNote, row.SMTPNeeded = smtpNote(app.OAuth(), &a, sends), len(sends) > 0
+		v.Rows = append(v.Rows, row)
 	}
 	if v.CanAuthorize {
 		// "Create an authorization" and "Re-authorize" redirect to the provider.

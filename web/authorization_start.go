@@ -43,7 +43,7 @@ func (h *Handler) beginSignIn(w http.ResponseWriter, r *http.Request, app *store
 		redirect(w, r, s.ReturnTo)
 		return
 	}
-	authURL, p, err := oauth.Begin(r.Context(), app.OAuth(), h.callbackURL(app))
+	authURL, p, err := oauth.Begin(r.Context(), signInApplication(app, s.AuthorizationID), h.callbackURL(app))
 	if err != nil {
 		// GLPI's words, then ours: which setting is wrong.
 		h.flash(r, "danger", "Invalid credentials. "+oauth.Meaning(err)+" "+oauth.Remedy(err))
@@ -61,6 +61,19 @@ func (h *Handler) beginSignIn(w http.ResponseWriter, r *http.Request, app *store
 		return
 	}
 	http.Redirect(w, r, authURL, http.StatusSeeOther)
+}
+
+// signInApplication is what a sign-in asks of the provider: the
+// application's scopes, plus the permission to send mail when it
+// re-authorizes an existing authorization (incremental consent; the
+// callback still accepts only the account pinned on it). The callback
+// redeems the code with the same scopes.
+func signInApplication(app *store.Application, authorizationID int64) oauth.Application {
+	oa := app.OAuth()
+	if authorizationID != 0 {
+		oa = oa.WithSMTPScope()
+	}
+	return oa
 }
 
 // authorizationParam loads the authorization named by the URL and its

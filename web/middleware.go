@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/oauthimap/oauthimap/internal/helpdesk"
 	"github.com/oauthimap/oauthimap/internal/ingest"
 	"github.com/oauthimap/oauthimap/web/paths"
 )
@@ -119,10 +120,21 @@ func allowRemoteImages(w http.ResponseWriter) {
 func (h *Handler) limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Body != nil {
-			r.Body = http.MaxBytesReader(w, r.Body, h.cfg.MaxBodyBytes)
+			r.Body = http.MaxBytesReader(w, r.Body, h.bodyLimit(r))
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// bodyLimit is the largest body a request may send: the configured one,
+// and for a follow-up with files room for the files as well (twice their
+// limit, so that too many files get the form's own error, with the text
+// kept, rather than this page).
+func (h *Handler) bodyLimit(r *http.Request) int64 {
+	if r.Method == http.MethodPost && strings.HasPrefix(r.URL.Path, "/tickets/") && strings.HasSuffix(r.URL.Path, "/followups") {
+		return h.cfg.MaxBodyBytes + 2*helpdesk.MaxAttachmentsSize
+	}
+	return h.cfg.MaxBodyBytes
 }
 
 // crossOrigin refuses state-changing requests that a browser marks as
@@ -181,9 +193,9 @@ func (h *Handler) readForm(w http.ResponseWriter, r *http.Request) bool {
 	}
 	var tooLarge *http.MaxBytesError
 	if errors.As(err, &tooLarge) {
-		h.log.Warn("request body too large", "method", r.Method, "path", r.URL.Path, "limit", h.cfg.MaxBodyBytes)
+		h.log.Warn("request body too large", "method", r.Method, "path", r.URL.Path, "limit", h.bodyLimit(r))
 		h.renderError(w, r, http.StatusRequestEntityTooLarge, "Request too large",
-			fmt.Sprintf("What you sent is larger than this console accepts (%s). Shorten the text or send fewer files, then try again.", ingest.HumanSize(h.cfg.MaxBodyBytes)))
+			fmt.Sprintf("What you sent is larger than this console accepts (%s). Shorten the text or send fewer files, then try again.", ingest.HumanSize(h.bodyLimit(r))))
 		return false
 	}
 	h.renderError(w, r, http.StatusBadRequest, "Bad request", "The form could not be read. Go back, reload the page and try again.")

@@ -69,7 +69,7 @@ func (h *Handler) oauthCallback(w http.ResponseWriter, r *http.Request) {
 		fail(errOtherSession)
 		return
 	}
-	g, err := oauth.Complete(ctx, app.OAuth(), redirectURI, q.Get("code"), oauth.Pending{State: q.Get("state"), Verifier: pending.Verifier, Nonce: pending.Nonce})
+	g, err := oauth.Complete(ctx, signInApplication(app, pending.AuthorizationID), redirectURI, q.Get("code"), oauth.Pending{State: q.Get("state"), Verifier: pending.Verifier, Nonce: pending.Nonce})
 	if err != nil {
 		fail(err)
 		return

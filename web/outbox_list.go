@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/oauthimap/oauthimap/internal/helpdesk"
+	"github.com/oauthimap/oauthimap/internal/notify"
 	"github.com/oauthimap/oauthimap/internal/sender"
 	"github.com/oauthimap/oauthimap/internal/store"
 	"github.com/oauthimap/oauthimap/web/views"
@@ -16,6 +17,9 @@ import (
 
 // outboxShown bounds each section of the queue page.
 const outboxShown = 200
+
+// outboxSkippedShown bounds the automatic mails not sent that the page lists.
+const outboxSkippedShown = 50
 
 // outboxList is Setup > Outgoing mail queue.
 func (h *Handler) outboxList(w http.ResponseWriter, r *http.Request) {
@@ -48,6 +52,22 @@ func (h *Handler) renderOutbox(w http.ResponseWriter, r *http.Request, status in
 		for _, m := range rows {
 			*sec.dst = append(*sec.dst, outboxRow(m))
 		}
+	}
+	skipped, err := h.store.SkippedMails(ctx, outboxSkippedShown)
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	for _, e := range skipped {
+		p.Skipped = append(p.Skipped, views.SkippedMailRow{TicketID: e.TicketID, At: views.FormatTime(&e.CreatedAt), Text: notify.SkippedText(e.OldValue, e.NewValue)})
+	}
+	if h.desk != nil {
+		at, whys, err := h.desk.SkippedAlarms(ctx)
+		if err != nil {
+			h.serverError(w, r, err)
+			return
+		}
+		p.SkippedAlarms, p.AlarmsCheckedAt = whys, views.FormatTime(&at)
 	}
 	h.render(w, r, status, views.OutboxQueuePage(p))
 }

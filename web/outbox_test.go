@@ -93,3 +93,57 @@ func TestOutboxSettings(t *testing.T) {
 		t.Errorf("alarm addresses %q", v)
 	}
 }
+
+// An automatic mail not sent is shown, in words, on its ticket's timeline
+// and in the queue's "Not sent" section; so are the alarms the last check
+// could not mail.
+func TestSkippedAutomaticMailsAreShown(t *testing.T) {
+	a := newDeskApp(t)
+	ctx := context.Background()
+	rec := &store.Receiver{Name: "support@example.com", Login: "support@example.com"}
+	if err := a.store.CreateReceiver(ctx, rec, nil); err != nil {
+		t.Fatal(err)
+	}
+	// A ticket typed in without a requester address: its "ticket solved"
+	// notice cannot be sent. (A receiver whose outgoing mail is off is a
+	// setting, said on its own page, not recorded on every ticket.)
+	typed := &store.Ticket{Title: "typed in", Status: store.StatusNew, ReceiverID: &rec.ID}
+	if err := a.store.CreateTicket(ctx, typed, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.h.desk.ChangeStatus(ctx, typed.ID, store.StatusSolved, 0); err != nil {
+		t.Fatal(err)
+	}
+	c := a.client()
+	c.login("admin")
+	want := "notice to the requester was not sent: the requester has no e-mail address."
+	page := c.get("/tickets/" + itoa64(typed.ID)).body
+	if !strings.Contains(page, "Not mailed") || !strings.Contains(page, want) {
+		t.Fatal("the ticket's timeline does not say its notice was not sent")
+	}
+	page = c.get("/setup/outbox").body
+	if !strings.Contains(page, `id="skipped-mails"`) || !strings.Contains(page, want) || !strings.Contains(page, `href="/tickets/`+itoa64(typed.ID)+`"`) {
+		t.Fatal("the queue page does not list the notice not sent")
+	}
+	if strings.Contains(page, `id="skipped-alarms"`) {
+		t.Fatal("alarms listed as not mailed before any check")
+	}
+	admin, _ := a.store.UserByLogin(ctx, "admin")
+	if admin.Email == "" {
+		admin.Email = "admin@example.com"
+		if err := a.store.UpdateUser(ctx, admin); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db, _ := a.store.SQLDB()
+	if _, err := db.Exec(`UPDATE receivers SET is_active = 1, state = 'failing', error_class = 'network', last_error = 'connection refused' WHERE id = ?`, rec.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.h.desk.SendAlarms(ctx, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	page = c.get("/setup/outbox").body
+	if !strings.Contains(page, `id="skipped-alarms"`) || !strings.Contains(page, "Receiver support@example.com is in error: no sender can carry it") {
+		t.Fatalf("the queue page does not say the alarm could not be mailed")
+	}
+}

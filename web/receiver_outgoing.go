@@ -12,6 +12,7 @@ import (
 
 	"github.com/oauthimap/oauthimap/internal/helpdesk"
 	"github.com/oauthimap/oauthimap/internal/notify"
+	"github.com/oauthimap/oauthimap/internal/oauth"
 	"github.com/oauthimap/oauthimap/internal/sender"
 	"github.com/oauthimap/oauthimap/internal/store"
 	"github.com/oauthimap/oauthimap/internal/submission"
@@ -80,8 +81,7 @@ func (h *Handler) outgoingForm(ctx context.Context, rec *store.Receiver) (views.
 
 // scopeNote says what the authorization of an OAuth sender lacks. An
 // authorization created before outgoing mail existed was granted without
-// the SMTP permission; Re-authorize asks for it once the application
-// requests it.
+// the SMTP permission; Re-authorize asks for it (incremental consent).
 func (h *Handler) scopeNote(ctx context.Context, f *views.OutgoingForm, app *store.Application) error {
 	auth, err := h.store.AuthorizationByEmail(ctx, app.ID, f.Login)
 	if errors.Is(err, store.ErrNotFound) {
@@ -92,22 +92,76 @@ func (h *Handler) scopeNote(ctx context.Context, f *views.OutgoingForm, app *sto
 		return err
 	}
 	f.AuthorizationID = auth.ID
-	oa := app.OAuth()
-	if auth.Kind == store.KindAppOnly {
-		f.AppOnly = true
-		f.AuthorizationNote = "This authorization is app-only. For it to send, a tenant administrator must: give the app registration the application permission SMTP.SendAsApp of Office 365 Exchange Online and grant admin consent; in Exchange Online PowerShell register its service principal (New-ServicePrincipal) and give it the mailbox (Add-MailboxPermission -AccessRights FullAccess), as Microsoft's page \"Authenticate an IMAP, POP or SMTP connection using OAuth\" describes, plus Add-RecipientPermission -AccessRights SendAs to send as another address; and leave authenticated SMTP enabled for the mailbox (Set-CASMailbox -SmtpClientAuthenticationDisabled $false). Test sending shows whether it works."
-		return nil
-	}
-	if oa.HasSMTPScope(auth.Scope) {
-		return nil
-	}
-	scope := oa.SMTPScope()
-	if !oa.RequestsSMTPScope() {
-		f.AuthorizationNote = fmt.Sprintf("The authorization of %s was granted without the permission to send mail (%s). Add %s to the application's extra scopes (every authorization of the application then needs Re-authorize, or its token keeps lacking it), then Re-authorize this one.", auth.Email, scope, scope)
-		return nil
-	}
-	f.AuthorizationNote = fmt.Sprintf("The authorization of %s was granted without the permission to send mail (%s): Re-authorize it (same account) to add it.", auth.Email, scope)
+	f.AppOnly = auth.Kind == store.KindAppOnly
+	f.AuthorizationNote = smtpNote(app.OAuth(), auth, []string{f.ReceiverName})
 	return nil
+}
+
+// appOnlySendingNote is what a tenant administrator must grant for an
+// app-only authorization to send (peers.md §3.2; Microsoft's page
+// "Authenticate an IMAP, POP or SMTP connection using OAuth").
+const appOnlySendingNote = "This authorization is app-only. For it to send, a tenant administrator must: give the app registration the application permission SMTP.SendAsApp of Office 365 Exchange Online and grant admin consent; in Exchange Online PowerShell register its service principal (New-ServicePrincipal) and give it the mailbox (Add-MailboxPermission -AccessRights FullAccess), as Microsoft's page \"Authenticate an IMAP, POP or SMTP connection using OAuth\" describes, plus Add-RecipientPermission -AccessRights SendAs to send as another address; and leave authenticated SMTP enabled for the mailbox (Set-CASMailbox -SmtpClientAuthenticationDisabled $false). Test sending shows whether it works."
+
+// smtpNote says what an authorization lacks to send mail, "" when
+// nothing: senders names the receivers whose outgoing mail uses it. A
+// delegated authorization is flagged whether or not a receiver sends with
+// it yet (the words differ); an app-only one only when one does, since
+// its application permissions cannot be read from here.
+func smtpNote(app oauth.Application, a *store.Authorization, senders []string) string {
+	if a.Kind == store.KindAppOnly {
+		if len(senders) == 0 {
+			return ""
+		}
+		return appOnlySendingNote
+	}
+	if app.HasSMTPScope(a.Scope) {
+		return ""
+	}
+	scope := app.SMTPScope()
+	if len(senders) == 0 {
+		return fmt.Sprintf("Cannot send mail: the authorization of %s was granted without the permission to send mail (%s). Re-authorize asks for it (same account), should a receiver send with it.", a.Email, scope)
+	}
+	return fmt.Sprintf("The authorization of %s was granted without the permission to send mail (%s), which the outgoing mail of %s needs: Re-authorize it (same account) to add it. The account (or, where the tenant requires it, an administrator) consents to that one permission.", a.Email, scope, strings.Join(senders, ", "))
+}
+
+// smtpWarning is the application page's notice: the authorizations that
+// receivers send mail with but that lack the permission to.
+func (h *Handler) smtpWarning(ctx context.Context, app *store.Application, auths []store.Authorization, recs []store.Receiver) (views.Notice, error) {
+	senders, err := h.sendersByLogin(ctx, recs)
+	if err != nil || len(senders) == 0 {
+		return views.Notice{}, err
+	}
+	oa := app.OAuth()
+	var lacking []string
+	for _, a := range auths {
+		if sends := senders[strings.ToLower(a.Email)]; len(sends) > 0 && smtpNote(oa, &a, sends) != "" {
+			lacking = append(lacking, a.Email)
+		}
+	}
+	if len(lacking) == 0 {
+		return views.Notice{}, nil
+	}
+	return views.Notice{Kind: "warning", Text: fmt.Sprintf("Receivers send mail with %s, which lacks what sending needs (the permission %s, or for app-only SMTP.SendAsApp): see what to do on the tab", strings.Join(lacking, ", "), oa.SMTPScope())}, nil
+}
+
+// sendersByLogin maps the login of each OAuth sender among the receivers
+// (lower case) to the names of the receivers sending with it.
+func (h *Handler) sendersByLogin(ctx context.Context, recs []store.Receiver) (map[string][]string, error) {
+	out := map[string][]string{}
+	for _, rec := range recs {
+		m, err := h.store.MailSender(ctx, rec.ID)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if m.Mode == store.SenderOAuth {
+			k := strings.ToLower(m.Login)
+			out[k] = append(out[k], rec.Name)
+		}
+	}
+	return out, nil
 }
 
 // receiverOutgoingSave saves the Outgoing mail section.

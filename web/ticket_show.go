@@ -9,6 +9,7 @@ import (
 
 	"github.com/oauthimap/oauthimap/internal/helpdesk"
 	"github.com/oauthimap/oauthimap/internal/ingest"
+	"github.com/oauthimap/oauthimap/internal/notify"
 	"github.com/oauthimap/oauthimap/internal/store"
 	"github.com/oauthimap/oauthimap/web/views"
 )
@@ -182,6 +183,8 @@ func (h *Handler) ticketView(ctx context.Context, id int64, showRemote bool) (vi
 			text = fmt.Sprintf("The requester answered by e-mail: the solved ticket is reopened (%s to %s).", store.StatusLabel(old), store.StatusLabel(nw))
 		case e.Kind == store.EventReopen:
 			text = fmt.Sprintf("A reply by e-mail reopened the ticket (%s to %s).", store.StatusLabel(old), store.StatusLabel(nw))
+		case e.Kind == store.EventMailSkipped:
+			text = notify.SkippedText(e.OldValue, e.NewValue)
 		}
 		v.Timeline = append(v.Timeline, views.TimelineItem{Kind: views.TimelineOf(e.Kind), At: views.FormatTime(&e.CreatedAt), Text: text})
 		ei++

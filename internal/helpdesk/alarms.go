@@ -24,6 +24,22 @@ const settingAlarmPrefix = "alarm."
 // "Send alarms on receiver errors" runs daily).
 const AlarmReminder = 24 * time.Hour
 
+// settingAlarmsSkipped keeps the last run's alarms that could not be
+// mailed: its time (Unix seconds), then one reason a line.
+const settingAlarmsSkipped = "outgoing.alarms_skipped"
+
+// SkippedAlarms returns the alarms the last run could not mail, in words,
+// and when that run was (zero and none when every alarm went out).
+func (s *Service) SkippedAlarms(ctx context.Context) (time.Time, []string, error) {
+	v, err := s.st.Setting(ctx, settingAlarmsSkipped, "")
+	if err != nil || v == "" {
+		return time.Time{}, nil, err
+	}
+	lines := strings.Split(v, "\n")
+	sec, _ := strconv.ParseInt(lines[0], 10, 64)
+	return time.Unix(sec, 0), lines[1:], nil
+}
+
 // AlarmRun says what SendAlarms did.
 type AlarmRun struct {
 	Queued  int
@@ -72,7 +88,7 @@ func (s *Service) SendAlarms(ctx context.Context, now time.Time) (AlarmRun, erro
 				continue
 			}
 			if len(to) == 0 {
-				run.Skipped = append(run.Skipped, a.Key+": no administrator has an e-mail address")
+				run.Skipped = append(run.Skipped, a.Subject+": no administrator has an e-mail address and no alarm address is set")
 				continue
 			}
 			rid, snd, err := alarmSender(ctx, tx, a.ReceiverID)
@@ -80,7 +96,7 @@ func (s *Service) SendAlarms(ctx context.Context, now time.Time) (AlarmRun, erro
 				return err
 			}
 			if snd == nil {
-				run.Skipped = append(run.Skipped, a.Key+": no other receiver sends mail")
+				run.Skipped = append(run.Skipped, a.Subject+": no sender can carry it (set a default sender, or turn on the outgoing mail of another receiver than the failing one)")
 				continue
 			}
 			if err := queueAlarm(ctx, tx, a, rid, snd, to, now); err != nil {
@@ -91,7 +107,10 @@ func (s *Service) SendAlarms(ctx context.Context, now time.Time) (AlarmRun, erro
 			}
 			run.Queued++
 		}
-		return nil
+		if len(run.Skipped) == 0 {
+			return tx.DeleteSetting(ctx, settingAlarmsSkipped)
+		}
+		return tx.SetSetting(ctx, settingAlarmsSkipped, strconv.FormatInt(now.Unix(), 10)+"\n"+strings.Join(run.Skipped, "\n"))
 	})
 	return run, err
 }

@@ -28,12 +28,19 @@ func TestAlarmsOncePerChangeThenDailyNeverThroughTheFailingMailbox(t *testing.T)
 		setState("failing", "network")
 		now := time.Now()
 		run, err := d.svc.SendAlarms(ctx, now)
-		if err != nil || run.Queued != 0 || len(run.Skipped) != 1 || !strings.Contains(run.Skipped[0], "no other receiver") {
+		if err != nil || run.Queued != 0 || len(run.Skipped) != 1 || !strings.Contains(run.Skipped[0], "Receiver broken@example.com is in error: no sender can carry it") {
 			t.Fatalf("only the failing mailbox sends: %+v %v", run, err)
+		}
+		// The skipped alarm is kept for the queue page, in words.
+		if at, whys, err := d.svc.SkippedAlarms(ctx); err != nil || at.Unix() != now.Unix() || len(whys) != 1 || whys[0] != run.Skipped[0] {
+			t.Fatalf("skipped alarms kept: %v %q %v", at, whys, err)
 		}
 		healthy := d.receiver("support@example.com", "support@example.com", false)
 		d.sending(healthy)
 		run, _ = d.svc.SendAlarms(ctx, now)
+		if _, whys, _ := d.svc.SkippedAlarms(ctx); len(whys) != 0 {
+			t.Fatalf("an alarm mailed is still listed as skipped: %q", whys)
+		}
 		alarms := d.outbox(store.MailAlarm)
 		if run.Queued != 1 || len(alarms) != 1 || *alarms[0].ReceiverID != healthy.ID || alarms[0].Recipients != "ada@example.com, ops@example.com" {
 			t.Fatalf("run %+v, alarms %+v", run, alarms)

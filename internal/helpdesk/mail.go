@@ -35,13 +35,19 @@ var ErrMailOff = errors.New("helpdesk: outgoing mail is off for this ticket's re
 // sent through the sender of the receiver that collected the ticket, with
 // the threading headers and subject tag that bring the answer back to this
 // ticket. The follow-up carries the mail's Message-ID, so an answer naming
-// it in In-Reply-To is recognised. It returns the follow-up's id.
-func (s *Service) AnswerByMail(ctx context.Context, ticketID int64, author *store.User, text string, copyObservers bool) (int64, error) {
+// it in In-Reply-To is recognised. The files are the follow-up's documents
+// and the mail's attachments, its bytes fixed in the outbox row so that
+// every attempt sends the same message. It returns the follow-up's id.
+func (s *Service) AnswerByMail(ctx context.Context, ticketID int64, author *store.User, text string, copyObservers bool, files ...submission.Attachment) (int64, error) {
 	if strings.TrimSpace(text) == "" {
 		return 0, ErrEmptyFollowup
 	}
+	docs, err := s.storeAttachments(ctx, files)
+	if err != nil {
+		return 0, err
+	}
 	var fid int64
-	err := s.st.InTx(ctx, func(tx *store.Store) error {
+	err = s.st.InTx(ctx, func(tx *store.Store) error {
 		t, err := tx.Ticket(ctx, ticketID)
 		if err != nil {
 			return err
@@ -85,10 +91,13 @@ func (s *Service) AnswerByMail(ctx context.Context, ticketID int64, author *stor
 		if err := tx.CreateFollowup(ctx, f); err != nil {
 			return err
 		}
+		if err := recordAttachments(ctx, tx, f, docs); err != nil {
+			return err
+		}
 		raw, err := submission.Compose(submission.Mail{
 			From: submission.Address{Name: snd.FromName, Address: from}, To: to, Cc: cc, ReplyTo: snd.ReplyTo,
 			Subject: subject, MessageID: msgID, InReplyTo: th.InReplyTo, References: th.References, Date: now,
-			Text: text,
+			Text: text, Attachments: files,
 		})
 		if err != nil {
 			return err

@@ -117,18 +117,43 @@ func (s *Service) afterSave(ctx context.Context, tx *store.Store, rid *int64, ra
 // acknowledge queues, in tx, the acknowledgment of a ticket just made
 // from raw, when the receiver sends mail, the notification is on, the mail
 // may be answered automatically (notify.MayAutoReply) and the address is
-// under its hourly cap. It returns why nothing was queued ("" when queued).
+// under its hourly cap. It returns why nothing was queued ("" when queued),
+// which the ticket's timeline also shows.
 func (s *Service) acknowledge(ctx context.Context, tx *store.Store, rid *int64, raw []byte, d *ingest.Decision, ticketID int64) (string, error) {
+	why, err := s.acknowledgment(ctx, tx, rid, raw, d, ticketID)
+	return why, recordSkipped(ctx, tx, ticketID, notify.EventAcknowledgment, why, err)
+}
+
+// Reasons that are a standing setting rather than something that happened
+// to this mail. The receiver's Outgoing mail page already says them; a
+// "Not mailed" line on every ticket of a console that does not send mail
+// would bury the timeline, so they are not recorded.
+const (
+	whyOutgoingOff = "outgoing mail is off for the receiver (Setup > Receivers > Outgoing mail)"
+	whyNoReceiver  = "the ticket came from no receiver, so no mailbox can send it"
+)
+
+// recordSkipped records on the ticket that its automatic mail of event was
+// not sent, and why: an automatic mail the console would have sent never
+// vanishes without a word.
+func recordSkipped(ctx context.Context, tx *store.Store, ticketID int64, event, why string, err error) error {
+	if err != nil || why == "" || ticketID == 0 || why == whyOutgoingOff || why == whyNoReceiver {
+		return err
+	}
+	return tx.RecordMailSkipped(ctx, ticketID, event, why)
+}
+
+func (s *Service) acknowledgment(ctx context.Context, tx *store.Store, rid *int64, raw []byte, d *ingest.Decision, ticketID int64) (string, error) {
 	if rid == nil || ticketID == 0 {
-		return "no receiver", nil
+		return whyNoReceiver, nil
 	}
 	snd, err := tx.MailSender(ctx, *rid)
 	if err != nil || !snd.On() {
-		return "outgoing mail is off", nil
+		return whyOutgoingOff, nil
 	}
 	on, tpl, err := notification(ctx, tx, *rid, notify.EventAcknowledgment)
 	if err != nil || !on {
-		return "the acknowledgment is off", err
+		return "the receiver's acknowledgment is turned off", err
 	}
 	in := notify.Inbound{From: d.Requester.Email, Header: headerOf(raw), Automatic: d.Automatic,
 		OwnAddresses: []string{snd.Login, snd.FromAddress, snd.ReplyTo}}
@@ -152,22 +177,31 @@ func (s *Service) acknowledge(ctx context.Context, tx *store.Store, rid *int64, 
 	return s.queueNotice(ctx, tx, t, *rid, snd, notify.EventAcknowledgment, tpl, th, "auto-replied", "")
 }
 
-// notifySolved queues, in tx, the "ticket solved" notice.
+// notifySolved queues, in tx, the "ticket solved" notice; why it did not
+// is recorded on the ticket.
 func (s *Service) notifySolved(ctx context.Context, tx *store.Store, ticketID int64, solution string) (string, error) {
+	why, err := s.solvedMail(ctx, tx, ticketID, solution)
+	return why, recordSkipped(ctx, tx, ticketID, notify.EventSolved, why, err)
+}
+
+func (s *Service) solvedMail(ctx context.Context, tx *store.Store, ticketID int64, solution string) (string, error) {
 	t, err := tx.Ticket(ctx, ticketID)
 	if err != nil {
 		return "", err
 	}
-	if t.ReceiverID == nil || !strings.Contains(t.RequesterEmail, "@") {
-		return "no receiver or no requester address", nil
+	if !strings.Contains(t.RequesterEmail, "@") {
+		return "the requester has no e-mail address", nil
+	}
+	if t.ReceiverID == nil {
+		return whyNoReceiver, nil
 	}
 	snd, err := tx.MailSender(ctx, *t.ReceiverID)
 	if err != nil || !snd.On() {
-		return "outgoing mail is off", nil
+		return whyOutgoingOff, nil
 	}
 	on, tpl, err := notification(ctx, tx, *t.ReceiverID, notify.EventSolved)
 	if err != nil || !on {
-		return "the notice is off", err
+		return "the receiver's \"ticket solved\" notice is turned off", err
 	}
 	earlier, err := threadIDs(ctx, tx, t.ID)
 	if err != nil {

@@ -244,3 +244,69 @@ func TestSolveMailsTheSolution(t *testing.T) {
 		}
 	})
 }
+
+// An automatic mail that is not sent leaves a word on its ticket: why
+// (a mail that must not be answered, the hourly cap, a notice turned off,
+// no requester address); a mail queued leaves none, and neither does a
+// receiver whose outgoing mail is off (a setting, said on its own page).
+func TestSkippedAutomaticMailsAreRecorded(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d *desk) {
+		ctx := context.Background()
+		r := d.receiver("support@example.com", "support@example.com", true)
+		skipped := func(ticketID int64) []string {
+			t.Helper()
+			evs, err := d.st.TicketEvents(ctx, ticketID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out []string
+			for _, e := range evs {
+				if e.Kind == store.EventMailSkipped {
+					out = append(out, notify.SkippedText(e.OldValue, e.NewValue))
+				}
+			}
+			return out
+		}
+		_, off := d.deliver(r, mail("bob@client.example", "support@example.com", "Before", "before@client.example", "x"))
+		if got := skipped(off.TicketID); off.TicketID == 0 || len(got) != 0 {
+			t.Fatalf("outgoing mail off is recorded on every ticket: %q", got)
+		}
+		d.sending(r)
+		_, ok := d.deliver(r, mail("bob@client.example", "support@example.com", "Printer", "p1@client.example", "x"))
+		if got := skipped(ok.TicketID); len(got) != 0 {
+			t.Fatalf("an acknowledgment queued is recorded as skipped: %q", got)
+		}
+		dec, auto := d.deliver(r, mail("news@other.example", "support@example.com", "Report", "r1@other.example", "x", "List-Id: <x.lists.example>"))
+		if got := skipped(auto.TicketID); auto.TicketID == 0 || len(got) != 1 || !strings.Contains(got[0], "not sent: the mail comes from a mailing list") {
+			t.Fatalf("list mail (%s): %q", dec.Reason.Code, got)
+		}
+		d.st.SetSetting(ctx, SettingAutoMailsPerHour, "1")
+		_, capped := d.deliver(r, mail("bob@client.example", "support@example.com", "Again", "p2@client.example", "x"))
+		if got := skipped(capped.TicketID); len(got) != 1 || !strings.Contains(got[0], "the address already had 1 automatic mails this hour") {
+			t.Fatalf("hourly cap: %q", got)
+		}
+		if err := d.st.SaveMailNotification(ctx, &store.MailNotification{ReceiverID: r.ID, Event: notify.EventSolved, Enabled: false}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := d.svc.ChangeStatus(ctx, ok.TicketID, store.StatusSolved, 0); err != nil {
+			t.Fatal(err)
+		}
+		if got := skipped(ok.TicketID); len(got) != 1 || got[0] != `The "ticket solved" notice to the requester was not sent: the receiver's "ticket solved" notice is turned off.` {
+			t.Fatalf("solved notice off: %q", got)
+		}
+		typed := &store.Ticket{Title: "typed in", Status: store.StatusNew, ReceiverID: &r.ID}
+		if err := d.st.CreateTicket(ctx, typed, nil); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := d.svc.ChangeStatus(ctx, typed.ID, store.StatusSolved, 0); err != nil {
+			t.Fatal(err)
+		}
+		if got := skipped(typed.ID); len(got) != 1 || !strings.Contains(got[0], "the requester has no e-mail address") {
+			t.Fatalf("no requester address: %q", got)
+		}
+		all, err := d.st.SkippedMails(ctx, 50)
+		if err != nil || len(all) != 4 || all[0].TicketID != typed.ID {
+			t.Fatalf("skipped mails, newest first: %+v %v", all, err)
+		}
+	})
+}

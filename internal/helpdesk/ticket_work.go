@@ -9,6 +9,7 @@ import (
 
 	"github.com/oauthimap/oauthimap/internal/ingest"
 	"github.com/oauthimap/oauthimap/internal/store"
+	"github.com/oauthimap/oauthimap/internal/submission"
 )
 
 // Every staff action on a ticket (single or bulk, from a page or, later,
@@ -383,18 +384,26 @@ func (s *Service) Solve(ctx context.Context, ticketID int64, solution string, by
 }
 
 // AddNote adds a staff follow-up, private (seen by staff only) or public.
-func (s *Service) AddNote(ctx context.Context, ticketID int64, author *store.User, text string, private bool) (int64, error) {
+// The files are its documents.
+func (s *Service) AddNote(ctx context.Context, ticketID int64, author *store.User, text string, private bool, files ...submission.Attachment) (int64, error) {
 	if strings.TrimSpace(text) == "" {
 		return 0, ErrEmptyFollowup
 	}
 	if err := store.CheckText(store.Text{Field: "follow-up", Value: text, Long: true, Max: store.MaxContentText}); err != nil {
 		return 0, fmt.Errorf("helpdesk: %w", err)
 	}
+	docs, err := s.storeAttachments(ctx, files)
+	if err != nil {
+		return 0, err
+	}
 	var id int64
-	_, err := s.act(ctx, ticketID, author, "ticket.followup", func(tx *store.Store, t *store.Ticket) (string, error) {
+	_, err = s.act(ctx, ticketID, author, "ticket.followup", func(tx *store.Store, t *store.Ticket) (string, error) {
 		f := staffFollowup(t.ID, author, text)
 		f.IsPrivate = private
 		if err := tx.CreateFollowup(ctx, f); err != nil {
+			return "", err
+		}
+		if err := recordAttachments(ctx, tx, f, docs); err != nil {
 			return "", err
 		}
 		id = f.ID

@@ -62,7 +62,14 @@ type DocumentType struct {
 
 // allowedDocument tells whether a file passes the document types.
 func (c *compiled) allowedDocument(name, mimeType string) bool {
-	if len(c.DocumentTypes) == 0 {
+	return DocumentAllowed(c.DocumentTypes, name, mimeType)
+}
+
+// DocumentAllowed tells whether a file passes the document types (all
+// files when there are none): the same rule for a mail's attachments and
+// for the files a technician adds to a follow-up.
+func DocumentAllowed(types []DocumentType, name, mimeType string) bool {
+	if len(types) == 0 {
 		return true
 	}
 	ext := ""
@@ -70,7 +77,7 @@ func (c *compiled) allowedDocument(name, mimeType string) bool {
 		ext = strings.ToLower(name[i+1:])
 	}
 	mimeType = strings.ToLower(mimeType)
-	for _, t := range c.DocumentTypes {
+	for _, t := range types {
 		e := strings.ToLower(strings.TrimPrefix(strings.TrimSpace(t.Ext), "."))
 		m := strings.ToLower(strings.TrimSpace(t.MIME))
 		switch {

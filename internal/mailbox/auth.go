@@ -39,10 +39,10 @@ func (s *Session) authenticate(ctx context.Context) error {
 			client = newOAuthBearerClient(a.User, token)
 		}
 		_, ir, _ := client.Start()
-		s.opts.rec.secret(token, string(ir))
+		s.opts.rec.Secret(token, string(ir))
 		return s.c.Authenticate(client)
 	default:
-		s.opts.rec.secret(a.Password, "\x00"+a.User+"\x00"+a.Password)
+		s.opts.rec.Secret(a.Password, "\x00"+a.User+"\x00"+a.Password)
 		if caps.Has(imap.AuthCap(sasl.Plain)) {
 			return s.c.Authenticate(sasl.NewPlainClient("", a.User, a.Password))
 		}

@@ -33,13 +33,13 @@ type Step struct {
 // INBOX), LOGOUT. Each phase is bounded by cfg.Timeout. It never returns an
 // error: a failure is part of the Report.
 func Diagnose(ctx context.Context, cfg Config, opts ...Option) Report {
-	rec := &recorder{}
+	rec := newRecorder()
 	o := buildOptions(opts)
 	o.rec = rec
 	var r Report
 	fail := func(name string, d time.Duration, err error) Report {
 		r.Steps = append(r.Steps, Step{Name: name, Detail: err.Error(), Duration: d})
-		r.Transcript = rec.transcript()
+		r.Transcript = rec.Lines()
 		r.Class = Classify(err)
 		r.Explanation = fmt.Sprintf("The %s step failed: %v", name, err)
 		r.Remedy = Remedy(r.Class)
@@ -55,7 +55,7 @@ func Diagnose(ctx context.Context, cfg Config, opts ...Option) Report {
 	if err != nil {
 		return failConnect(&r, cfg, s.marks, err, fail)
 	}
-	r.connectSteps(cfg, o, s, rec.transcript())
+	r.connectSteps(cfg, o, s, rec.Lines())
 
 	step := func(name string, f func(context.Context) (string, error)) bool {
 		sctx, cancel := context.WithTimeout(ctx, cfg.timeout())
@@ -96,7 +96,7 @@ func Diagnose(ctx context.Context, cfg Config, opts ...Option) Report {
 		return r
 	}
 	r.OK = true
-	r.Transcript = rec.transcript()
+	r.Transcript = rec.Lines()
 	r.Explanation = "The connection, the login and the folder all work."
 	return r
 }

@@ -2,6 +2,8 @@ package mailbox
 
 import (
 	"encoding/base64"
+	"io"
+	"net"
 	"strings"
 	"testing"
 
@@ -115,25 +117,28 @@ func TestDiagnose(t *testing.T) {
 func TestRecorderRedactsLogin(t *testing.T) {
 	// The LOGIN command, including the literal form a password with special
 	// characters takes, never reaches the transcript.
-	r := &recorder{}
-	r.secret(alicePW)
-	r.record(0, []byte("T1 CAPABILITY\r\n"))
-	r.record(1, []byte("* CAPABILITY IMAP4rev1\r\nT1 OK done\r\n"))
-	r.record(0, []byte("T2 LOGIN \"alice@example.com\" {16}\r\n"))
-	r.record(1, []byte("+ Ready for literal data\r\n"))
-	r.record(0, []byte(alicePW+"\r\n"))
-	r.record(1, []byte("T2 OK Logged in\r\n"))
-	r.record(0, []byte("T3 SELECT INBOX\r\n"))
-	got := r.transcript()
+	r := newRecorder()
+	r.Secret(alicePW)
+	c := r.Wrap(&scriptConn{})
+	send := func(s string) { c.Write([]byte(s)) }
+	recv := func(s string) { c.(io.Reader).Read(append([]byte(nil), s...)) }
+	send("T1 CAPABILITY\r\n")
+	recv("* CAPABILITY IMAP4rev1\r\nT1 OK done\r\n")
+	send("T2 LOGIN \"alice@example.com\" {16}\r\n")
+	recv("+ Ready for literal data\r\n")
+	send(alicePW + "\r\n")
+	recv("T2 OK Logged in\r\n")
+	send("T3 SELECT INBOX\r\n")
+	got := r.Lines()
 	want := []Line{
-		{DirSent, "T1 CAPABILITY"},
-		{DirReceived, "* CAPABILITY IMAP4rev1"},
-		{DirReceived, "T1 OK done"},
-		{DirSent, "T2 LOGIN [redacted]"},
-		{DirReceived, "+ Ready for literal data"},
-		{DirSent, "[redacted]"},
-		{DirReceived, "T2 OK Logged in"},
-		{DirSent, "T3 SELECT INBOX"},
+		{Dir: DirSent, Text: "T1 CAPABILITY"},
+		{Dir: DirReceived, Text: "* CAPABILITY IMAP4rev1"},
+		{Dir: DirReceived, Text: "T1 OK done"},
+		{Dir: DirSent, Text: "T2 LOGIN [redacted]"},
+		{Dir: DirReceived, Text: "+ Ready for literal data"},
+		{Dir: DirSent, Text: "[redacted]"},
+		{Dir: DirReceived, Text: "T2 OK Logged in"},
+		{Dir: DirSent, Text: "T3 SELECT INBOX"},
 	}
 	if len(got) != len(want) {
 		t.Fatalf("got %d lines %q, want %d", len(got), got, len(want))
@@ -144,3 +149,11 @@ func TestRecorderRedactsLogin(t *testing.T) {
 		}
 	}
 }
+
+// scriptConn is a connection whose Read hands back the bytes already in
+// the buffer it is given (what the server "sends"), so a test drives the
+// recorder line by line; Write swallows everything.
+type scriptConn struct{ net.Conn }
+
+func (*scriptConn) Read(p []byte) (int, error)  { return len(p), nil }
+func (*scriptConn) Write(p []byte) (int, error) { return len(p), nil }

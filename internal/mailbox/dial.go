@@ -106,9 +106,9 @@ func connect(ctx context.Context, cfg Config, o *options) (*Session, error) {
 			return fail("tls handshake", err)
 		}
 		s.marks.tls = time.Now()
-		ic = o.rec.wrap(tconn)
+		ic = o.rec.Wrap(tconn)
 	case SecuritySTARTTLS:
-		if err := startTLS(o.rec.wrap(conn)); err != nil {
+		if err := startTLS(o.rec.Wrap(conn)); err != nil {
 			return fail("starttls", err)
 		}
 		s.marks.greeted = time.Now()
@@ -120,9 +120,9 @@ func connect(ctx context.Context, cfg Config, o *options) (*Session, error) {
 		// The greeting was consumed before STARTTLS; give the client a bare
 		// one so it asks for the capabilities afresh, as RFC 9051 section
 		// 6.2.1 requires after TLS.
-		ic = &replayConn{Conn: o.rec.wrap(tconn), pending: []byte("* OK TLS established\r\n")}
+		ic = &replayConn{Conn: o.rec.Wrap(tconn), pending: []byte("* OK TLS established\r\n")}
 	default:
-		ic = o.rec.wrap(conn)
+		ic = o.rec.Wrap(conn)
 	}
 	s.c = imapclient.New(ic, &imapclient.Options{
 		UnilateralDataHandler: &imapclient.UnilateralDataHandler{Mailbox: s.mailboxChanged, Expunge: s.expunged},

@@ -1,17 +1,12 @@
 package mailbox
 
 import (
-	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
-	"io"
-	"net"
 	"slices"
 	"strings"
-	"syscall"
 
 	"github.com/emersion/go-imap/v2"
+	"github.com/oauthimap/oauthimap/internal/mailconn"
 )
 
 // ErrorClass sorts failures by what the administrator has to do about them.
@@ -99,7 +94,7 @@ func Classify(err error) ErrorClass {
 	if errors.Is(err, ErrConfig) {
 		return ClassConfig
 	}
-	if isTLS(err) || errors.Is(err, ErrSTARTTLSRefused) {
+	if mailconn.IsTLS(err) || errors.Is(err, ErrSTARTTLSRefused) {
 		return ClassTLS
 	}
 	var ie *imap.Error
@@ -114,7 +109,7 @@ func Classify(err error) ErrorClass {
 	case errors.Is(err, ErrMechanismNotOffered), errors.Is(err, ErrToken):
 		return ClassAuthentication
 	}
-	if isNetwork(err) {
+	if mailconn.IsNetwork(err) {
 		return ClassNetwork
 	}
 	return ClassOther
@@ -129,50 +124,19 @@ func classifyIMAP(ie *imap.Error) ErrorClass {
 		return ClassMailboxPermission
 	case ie.Code == imap.ResponseCodeLimit, ie.Code == imap.ResponseCodeOverQuota,
 		ie.Code == imap.ResponseCodeUnavailable, ie.Code == imap.ResponseCodeInUse,
-		containsAny(text, "too many simultaneous", "too many connections", "throttl",
+		mailconn.ContainsAny(text, "too many simultaneous", "too many connections", "throttl",
 			"bandwidth limits", "server unavailable", "try again later", "too many login"):
 		return ClassServerLimit
 	case ie.Code == imap.ResponseCodeNoPerm:
 		return ClassMailboxPermission
 	case ie.Code == imap.ResponseCodeAuthenticationFailed, ie.Code == imap.ResponseCodeAuthorizationFailed,
 		ie.Code == imap.ResponseCodeExpired, ie.Code == imap.ResponseCodePrivacyRequired,
-		containsAny(text, "authenticate failed", "authentication failed", "invalid credentials", "login failed"):
+		mailconn.ContainsAny(text, "authenticate failed", "authentication failed", "invalid credentials", "login failed"):
 		return ClassAuthentication
 	case folderMissing(ie):
 		return ClassFolderMissing
 	}
 	return ClassOther
-}
-
-func isTLS(err error) bool {
-	var (
-		rh    tls.RecordHeaderError
-		alert tls.AlertError
-		cv    *tls.CertificateVerificationError
-		ua    x509.UnknownAuthorityError
-		hn    x509.HostnameError
-		ci    x509.CertificateInvalidError
-	)
-	return errors.As(err, &rh) || errors.As(err, &alert) || errors.As(err, &cv) ||
-		errors.As(err, &ua) || errors.As(err, &hn) || errors.As(err, &ci) ||
-		strings.Contains(err.Error(), "tls: ")
-}
-
-func isNetwork(err error) bool {
-	var ne net.Error
-	return errors.As(err, &ne) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
-		errors.Is(err, net.ErrClosed) || errors.Is(err, syscall.ECONNREFUSED) ||
-		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, context.DeadlineExceeded) ||
-		errors.Is(err, context.Canceled)
-}
-
-func containsAny(s string, subs ...string) bool {
-	for _, sub := range subs {
-		if strings.Contains(s, sub) {
-			return true
-		}
-	}
-	return false
 }
 
 // Remedy says, in one sentence for an administrator, what to do about a class.

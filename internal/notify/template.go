@@ -27,6 +27,19 @@ func EventLabel(e string) string {
 	return e
 }
 
+// SkippedText says in words that an automatic mail of event was not sent,
+// and why (a reason as MayAutoReply and the helpdesk give it).
+func SkippedText(event, why string) string {
+	what := "The automatic mail"
+	switch event {
+	case EventAcknowledgment:
+		what = "The acknowledgment to the requester"
+	case EventSolved:
+		what = "The \"ticket solved\" notice to the requester"
+	}
+	return what + " was not sent: " + strings.TrimSuffix(why, ".") + "."
+}
+
 // Template is a notification's subject and body with ##placeholders##,
 // GLPI's notation. The subject tag is added in front of the subject.
 type Template struct {

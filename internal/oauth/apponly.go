@@ -52,6 +52,13 @@ func ExchangeCommands(app Application, mailbox string) string {
 	fmt.Fprintf(&b, "New-ServicePrincipal -AppId %s -ObjectId <OBJECT_ID>\n", psQuote(app.ClientID))
 	fmt.Fprintf(&b, "# <SERVICE_PRINCIPAL_ID>: the Identity shown by: Get-ServicePrincipal -Identity %s\n", psQuote(app.ClientID))
 	fmt.Fprintf(&b, "Add-MailboxPermission -Identity %s -User <SERVICE_PRINCIPAL_ID> -AccessRights FullAccess\n", psQuote(mailbox))
+	// Sending as app-only (a receiver's Outgoing mail): Microsoft's page
+	// "Authenticate an IMAP, POP or SMTP connection using OAuth" (peers.md §3.2).
+	fmt.Fprintf(&b, "# To also send mail as this mailbox (Outgoing mail), add the application permission\n")
+	fmt.Fprintf(&b, "# Office 365 Exchange Online > SMTP.SendAsApp, grant admin consent, and keep SMTP AUTH on for it:\n")
+	fmt.Fprintf(&b, "Set-CASMailbox -Identity %s -SmtpClientAuthenticationDisabled $false\n", psQuote(mailbox))
+	fmt.Fprintf(&b, "# Only to send from another address than the mailbox's own:\n")
+	fmt.Fprintf(&b, "# Add-RecipientPermission -Identity <ADDRESS> -Trustee <SERVICE_PRINCIPAL_ID> -AccessRights SendAs\n")
 	return b.String()
 }
 

@@ -24,6 +24,9 @@ type TokenRecord struct {
 	// AppOnly marks a client-credentials authorization: no refresh token, a
 	// new token is requested for Email.
 	AppOnly bool
+	// Scope is what the provider said it granted at consent; a refresh
+	// asks again for the SMTP permission when it is among them.
+	Scope string
 }
 
 // State is an authorization's health, as the application page shows it.
@@ -233,6 +236,9 @@ func (m *Manager) renew(ctx context.Context, app Application, rec TokenRecord) (
 	if rec.AppOnly {
 		g, err = ClientCredentials(ctx, app, rec.Email)
 	} else {
+		if app.HasSMTPScope(rec.Scope) {
+			app = app.WithSMTPScope()
+		}
 		g, err = Refresh(ctx, app, rec.RefreshToken)
 	}
 	now := m.now()

@@ -126,6 +126,8 @@ func TestClientCredentials(t *testing.T) {
 		"Add-MailboxPermission -Identity 'helpdesk@contoso.example' -User <SERVICE_PRINCIPAL_ID> -AccessRights FullAccess",
 		"IMAP.AccessAsApp",
 		"Enterprise applications",
+		"SMTP.SendAsApp",
+		"Set-CASMailbox -Identity 'helpdesk@contoso.example' -SmtpClientAuthenticationDisabled $false",
 	} {
 		if !strings.Contains(cmds, want) {
 			t.Errorf("Exchange commands lack %q:\n%s", want, cmds)

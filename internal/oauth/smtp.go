@@ -1,6 +1,9 @@
 package oauth
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // SMTP facts per provider (peers.md §3.2 and §4): where a mailbox submits
 // mail and which delegated scope lets a token do it.
@@ -66,4 +69,18 @@ func (a Application) RequestsSMTPScope() bool {
 		}
 	}
 	return want == ""
+}
+
+// WithSMTPScope returns the application asking also for the SMTP
+// permission, for a re-authorization (incremental consent: the account
+// consents to the one permission it lacks and stays the same) and for the
+// refreshes of an authorization that was granted it. The application's own
+// scopes are unchanged, so a new authorization and the refreshes of one
+// that never consented ask for what they always did.
+func (a Application) WithSMTPScope() Application {
+	if a.RequestsSMTPScope() {
+		return a
+	}
+	a.ExtraScopes = append(slices.Clone(a.ExtraScopes), a.SMTPScope())
+	return a
 }

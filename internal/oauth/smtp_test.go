@@ -1,6 +1,13 @@
 package oauth
 
-import "testing"
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+)
 
 func TestSMTPServerAndScope(t *testing.T) {
 	ms := Application{Provider: ProviderAzure, Cloud: CloudGlobal}
@@ -31,5 +38,57 @@ func TestSMTPServerAndScope(t *testing.T) {
 	ms.ExtraScopes = []string{"https://outlook.office.com/SMTP.Send"}
 	if !ms.RequestsSMTPScope() || !g.RequestsSMTPScope() {
 		t.Error("with the extra scope, or for Google, sign-in asks for SMTP")
+	}
+}
+
+func TestWithSMTPScopeAddsItOnce(t *testing.T) {
+	ms := Application{Provider: ProviderAzure, Cloud: CloudGlobal, ExtraScopes: []string{"https://outlook.office.com/POP.AccessAsUser.All"}}
+	with := ms.WithSMTPScope()
+	if !with.RequestsSMTPScope() || !slices.Contains(with.Scopes(), "https://outlook.office.com/SMTP.Send") {
+		t.Fatalf("got %v, want SMTP.Send asked for", with.Scopes())
+	}
+	if len(ms.ExtraScopes) != 1 || ms.RequestsSMTPScope() {
+		t.Fatal("WithSMTPScope changed the application it was called on")
+	}
+	if got := with.WithSMTPScope().Scopes(); len(got) != len(with.Scopes()) {
+		t.Fatalf("asked twice: %v", got)
+	}
+	g := Application{Provider: ProviderGoogle}
+	if !slices.Equal(g.WithSMTPScope().Scopes(), g.Scopes()) {
+		t.Fatal("Google's mail scope already sends: nothing to add")
+	}
+}
+
+// A refresh asks again for the SMTP permission when the authorization was
+// granted it (the fake provider, like a strict one, issues exactly the
+// scopes asked for), and never when it was not.
+func TestRefreshKeepsTheSMTPScopeItWasGranted(t *testing.T) {
+	idp := newIdP(t)
+	for _, granted := range []bool{true, false} {
+		s := storeWithGrant(t, idp)
+		s.rec.Scope = strings.Join(s.app.Scopes(), " ")
+		if granted {
+			s.rec.Scope += " " + s.app.SMTPScope()
+		}
+		tok, err := NewManager(s).AccessToken(testContext(t), 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.PostForm(idp.IntrospectionURL(), url.Values{"token": {tok}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var in struct {
+			Active bool
+			Scope  string
+		}
+		err = json.NewDecoder(resp.Body).Decode(&in)
+		resp.Body.Close()
+		if err != nil || !in.Active {
+			t.Fatalf("introspection: %v %+v", err, in)
+		}
+		if has := s.app.HasSMTPScope(in.Scope); has != granted {
+			t.Errorf("granted SMTP.Send %t: the refreshed token has it %t (%q)", granted, has, in.Scope)
+		}
 	}
 }

@@ -28,8 +28,23 @@
 // imported) show it once; others show it twice. The window is the time
 // between the server's 250 and the commit, a few milliseconds per mail.
 // Closing it entirely would need the server to tell whether it took a
-// Message-ID (SMTP has no such query), or a look in the mailbox's Sent
-// folder before a re-send, which this package does not do.
+// Message-ID (SMTP has no such query).
+//
+// A look in the mailbox's Sent folder before such a re-send was weighed
+// and left out, because its answer cannot be trusted either way: only a
+// copy found would be proof, and a copy missing proves nothing. Exchange
+// Online files what SMTP AUTH submits in Sent Items, but after the fact
+// and, for a shared mailbox sent as by a delegate, in the delegate's
+// mailbox unless MessageCopyForSentAsEnabled is set; an app-only sender
+// (SMTP.SendAsApp) may have no IMAP access at all; Gmail files in
+// "[Gmail]/Sent Mail" under a name that depends on the account's
+// language; a plain SMTP server (Dovecot's submission, a relay) files
+// nothing; and a login-and-password sender or the default sender need not
+// be a mailbox this console collects. The check would add an IMAP login,
+// a special-use folder lookup and a search to the pool, for each re-send
+// after a crash, to narrow a window of milliseconds without closing it;
+// the duplicate it might avoid carries the same Message-ID, which the
+// recipients' mail programs and this product's collector already fold.
 //
 // # Failures
 //

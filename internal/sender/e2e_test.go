@@ -3,6 +3,7 @@ package sender
 import (
 	"bytes"
 	"context"
+	"io"
 	"net"
 	"path/filepath"
 	"slices"
@@ -193,7 +194,9 @@ func TestStaffReplyReachesTheRequesterAndTheAnswerThreadsBack(t *testing.T) {
 			if len(box) != 1 || !bytes.Contains(box[0], []byte("Auto-Submitted: auto-replied")) || !bytes.Contains(box[0], []byte("registered as ticket")) {
 				t.Fatalf("the requester's INBOX should hold the acknowledgment: %d mails", len(box))
 			}
-			if _, err := w.desk.AnswerByMail(ctx, saved.TicketID, tech, "Please open tray 2 and remove the paper.", false); err != nil {
+			guide := bytes.Repeat([]byte("%PDF-1.4 tray 2 \x00\xff"), 3000)
+			if _, err := w.desk.AnswerByMail(ctx, saved.TicketID, tech, "Please open tray 2 and remove the paper.", false,
+				submission.Attachment{Name: "Tray 2 — guide.pdf", MIMEType: "application/pdf", Data: guide}); err != nil {
 				t.Fatal(err)
 			}
 			if s, err := w.pool.SendDue(ctx); err != nil || s.Sent != 1 {
@@ -218,6 +221,22 @@ func TestStaffReplyReachesTheRequesterAndTheAnswerThreadsBack(t *testing.T) {
 			}
 			if !bytes.Contains(box[1], []byte("remove the paper")) {
 				t.Error("the body did not arrive")
+			}
+			// The file arrives as an attachment, byte for byte.
+			attached := false
+			for {
+				p, err := mr.NextPart()
+				if err != nil {
+					break
+				}
+				if h, ok := p.Header.(*mail.AttachmentHeader); ok {
+					name, _ := h.Filename()
+					b, _ := io.ReadAll(p.Body)
+					attached = attached || name == "Tray 2 — guide.pdf" && bytes.Equal(b, guide)
+				}
+			}
+			if !attached {
+				t.Error("the answer's file did not arrive as its attachment")
 			}
 			// The requester answers with his mail program's headers.
 			reply := "From: " + requester + "\r\nTo: " + support + "\r\nSubject: Re: " + subj + "\r\nMessage-ID: <reply-" + string(dialect) +

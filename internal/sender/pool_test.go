@@ -26,6 +26,9 @@ func TestMain(m *testing.M) {
 	if os.Getenv(childEnv) != "" {
 		crashChild() // never returns
 	}
+	if dir := os.Getenv(loopDirEnv); dir != "" {
+		loopChild(dir) // never returns
+	}
 	testpeer.Main(m)
 }
 

@@ -376,6 +376,25 @@ func (s *Store) SaveMailNotification(ctx context.Context, n *MailNotification) e
 	}).Create(&row).Error)
 }
 
+// EventMailSkipped is a ticket event: an automatic mail (OldValue: its
+// event, "acknowledgment" or "solved") was not sent, NewValue saying why.
+const EventMailSkipped = "mail_skipped"
+
+// RecordMailSkipped records on the ticket's timeline that an automatic mail
+// was not sent, and why.
+func (s *Store) RecordMailSkipped(ctx context.Context, ticketID int64, event, why string) error {
+	ev := TicketEvent{TicketID: ticketID, Kind: EventMailSkipped, OldValue: event, NewValue: why, CreatedAt: s.now()}
+	return translate(s.db.WithContext(ctx).Create(&ev).Error)
+}
+
+// SkippedMails returns the latest automatic mails not sent (ticket events
+// EventMailSkipped), newest first.
+func (s *Store) SkippedMails(ctx context.Context, limit int) ([]TicketEvent, error) {
+	var out []TicketEvent
+	err := s.db.WithContext(ctx).Where("kind = ?", EventMailSkipped).Order("id DESC").Limit(limit).Find(&out).Error
+	return out, translate(err)
+}
+
 // AutomaticMailsTo counts the automatic mails (acknowledgments, solved
 // notices) queued for addr since since: the per-address rate limit.
 func (s *Store) AutomaticMailsTo(ctx context.Context, addr string, since time.Time) (int64, error) {

@@ -28,7 +28,7 @@ func (s *Store) loadRecord(ctx context.Context, a *Authorization) (oauth.Applica
 	if err != nil {
 		return oauth.Application{}, oauth.TokenRecord{}, err
 	}
-	rec := oauth.TokenRecord{Email: a.Email, AppOnly: a.Kind == KindAppOnly}
+	rec := oauth.TokenRecord{Email: a.Email, AppOnly: a.Kind == KindAppOnly, Scope: a.Scope}
 	if rec.AccessToken, err = s.openOptional(a.AccessToken); err != nil {
 		return oauth.Application{}, oauth.TokenRecord{}, err
 	}

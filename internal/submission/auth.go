@@ -52,10 +52,10 @@ func (c *Client) authenticate(ctx context.Context) error {
 			// RFC 7628 section 3.2.3: the client answers an error with %x01.
 			abort = base64.StdEncoding.EncodeToString([]byte{0x01})
 		}
-		c.opts.rec.secret(token, ir)
+		c.opts.rec.Secret(token, ir)
 		return c.sasl(string(a.Mechanism), ir, abort)
 	default:
-		c.opts.rec.secret(a.Password, "\x00"+a.User+"\x00"+a.Password)
+		c.opts.rec.Secret(a.Password, "\x00"+a.User+"\x00"+a.Password)
 		switch {
 		case has("PLAIN"):
 			// RFC 4616: authzid empty, authcid, password.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"mime"
 	"strings"
 	"time"
 
@@ -17,7 +18,7 @@ type Address struct {
 }
 
 // Mail is a message to compose: headers and a plain text body, with an HTML
-// alternative when HTML is set. It carries no attachment.
+// alternative when HTML is set, and attachments.
 type Mail struct {
 	From       Address
 	To         []Address
@@ -32,6 +33,16 @@ type Mail struct {
 	Header [][2]string
 	Text   string
 	HTML   string
+	// Attachments follow the text in a multipart/mixed message.
+	Attachments []Attachment
+}
+
+// Attachment is a file sent with a mail (base64, RFC 2045; its name
+// encoded per RFC 2231 when it is not ASCII).
+type Attachment struct {
+	Name     string
+	MIMEType string // "" or invalid: application/octet-stream
+	Data     []byte
 }
 
 // Compose writes m as an RFC 5322 message: headers encoded per RFC 2047,
@@ -73,29 +84,71 @@ func Compose(m Mail) ([]byte, error) {
 		h.Add(f[0], f[1])
 	}
 	var buf bytes.Buffer
-	if m.HTML == "" {
-		h.SetContentType("text/plain", map[string]string{"charset": "utf-8"})
-		w, err := mail.CreateSingleInlineWriter(&buf, h)
+	if len(m.Attachments) == 0 {
+		if m.HTML == "" {
+			h.SetContentType("text/plain", map[string]string{"charset": "utf-8"})
+			w, err := mail.CreateSingleInlineWriter(&buf, h)
+			if err != nil {
+				return nil, err
+			}
+			if err := writeClose(w, m.Text); err != nil {
+				return nil, err
+			}
+			return buf.Bytes(), nil
+		}
+		w, err := mail.CreateInlineWriter(&buf, h)
 		if err != nil {
 			return nil, err
 		}
-		if err := writeClose(w, m.Text); err != nil {
+		if err := writeAlternatives(w, m); err != nil {
 			return nil, err
 		}
 		return buf.Bytes(), nil
 	}
-	w, err := mail.CreateInlineWriter(&buf, h)
+	for _, a := range m.Attachments {
+		if strings.ContainsAny(a.Name, "\r\n") {
+			return nil, fmt.Errorf("%w: an attachment's name has a line break", ErrConfig)
+		}
+	}
+	w, err := mail.CreateWriter(&buf, h)
 	if err != nil {
 		return nil, err
 	}
-	for _, part := range []struct{ typ, body string }{{"text/plain", m.Text}, {"text/html", m.HTML}} {
-		var ph mail.InlineHeader
-		ph.SetContentType(part.typ, map[string]string{"charset": "utf-8"})
-		pw, err := w.CreatePart(ph)
+	if m.HTML == "" {
+		var th mail.InlineHeader
+		th.SetContentType("text/plain", map[string]string{"charset": "utf-8"})
+		tw, err := w.CreateSingleInline(th)
 		if err != nil {
 			return nil, err
 		}
-		if err := writeClose(pw, part.body); err != nil {
+		if err := writeClose(tw, m.Text); err != nil {
+			return nil, err
+		}
+	} else {
+		iw, err := w.CreateInline()
+		if err != nil {
+			return nil, err
+		}
+		if err := writeAlternatives(iw, m); err != nil {
+			return nil, err
+		}
+	}
+	for _, a := range m.Attachments {
+		var ah mail.AttachmentHeader
+		typ := "application/octet-stream"
+		if t, _, err := mime.ParseMediaType(a.MIMEType); err == nil && strings.Contains(t, "/") {
+			typ = t
+		}
+		ah.SetContentType(typ, nil)
+		ah.SetFilename(a.Name)
+		aw, err := w.CreateAttachment(ah)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := aw.Write(a.Data); err != nil {
+			return nil, err
+		}
+		if err := aw.Close(); err != nil {
 			return nil, err
 		}
 	}
@@ -103,6 +156,22 @@ func Compose(m Mail) ([]byte, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// writeAlternatives writes the text and HTML parts and closes w.
+func writeAlternatives(w *mail.InlineWriter, m Mail) error {
+	for _, part := range []struct{ typ, body string }{{"text/plain", m.Text}, {"text/html", m.HTML}} {
+		var ph mail.InlineHeader
+		ph.SetContentType(part.typ, map[string]string{"charset": "utf-8"})
+		pw, err := w.CreatePart(ph)
+		if err != nil {
+			return err
+		}
+		if err := writeClose(pw, part.body); err != nil {
+			return err
+		}
+	}
+	return w.Close()
 }
 
 func addrs(in []Address) []*mail.Address {

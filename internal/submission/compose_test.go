@@ -66,3 +66,68 @@ func TestComposeRefusesHeaderInjection(t *testing.T) {
 		}
 	}
 }
+
+func TestComposeAttachmentsRoundTrip(t *testing.T) {
+	bin := make([]byte, 70000)
+	for i := range bin {
+		bin[i] = byte(i * 7)
+	}
+	files := []Attachment{
+		{Name: "rapport d'incident é.pdf", MIMEType: "application/pdf", Data: bin},
+		{Name: "notes.txt", MIMEType: "text/plain; charset=utf-8", Data: []byte("line one\nline two\n")},
+		{Name: "odd.bin", MIMEType: "not a type", Data: []byte{0, 1, 2}},
+	}
+	for _, html := range []string{"", "<p>See the files.</p>"} {
+		raw, err := Compose(Mail{From: Address{Address: "support@example.com"}, To: []Address{{Address: "bob@example.com"}},
+			MessageID: "a@example.com", Subject: "Files", Text: "See the files.\n", HTML: html, Attachments: files})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range strings.Split(string(raw), "\r\n") {
+			if len(line) > 998 {
+				t.Fatalf("a line of %d bytes", len(line))
+			}
+		}
+		r, err := mail.CreateReader(bytes.NewReader(raw))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var text string
+		var got []Attachment
+		for {
+			p, err := r.NextPart()
+			if err != nil {
+				break
+			}
+			var b bytes.Buffer
+			b.ReadFrom(p.Body)
+			switch h := p.Header.(type) {
+			case *mail.InlineHeader:
+				if typ, _, _ := h.ContentType(); typ == "text/plain" {
+					text = b.String()
+				}
+			case *mail.AttachmentHeader:
+				name, _ := h.Filename()
+				typ, _, _ := h.ContentType()
+				got = append(got, Attachment{Name: name, MIMEType: typ, Data: b.Bytes()})
+			}
+		}
+		if text != "See the files.\r\n" {
+			t.Errorf("html %q: text part %q", html, text)
+		}
+		want := []string{"application/pdf", "text/plain", "application/octet-stream"}
+		if len(got) != len(files) {
+			t.Fatalf("html %q: %d attachments read back, want %d", html, len(got), len(files))
+		}
+		for i, a := range got {
+			if a.Name != files[i].Name || a.MIMEType != want[i] || !bytes.Equal(a.Data, files[i].Data) {
+				t.Errorf("attachment %d read back as %q %q (%d bytes)", i, a.Name, a.MIMEType, len(a.Data))
+			}
+		}
+	}
+	_, err := Compose(Mail{From: Address{Address: "a@x"}, To: []Address{{Address: "b@x"}}, MessageID: "i@x",
+		Attachments: []Attachment{{Name: "a\r\nBcc: evil@x", Data: []byte("x")}}})
+	if !errors.Is(err, ErrConfig) {
+		t.Errorf("a line break in a file name: err = %v", err)
+	}
+}

@@ -7,6 +7,8 @@ import (
 	"net"
 	"strconv"
 	"time"
+
+	"github.com/oauthimap/oauthimap/internal/mailconn"
 )
 
 // Security is how the connection to the server is protected; the values are
@@ -96,16 +98,8 @@ var ErrConfig = errors.New("submission: invalid configuration")
 
 // Validate reports the first problem that makes the Config unusable.
 func (c Config) Validate() error {
-	switch {
-	case c.Host == "":
-		return fmt.Errorf("%w: server host is empty", ErrConfig)
-	case c.Port <= 0 || c.Port > 65535:
-		return fmt.Errorf("%w: server port %d is out of range", ErrConfig, c.Port)
-	}
-	switch c.Security {
-	case SecuritySSL, SecuritySTARTTLS, SecurityNone:
-	default:
-		return fmt.Errorf("%w: unknown security %q (want ssl, starttls or none)", ErrConfig, c.Security)
+	if problem := mailconn.CheckServer(c.Host, c.Port, string(c.Security)); problem != "" {
+		return fmt.Errorf("%w: %s", ErrConfig, problem)
 	}
 	switch c.Auth.Mechanism {
 	case MechXOAUTH2, MechOAUTHBEARER:

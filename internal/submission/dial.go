@@ -38,7 +38,14 @@ type options struct {
 func WithRootCAs(pool *x509.CertPool) Option { return func(o *options) { o.rootCAs = pool } }
 
 // WithTranscript records the conversation, credentials redacted, into t.
-func WithTranscript(t *Transcript) Option { return func(o *options) { o.rec = &t.rec } }
+func WithTranscript(t *Transcript) Option {
+	return func(o *options) {
+		if t.rec == nil {
+			t.rec = newRecorder()
+		}
+		o.rec = t.rec
+	}
+}
 
 // Dial connects to the server of cfg, protects the connection as
 // cfg.Security says, says EHLO and authenticates. cfg.Timeout (or
@@ -112,7 +119,7 @@ func (c *Client) connect(ctx context.Context) error {
 
 // use makes conn the connection commands go through.
 func (c *Client) use(conn net.Conn) {
-	c.conn = c.opts.rec.wrap(conn)
+	c.conn = c.opts.rec.Wrap(conn)
 	c.r = bufio.NewReader(c.conn)
 }
 

@@ -1,15 +1,11 @@
 package submission
 
 import (
-	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
-	"io"
-	"net"
 	"strings"
-	"syscall"
+
+	"github.com/oauthimap/oauthimap/internal/mailconn"
 )
 
 // Error is a reply the client did not want: Command is what was sent (the
@@ -77,7 +73,7 @@ func Classify(err error) ErrorClass {
 		return ClassConfig
 	case errors.Is(err, ErrTooLarge):
 		return ClassTooLarge
-	case errors.Is(err, ErrSTARTTLSRefused), isTLS(err):
+	case errors.Is(err, ErrSTARTTLSRefused), mailconn.IsTLS(err):
 		return ClassTLS
 	case errors.Is(err, ErrMechanismNotOffered), errors.Is(err, ErrToken):
 		return ClassAuthentication
@@ -86,7 +82,7 @@ func Classify(err error) ErrorClass {
 	if errors.As(err, &se) {
 		return classifyReply(se)
 	}
-	if isNetwork(err) {
+	if mailconn.IsNetwork(err) {
 		return ClassNetwork
 	}
 	return ClassOther
@@ -99,12 +95,12 @@ func classifyReply(e *Error) ErrorClass {
 	switch {
 	// Exchange Online's daily and per-minute submission limits arrive as
 	// 4xx, but also as 5.2.0 SubmissionQuotaExceeded: both are "later".
-	case containsAny(text, "quota exceeded", "quotaexceeded", "rate limit", "throttl", "exceeded the configured limit", "too many"):
+	case mailconn.ContainsAny(text, "quota exceeded", "quotaexceeded", "rate limit", "throttl", "exceeded the configured limit", "too many"):
 		return ClassThrottled
-	case containsAny(text, "sendasdenied", "sender address rejected", "not owned by user", "not authorized to send") ||
+	case mailconn.ContainsAny(text, "sendasdenied", "sender address rejected", "not owned by user", "not authorized to send") ||
 		enh == "5.7.60" || enh == "5.7.1" && verb == "MAIL":
 		return ClassSendAs
-	case enh == "5.3.4" || enh == "5.2.3" || containsAny(text, "size exceeds", "too big", "too large", "message size"):
+	case enh == "5.3.4" || enh == "5.2.3" || mailconn.ContainsAny(text, "size exceeds", "too big", "too large", "message size"):
 		return ClassTooLarge
 	case e.Temporary():
 		return ClassThrottled
@@ -116,37 +112,6 @@ func classifyReply(e *Error) ErrorClass {
 		return ClassTooLarge
 	}
 	return ClassOther
-}
-
-func isTLS(err error) bool {
-	var (
-		rh    tls.RecordHeaderError
-		alert tls.AlertError
-		cv    *tls.CertificateVerificationError
-		ua    x509.UnknownAuthorityError
-		hn    x509.HostnameError
-		ci    x509.CertificateInvalidError
-	)
-	return errors.As(err, &rh) || errors.As(err, &alert) || errors.As(err, &cv) ||
-		errors.As(err, &ua) || errors.As(err, &hn) || errors.As(err, &ci) ||
-		strings.Contains(err.Error(), "tls: ")
-}
-
-func isNetwork(err error) bool {
-	var ne net.Error
-	return errors.As(err, &ne) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
-		errors.Is(err, net.ErrClosed) || errors.Is(err, syscall.ECONNREFUSED) ||
-		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) ||
-		errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)
-}
-
-func containsAny(s string, subs ...string) bool {
-	for _, sub := range subs {
-		if strings.Contains(s, sub) {
-			return true
-		}
-	}
-	return false
 }
 
 // Remedy says, in one sentence for an administrator, what to do about a class.

@@ -99,12 +99,12 @@ func (c *Client) send(from string, to []string, msg []byte) (Result, error) {
 	if _, err := c.expect("DATA", 354); err != nil {
 		return res, err
 	}
-	c.opts.rec.skip(fmt.Sprintf("[message of %d bytes]", len(body)))
+	c.opts.rec.Skip(fmt.Sprintf("[message of %d bytes]", len(body)))
 	if _, err := c.conn.Write(dotStuff(body)); err != nil {
 		c.Close()
 		return res, err
 	}
-	c.opts.rec.skip("")
+	c.opts.rec.Skip("")
 	rep, err := c.expect(".", 250)
 	res.Reply = rep
 	if err != nil {

@@ -72,6 +72,8 @@ func TimelineOf(kind string) TimelineKind {
 		k.Label = "Solution"
 	case store.EventReopen:
 		k.Label, k.Event = "Reopened", true
+	case store.EventMailSkipped:
+		k.Label, k.Event = "Not mailed", true
 	default:
 		k.Label, k.Event = "Status", true
 	}
