@@ -51,7 +51,7 @@ func BuiltIn() []BuiltInCheck {
 	return []BuiltInCheck{
 		{"Our own notifications", "A mail whose Message-ID is one of our notifications (or GLPI's), or sent from the receiver's own address, is refused: it would start a mail loop."},
 		{"Delivery failure reports", "A delivery failure report is added to the ticket whose mail bounced, or refused when no ticket knows it."},
-		{"Automatic replies", "Out-of-office and other automatic replies (X-Autoreply, Precedence: auto_reply, Exchange inbox rules, their usual subjects) are refused; a mail a machine wrote is never answered automatically."},
+		{"Automatic replies and bulk mail", "Out-of-office and other automatic replies (X-Autoreply, Precedence: auto_reply, Exchange inbox rules, their usual subjects, a bare X-Auto-Response-Suppress) are refused, and bulk mail unless the receiver imports automatic notifications; the Auto-Submitted header is left to the rule \"Auto-Reply Auto-Submitted\". A mail a machine wrote is never answered automatically."},
 		{"Blacklisted senders", "A sender on the blacklist is refused."},
 		{"Too large, unreadable, no sender", "A mail over the size limit, one that cannot be read, or one without a sender address is refused."},
 	}

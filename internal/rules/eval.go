@@ -309,3 +309,22 @@ func validHeaderName(h string) bool {
 	}
 	return true
 }
+
+// Reads says whether an active rule of the set looks at the field, so the
+// caller builds costly values (the body text) only when needed.
+func (s *Set) Reads(f Field) bool {
+	if s == nil {
+		return false
+	}
+	for _, r := range s.rules {
+		if !r.Active {
+			continue
+		}
+		for _, c := range r.Criteria {
+			if c.Field == f {
+				return true
+			}
+		}
+	}
+	return false
+}
