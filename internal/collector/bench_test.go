@@ -37,6 +37,9 @@ func BenchmarkDrainDovecot(b *testing.B) {
 
 	raw := rawFetchRate(b, de, n)
 	r := de.receiver("drain", "ssl", func(r *store.Receiver) { r.Budget = n })
+	if k := benchMailRules(b, de.env); k > 0 {
+		b.Logf("with %d mail rules", k)
+	}
 	c := de.collector(nil)
 	b.ResetTimer()
 	t0 = time.Now()

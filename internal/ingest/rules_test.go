@@ -75,6 +75,12 @@ func TestDefaultAutoSubmittedRuleDecides(t *testing.T) {
 	if d.Kind != KindTicket || !d.Automatic || !strings.Contains(d.Reason.Text, "no mail rule refuses it") {
 		t.Errorf("rule off: got %s automatic=%v %q, want an automatic ticket saying why", d.Kind, d.Automatic, d.Reason.Text)
 	}
+	// No rule at all (a database not seeded yet): the fixed check refuses.
+	empty, _ := rules.Compile(nil)
+	s.Rules = empty
+	if d = decideWith(t, raw, s, newFakeKnowledge()); d.Kind != KindRefused || d.Reason.Code != ReasonAutoNotification {
+		t.Errorf("no rules: got %s %s", d.Kind, d.Reason.Code)
+	}
 }
 
 func TestRuleRefusal(t *testing.T) {

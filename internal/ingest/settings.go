@@ -53,8 +53,11 @@ type Settings struct {
 	// ImportAnyway turns every refusal except "unreadable" into a ticket or
 	// follow-up: the quarantine's "Import anyway" action decides again with it.
 	ImportAnyway bool
-	// Rules are the mail rules, compiled (nil: none). They run after the
-	// built-in refusals; see applyRules.
+	// Rules are the mail rules, compiled. They run after the built-in
+	// refusals (see applyRules), and own the Auto-Submitted header (GLPI's
+	// default rule "Auto-Reply Auto-Submitted"). Without any rule (nil or
+	// empty: a database not seeded yet, or every rule deleted) the fixed
+	// check refuses on Auto-Submitted as it always did.
 	Rules *rules.Set
 	// ReceiverID is the receiver's ID, for rules limited to receivers.
 	ReceiverID int64
