@@ -77,6 +77,8 @@ var routeAccess = map[string]access{
 	"GET /setup/mailrules/export":       admin,
 	"GET /setup/mailrules/import":       admin,
 	"POST /setup/mailrules/import":      admin,
+	"GET /setup/mailrules/test":         admin,
+	"POST /setup/mailrules/test":        admin,
 	"GET /tickets/{id}/history":         staff,
 	"POST /tickets/bulk":                staff,
 	"POST /tickets/{id}/assign-me":      staff,

@@ -328,3 +328,99 @@ func TestMailRulesExportImportByName(t *testing.T) {
 		t.Fatalf("import audit: %+v", ev)
 	}
 }
+
+func countTickets(t *testing.T, a *testApp) int {
+	t.Helper()
+	db, _ := a.store.SQLDB()
+	var n int
+	if err := db.QueryRow("SELECT COUNT(*) FROM tickets").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func TestRuleTesterShowsEachRuleAndSavesNothing(t *testing.T) {
+	a := newDeskApp(t)
+	c := a.client()
+	c.login("admin")
+	newRuleFixtures(t, a, c)
+	ctx := context.Background()
+	// An inactive rule first, then the routing rule, then one the first match stops.
+	if err := a.store.SaveMailRule(ctx, &rules.Rule{Name: "Old spam rule", Match: rules.MatchAll,
+		Criteria: []rules.Criterion{{Field: rules.FieldSubject, Condition: rules.CondContains, Pattern: "viagra"}},
+		Actions:  []rules.Action{{Kind: rules.ActRefuse}}}); err != nil {
+		t.Fatal(err)
+	}
+	if r := c.post("/setup/mailrules", supportFRForm(c.token("/setup/mailrules/new"))); r.status != http.StatusSeeOther {
+		t.Fatalf("save: %d\n%s", r.status, r.body)
+	}
+	if err := a.store.SaveMailRule(ctx, &rules.Rule{Name: "Everything urgent", Active: true, Match: rules.MatchAll,
+		Criteria: []rules.Criterion{{Field: rules.FieldSubject, Condition: rules.CondRegexMatch, Pattern: `/.*/`}},
+		Actions:  []rules.Action{{Kind: rules.ActUrgency, Value: "5"}}}); err != nil {
+		t.Fatal(err)
+	}
+	before := countTickets(t, a)
+	mail := "From: Marie Curie <marie@example.fr>\nTo: support-fr@example.com\nSubject: L'imprimante du 3e est en panne\n" +
+		"Message-ID: <t1@example.fr>\nDate: Tue, 03 Mar 2026 09:15:00 +0100\nContent-Type: text/plain; charset=utf-8\n\nElle ne marche plus.\n"
+	tok := c.token("/setup/mailrules/test")
+	rcvID := ""
+	for _, n := range mustNames(t, a) {
+		if n.Name == "Support France" {
+			rcvID = strconv.FormatInt(n.ID, 10)
+		}
+	}
+	r := c.post("/setup/mailrules/test", url.Values{"csrf_token": {tok}, "raw": {mail}, "receiver": {rcvID}})
+	if r.status != http.StatusOK {
+		t.Fatalf("test: %d\n%s", r.status, r.body)
+	}
+	body := html.UnescapeString(r.body)
+	for _, want := range []string{"New ticket", "Technician group: Support FR", "Category: Hardware > Printer",
+		"Old spam rule", "Skipped: inactive", "Support FR printers", "Matched", `To email address contains "support-fr@"`, "support-fr@example.com",
+		"Everything urgent", "Not played: an earlier rule stopped the evaluation"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the result lacks %q", want)
+		}
+	}
+	if strings.Contains(body, "Urgency: Very high") {
+		t.Error("a rule after the first match was applied although stop at the first match is on")
+	}
+	if n := countTickets(t, a); n != before {
+		t.Fatalf("the tester saved a ticket: %d -> %d", before, n)
+	}
+
+	// As no receiver, the rule limited to Support France does not apply.
+	r = c.post("/setup/mailrules/test", url.Values{"csrf_token": {tok}, "raw": {mail}, "receiver": {"0"}})
+	if body := html.UnescapeString(r.body); !strings.Contains(body, "Skipped: for other receivers") || strings.Contains(body, "Technician group: Support FR") {
+		t.Errorf("tested as no receiver, the receiver's rule still applied\n%s", body)
+	}
+
+	// The same mail as a ticket's original, then a refusing rule and a not-imported email.
+	saved := a.importMail([]byte(strings.ReplaceAll(mail, "\n", "\r\n")))
+	r = c.post("/setup/mailrules/test", url.Values{"csrf_token": {tok}, "ticket": {strconv.FormatInt(saved.TicketID, 10)}, "receiver": {rcvID}})
+	if body := html.UnescapeString(r.body); r.status != http.StatusOK || !strings.Contains(body, "the original mail of ticket") || !strings.Contains(body, "Support FR printers") {
+		t.Errorf("testing a ticket's original: %d\n%s", r.status, body)
+	}
+	for _, bad := range []struct {
+		form url.Values
+		msg  string
+	}{
+		{url.Values{"ticket": {"99999"}}, "There is no ticket 99999."},
+		{url.Values{"ticket": {"abc"}}, "Type a ticket number"},
+		{url.Values{}, "Paste a mail, choose an .eml file"},
+	} {
+		bad.form.Set("csrf_token", tok)
+		r := c.post("/setup/mailrules/test", bad.form)
+		if r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, bad.msg) {
+			t.Errorf("%v: %d, want 422 and %q", bad.form, r.status, bad.msg)
+		}
+	}
+}
+
+func mustNames(t *testing.T, a *testApp) []store.IDName {
+	t.Helper()
+	n, err := a.store.ReceiverNames(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}

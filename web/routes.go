@@ -114,6 +114,8 @@ func (h *Handler) routeTable() []route {
 		{"GET", "/setup/mailrules/export", admin, h.mailRulesExport},
 		{"GET", "/setup/mailrules/import", admin, h.mailRulesImportShow},
 		{"POST", "/setup/mailrules/import", admin, h.mailRulesImport},
+		{"GET", "/setup/mailrules/test", admin, h.mailRulesTester},
+		{"POST", "/setup/mailrules/test", admin, h.mailRulesTest},
 		{"GET", "/setup/mailrules/{id}", admin, h.mailRuleEdit},
 		{"POST", "/setup/mailrules/{id}", admin, h.mailRuleSave},
 		{"POST", "/setup/mailrules/{id}/delete", admin, h.mailRuleDelete},
