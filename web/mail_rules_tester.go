@@ -22,6 +22,8 @@ import (
 // decided as the collector would decide it, with the saved rules, and
 // nothing is saved.
 
+var errNoDesk = errors.New("web: the rule tester needs the helpdesk service")
+
 // ruleTest is a mail decided with the rules, nothing saved.
 type ruleTest struct {
 	Decision *ingest.Decision
@@ -102,6 +104,9 @@ func (h *Handler) testerSource(r *http.Request, f *views.RuleTesterForm) ([]byte
 		// A pasted mail has the browser's line ends; a mail has CRLF.
 		return []byte(strings.ReplaceAll(strings.ReplaceAll(f.Raw, "\r\n", "\n"), "\n", "\r\n")), nil, "the pasted mail", nil
 	}
+	if (strings.TrimSpace(f.Ticket) != "" || f.Quarantine != "") && h.desk == nil {
+		return nil, nil, "", errNoDesk
+	}
 	if t := strings.TrimPrefix(strings.TrimSpace(f.Ticket), "#"); t != "" {
 		id, err := strconv.ParseInt(t, 10, 64)
 		if err != nil || id <= 0 {
@@ -149,10 +154,6 @@ func (h *Handler) mailRulesTest(w http.ResponseWriter, r *http.Request) {
 		h.serverError(w, r, err)
 		return
 	}
-	if h.desk == nil {
-		h.serverError(w, r, errors.New("web: the rule tester needs the helpdesk service"))
-		return
-	}
 	raw, fromRcv, source, err := h.testerSource(r, &f)
 	if err != nil {
 		h.serverError(w, r, err)
@@ -160,6 +161,10 @@ func (h *Handler) mailRulesTest(w http.ResponseWriter, r *http.Request) {
 	}
 	if raw == nil {
 		h.render(w, r, http.StatusUnprocessableEntity, views.RuleTesterPage(f, nil))
+		return
+	}
+	if h.desk == nil {
+		h.serverError(w, r, errNoDesk)
 		return
 	}
 	var rcv *store.Receiver
