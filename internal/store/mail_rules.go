@@ -309,3 +309,24 @@ func (row MailRule) rule() (rules.Rule, error) {
 	}
 	return r, nil
 }
+
+// IDName is a row's ID and name, for pickers and for writing rules by name.
+type IDName struct {
+	ID   int64
+	Name string
+}
+
+// ReceiverNames lists every receiver's ID and name, by name.
+func (s *Store) ReceiverNames(ctx context.Context) ([]IDName, error) {
+	var out []IDName
+	err := s.db.WithContext(ctx).Model(&Receiver{}).Select("id", "name").Order("name").Order("id").Scan(&out).Error
+	return out, translate(err)
+}
+
+// AllUsers lists every user, active or not, by name: a rule may still
+// name a user who was deactivated since.
+func (s *Store) AllUsers(ctx context.Context) ([]UserChoice, error) {
+	var out []UserChoice
+	err := s.db.WithContext(ctx).Model(&User{}).Select("id", "name", "login").Order("name").Order("login").Scan(&out).Error
+	return out, translate(err)
+}
