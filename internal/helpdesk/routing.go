@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -149,12 +150,16 @@ func (s *Service) answerRefusal(ctx context.Context, tx *store.Store, rid *int64
 	if v := notify.MayAutoReply(in); !v.OK {
 		return v.Reason, nil
 	}
+	limit, err := autoMailsPerHour(ctx, tx)
+	if err != nil {
+		return "", err
+	}
 	sent, err := tx.AutomaticMailsTo(ctx, to, tx.Now().Add(-time.Hour))
 	if err != nil {
 		return "", err
 	}
-	if sent >= int64(DefaultAutoMailsPerHour) {
-		return "the address had its automatic mails this hour", nil
+	if sent >= int64(limit) {
+		return "the address already had " + strconv.Itoa(limit) + " automatic mails this hour", nil
 	}
 	instance, err := instanceUUID(ctx, tx)
 	if err != nil {

@@ -282,32 +282,23 @@ func firstOr(vs []string, def string) string {
 
 // group resolves an action's group: an ID, or a name from a capture.
 func (v *view) group(val string, byName bool) (int64, bool) {
-	if !byName {
-		id, err := strconv.ParseInt(val, 10, 64)
-		return id, err == nil && id > 0
-	}
-	if val == "" || v.env == nil {
-		return 0, false
-	}
-	k := strings.ToLower(val)
-	if a, ok := v.groupNames[k]; ok {
-		return a.id, a.ok
-	}
-	id, ok, err := v.env.GroupByName(v.ctx, val)
-	if err != nil {
-		v.err = err
-		return 0, false
-	}
 	if v.groupNames == nil {
 		v.groupNames = map[string]groupAnswer{}
 	}
-	v.groupNames[k] = groupAnswer{id, ok}
-	return id, ok
+	return v.resolve(val, byName, v.groupNames, func() func(context.Context, string) (int64, bool, error) { return v.env.GroupByName })
 }
 
 // category resolves an action's category: an ID, or a name or path from a
 // capture.
 func (v *view) category(val string, byName bool) (int64, bool) {
+	if v.categoryAnswers == nil {
+		v.categoryAnswers = map[string]groupAnswer{}
+	}
+	return v.resolve(val, byName, v.categoryAnswers, func() func(context.Context, string) (int64, bool, error) { return v.env.CategoryByName })
+}
+
+// resolve reads an ID, or asks the store for a name once per mail.
+func (v *view) resolve(val string, byName bool, cache map[string]groupAnswer, lookup func() func(context.Context, string) (int64, bool, error)) (int64, bool) {
 	if !byName {
 		id, err := strconv.ParseInt(val, 10, 64)
 		return id, err == nil && id > 0
@@ -316,17 +307,14 @@ func (v *view) category(val string, byName bool) (int64, bool) {
 		return 0, false
 	}
 	k := strings.ToLower(val)
-	if a, ok := v.categoryAnswers[k]; ok {
+	if a, ok := cache[k]; ok {
 		return a.id, a.ok
 	}
-	id, ok, err := v.env.CategoryByName(v.ctx, val)
+	id, ok, err := lookup()(v.ctx, val)
 	if err != nil {
 		v.err = err
 		return 0, false
 	}
-	if v.categoryAnswers == nil {
-		v.categoryAnswers = map[string]groupAnswer{}
-	}
-	v.categoryAnswers[k] = groupAnswer{id, ok}
+	cache[k] = groupAnswer{id, ok}
 	return id, ok
 }
