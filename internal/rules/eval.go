@@ -69,6 +69,7 @@ type compiledCrit struct {
 	Criterion
 	re      *regexp.Regexp
 	lits    []literal // what every match contains, tested first
+	words   string    // Criterion.Words, for the trace
 	lower   string    // the pattern lower-cased, for the string conditions
 	num     int64     // the pattern as a number, for sizes, receivers, groups
 	numeric bool
@@ -99,7 +100,7 @@ func Compile(rs []Rule) (*Set, error) {
 		}
 		cr := compiledRule{Rule: r}
 		for _, c := range r.Criteria {
-			cc := compiledCrit{Criterion: c, lower: strings.ToLower(c.Pattern)}
+			cc := compiledCrit{Criterion: c, lower: strings.ToLower(c.Pattern), words: c.Words()}
 			if c.Condition == CondRegexMatch || c.Condition == CondRegexNotMatch {
 				cc.re, _ = compilePattern(c.Pattern)
 				cc.lits = requiredLiterals(cc.re)

@@ -168,14 +168,14 @@ func (r *compiledRule) match(v *view, t *RuleTrace) (bool, []string) {
 	for i := range r.crits {
 		c := &r.crits[i]
 		if r.Match == MatchAll && !all {
-			t.Criteria = append(t.Criteria, CriterionTrace{Words: c.Words(), Seen: "(not evaluated: an earlier criterion did not match)"})
+			t.Criteria = append(t.Criteria, CriterionTrace{Words: c.words, Seen: "(not evaluated: an earlier criterion did not match)"})
 			continue
 		}
 		ok, seen, caps := c.eval(v)
 		if v.err != nil {
 			return false, nil
 		}
-		t.Criteria = append(t.Criteria, CriterionTrace{Words: c.Words(), Seen: shorten(seen, 120), Matched: ok})
+		t.Criteria = append(t.Criteria, CriterionTrace{Words: c.words, Seen: seen, Matched: ok})
 		if ok {
 			any = true
 			captures = append(captures, caps...)

@@ -16,6 +16,7 @@ type view struct {
 	err        error
 
 	vals  map[string][]string // field key -> values
+	seen  map[string]string   // field key -> the values as the trace shows them
 	lower map[string][]string // field key -> values lower-cased
 
 	known, domain   *bool
@@ -168,13 +169,7 @@ func (c *compiledCrit) eval(v *view) (ok bool, seen string, caps []string) {
 	if v.err != nil {
 		return false, "", nil
 	}
-	seen = strings.Join(vs, ", ")
-	if len(vs) == 0 {
-		seen = "(none)"
-	}
-	if fieldKind(c.Field) == kindYesNo {
-		seen = map[string]string{"1": "Yes", "0": "No"}[seen]
-	}
+	seen = v.seenOf(c, vs)
 	switch c.Condition {
 	case CondExists, CondNotExists:
 		present := false
@@ -256,6 +251,29 @@ func (c *compiledCrit) eval(v *view) (ok bool, seen string, caps []string) {
 		return !hit, seen, nil
 	}
 	return hit, seen, nil
+}
+
+// seenOf is the values as the trace shows them, shortened, once per mail.
+func (v *view) seenOf(c *compiledCrit, vs []string) string {
+	k := key(c)
+	if s, ok := v.seen[k]; ok {
+		return s
+	}
+	s := "(none)"
+	switch {
+	case len(vs) == 0:
+	case fieldKind(c.Field) == kindYesNo:
+		s = map[string]string{"1": "Yes", "0": "No"}[vs[0]]
+	case len(vs) == 1:
+		s = shorten(vs[0], 120)
+	default:
+		s = shorten(strings.Join(vs, ", "), 120)
+	}
+	if v.seen == nil {
+		v.seen = map[string]string{}
+	}
+	v.seen[k] = s
+	return s
 }
 
 // mayMatch tests the required literals: false means the expression cannot
