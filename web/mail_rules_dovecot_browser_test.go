@@ -80,9 +80,7 @@ func TestBrowserMailRuleRoutesRealMail(t *testing.T) {
 		t.Fatal(err)
 	}
 	js, _ := json.Marshal(mail)
-	if _, err := chromedp.Run(step, chromedp.Evaluate[bool](`(function(){document.getElementById("tester-raw").value=`+string(js)+`;return true})()`)); err != nil {
-		t.Fatal(err)
-	}
+	waitTrue(t, step, "the mail pasted", `(function(){var r=document.getElementById("tester-raw");if(!r){return false};r.value=`+string(js)+`;return true})()`)
 	if err := chromedp.Do(step, chromedp.Click(chromedp.ID("run-test"))); err != nil {
 		t.Fatal(err)
 	}
