@@ -400,11 +400,26 @@ func TestRuleTesterShowsEachRuleAndSavesNothing(t *testing.T) {
 	if body := html.UnescapeString(r.body); r.status != http.StatusOK || !strings.Contains(body, "the original mail of ticket") || !strings.Contains(body, "Support FR printers") {
 		t.Errorf("testing a ticket's original: %d\n%s", r.status, body)
 	}
+	if err := a.store.AddBlacklistEntry(ctx, &store.BlacklistEntry{Kind: "address", Value: "spam@example.net"}); err != nil {
+		t.Fatal(err)
+	}
+	q := a.importMail(plainMail("spam@example.net", "Cheap printers", "q1@example.net", "Buy now."))
+	if q.QuarantineID == 0 {
+		t.Fatal("the blacklisted mail was not refused")
+	}
+	if page := c.get("/setup/mailrules/test").body; !strings.Contains(page, "Cheap printers — spam@example.net") {
+		t.Error("the tester does not offer the not-imported email by its subject and sender")
+	}
+	r = c.post("/setup/mailrules/test", url.Values{"csrf_token": {tok}, "quarantine": {strconv.FormatInt(q.QuarantineID, 10)}, "receiver": {"0"}})
+	if body := html.UnescapeString(r.body); r.status != http.StatusOK || !strings.Contains(body, "a not-imported email") || !strings.Contains(body, "Refused") {
+		t.Errorf("testing a not-imported email: %d\n%s", r.status, body)
+	}
 	for _, bad := range []struct {
 		form url.Values
 		msg  string
 	}{
 		{url.Values{"ticket": {"99999"}}, "There is no ticket 99999."},
+		{url.Values{"quarantine": {"99999"}}, "This not-imported email is gone"},
 		{url.Values{"ticket": {"abc"}}, "Type a ticket number"},
 		{url.Values{}, "Paste a mail, choose an .eml file"},
 	} {
