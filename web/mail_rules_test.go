@@ -388,6 +388,12 @@ func TestRuleTesterShowsEachRuleAndSavesNothing(t *testing.T) {
 		t.Fatalf("the tester saved a ticket: %d -> %d", before, n)
 	}
 
+	// The same mail as an .eml file.
+	r = postMultipart(t, c, "/setup/mailrules/test", map[string]string{"csrf_token": tok, "receiver": rcvID}, []byte(strings.ReplaceAll(mail, "\n", "\r\n")))
+	if body := html.UnescapeString(r.body); r.status != http.StatusOK || !strings.Contains(body, "the file mail-rules.json") || !strings.Contains(body, "Technician group: Support FR") {
+		t.Errorf("testing an uploaded file: %d\n%s", r.status, body)
+	}
+
 	// As no receiver, the rule limited to Support France does not apply.
 	r = c.post("/setup/mailrules/test", url.Values{"csrf_token": {tok}, "raw": {mail}, "receiver": {"0"}})
 	if body := html.UnescapeString(r.body); !strings.Contains(body, "Other mails receiver") || strings.Contains(body, "Technician group: Support FR") {
