@@ -202,10 +202,13 @@ func TestMailRuleMoveDeleteAndSettingsAreAudited(t *testing.T) {
 	tok := c.token("/setup/mailrules")
 	path := func(id int64, tail string) string { return "/setup/mailrules/" + strconv.FormatInt(id, 10) + tail }
 	if r := c.post(path(ids[2], "/move"), url.Values{"csrf_token": {tok}, "direction": {"up"}}); r.status != http.StatusSeeOther ||
-		r.header.Get("Location") != "/setup/mailrules#rule-"+strconv.FormatInt(ids[2], 10) {
+		r.header.Get("Location") != "/setup/mailrules?moved="+strconv.FormatInt(ids[2], 10)+"&dir=up#rule-"+strconv.FormatInt(ids[2], 10) {
 		t.Fatalf("move up: %d %s", r.status, r.header.Get("Location"))
 	}
-	list := c.get("/setup/mailrules").body
+	list := c.get("/setup/mailrules?moved=" + strconv.FormatInt(ids[2], 10) + "&dir=up").body
+	if !strings.Contains(list, `aria-label="Move third up" title="Move up" autofocus`) {
+		t.Error("after the move the moved rule's up button does not keep the focus")
+	}
 	if a, b := strings.Index(list, ">third<"), strings.Index(list, ">second<"); a < 0 || b < 0 || a > b {
 		t.Fatal("after moving third up it is not above second")
 	}
