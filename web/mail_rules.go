@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -29,19 +30,24 @@ func builtInRules() []views.BuiltInRule {
 	return out
 }
 
-func (h *Handler) mailRulesList(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
+// savedRules reads the rules in their order, the names their IDs stand
+// for, and "stop at the first matching rule".
+func (h *Handler) savedRules(ctx context.Context) ([]rules.Rule, *ruleNames, bool, error) {
 	rs, err := h.store.MailRules(ctx)
 	if err != nil {
-		h.serverError(w, r, err)
-		return
+		return nil, nil, false, err
 	}
 	names, err := h.ruleNames(ctx)
 	if err != nil {
-		h.serverError(w, r, err)
-		return
+		return nil, nil, false, err
 	}
 	stop, err := h.store.MailRulesStopOnFirstMatch(ctx)
+	return rs, names, stop, err
+}
+
+func (h *Handler) mailRulesList(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	rs, names, stop, err := h.savedRules(ctx)
 	if err != nil {
 		h.serverError(w, r, err)
 		return

@@ -153,12 +153,7 @@ func (h *Handler) mailRulesTest(w http.ResponseWriter, r *http.Request) {
 		rcv = fromRcv
 		f.Receiver = strconv.FormatInt(rcv.ID, 10)
 	}
-	rs, err := h.store.MailRules(ctx)
-	if err != nil {
-		h.serverError(w, r, err)
-		return
-	}
-	names, err := h.ruleNames(ctx)
+	rs, names, _, err := h.savedRules(ctx)
 	if err != nil {
 		h.serverError(w, r, err)
 		return
