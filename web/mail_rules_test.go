@@ -65,7 +65,7 @@ func TestMailRuleFormRowsKeepWhatWasTyped(t *testing.T) {
 	if r.status != http.StatusOK {
 		t.Fatalf("add a criterion: %d\n%s", r.status, r.body)
 	}
-	for _, want := range []string{`name="criteria[1].field"`, `value="support-fr@"`, `value="Support FR printers"`, `value="Hardware &gt; Printer"`, "Add a new criterion"} {
+	for _, want := range []string{`name="criteria[1].field"`, `value="support-fr@"`, `value="Support FR printers"`, `value="Hardware &gt; Printer"`, "Add a new criterion", `<option value="tech" label="Tim Tech">`} {
 		if !strings.Contains(r.body, want) {
 			t.Errorf("after adding a row the form lacks %s", want)
 		}
