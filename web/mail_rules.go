@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -29,28 +30,43 @@ func builtInRules() []views.BuiltInRule {
 	return out
 }
 
-func (h *Handler) mailRulesList(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
+// savedRules reads the rules in their order, the names their IDs stand
+// for, and "stop at the first matching rule".
+func (h *Handler) savedRules(ctx context.Context) ([]rules.Rule, *ruleNames, bool, error) {
 	rs, err := h.store.MailRules(ctx)
 	if err != nil {
-		h.serverError(w, r, err)
-		return
+		return nil, nil, false, err
 	}
 	names, err := h.ruleNames(ctx)
 	if err != nil {
-		h.serverError(w, r, err)
-		return
+		return nil, nil, false, err
 	}
 	stop, err := h.store.MailRulesStopOnFirstMatch(ctx)
+	return rs, names, stop, err
+}
+
+func (h *Handler) mailRulesList(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	rs, names, stop, err := h.savedRules(ctx)
 	if err != nil {
 		h.serverError(w, r, err)
 		return
 	}
+	// After a move the moved rule's button keeps the focus, so a keyboard
+	// user can move it again (or the other button at either end).
+	moved, _ := strconv.ParseInt(r.URL.Query().Get("moved"), 10, 64)
+	dir := r.URL.Query().Get("dir")
 	rows := make([]views.RuleRow, 0, len(rs))
 	for i, rule := range rs {
 		t := names.text(rule)
 		row := views.RuleRow{ID: rule.ID, Position: i + 1, Name: rule.Name, Description: rule.Description, Active: rule.Active,
 			First: i == 0, Last: i == len(rs)-1, Receivers: t.Receivers}
+		if rule.ID == moved {
+			row.Focus = "down"
+			if (dir == "up" && !row.First) || row.Last {
+				row.Focus = "up"
+			}
+		}
 		for _, c := range t.Criteria {
 			row.Criteria = append(row.Criteria, criterionWords(c))
 		}
@@ -263,7 +279,7 @@ func (h *Handler) mailRuleMove(w http.ResponseWriter, r *http.Request) {
 	}
 	// Back to the list, at the moved rule's buttons, so a keyboard user
 	// can move it again.
-	redirect(w, r, rulesPath+"#rule-"+strconv.FormatInt(id, 10))
+	redirect(w, r, rulesPath+"?moved="+strconv.FormatInt(id, 10)+"&dir="+word+"#rule-"+strconv.FormatInt(id, 10))
 }
 
 // mailRulesSettings saves "stop at the first matching rule".

@@ -95,10 +95,12 @@ type ruleNames struct {
 	byID   map[string]map[int64]string // kind -> id -> name
 	byName map[string]map[string]int64 // kind -> lower-case name -> id
 	lists  map[string][]string         // kind -> names, for the pickers
+	// people are the users' names by login, shown beside the logins.
+	people map[string]string
 }
 
 func (h *Handler) ruleNames(ctx context.Context) (*ruleNames, error) {
-	n := &ruleNames{byID: map[string]map[int64]string{}, byName: map[string]map[string]int64{}, lists: map[string][]string{}}
+	n := &ruleNames{byID: map[string]map[int64]string{}, byName: map[string]map[string]int64{}, lists: map[string][]string{}, people: map[string]string{}}
 	add := func(kind string, id int64, name string) {
 		if n.byID[kind] == nil {
 			n.byID[kind], n.byName[kind] = map[int64]string{}, map[string]int64{}
@@ -120,6 +122,7 @@ func (h *Handler) ruleNames(ctx context.Context) (*ruleNames, error) {
 	}
 	for _, u := range users {
 		add(valueUser, u.ID, u.Login) // the login: two users may share a name
+		n.people[u.Login] = u.Label()
 	}
 	groups, err := h.store.Groups(ctx)
 	if err != nil {
@@ -375,9 +378,12 @@ func (in *ruleFormInput) applyRowOp() bool {
 // ruleFormView builds the page's view of a rule as typed.
 func (n *ruleNames) ruleFormView(id int64, t ruleText, problems map[string]string) views.RuleForm {
 	f := views.RuleForm{ID: id, Name: t.Name, Description: t.Description, Active: t.Active, Match: t.Match, Errors: problems,
-		Users: n.lists[valueUser], Groups: n.lists[valueGroup], Categories: n.lists[valueCategory], ReceiverNames: n.lists[valueReceiver]}
+		Groups: n.lists[valueGroup], Categories: n.lists[valueCategory], ReceiverNames: n.lists[valueReceiver]}
 	if f.Match == "" {
 		f.Match = string(rules.MatchAll)
+	}
+	for _, login := range n.lists[valueUser] {
+		f.Users = append(f.Users, views.Choice{Value: login, Label: n.people[login]})
 	}
 	if f.Errors == nil {
 		f.Errors = map[string]string{}

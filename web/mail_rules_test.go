@@ -65,7 +65,7 @@ func TestMailRuleFormRowsKeepWhatWasTyped(t *testing.T) {
 	if r.status != http.StatusOK {
 		t.Fatalf("add a criterion: %d\n%s", r.status, r.body)
 	}
-	for _, want := range []string{`name="criteria[1].field"`, `value="support-fr@"`, `value="Support FR printers"`, `value="Hardware &gt; Printer"`, "Add a new criterion"} {
+	for _, want := range []string{`name="criteria[1].field"`, `value="support-fr@"`, `value="Support FR printers"`, `value="Hardware &gt; Printer"`, "Add a new criterion", `<option value="tech" label="Tim Tech">`} {
 		if !strings.Contains(r.body, want) {
 			t.Errorf("after adding a row the form lacks %s", want)
 		}
@@ -202,10 +202,13 @@ func TestMailRuleMoveDeleteAndSettingsAreAudited(t *testing.T) {
 	tok := c.token("/setup/mailrules")
 	path := func(id int64, tail string) string { return "/setup/mailrules/" + strconv.FormatInt(id, 10) + tail }
 	if r := c.post(path(ids[2], "/move"), url.Values{"csrf_token": {tok}, "direction": {"up"}}); r.status != http.StatusSeeOther ||
-		r.header.Get("Location") != "/setup/mailrules#rule-"+strconv.FormatInt(ids[2], 10) {
+		r.header.Get("Location") != "/setup/mailrules?moved="+strconv.FormatInt(ids[2], 10)+"&dir=up#rule-"+strconv.FormatInt(ids[2], 10) {
 		t.Fatalf("move up: %d %s", r.status, r.header.Get("Location"))
 	}
-	list := c.get("/setup/mailrules").body
+	list := c.get("/setup/mailrules?moved=" + strconv.FormatInt(ids[2], 10) + "&dir=up").body
+	if !strings.Contains(list, `aria-label="Move third up" title="Move up" autofocus`) {
+		t.Error("after the move the moved rule's up button does not keep the focus")
+	}
 	if a, b := strings.Index(list, ">third<"), strings.Index(list, ">second<"); a < 0 || b < 0 || a > b {
 		t.Fatal("after moving third up it is not above second")
 	}
@@ -375,8 +378,8 @@ func TestRuleTesterShowsEachRuleAndSavesNothing(t *testing.T) {
 	}
 	body := html.UnescapeString(r.body)
 	for _, want := range []string{"New ticket", "Technician group: Support FR", "Category: Hardware > Printer",
-		"Old spam rule", "Skipped: inactive", "Support FR printers", "Matched", `To email address contains "support-fr@"`, "support-fr@example.com",
-		"Everything urgent", "Not played: an earlier rule stopped the evaluation"} {
+		"Old spam rule", "Inactive", "Support FR printers", "Matched", `To email address contains "support-fr@"`, "support-fr@example.com",
+		"Everything urgent", "Not evaluated: an earlier rule stopped the evaluation"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("the result lacks %q", want)
 		}
@@ -388,9 +391,15 @@ func TestRuleTesterShowsEachRuleAndSavesNothing(t *testing.T) {
 		t.Fatalf("the tester saved a ticket: %d -> %d", before, n)
 	}
 
+	// The same mail as an .eml file.
+	r = postMultipart(t, c, "/setup/mailrules/test", map[string]string{"csrf_token": tok, "receiver": rcvID}, []byte(strings.ReplaceAll(mail, "\n", "\r\n")))
+	if body := html.UnescapeString(r.body); r.status != http.StatusOK || !strings.Contains(body, "the file mail-rules.json") || !strings.Contains(body, "Technician group: Support FR") {
+		t.Errorf("testing an uploaded file: %d\n%s", r.status, body)
+	}
+
 	// As no receiver, the rule limited to Support France does not apply.
 	r = c.post("/setup/mailrules/test", url.Values{"csrf_token": {tok}, "raw": {mail}, "receiver": {"0"}})
-	if body := html.UnescapeString(r.body); !strings.Contains(body, "Skipped: for other receivers") || strings.Contains(body, "Technician group: Support FR") {
+	if body := html.UnescapeString(r.body); !strings.Contains(body, "Other mails receiver") || strings.Contains(body, "Technician group: Support FR") {
 		t.Errorf("tested as no receiver, the receiver's rule still applied\n%s", body)
 	}
 
@@ -400,11 +409,26 @@ func TestRuleTesterShowsEachRuleAndSavesNothing(t *testing.T) {
 	if body := html.UnescapeString(r.body); r.status != http.StatusOK || !strings.Contains(body, "the original mail of ticket") || !strings.Contains(body, "Support FR printers") {
 		t.Errorf("testing a ticket's original: %d\n%s", r.status, body)
 	}
+	if err := a.store.AddBlacklistEntry(ctx, &store.BlacklistEntry{Kind: "address", Value: "spam@example.net"}); err != nil {
+		t.Fatal(err)
+	}
+	q := a.importMail(plainMail("spam@example.net", "Cheap printers", "q1@example.net", "Buy now."))
+	if q.QuarantineID == 0 {
+		t.Fatal("the blacklisted mail was not refused")
+	}
+	if page := c.get("/setup/mailrules/test").body; !strings.Contains(page, "Cheap printers — spam@example.net") {
+		t.Error("the tester does not offer the not-imported email by its subject and sender")
+	}
+	r = c.post("/setup/mailrules/test", url.Values{"csrf_token": {tok}, "quarantine": {strconv.FormatInt(q.QuarantineID, 10)}, "receiver": {"0"}})
+	if body := html.UnescapeString(r.body); r.status != http.StatusOK || !strings.Contains(body, "a not-imported email") || !strings.Contains(body, "Refused") {
+		t.Errorf("testing a not-imported email: %d\n%s", r.status, body)
+	}
 	for _, bad := range []struct {
 		form url.Values
 		msg  string
 	}{
 		{url.Values{"ticket": {"99999"}}, "There is no ticket 99999."},
+		{url.Values{"quarantine": {"99999"}}, "This not-imported email is gone"},
 		{url.Values{"ticket": {"abc"}}, "Type a ticket number"},
 		{url.Values{}, "Paste a mail, choose an .eml file"},
 	} {

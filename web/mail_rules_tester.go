@@ -1,17 +1,18 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
+	"net/mail"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/oauthimap/oauthimap/internal/helpdesk"
-	"github.com/oauthimap/oauthimap/internal/ingest"
 	"github.com/oauthimap/oauthimap/internal/rules"
 	"github.com/oauthimap/oauthimap/internal/store"
 	"github.com/oauthimap/oauthimap/web/views"
@@ -23,35 +24,6 @@ import (
 // nothing is saved.
 
 var errNoDesk = errors.New("web: the rule tester needs the helpdesk service")
-
-// ruleTest is a mail decided with the rules, nothing saved.
-type ruleTest struct {
-	Decision *ingest.Decision
-}
-
-// testRules decides raw as receiver rcv (nil: none) would, with rs: the
-// collector's own Decide with the same settings and knowledge, in a
-// read-only way.
-func (h *Handler) testRules(ctx context.Context, raw []byte, rcv *store.Receiver, rs []rules.Rule, stop bool) (ruleTest, error) {
-	set, err := h.desk.Settings(ctx, rcv)
-	if err != nil {
-		return ruleTest{}, err
-	}
-	compiled, err := rules.Compile(rs)
-	if err != nil {
-		return ruleTest{}, err
-	}
-	compiled.StopOnFirstMatch = stop
-	set.Rules = compiled
-	if rcv != nil {
-		set.ReceiverID = rcv.ID
-	}
-	d, err := ingest.Decide(ctx, raw, set, helpdesk.Knowledge(h.store), time.Now())
-	if err != nil {
-		return ruleTest{}, err
-	}
-	return ruleTest{Decision: d}, nil
-}
 
 func (h *Handler) mailRulesTesterChoices(ctx context.Context, f *views.RuleTesterForm) error {
 	rcv, err := h.store.ReceiverNames(ctx)
@@ -181,132 +153,79 @@ func (h *Handler) mailRulesTest(w http.ResponseWriter, r *http.Request) {
 		rcv = fromRcv
 		f.Receiver = strconv.FormatInt(rcv.ID, 10)
 	}
-	rs, err := h.store.MailRules(ctx)
+	rs, names, _, err := h.savedRules(ctx)
 	if err != nil {
 		h.serverError(w, r, err)
 		return
 	}
-	stop, err := h.store.MailRulesStopOnFirstMatch(ctx)
-	if err != nil {
-		h.serverError(w, r, err)
-		return
+	var rcvID int64
+	if rcv != nil {
+		rcvID = rcv.ID
 	}
-	names, err := h.ruleNames(ctx)
-	if err != nil {
-		h.serverError(w, r, err)
-		return
-	}
-	res, err := h.testRules(ctx, raw, rcv, rs, stop)
+	res, err := h.desk.TestRules(ctx, raw, rcvID, rs)
 	if err != nil {
 		f.Errors["form"] = "The rules could not be evaluated: " + err.Error()
 		h.render(w, r, http.StatusUnprocessableEntity, views.RuleTesterPage(f, nil))
 		return
 	}
-	out := testResultView(res, rs, names, source)
+	subject, from := mailSummary(raw)
+	out := testResultView(res, rs, names, source, subject, from)
 	h.render(w, r, http.StatusOK, views.RuleTesterPage(f, &out))
 }
 
-// testResultView says the decision and the trace with names.
-func testResultView(t ruleTest, rs []rules.Rule, names *ruleNames, source string) views.RuleTestResult {
-	d := t.Decision
-	out := views.RuleTestResult{Source: source, Subject: d.Title, From: d.From.Email}
-	switch d.Kind {
-	case ingest.KindTicket:
-		out.Decision = "New ticket"
-	case ingest.KindFollowup:
-		out.Decision = fmt.Sprintf("Follow-up of ticket %d", d.TicketID)
-	case ingest.KindRefused:
-		out.Decision, out.Refused = "Refused: "+ingest.ReasonLabel(d.Reason.Code), true
-	case ingest.KindDuplicate:
-		out.Decision = fmt.Sprintf("Already imported (ticket %d)", d.TicketID)
-	default:
-		out.Decision = d.Kind
+// mailSummary is a mail's subject and sender, for the result's heading.
+func mailSummary(raw []byte) (subject, from string) {
+	m, err := mail.ReadMessage(bytes.NewReader(raw))
+	if err != nil {
+		return "(unreadable mail)", ""
 	}
-	out.Reason = d.Reason.Text
-	texts := map[int64]ruleText{}
-	for _, r := range rs {
-		texts[r.ID] = names.text(r)
+	dec := new(mime.WordDecoder)
+	subject, err = dec.DecodeHeader(m.Header.Get("Subject"))
+	if err != nil || subject == "" {
+		subject = m.Header.Get("Subject")
 	}
-	if res := d.Rules; res != nil {
-		out.Routing = routingWords(res, names)
-		for _, tr := range res.Trace {
-			rv := views.RuleTraceView{Name: tr.Name, Matched: tr.Matched}
-			switch tr.Skipped {
-			case "":
-				rv.Status = "Not matched"
-				if tr.Matched {
-					rv.Status = "Matched"
-				}
-			case "inactive":
-				rv.Status = "Skipped: inactive"
-			case "other receiver":
-				rv.Status = "Skipped: for other receivers"
-			case "stopped":
-				rv.Status = "Not played: an earlier rule stopped the evaluation"
-			default:
-				rv.Status = "Skipped: " + tr.Skipped
-			}
-			text, known := texts[tr.RuleID]
-			for i, c := range tr.Criteria {
-				words := c.Words
-				if known && i < len(text.Criteria) {
-					words = criterionWords(text.Criteria[i])
-				}
-				rv.Criteria = append(rv.Criteria, views.CriterionTraceView{Words: words, Seen: c.Seen, Matched: c.Matched})
-			}
-			for _, a := range tr.Actions {
-				s := a.Kind.Label()
-				if a.Value != "" {
-					s += ": " + names.name(actionValueKind(a.Kind, false), a.Value)
-				}
-				if a.Note != "" {
-					s += " (" + a.Note + ")"
-				}
-				rv.Actions = append(rv.Actions, s)
-			}
-			out.Trace = append(out.Trace, rv)
-		}
+	if subject == "" {
+		subject = "(No subject)"
 	}
-	return out
+	if a, err := mail.ParseAddress(m.Header.Get("From")); err == nil {
+		from = a.Address
+	} else {
+		from = m.Header.Get("From")
+	}
+	return subject, from
 }
 
-// routingWords lists what a new ticket gets from the rules, with names.
-func routingWords(res *rules.Result, n *ruleNames) []string {
-	var out []string
-	ids := func(label, kind string, v []int64) {
-		if len(v) == 0 {
-			return
+// testResultView shows the tester's answer; each criterion is said with
+// names (the trace has the stored IDs) when the rule is the saved one.
+func testResultView(t helpdesk.RuleTest, rs []rules.Rule, names *ruleNames, source, subject, from string) views.RuleTestResult {
+	out := views.RuleTestResult{Source: source, Subject: subject, From: from, Decision: t.Kind, Reason: t.Text, Routing: t.Routing,
+		Refused: strings.HasPrefix(t.Kind, "Refused"), Problems: t.Problems}
+	if t.Text == "" {
+		out.Reason = t.Reason
+	}
+	for i, tr := range t.Rules {
+		rv := views.RuleTraceView{Name: tr.Name, Matched: tr.Matched, Actions: tr.Actions}
+		switch {
+		case tr.Skipped != "":
+			rv.Status = tr.Skipped
+		case tr.Matched:
+			rv.Status = "Matched"
+		default:
+			rv.Status = "Not matched"
 		}
-		var ns []string
-		for _, id := range v {
-			ns = append(ns, n.name(kind, strconv.FormatInt(id, 10)))
+		var text *ruleText
+		if i < len(rs) && rs[i].Name == tr.Name {
+			rt := names.text(rs[i])
+			text = &rt
 		}
-		out = append(out, label+": "+strings.Join(ns, ", "))
-	}
-	ids(rules.ActAssignUser.Label(), valueUser, res.AssignUsers)
-	ids(rules.ActAssignGroup.Label(), valueGroup, res.AssignGroups)
-	ids(rules.ActObserverUser.Label(), valueUser, res.ObserverUsers)
-	ids(rules.ActObserverGroup.Label(), valueGroup, res.ObserverGroups)
-	if len(res.ObserverEmails) > 0 {
-		out = append(out, rules.ActObserverEmail.Label()+": "+strings.Join(res.ObserverEmails, ", "))
-	}
-	if res.CategoryID != nil {
-		ids(rules.ActCategory.Label(), valueCategory, []int64{*res.CategoryID})
-	}
-	if res.Type != 0 {
-		out = append(out, rules.ActType.Label()+": "+store.TypeLabel(res.Type))
-	}
-	if res.Urgency != 0 {
-		out = append(out, rules.ActUrgency.Label()+": "+store.LevelLabel(res.Urgency))
-	}
-	if res.Impact != 0 {
-		out = append(out, rules.ActImpact.Label()+": "+store.LevelLabel(res.Impact))
-	}
-	if res.RequesterGroupID != nil {
-		ids(rules.ActRequesterGroup.Label(), valueGroup, []int64{*res.RequesterGroupID})
-	}
-	if res.FollowupOf != 0 {
-		out = append(out, fmt.Sprintf("Follow-up of ticket %d (External ID)", res.FollowupOf))
+		for j, c := range tr.Criteria {
+			words := c.Words
+			if text != nil && j < len(text.Criteria) {
+				words = criterionWords(text.Criteria[j])
+			}
+			rv.Criteria = append(rv.Criteria, views.CriterionTraceView{Words: words, Seen: c.Seen, Matched: c.Matched})
+		}
+		out.Trace = append(out.Trace, rv)
 	}
 	return out
 }

@@ -31,17 +31,7 @@ type rulesFile struct {
 
 func (h *Handler) mailRulesExport(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	rs, err := h.store.MailRules(ctx)
-	if err != nil {
-		h.serverError(w, r, err)
-		return
-	}
-	names, err := h.ruleNames(ctx)
-	if err != nil {
-		h.serverError(w, r, err)
-		return
-	}
-	stop, err := h.store.MailRulesStopOnFirstMatch(ctx)
+	rs, names, stop, err := h.savedRules(ctx)
 	if err != nil {
 		h.serverError(w, r, err)
 		return
