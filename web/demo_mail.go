@@ -8,8 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/go-chi/chi/v5"
-
 	"github.com/oauthimap/oauthimap/web/views"
 )
 
@@ -46,7 +44,7 @@ func (h *Handler) demoMailList(w http.ResponseWriter, r *http.Request) {
 
 // demoMailShow shows one sent mail.
 func (h *Handler) demoMailShow(w http.ResponseWriter, r *http.Request) {
-	n, err := strconv.Atoi(chi.URLParam(r, "n"))
+	n, err := strconv.Atoi(r.PathValue("n"))
 	m, ok := h.demoMail.SentMail(n)
 	if err != nil || !ok {
 		h.notFound(w, r)

@@ -18,6 +18,7 @@ import (
 	"github.com/chromedp/chromedp/kb"
 
 	"github.com/oauthimap/oauthimap/internal/oauth"
+	"github.com/oauthimap/oauthimap/internal/rules"
 	"github.com/oauthimap/oauthimap/internal/store"
 	"github.com/oauthimap/oauthimap/internal/testpeer"
 )
@@ -43,7 +44,7 @@ func TestBrowserConsoleLayout(t *testing.T) {
 type realConsole struct {
 	a                       *testApp
 	appID, authID, receiver int64
-	ticket                  int64
+	ticket, rule            int64
 	pages                   []consolePage
 }
 
@@ -64,6 +65,11 @@ func newRealConsole(t *testing.T) *realConsole {
 	a := newDeskApp(t)
 	ctx := context.Background()
 	rc := &realConsole{a: a}
+	// GLPI's default mail rules, as a start seeds them (the auto-reply
+	// below is refused by one of them).
+	if err := a.store.SeedMailRulesOnce(ctx, rules.Defaults()); err != nil {
+		t.Fatal(err)
+	}
 	app := &store.Application{Name: "Contoso International — Helpdesk mailboxes (production tenant)", Provider: "azure", Cloud: "global",
 		TenantID: "2f8c1d9e-4b7a-4c3e-9f21-8d6b5a4c3e21", ClientID: "7d2e9c41-0b3f-4a8e-b6d5-1c9f8e7a6b54", ClientSecret: "a-secret", IsActive: true}
 	if err := a.store.CreateApplication(ctx, app, nil); err != nil {
@@ -124,6 +130,30 @@ func newRealConsole(t *testing.T) *realConsole {
 			"t"+strconv.Itoa(i)+"@very-long-subsidiary-name.example.com", "Since this morning."))
 		rc.ticket = s.TicketID
 	}
+	// Mail rules with long names, a receiver limit, a named header and a
+	// value from a regular expression's result.
+	grp := &store.Group{Name: "Service desk — Europe, Middle East and Africa (second level, hardware)", IsAssign: true}
+	if err := a.store.SaveGroup(ctx, grp, nil, a.admin); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range []rules.Rule{
+		{Name: "Mail to the French-speaking support mailbox goes to the second-level hardware team with the printer category",
+			Description: "Asked by the service desk manager in March 2026 after the reorganisation of the EMEA teams", Active: true,
+			Match: rules.MatchAny, ReceiverIDs: []int64{rc.receiver},
+			Criteria: []rules.Criterion{{Field: rules.FieldTo, Condition: rules.CondContains, Pattern: "support-fr@subsidiary-of-contoso-international.example"},
+				{Field: rules.FieldHeader, Header: "X-MS-Exchange-Organization-AuthSource", Condition: rules.CondRegexMatch, Pattern: `/^([A-Z0-9]+)\.EURPRD[0-9]+\.PROD\.OUTLOOK\.COM$/i`}},
+			Actions: []rules.Action{{Kind: rules.ActAssignGroup, Value: strconv.FormatInt(grp.ID, 10)}, {Kind: rules.ActObserverEmail, Value: longMailbox}, {Kind: rules.ActStop}}},
+		{Name: "Reject newsletters", Active: false, Match: rules.MatchAll,
+			Criteria: []rules.Criterion{{Field: rules.FieldFrom, Condition: rules.CondEndsWith, Pattern: "@very-long-subsidiary-name-of-a-spammer.example.com"}},
+			Actions:  []rules.Action{{Kind: rules.ActRefuse}}},
+	} {
+		if err := a.store.SaveMailRule(ctx, &r); err != nil {
+			t.Fatal(err)
+		}
+		if rc.rule == 0 {
+			rc.rule = r.ID
+		}
+	}
 	app2 := strconv.FormatInt(rc.appID, 10)
 	auth := "/setup/oauthimap/authorizations/" + strconv.FormatInt(rc.authID, 10)
 	rcv := rcvPath(rc.receiver, "")
@@ -159,6 +189,11 @@ func newRealConsole(t *testing.T) *realConsole {
 		{"/setup/dropdowns/itilcategories", "#categories-table"},
 		{"/setup/dropdowns/itilcategories/new", "#category-form"},
 		{"/setup/priority-matrix", "#matrix-form"},
+		{"/setup/mailrules", "#rules-table"},
+		{"/setup/mailrules/new", "#rule-form"},
+		{"/setup/mailrules/" + strconv.FormatInt(rc.rule, 10), "#rule-form"},
+		{"/setup/mailrules/import", "#import-form"},
+		{"/setup/mailrules/test", "#tester-form"},
 	}
 	return rc
 }
@@ -328,7 +363,8 @@ func (rc *realConsole) phoneLayout(t *testing.T, ctx context.Context) {
 		t.Errorf("the first ticket row does not show its requester: %q", text)
 	}
 	testpeer.Screenshot(t, ctx, "tickets-390")
-	for _, p := range []consolePage{{"/setup/oauthimap/" + strconv.FormatInt(rc.appID, 10) + "/authorizations", "#authorizations-table"}, {"/setup/quarantine", "#quarantine-table"}} {
+	for _, p := range []consolePage{{"/setup/oauthimap/" + strconv.FormatInt(rc.appID, 10) + "/authorizations", "#authorizations-table"}, {"/setup/quarantine", "#quarantine-table"},
+		{"/setup/mailrules", "#rules-table"}, {"/setup/mailrules/" + strconv.FormatInt(rc.rule, 10), "#rule-form"}} {
 		rc.open(t, ctx, p)
 		testpeer.Screenshot(t, ctx, screenName(p.path)+"-390")
 	}

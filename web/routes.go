@@ -109,6 +109,21 @@ func (h *Handler) routeTable() []route {
 		{"GET", "/setup/priority-matrix", admin, h.priorityMatrixShow},
 		{"POST", "/setup/priority-matrix", admin, h.priorityMatrixSave},
 
+		// Setup > Rules for mails: the ordered list, a rule, export and import, the tester.
+		{"GET", "/setup/mailrules", admin, h.mailRulesList},
+		{"GET", "/setup/mailrules/new", admin, h.mailRuleNew},
+		{"POST", "/setup/mailrules", admin, h.mailRuleSave},
+		{"POST", "/setup/mailrules/settings", admin, h.mailRulesSettings},
+		{"GET", "/setup/mailrules/export", admin, h.mailRulesExport},
+		{"GET", "/setup/mailrules/import", admin, h.mailRulesImportShow},
+		{"POST", "/setup/mailrules/import", admin, h.mailRulesImport},
+		{"GET", "/setup/mailrules/test", admin, h.mailRulesTester},
+		{"POST", "/setup/mailrules/test", admin, h.mailRulesTest},
+		{"GET", "/setup/mailrules/{id}", admin, h.mailRuleEdit},
+		{"POST", "/setup/mailrules/{id}", admin, h.mailRuleSave},
+		{"POST", "/setup/mailrules/{id}/delete", admin, h.mailRuleDelete},
+		{"POST", "/setup/mailrules/{id}/move", admin, h.mailRuleMove},
+
 		// Setup > OAuth IMAP: applications, their authorizations, the sign-in.
 		{"GET", "/setup/oauthimap", admin, h.applicationsList},
 		{"GET", "/setup/oauthimap/new", admin, h.applicationNew},
@@ -177,7 +192,7 @@ var menu = []struct {
 	items []menuEntry
 }{
 	{"Assistance", []menuEntry{{"Tickets", "ti-ticket", "/tickets"}}},
-	{"Setup", []menuEntry{{"OAuth IMAP", "ti-login-2", "/setup/oauthimap"}, {"Receivers", "ti-inbox", "/setup/receivers"}, {"Blacklisted mail addresses", "ti-ban", "/setup/blacklist"}, {"Blacklisted mail content", "ti-eraser", "/setup/blacklistedmailcontent"}, {"Document types", "ti-file-x", "/setup/documenttypes"}, {"Not imported emails", "ti-mail-x", "/setup/quarantine"}, {"Outgoing mail queue", "ti-mail-forward", "/setup/outbox"}, {"ITIL categories", "ti-category", "/setup/dropdowns/itilcategories"}, {"Priority matrix", "ti-grid-dots", "/setup/priority-matrix"}}},
+	{"Setup", []menuEntry{{"OAuth IMAP", "ti-login-2", "/setup/oauthimap"}, {"Receivers", "ti-inbox", "/setup/receivers"}, {"Blacklisted mail addresses", "ti-ban", "/setup/blacklist"}, {"Blacklisted mail content", "ti-eraser", "/setup/blacklistedmailcontent"}, {"Document types", "ti-file-x", "/setup/documenttypes"}, {"Not imported emails", "ti-mail-x", "/setup/quarantine"}, {"Rules for mails", "ti-filter", "/setup/mailrules"}, {"Outgoing mail queue", "ti-mail-forward", "/setup/outbox"}, {"ITIL categories", "ti-category", "/setup/dropdowns/itilcategories"}, {"Priority matrix", "ti-grid-dots", "/setup/priority-matrix"}}},
 	{"Administration", []menuEntry{{"Users", "ti-users", "/admin/users"}, {"Groups", "ti-users-group", "/admin/groups"}}},
 }
 

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/oauthimap/oauthimap/internal/config"
+	"github.com/oauthimap/oauthimap/internal/rules"
 	"github.com/oauthimap/oauthimap/internal/secret"
 	"github.com/oauthimap/oauthimap/internal/store"
 )
@@ -74,6 +75,12 @@ func openStore(ctx context.Context, cfg *config.Config, log *slog.Logger, migrat
 			log.Info("database migrated", "migrations", n, "dialect", st.Dialect())
 		}
 	} else if err := st.CheckSchema(ctx); err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	// GLPI's default mail rules, once per database: a default the admin
+	// deleted stays deleted.
+	if err := st.SeedMailRulesOnce(ctx, rules.Defaults()); err != nil {
 		st.Close()
 		return nil, nil, err
 	}

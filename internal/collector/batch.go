@@ -16,6 +16,7 @@ import (
 	"github.com/oauthimap/oauthimap/internal/helpdesk"
 	"github.com/oauthimap/oauthimap/internal/ingest"
 	"github.com/oauthimap/oauthimap/internal/mailbox"
+	"github.com/oauthimap/oauthimap/internal/rules"
 	"github.com/oauthimap/oauthimap/internal/store"
 )
 
@@ -360,6 +361,7 @@ type preDecision struct {
 	d       *ingest.Decision // nil: decide inside the transaction
 	ids     []string         // Message-IDs asked, normalised and lower-cased
 	tickets []int64          // tickets asked for or answered
+	senders []string         // e-mails the mail rules asked about, lower-cased
 }
 
 // predecide decides the batch's new mails in parallel, outside the
@@ -379,7 +381,7 @@ func (c *Collector) predecide(ctx context.Context, batch []item, seen map[string
 				p := &probe{k: know}
 				d, err := c.decide(ctx, it, settings, p, now)
 				if err == nil {
-					out[i] = preDecision{d: d, ids: p.ids, tickets: p.tickets}
+					out[i] = preDecision{d: d, ids: p.ids, tickets: p.tickets, senders: p.senders}
 				}
 			}
 		}()
@@ -430,6 +432,11 @@ func (p preDecision) usable(written ...*writes) *ingest.Decision {
 				return nil
 			}
 		}
+		for _, e := range p.senders {
+			if w.requesters[e] {
+				return nil
+			}
+		}
 	}
 	return p.d
 }
@@ -439,10 +446,13 @@ func (p preDecision) usable(written ...*writes) *ingest.Decision {
 type writes struct {
 	messageIDs map[string]bool
 	tickets    map[int64]bool
+	// requesters are the senders of the mails saved: saving one may make
+	// its sender a known contact, which a mail rule may ask about.
+	requesters map[string]bool
 }
 
 func newWrites() *writes {
-	return &writes{messageIDs: map[string]bool{}, tickets: map[int64]bool{}}
+	return &writes{messageIDs: map[string]bool{}, tickets: map[int64]bool{}, requesters: map[string]bool{}}
 }
 
 func (w *writes) add(d *ingest.Decision, saved helpdesk.Saved) {
@@ -454,16 +464,81 @@ func (w *writes) add(d *ingest.Decision, saved helpdesk.Saved) {
 			w.tickets[t] = true
 		}
 	}
+	if e := strings.ToLower(d.Requester.Email); e != "" {
+		w.requesters[e] = true
+	}
 }
 
 // normalID is a Message-ID as the store compares it (MySQL ignores case).
 func normalID(id string) string { return strings.ToLower(store.NormalMessageID(id)) }
 
 // probe is an ingest.Knowledge that remembers what was asked and answered.
+// It answers the mail rules' questions too (rules.Env) when the store
+// does: without them a rule reading the requester, its groups, the mail
+// domain or a category by name would never match a mail decided ahead.
+// Users, groups and categories are not written by a batch; a sender may
+// become a known contact by an earlier mail of the batch, so the e-mails
+// asked about are remembered.
 type probe struct {
 	k       ingest.Knowledge
 	ids     []string
 	tickets []int64
+	senders []string
+}
+
+var _ rules.Env = (*probe)(nil)
+
+func (p *probe) env() (rules.Env, error) {
+	e, ok := p.k.(rules.Env)
+	if !ok {
+		return nil, errNoRuleFacts
+	}
+	return e, nil
+}
+
+// errNoRuleFacts: the store behind the probe cannot answer the rules.
+var errNoRuleFacts = errors.New("collector: the store answers no mail rule criteria")
+
+func (p *probe) RequesterKnown(ctx context.Context, email string) (bool, error) {
+	e, err := p.env()
+	if err != nil {
+		return false, err
+	}
+	p.senders = append(p.senders, strings.ToLower(email))
+	return e.RequesterKnown(ctx, email)
+}
+
+func (p *probe) RequesterGroups(ctx context.Context, email string) ([]int64, error) {
+	e, err := p.env()
+	if err != nil {
+		return nil, err
+	}
+	p.senders = append(p.senders, strings.ToLower(email))
+	return e.RequesterGroups(ctx, email)
+}
+
+func (p *probe) KnownDomain(ctx context.Context, domain string) (bool, error) {
+	e, err := p.env()
+	if err != nil {
+		return false, err
+	}
+	return e.KnownDomain(ctx, domain)
+}
+
+func (p *probe) CategoryByName(ctx context.Context, name string) (int64, bool, error) {
+	e, err := p.env()
+	if err != nil {
+		return 0, false, err
+	}
+	return e.CategoryByName(ctx, name)
+}
+
+func (p *probe) GroupByName(ctx context.Context, name string) (int64, bool, error) {
+	e, err := p.env()
+	if err != nil {
+		return 0, false, err
+	}
+	return e.GroupByName(ctx, name)
 }
 
 func (p *probe) TicketsByMessageID(ctx context.Context, ids []string) (map[string]ingest.TicketRef, error) {

@@ -44,6 +44,9 @@ func drainDovecot(b *testing.B, dialect store.Dialect) {
 
 	raw := rawFetchRate(b, de, n)
 	r := de.receiver("drain", "ssl", func(r *store.Receiver) { r.Budget = n })
+	if k := benchMailRules(b, de.env); k > 0 {
+		b.Logf("with %d mail rules", k)
+	}
 	c := de.collector(nil)
 	b.ResetTimer()
 	cpu0 := cpuTime()

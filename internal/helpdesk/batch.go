@@ -72,6 +72,9 @@ func (b *Batch) Save(ctx context.Context, raw []byte, d *ingest.Decision) (Saved
 	switch d.Kind {
 	case ingest.KindRefused:
 		id, err := b.s.quarantine(ctx, b.tx, b.rid, raw, d, b.docs)
+		if err == nil {
+			_, err = b.s.answerRefusal(ctx, b.tx, b.rid, raw, d)
+		}
 		return Saved{QuarantineID: id}, err
 	case ingest.KindDuplicate:
 		return b.s.copyOf(ctx, b.tx, b.rid, d, b.lk)

@@ -215,11 +215,9 @@ func (s *Service) solvedMail(ctx context.Context, tx *store.Store, ticketID int6
 func (s *Service) queueNotice(ctx context.Context, tx *store.Store, t *store.Ticket, rid int64, snd *store.MailSender,
 	event string, tpl notify.Template, th notify.Threading, auto, solution string) (string, error) {
 	to := strings.ToLower(strings.TrimSpace(t.RequesterEmail))
-	limit := DefaultAutoMailsPerHour
-	if v, err := tx.Setting(ctx, SettingAutoMailsPerHour, ""); err != nil {
+	limit, err := autoMailsPerHour(ctx, tx)
+	if err != nil {
 		return "", err
-	} else if n, err := strconv.Atoi(v); err == nil && n > 0 {
-		limit = n
 	}
 	now := tx.Now()
 	sent, err := tx.AutomaticMailsTo(ctx, to, now.Add(-time.Hour))
@@ -256,6 +254,18 @@ func (s *Service) queueNotice(ctx context.Context, tx *store.Store, t *store.Tic
 	}
 	return "", tx.EnqueueMail(ctx, &store.OutboxMail{Kind: event, TicketID: &t.ID, ReceiverID: &rid, FromAddress: from,
 		Recipients: to, Subject: subject, MessageID: msgID, Raw: raw})
+}
+
+// autoMailsPerHour is the cap of automatic mails to one address an hour.
+func autoMailsPerHour(ctx context.Context, tx *store.Store) (int, error) {
+	v, err := tx.Setting(ctx, SettingAutoMailsPerHour, "")
+	if err != nil {
+		return 0, err
+	}
+	if n, err := strconv.Atoi(v); err == nil && n > 0 {
+		return n, nil
+	}
+	return DefaultAutoMailsPerHour, nil
 }
 
 // headerOf reads the header of a raw mail; an unreadable one is empty.

@@ -188,3 +188,24 @@ func audit(ctx context.Context, tx *store.Store, by *store.User, kind, objectTyp
 	}
 	return tx.Audit(ctx, by.ID, by.Login, kind, objectType, objectID, message)
 }
+
+// QuarantinedOriginal returns a not-imported mail's raw original and the
+// receiver it came through (nil: none), for the rule tester.
+func (s *Service) QuarantinedOriginal(ctx context.Context, id int64) ([]byte, *store.Receiver, error) {
+	q, err := s.st.Quarantined(ctx, id)
+	if err != nil {
+		return nil, nil, fmt.Errorf("helpdesk: %w", err)
+	}
+	if q.RawSHA256 == "" {
+		return nil, nil, ErrNoOriginal
+	}
+	raw, err := s.readBlob(q.RawSHA256)
+	if err != nil {
+		return nil, nil, err
+	}
+	r, err := s.st.ReceiverOfQuarantine(ctx, q)
+	if err != nil {
+		return nil, nil, fmt.Errorf("helpdesk: %w", err)
+	}
+	return raw, r, nil
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/oauthimap/oauthimap/internal/ingest"
@@ -28,6 +29,9 @@ func (s *Service) Save(ctx context.Context, tx *store.Store, receiverID int64, r
 	switch d.Kind {
 	case ingest.KindRefused:
 		id, err := s.quarantine(ctx, tx, rid, raw, d, s.docs)
+		if err == nil {
+			_, err = s.answerRefusal(ctx, tx, rid, raw, d)
+		}
 		return Saved{QuarantineID: id}, err
 	case ingest.KindDuplicate:
 		return s.copyOf(ctx, tx, rid, d, directLookups{tx})
@@ -122,6 +126,16 @@ func (s *Service) saveTicket(ctx context.Context, t *store.Store, rid *int64, ra
 	for _, o := range d.Observers {
 		emails = append(emails, o.Email)
 	}
+	observers := d.Observers
+	if d.Rules != nil {
+		// Observer e-mails of the mail rules join the mail's own.
+		for _, e := range d.Rules.ObserverEmails {
+			if e != d.Requester.Email && !slices.ContainsFunc(observers, func(a ingest.Address) bool { return a.Email == e }) {
+				observers = append(observers[:len(observers):len(observers)], ingest.Address{Email: e})
+				emails = append(emails, e)
+			}
+		}
+	}
 	users, err := lk.users(ctx, emails)
 	if err != nil {
 		return 0, err
@@ -143,7 +157,7 @@ func (s *Service) saveTicket(ctx context.Context, t *store.Store, rid *int64, ra
 		}
 	}
 	actors := []store.TicketActor{req}
-	for _, o := range d.Observers {
+	for _, o := range observers {
 		a := store.TicketActor{Role: store.ActorObserver, Email: o.Email, Name: o.Name}
 		if uid, ok := users[o.Email]; ok {
 			a.UserID = &uid
@@ -170,8 +184,23 @@ func (s *Service) saveTicket(ctx context.Context, t *store.Store, rid *int64, ra
 			tk.Status = settleStatus(tk.Status, 1)
 		}
 	}
+	routed := d.Rules != nil && d.Rules.Routes()
+	if routed {
+		// The mail rules override the receiver's defaults.
+		if err := routeFields(ctx, t, tk, d.Rules); err != nil {
+			return 0, err
+		}
+		if len(d.Rules.AssignGroups)+len(d.Rules.AssignUsers) > 0 {
+			defs.GroupID = nil
+		}
+	}
 	if err := t.CreateTicket(ctx, tk, actors); err != nil {
 		return 0, err
+	}
+	if routed {
+		if err := routeActors(ctx, t, tk.ID, d.Rules); err != nil {
+			return 0, err
+		}
 	}
 	if defs.GroupID != nil {
 		if err := s.assignDefaultGroup(ctx, t, tk.ID, *defs.GroupID); err != nil {

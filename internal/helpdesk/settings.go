@@ -14,7 +14,8 @@ import (
 // (FilesizeMax, UseMailDate, RequesterField, AddToToObserver,
 // AddCcToObserver, ImportAutoNotifications, Login as an own address) plus the global ones
 // (blacklist entries, subject tag prefix, closed-ticket policy, message
-// size limit, kept in store settings). r may be nil (a staff import): the
+// size limit, kept in store settings) and the mail rules, read anew at each
+// call (each collect run). r may be nil (a staff import): the
 // receiver options are then ingest's defaults.
 func (s *Service) Settings(ctx context.Context, r *store.Receiver) (ingest.Settings, error) {
 	return settingsFrom(ctx, s.st, r)
@@ -23,6 +24,7 @@ func (s *Service) Settings(ctx context.Context, r *store.Receiver) (ingest.Setti
 func settingsFrom(ctx context.Context, st *store.Store, r *store.Receiver) (ingest.Settings, error) {
 	out := ingest.DefaultSettings()
 	if r != nil {
+		out.ReceiverID = r.ID
 		out.FileSizeMax = r.FilesizeMax
 		out.UseMailDate = r.UseMailDate
 		out.RequesterField = ingest.RequesterFrom
@@ -72,6 +74,9 @@ func settingsFrom(ctx context.Context, st *store.Store, r *store.Receiver) (inge
 	}
 	for _, t := range types {
 		out.DocumentTypes = append(out.DocumentTypes, ingest.DocumentType{Ext: t.Ext, MIME: t.MIME})
+	}
+	if out.Rules, err = mailRules(ctx, st); err != nil {
+		return out, fmt.Errorf("helpdesk: settings: %w", err)
 	}
 	if err := ingest.ValidateSettings(out); err != nil {
 		return out, fmt.Errorf("helpdesk: settings: %w", err)

@@ -21,8 +21,14 @@ import (
 // Mailing-list mail (Precedence: list, List-Id) is NOT refused: people write
 // to helpdesks through distribution lists and shared aliases, and a list
 // header says how the mail travelled, not that a machine wrote it.
-func autoMessage(h message.Header, subject string) (code, why string) {
+//
+// skipSubmitted leaves the Auto-Submitted header out: with mail rules, the
+// default rule "Auto-Reply Auto-Submitted" decides on it.
+func autoMessage(h message.Header, subject string, skipSubmitted bool) (code, why string) {
 	auto := strings.ToLower(strings.TrimSpace(h.Get("Auto-Submitted")))
+	if skipSubmitted {
+		auto = ""
+	}
 	if strings.HasPrefix(auto, "auto-replied") {
 		return ReasonAutoReply, fmt.Sprintf("Auto-Submitted: %s (RFC 3834 automatic reply)", cleanLine(auto, 60))
 	}

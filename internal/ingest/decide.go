@@ -78,7 +78,8 @@ func (c *compiled) decide(ctx context.Context, raw []byte, k Knowledge, now time
 	b := c.removeBlacklistedContent(w.entity(ent, 0))
 	*why = append(*why, w.why...)
 
-	if r := c.refusal(e, &d, w, why); r != nil && !c.ImportAnyway {
+	r, auto := c.refusal(e, &d, w, why)
+	if r != nil && !c.ImportAnyway {
 		if r.Code == ReasonBounce {
 			return c.bounce(ctx, k, e, &d, w, b)
 		}
@@ -95,6 +96,13 @@ func (c *compiled) decide(ctx context.Context, raw []byte, k Knowledge, now time
 		}
 		return refuse(&d, ReasonNoSender, text), nil
 	}
+	if refused, err := c.applyRules(ctx, k, ent, e, &d, w, b, auto, why); err != nil || refused {
+		if err != nil {
+			return nil, err
+		}
+		d.ContentHTML = SanitizeHTML(segmentsHTML(b))
+		return &d, nil
+	}
 	if dup, err := c.duplicate(ctx, k, &d, now); err != nil || dup {
 		if err != nil {
 			return nil, err
@@ -102,6 +110,9 @@ func (c *compiled) decide(ctx context.Context, raw []byte, k Knowledge, now time
 		return &d, nil
 	}
 	if err := c.thread(ctx, k, e, &d); err != nil {
+		return nil, err
+	}
+	if err := c.externalID(ctx, k, &d, why); err != nil {
 		return nil, err
 	}
 	trimmed := false
@@ -174,35 +185,48 @@ func (c *compiled) fillEnvelope(d *Decision, e envelope, now time.Time) {
 
 // refusal returns why the message must not become a ticket, or nil. A
 // delivery report comes back as ReasonBounce for the caller to resolve.
-func (c *compiled) refusal(e envelope, d *Decision, w *walker, why *[]string) *Reason {
+// With mail rules, a mail that only its Auto-Submitted header marks as
+// automatic is left to the rules: auto says so, with the words for it.
+func (c *compiled) refusal(e envelope, d *Decision, w *walker, why *[]string) (*Reason, autoVerdict) {
+	var av autoVerdict
 	if e.MessageID != "" && c.ownMsgID.MatchString(e.MessageID) {
-		return &Reason{ReasonOwnNotification, fmt.Sprintf("Message-ID <%s> is one of our own notifications: refused to avoid a mail loop.", e.MessageID)}
+		return &Reason{ReasonOwnNotification, fmt.Sprintf("Message-ID <%s> is one of our own notifications: refused to avoid a mail loop.", e.MessageID)}, av
 	}
 	if c.own[e.From.Email] {
-		return &Reason{ReasonOwnAddress, fmt.Sprintf("Sent from %s, this receiver's own address: refused to avoid a mail loop.", e.From.Email)}
+		return &Reason{ReasonOwnAddress, fmt.Sprintf("Sent from %s, this receiver's own address: refused to avoid a mail loop.", e.From.Email)}, av
 	}
 	if w.report || isBounceSender(e.From.Email) {
-		return &Reason{Code: ReasonBounce}
+		return &Reason{Code: ReasonBounce}, av
 	}
-	if code, auto := autoMessage(e.header, e.Subject); code != "" {
+	if code, auto := autoMessage(e.header, e.Subject, false); code != "" {
 		d.Automatic = true
-		switch {
-		case code == ReasonAutoReply:
-			return &Reason{ReasonAutoReply, "Automatic reply, not written by a person: " + auto + "."}
-		case !c.ImportAutoNotifications:
-			return &Reason{ReasonAutoNotification, "Automatic notification, not written by a person: " + auto + "."}
+		av = autoVerdict{code: code, words: auto}
+		if c.Rules.Len() > 0 {
+			if b, _ := autoMessage(e.header, e.Subject, true); b == "" {
+				av.byRules = true
+			}
 		}
-		*why = append(*why, "Imported as an automatic notification, as this receiver asks: "+auto+". It is never answered automatically.")
+		switch {
+		case av.byRules && (code == ReasonAutoReply || !c.ImportAutoNotifications):
+			// the rules decide
+		case code == ReasonAutoReply:
+			return &Reason{ReasonAutoReply, "Automatic reply, not written by a person: " + auto + "."}, av
+		case !c.ImportAutoNotifications:
+			return &Reason{ReasonAutoNotification, "Automatic notification, not written by a person: " + auto + "."}, av
+		default:
+			av.imported = true
+			*why = append(*why, "Imported as an automatic notification, as this receiver asks: "+auto+". It is never answered automatically.")
+		}
 	}
 	for _, a := range []string{e.From.Email, d.Requester.Email} {
 		if a == "" {
 			continue
 		}
 		if entry, black := c.blacklisted(a); black {
-			return &Reason{ReasonBlacklisted, fmt.Sprintf("Sender %s is blacklisted (%s %q).", a, entry.Kind, entry.Value)}
+			return &Reason{ReasonBlacklisted, fmt.Sprintf("Sender %s is blacklisted (%s %q).", a, entry.Kind, entry.Value)}, av
 		}
 	}
-	return nil
+	return nil, av
 }
 
 // duplicate recognises a copy of a mail that another receiver already

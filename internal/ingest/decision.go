@@ -3,6 +3,8 @@ package ingest
 import (
 	"context"
 	"time"
+
+	"github.com/oauthimap/oauthimap/internal/rules"
 )
 
 // Kinds of Decision.
@@ -118,6 +120,12 @@ type Decision struct {
 	// (Received, Delivered-To...): the same mail in two mailboxes has the
 	// same one. See fingerprint.
 	ContentSHA256 string
+
+	// Rules is what the mail rules did (nil without rules): the trace of
+	// each rule and the routing a new ticket gets. Refusals by a rule have
+	// Reason.Code ReasonRule, or the automatic-mail codes for the
+	// Auto-Submitted rule.
+	Rules *rules.Result
 }
 
 // Reason codes. They are stored; never rename one.
@@ -141,4 +149,5 @@ const (
 	ReasonUnreadable       = "unreadable"        // not an e-mail we can read at all
 	ReasonParserPanic      = "parser_panic"      // a bug: the parser crashed on this message
 	ReasonDuplicate        = "duplicate"         // the same mail already opened a ticket through another receiver
+	ReasonRule             = "rule"              // refused, or made a follow-up, by a mail rule (the text names it)
 )

@@ -128,6 +128,17 @@ func TestCorpusGolden(t *testing.T) {
 				t.Fatalf("Decide: %v", err)
 			}
 			got := summarize(d)
+			// The same decision without any mail rule: the default rules
+			// replace the fixed Auto-Submitted check without changing it.
+			plain := settingsFor(name)
+			plain.Rules = nil
+			d0, err := Decide(context.Background(), msgs[name], plain, newFakeKnowledge(), testNow)
+			if err != nil {
+				t.Fatalf("Decide without rules: %v", err)
+			}
+			if g0 := summarize(d0); !reflect.DeepEqual(g0, got) {
+				t.Errorf("without mail rules: %s %q, with the default rules: %s %q", g0.Reason, g0.ReasonText, got.Reason, got.ReasonText)
+			}
 			path := filepath.Join("testdata", "golden", name+".json")
 			var want golden
 			if b, err := os.ReadFile(path); err == nil {

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/oauthimap/oauthimap/internal/rules"
 )
 
 // fakeKnowledge is a fixed store: three tickets and the Message-IDs that
@@ -107,8 +109,19 @@ func testSettings() Settings {
 		{Kind: BlacklistDomain, Value: "spammy.biz"},
 		{Kind: BlacklistPattern, Value: "noreply-*@*.bulkmail.*"},
 	}
+	s.Rules = defaultRules
 	return s
 }
+
+// defaultRules are the seeded mail rules: the corpus is decided with them,
+// as a new installation decides it.
+var defaultRules = func() *rules.Set {
+	s, err := rules.Compile(rules.Defaults())
+	if err != nil {
+		panic(err)
+	}
+	return s
+}()
 
 // settingsFor gives the few corpus files that exercise an option their
 // receiver's settings.

@@ -24,6 +24,7 @@ var reasonLabels = map[string]string{
 	ReasonUnreadable:       "Not a readable e-mail",
 	ReasonParserPanic:      "Could not be read (a bug)",
 	ReasonDuplicate:        "Already imported through another receiver",
+	ReasonRule:             "Mail rule",
 }
 
 // ReasonLabel is a reason code as a person reads it. A code without a

@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+
+	"github.com/oauthimap/oauthimap/internal/rules"
 )
 
 // Settings are a receiver's options that shape decisions. The zero value is
@@ -51,6 +53,14 @@ type Settings struct {
 	// ImportAnyway turns every refusal except "unreadable" into a ticket or
 	// follow-up: the quarantine's "Import anyway" action decides again with it.
 	ImportAnyway bool
+	// Rules are the mail rules, compiled. They run after the built-in
+	// refusals (see applyRules), and own the Auto-Submitted header (GLPI's
+	// default rule "Auto-Reply Auto-Submitted"). Without any rule (nil or
+	// empty: a database not seeded yet, or every rule deleted) the fixed
+	// check refuses on Auto-Submitted as it always did.
+	Rules *rules.Set
+	// ReceiverID is the receiver's ID, for rules limited to receivers.
+	ReceiverID int64
 }
 
 // DocumentType allows attachments by extension (without the dot,

@@ -473,7 +473,7 @@ func AllModels() []any {
 		&Contact{}, &Ticket{}, &TicketActor{}, &TicketReceiver{}, &Followup{}, &Document{}, &TicketEvent{},
 		&QuarantinedMail{}, &LedgerEntry{}, &BlacklistEntry{}, &ImportLink{},
 		&MailSender{}, &OutboxMail{}, &MailNotification{}, &BlacklistedMailContent{}, &DocumentType{},
-		&Group{}, &GroupUser{}, &Category{}, &TicketUser{}, &TicketGroup{}, &PriorityCell{}}
+		&Group{}, &GroupUser{}, &Category{}, &TicketUser{}, &TicketGroup{}, &PriorityCell{}, &MailRule{}}
 }
 
 // Group is a group of users (GLPI's Administration > Groups).

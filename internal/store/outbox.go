@@ -37,6 +37,7 @@ const (
 	MailSolved         = "solved"
 	MailAlarm          = "alarm"
 	MailTest           = "test"
+	MailRefusal        = "refusal" // the answer to a mail a rule refused "with an answer"
 )
 
 // SentMailKeepDays is how long sent mail stays on the queue page before
@@ -400,7 +401,7 @@ func (s *Store) SkippedMails(ctx context.Context, limit int) ([]TicketEvent, err
 func (s *Store) AutomaticMailsTo(ctx context.Context, addr string, since time.Time) (int64, error) {
 	var n int64
 	err := s.db.WithContext(ctx).Model(&OutboxMail{}).
-		Where("recipients = ? AND created_at >= ? AND kind IN ?", strings.ToLower(addr), since.UTC(), []string{MailAcknowledgment, MailSolved}).
+		Where("recipients = ? AND created_at >= ? AND kind IN ?", strings.ToLower(addr), since.UTC(), []string{MailAcknowledgment, MailSolved, MailRefusal}).
 		Count(&n).Error
 	return n, translate(err)
 }

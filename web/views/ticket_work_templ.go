@@ -1544,7 +1544,7 @@ func TicketBulkForm(w TicketListWork) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 128, "<label class=\"form-check m-0 me-2\"><input class=\"form-check-input\" type=\"checkbox\" id=\"select-all\" data-check-all=\"tickets-bulk\"> <span class=\"form-check-label\">Select all</span></label><div class=\"d-flex flex-wrap gap-1 align-items-center\"><label class=\"visually-hidden\" for=\"bulk-assignee\">Assign to</label> <select class=\"form-select form-select-sm w-auto\" name=\"assignee\" id=\"bulk-assignee\">")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 128, "<label class=\"form-check m-0 me-2\"><input class=\"form-check-input\" type=\"checkbox\" id=\"select-all\" data-check-all=\"tickets-bulk\"> <span class=\"form-check-label\">Select all</span></label><div class=\"d-flex flex-wrap gap-1 align-items-center mw-100\"><label class=\"visually-hidden\" for=\"bulk-assignee\">Assign to</label> <select class=\"form-select form-select-sm w-auto mw-100\" name=\"assignee\" id=\"bulk-assignee\">")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -1603,7 +1603,7 @@ func TicketBulkForm(w TicketListWork) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 135, "</select> <button type=\"submit\" class=\"btn btn-sm\" name=\"action\" value=\"assign\" id=\"bulk-assign\">Assign</button></div><div class=\"d-flex flex-wrap gap-1 align-items-center\"><label class=\"visually-hidden\" for=\"bulk-status\">Status</label> <select class=\"form-select form-select-sm w-auto\" name=\"status\" id=\"bulk-status\">")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 135, "</select> <button type=\"submit\" class=\"btn btn-sm\" name=\"action\" value=\"assign\" id=\"bulk-assign\">Assign</button></div><div class=\"d-flex flex-wrap gap-1 align-items-center mw-100\"><label class=\"visually-hidden\" for=\"bulk-status\">Status</label> <select class=\"form-select form-select-sm w-auto mw-100\" name=\"status\" id=\"bulk-status\">")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -1639,7 +1639,7 @@ func TicketBulkForm(w TicketListWork) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 139, "</select> <button type=\"submit\" class=\"btn btn-sm\" name=\"action\" value=\"status\" id=\"bulk-set-status\">Change the status</button></div><div class=\"d-flex flex-wrap gap-1 align-items-center\"><label class=\"visually-hidden\" for=\"bulk-category\">Category</label> <select class=\"form-select form-select-sm w-auto\" name=\"category\" id=\"bulk-category\"><option value=\"\">(no category)</option> ")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 139, "</select> <button type=\"submit\" class=\"btn btn-sm\" name=\"action\" value=\"status\" id=\"bulk-set-status\">Change the status</button></div><div class=\"d-flex flex-wrap gap-1 align-items-center mw-100\"><label class=\"visually-hidden\" for=\"bulk-category\">Category</label> <select class=\"form-select form-select-sm w-auto mw-100\" name=\"category\" id=\"bulk-category\"><option value=\"\">(no category)</option> ")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

@@ -1,0 +1,265 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/oauthimap/oauthimap/internal/rules"
+)
+
+func mailRuleNames(t *testing.T, s *Store) string {
+	t.Helper()
+	rs, err := s.MailRules(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for i, r := range rs {
+		if r.Ranking != i+1 {
+			t.Errorf("rule %s has ranking %d at place %d", r.Name, r.Ranking, i+1)
+		}
+		names = append(names, r.Name)
+	}
+	return strings.Join(names, ",")
+}
+
+func TestMailRulesRoundTripAndOrder(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		if rs, err := s.MailRules(ctx); err != nil || len(rs) != 0 {
+			t.Fatalf("empty store: %v %v", rs, err)
+		}
+		full := rules.Rule{
+			Name: "  Support FR  ", Description: "mail to support-fr@ → Support FR, Printer", Active: true, Match: rules.MatchAny,
+			ReceiverIDs: []int64{7, 9},
+			Criteria: []rules.Criterion{
+				{Field: rules.FieldTo, Condition: rules.CondContains, Pattern: "support-fr@"},
+				{Field: rules.FieldHeader, Header: "X-Ticket", Condition: rules.CondRegexMatch, Pattern: `/\[CAT:(\w+)\]/i`},
+			},
+			Actions: []rules.Action{
+				{Kind: rules.ActAssignGroup, Value: "3"},
+				{Kind: rules.ActCategory, Value: "#0", FromRegex: true},
+				{Kind: rules.ActStop},
+			},
+		}
+		if err := s.SaveMailRule(ctx, &full); err != nil {
+			t.Fatal(err)
+		}
+		if full.ID == 0 || full.Ranking != 1 || full.Name != "Support FR" {
+			t.Fatalf("after insert: id %d ranking %d name %q", full.ID, full.Ranking, full.Name)
+		}
+		got, err := s.MailRule(ctx, full.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, full) {
+			t.Fatalf("read back\n got %+v\nwant %+v", got, full)
+		}
+
+		// A bare rule: match defaults to AND, empty lists come back empty, not nil.
+		bare := rules.Rule{Name: "bare"}
+		if err := s.SaveMailRule(ctx, &bare); err != nil {
+			t.Fatal(err)
+		}
+		got, err = s.MailRule(ctx, bare.ID)
+		if err != nil || got.Match != rules.MatchAll || got.Active || got.Ranking != 2 ||
+			got.ReceiverIDs == nil || len(got.ReceiverIDs) != 0 || len(got.Criteria) != 0 || len(got.Actions) != 0 {
+			t.Fatalf("bare rule: %+v %v", got, err)
+		}
+
+		// An update keeps the ranking and replaces the rest.
+		third := rules.Rule{Name: "third", Active: true}
+		if err := s.SaveMailRule(ctx, &third); err != nil {
+			t.Fatal(err)
+		}
+		upd := rules.Rule{ID: full.ID, Name: "Support FR (printers)", Active: false, Ranking: 99,
+			Criteria: []rules.Criterion{{Field: rules.FieldSubject, Condition: rules.CondStartsWith, Pattern: "[printer]"}}}
+		if err := s.SaveMailRule(ctx, &upd); err != nil {
+			t.Fatal(err)
+		}
+		got, _ = s.MailRule(ctx, full.ID)
+		if upd.Ranking != 1 || got.Ranking != 1 || got.Name != "Support FR (printers)" || got.Active ||
+			len(got.ReceiverIDs) != 0 || len(got.Actions) != 0 || got.Criteria[0].Pattern != "[printer]" {
+			t.Fatalf("after update: %+v (ranking given back %d)", got, upd.Ranking)
+		}
+		if n := mailRuleNames(t, s); n != "Support FR (printers),bare,third" {
+			t.Fatalf("order %s", n)
+		}
+
+		// Moves stop at either end and renumber.
+		for _, step := range []struct {
+			id    int64
+			delta int
+			want  string
+		}{
+			{third.ID, -1, "Support FR (printers),third,bare"},
+			{third.ID, -5, "third,Support FR (printers),bare"},
+			{third.ID, -1, "third,Support FR (printers),bare"},
+			{bare.ID, 1, "third,Support FR (printers),bare"},
+			{third.ID, 2, "Support FR (printers),bare,third"},
+			{full.ID, 1, "bare,Support FR (printers),third"},
+		} {
+			if err := s.MoveMailRule(ctx, step.id, step.delta); err != nil {
+				t.Fatal(err)
+			}
+			if n := mailRuleNames(t, s); n != step.want {
+				t.Fatalf("move %d by %d: %s, want %s", step.id, step.delta, n, step.want)
+			}
+		}
+		if err := s.MoveMailRule(ctx, 999999, 1); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("moving a missing rule: %v", err)
+		}
+
+		// A rule added after moves and a delete goes to the end.
+		if err := s.DeleteMailRule(ctx, full.ID); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.DeleteMailRule(ctx, full.ID); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("deleting twice: %v", err)
+		}
+		if _, err := s.MailRule(ctx, full.ID); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("reading a deleted rule: %v", err)
+		}
+		last := rules.Rule{Name: "last"}
+		if err := s.SaveMailRule(ctx, &last); err != nil {
+			t.Fatal(err)
+		}
+		if last.Ranking != 3 {
+			t.Fatalf("new rule ranking %d, want after the highest (2: a delete renumbers)", last.Ranking)
+		}
+		if err := s.MoveMailRule(ctx, bare.ID, 1); err != nil {
+			t.Fatal(err)
+		}
+		if n := mailRuleNames(t, s); n != "third,bare,last" {
+			t.Fatalf("after a move the rankings are 1..n again: %s", n)
+		}
+	})
+}
+
+func TestMailRuleRefusals(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		var msg Message
+		if err := s.SaveMailRule(ctx, &rules.Rule{Name: "   "}); !errors.As(err, &msg) || !strings.Contains(string(msg), "name") {
+			t.Fatalf("empty name: %v", err)
+		}
+		if err := s.SaveMailRule(ctx, &rules.Rule{Name: "x", Match: "XOR"}); !errors.Is(err, ErrInvalid) {
+			t.Fatalf("unknown match: %v", err)
+		}
+		if err := s.SaveMailRule(ctx, &rules.Rule{Name: strings.Repeat("é", 256)}); !errors.Is(err, ErrInvalid) {
+			t.Fatalf("long name: %v", err)
+		}
+		if err := s.SaveMailRule(ctx, &rules.Rule{Name: "x", Criteria: []rules.Criterion{{Field: rules.FieldBody, Condition: rules.CondContains, Pattern: strings.Repeat("a", MaxLongText)}}}); !errors.Is(err, ErrInvalid) {
+			t.Fatalf("criteria too long: %v", err)
+		}
+		if err := s.SaveMailRule(ctx, &rules.Rule{ID: 424242, Name: "ghost"}); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("updating a missing rule: %v", err)
+		}
+		if rs, _ := s.MailRules(ctx); len(rs) != 0 {
+			t.Fatalf("refused rules were kept: %+v", rs)
+		}
+	})
+}
+
+func TestReplaceMailRulesIsAllOrNothing(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		for _, n := range []string{"a", "b"} {
+			if err := s.SaveMailRule(ctx, &rules.Rule{Name: n}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		bad := []rules.Rule{{Name: "x"}, {Name: ""}}
+		if err := s.ReplaceMailRules(ctx, bad); err == nil || !strings.Contains(err.Error(), "rule 2") {
+			t.Fatalf("a bad rule in an import: %v", err)
+		}
+		if n := mailRuleNames(t, s); n != "a,b" {
+			t.Fatalf("a refused import changed the list: %s", n)
+		}
+		in := []rules.Rule{{Name: "y", Ranking: 10, Active: true}, {Name: "x", Ranking: 3}, {Name: "z"}}
+		if err := s.ReplaceMailRules(ctx, in); err != nil {
+			t.Fatal(err)
+		}
+		if n := mailRuleNames(t, s); n != "y,x,z" {
+			t.Fatalf("imported order: %s", n)
+		}
+		if in[0].ID == 0 || in[2].Ranking != 3 {
+			t.Fatalf("IDs and rankings not given back: %+v", in)
+		}
+		if err := s.ReplaceMailRules(ctx, nil); err != nil {
+			t.Fatal(err)
+		}
+		if n := mailRuleNames(t, s); n != "" {
+			t.Fatalf("an empty import leaves %s", n)
+		}
+	})
+}
+
+func TestSeedMailRulesOnceAndStopSetting(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		defaults := []rules.Rule{
+			{Name: "GLPI notifications", Active: true, Criteria: []rules.Criterion{{Field: rules.FieldMessageID, Condition: rules.CondRegexMatch, Pattern: `^<GLPI-`}}, Actions: []rules.Action{{Kind: rules.ActRefuse}}},
+			{Name: "X-Auto-Response-Suppress", Active: false},
+		}
+		if err := s.SaveMailRule(ctx, &rules.Rule{Name: "own"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SeedMailRulesOnce(ctx, defaults); err != nil {
+			t.Fatal(err)
+		}
+		if n := mailRuleNames(t, s); n != "own,GLPI notifications,X-Auto-Response-Suppress" {
+			t.Fatalf("seeded: %s", n)
+		}
+		if defaults[0].ID != 0 {
+			t.Fatal("seeding wrote into the caller's rules")
+		}
+		rs, _ := s.MailRules(ctx)
+		if err := s.DeleteMailRule(ctx, rs[1].ID); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SeedMailRulesOnce(ctx, defaults); err != nil {
+			t.Fatal(err)
+		}
+		if n := mailRuleNames(t, s); n != "own,X-Auto-Response-Suppress" {
+			t.Fatalf("a second seeding brought back a deleted default: %s", n)
+		}
+
+		if stop, err := s.MailRulesStopOnFirstMatch(ctx); err != nil || !stop {
+			t.Fatalf("default stop-at-first-match: %v %v", stop, err)
+		}
+		if err := s.SetMailRulesStopOnFirstMatch(ctx, false); err != nil {
+			t.Fatal(err)
+		}
+		if stop, err := s.MailRulesStopOnFirstMatch(ctx); err != nil || stop {
+			t.Fatalf("after switching off: %v %v", stop, err)
+		}
+		if err := s.SetMailRulesStopOnFirstMatch(ctx, true); err != nil {
+			t.Fatal(err)
+		}
+		if stop, _ := s.MailRulesStopOnFirstMatch(ctx); !stop {
+			t.Fatal("after switching on again: off")
+		}
+	})
+}
+
+func TestSeedMailRulesOnceRefusesABadDefaultWholly(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		if err := s.SeedMailRulesOnce(ctx, []rules.Rule{{Name: "ok"}, {Name: ""}}); err == nil {
+			t.Fatal("a nameless default was seeded")
+		}
+		if n := mailRuleNames(t, s); n != "" {
+			t.Fatalf("half a seeding was kept: %s", n)
+		}
+		if err := s.SeedMailRulesOnce(ctx, []rules.Rule{{Name: "ok"}}); err != nil {
+			t.Fatal(err)
+		}
+		if n := mailRuleNames(t, s); n != "ok" {
+			t.Fatalf("a failed seeding was remembered as done: %s", n)
+		}
+	})
+}
