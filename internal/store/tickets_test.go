@@ -464,33 +464,27 @@ func TestTicketSearchIndexesExistingTickets(t *testing.T) {
 	}
 }
 
-// TestTicketListAt100k measures the ticket list on 100,000 tickets with
-// ~2 KB contents, on both dialects. It seeds with multi-row inserts into
-// the schema before the search index (version 3), times the upgrade that
-// builds the index, then times the list; it runs only when asked:
-// OAUTHIMAP_SCALE=1 go test -timeout 40m -run TestTicketListAt100k -v.
+// TestTicketListAt100k measures the ticket list and its search on 100,000
+// tickets with ~2 KB contents, on both dialects: it seeds them with
+// multi-row inserts, then logs p50 and p99 of each shape. It runs only
+// when asked:
+// OAUTHIMAP_SCALE=1 go test -timeout 60m -run TestTicketListAt100k -v.
+// (The upgrade of such a table is TestTicketSearchIndexesExistingTickets
+// in small; its time at this size is in the search's notes.)
 func TestTicketListAt100k(t *testing.T) {
 	if os.Getenv("OAUTHIMAP_SCALE") != "1" {
 		t.Skip("set OAUTHIMAP_SCALE=1 to seed 100,000 tickets and time the list")
 	}
 	for _, d := range []Dialect{SQLite, MySQL} {
-		t.Run(string(d), func(t *testing.T) { ticketListAt100k(t, openAtVersion(t, d, 3)) })
+		t.Run(string(d), func(t *testing.T) {
+			s := openDialect(t, d)
+			timeTicketList(t, s, ticketListCases(t, s, seed100kTickets(t, s)))
+		})
 	}
 }
 
-func ticketListAt100k(t *testing.T, s *Store) {
-	ctx := context.Background()
-	rids := seed100kTickets(t, s)
-	t0 := time.Now()
-	if _, err := s.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("%s: migrated (search index built) in %v", s.Dialect(), time.Since(t0).Round(time.Millisecond))
-	timeTicketList(t, s, ticketListCases(t, s, rids))
-}
-
-// seed100kTickets writes 100,000 tickets with ~2 KB contents into a store
-// at schema version 3 with multi-row inserts, and returns its receivers.
+// seed100kTickets writes 100,000 tickets with ~2 KB contents with
+// multi-row inserts, and returns its receivers.
 func seed100kTickets(t *testing.T, s *Store) []int64 {
 	rids := []int64{testReceiver(t, s, "alpha"), testReceiver(t, s, "beta"), testReceiver(t, s, "gamma")}
 	words := strings.Fields("printer network vpn outlook password laptop screen keyboard invoice access server backup license phone meeting")
@@ -516,10 +510,10 @@ func seed100kTickets(t *testing.T, s *Store) []int64 {
 			at := base.Add(time.Duration(k) * time.Minute)
 			rid := rids[k%3]
 			rows[i] = Ticket{Title: fmt.Sprintf("%s issue %d", words[k%len(words)], k), Content: "<p>" + body.String() + "</p>",
-				Status: 1 + k%6, Urgency: 3, RequestSource: SourceEmail, ReceiverID: &rid,
+				Status: 1 + k%6, Urgency: 3, Type: TypeIncident, Impact: 3, Priority: 3, RequestSource: SourceEmail, ReceiverID: &rid,
 				RequesterEmail: fmt.Sprintf("user%d@example.com", k%5000), OpenedAt: at, UpdatedAt: at}
 		}
-		if err := s.db.Select(v3TicketColumns).CreateInBatches(rows, batch).Error; err != nil {
+		if err := s.db.CreateInBatches(rows, batch).Error; err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -559,12 +553,13 @@ func ticketListCases(t *testing.T, s *Store, rids []int64) []listCase {
 	return append(cases, seedTicketWork(t, s)...)
 }
 
-// timeTicketList runs each case 15 times and logs its median and p99.
+// timeTicketList runs each case 20 times and logs its p50 and p99 (with
+// 20 samples, the p99 is the slowest run).
 func timeTicketList(t *testing.T, s *Store, cases []listCase) {
 	ctx := context.Background()
 	for _, c := range cases {
 		var times []time.Duration
-		for range 15 {
+		for range 20 {
 			t1 := time.Now()
 			rows, _, _, err := s.ListTickets(ctx, c.f)
 			if err != nil {
@@ -576,7 +571,7 @@ func timeTicketList(t *testing.T, s *Store, cases []listCase) {
 			times = append(times, time.Since(t1))
 		}
 		slices.Sort(times)
-		t.Logf("%s: %-40s median %8v  p99 %8v", s.Dialect(), c.name, times[len(times)/2].Round(10*time.Microsecond), times[len(times)-1].Round(10*time.Microsecond))
+		t.Logf("%s: %-50s p50 %8v  p99 %8v", s.Dialect(), c.name, times[len(times)/2].Round(10*time.Microsecond), times[len(times)*99/100].Round(10*time.Microsecond))
 	}
 }
 
