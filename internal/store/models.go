@@ -310,6 +310,10 @@ type Ticket struct {
 	UpdatedAt     time.Time
 	SolvedAt      *time.Time
 	ClosedAt      *time.Time
+	// SearchText is the text of Content (tags dropped, entities decoded),
+	// which the search index holds instead of the HTML. BeforeCreate
+	// writes it on every insert path; it is never read back.
+	SearchText string `gorm:"<-:create;->:false"`
 }
 
 // TicketReceiver records a receiver that collected a copy of the mail

@@ -342,9 +342,11 @@ type TicketRow struct {
 	AssignedTo     []string `gorm:"-"` // names of the assigned users, then groups
 }
 
-// TicketSearchCountCap bounds the count of a searched list: counting every
-// match of a LIKE over 100,000 contents would cost more than the page.
-const TicketSearchCountCap = 1000
+// TicketSearchCountCap bounds a searched list: when more tickets match,
+// the list holds the newest TicketSearchCountCap of them and says "more
+// than" (see searchTicketIDs), so that no search reads and sorts every
+// match of a common word.
+const TicketSearchCountCap = 200
 
 // ticketSorts are the sortable columns of the ticket list.
 var ticketSorts = map[string]string{
@@ -354,59 +356,33 @@ var ticketSorts = map[string]string{
 }
 
 // ListTickets returns a page of tickets, newest update first by default,
-// and the number of matches; with a search the count stops at
-// TicketSearchCountCap and capped is true when it did.
+// and the number of matches; with a search the list holds at most
+// TicketSearchCountCap tickets, the newest, and capped is true when more
+// matched.
 func (s *Store) ListTickets(ctx context.Context, f TicketFilter) (rows []TicketRow, total int64, capped bool, err error) {
-	where := s.db.WithContext(ctx).Model(&Ticket{})
-	if f.Status != 0 {
-		where = where.Where("tickets.status = ?", f.Status)
-	}
-	if f.NotSolved {
-		where = where.Where("tickets.status NOT IN ?", []int{StatusSolved, StatusClosed})
-	}
-	if f.ReceiverID != 0 {
-		where = where.Where("tickets.receiver_id = ?", f.ReceiverID)
-	}
-	if f.CategoryID != 0 {
-		where = where.Where("tickets.category_id = ?", f.CategoryID)
-	}
-	where, err = s.ticketViewScope(ctx, where, f.View, f.UserID)
-	if err != nil {
-		return nil, 0, false, err
-	}
-	search := strings.TrimSpace(f.Search)
-	if search != "" {
-		cond, args, serr := s.ticketSearchCond(ctx, f.Search) // untrimmed: a final space ends the last word
+	var where *gorm.DB
+	if strings.TrimSpace(f.Search) != "" {
+		ids, c, serr := s.searchTicketIDs(ctx, f)
 		if serr != nil {
 			return nil, 0, false, serr
 		}
-		if s.dialect == SQLite && (f.View == ViewUnassigned || f.CategoryID != 0) {
-			// With a filter of its own index (a tenth of the tickets or
-			// fewer), walk that index and test each ticket against the
-			// matches: "+" keeps SQLite from starting at every match of a
-			// common word and reading each of those tickets instead.
-			cond = strings.Replace(cond, "tickets.id IN (SELECT rowid FROM ticket_search", "+tickets.id IN (SELECT rowid FROM ticket_search", 1)
+		// The IDs are already those of the filters and view.
+		where = s.db.WithContext(ctx).Model(&Ticket{}).Where("tickets.id IN ?", ids)
+		total, capped = int64(len(ids)), c
+	} else {
+		if where, err = s.ticketScope(ctx, f, false); err != nil {
+			return nil, 0, false, err
 		}
-		where = where.Where(cond, args...)
-	}
-	alone := search == "" && f.Status == 0 && !f.NotSolved && f.ReceiverID == 0 && f.CategoryID == 0
-	var counted bool
-	if alone {
-		total, counted, err = s.viewOnlyCount(ctx, f.View, f.UserID)
-	}
-	switch {
-	case counted || err != nil:
-	case search == "":
-		err = where.Count(&total).Error
-	default:
-		sub := where.Session(&gorm.Session{}).Select("tickets.id").Limit(TicketSearchCountCap + 1)
-		err = s.db.WithContext(ctx).Table("(?) AS m", sub).Count(&total).Error
-		if total > TicketSearchCountCap {
-			total, capped = TicketSearchCountCap, true
+		var counted bool
+		if f.Status == 0 && !f.NotSolved && f.ReceiverID == 0 && f.CategoryID == 0 {
+			total, counted, err = s.viewOnlyCount(ctx, f.View, f.UserID)
 		}
-	}
-	if err != nil {
-		return nil, 0, false, translate(err)
+		if !counted && err == nil {
+			err = where.Count(&total).Error
+		}
+		if err != nil {
+			return nil, 0, false, translate(err)
+		}
 	}
 	q := f.ListQuery
 	if q.Sort == "" {

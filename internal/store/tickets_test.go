@@ -274,6 +274,7 @@ func TestListTicketsFullTextSearch(t *testing.T) {
 			{Title: "VPN down", Content: "<p>Tunnel fails since the <b>upgrade</b>; don't restart it.</p>", RequesterEmail: "bob.jones@corp.example", RequesterName: "Bob Jones"},
 			{Title: "Zebracorn sighting", Content: "<p>Nothing else here.</p>", RequesterEmail: "user12@example.com"},
 			{Title: "Other", Content: "<p>plain words only</p>", RequesterEmail: "user120@example.com", RequesterName: "Zoé Café"},
+			{Title: "Knowledge", Content: `<div class="kb"><a href="https://intranet.example/kb">article</a>&nbsp;cod&amp;chips</div><style>.hidden { color: red }</style>`},
 		}
 		for i := range tickets {
 			if err := s.CreateTicket(ctx, &tickets[i], nil); err != nil {
@@ -308,6 +309,13 @@ func TestListTicketsFullTextSearch(t *testing.T) {
 			{"SQL in the box", "'; DROP TABLE tickets; --", []string{}},
 			{"only short words fall back to a substring", "is", []string{"Printer jammed"}},
 			{"punctuation alone falls back to a substring", ";", []string{"VPN down"}},
+			{"a tag name is not a word", "div", []string{}},
+			{"an attribute is not a word", "href", []string{}},
+			{"an attribute's value is not a word", "intranet", []string{}},
+			{"a style sheet is not text", "hidden", []string{}},
+			{"a link's text is a word", "article", []string{"Knowledge"}},
+			{"entities are decoded", "cod chips", []string{"Knowledge"}},
+			{"markup is no substring either", "<b", []string{}},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
@@ -441,26 +449,43 @@ func TestTicketSearchIndexesExistingTickets(t *testing.T) {
 			if got := searchTitles(t, s, "quasar"); !slices.Equal(got, []string{"Legacy ticket"}) {
 				t.Fatalf("got %q, want the ticket written before the migration", got)
 			}
+			// Its text was written by the migration (00015), not its HTML.
+			if got := searchTitles(t, s, "<p>"); len(got) != 0 {
+				t.Fatalf("markup of an old ticket: got %q, want nothing", got)
+			}
+			var left int64
+			if err := s.db.Table("search_text_backlog").Count(&left).Error; err != nil || left != 0 {
+				t.Fatalf("backlog: %d rows (%v), want none once the text is written", left, err)
+			}
+			if n, err := s.fillSearchText(ctx); err != nil || n != 0 {
+				t.Fatalf("a second run wrote %d tickets (%v), want none", n, err)
+			}
 		})
 	}
 }
 
-// TestTicketListAt100k measures the ticket list on 100,000 tickets with
-// ~2 KB contents, on both dialects. It seeds with multi-row inserts into
-// the schema before the search index (version 3), times the upgrade that
-// builds the index, then times the list; it runs only when asked:
-// OAUTHIMAP_SCALE=1 go test -timeout 40m -run TestTicketListAt100k -v.
+// TestTicketListAt100k measures the ticket list and its search on 100,000
+// tickets with ~2 KB contents, on both dialects: it seeds them with
+// multi-row inserts, then logs p50 and p99 of each shape. It runs only
+// when asked:
+// OAUTHIMAP_SCALE=1 go test -timeout 60m -run TestTicketListAt100k -v.
+// (The upgrade of such a table is TestTicketSearchIndexesExistingTickets
+// in small; its time at this size is in the search's notes.)
 func TestTicketListAt100k(t *testing.T) {
 	if os.Getenv("OAUTHIMAP_SCALE") != "1" {
 		t.Skip("set OAUTHIMAP_SCALE=1 to seed 100,000 tickets and time the list")
 	}
 	for _, d := range []Dialect{SQLite, MySQL} {
-		t.Run(string(d), func(t *testing.T) { ticketListAt100k(t, openAtVersion(t, d, 3)) })
+		t.Run(string(d), func(t *testing.T) {
+			s := openDialect(t, d)
+			timeTicketList(t, s, ticketListCases(t, s, seed100kTickets(t, s)))
+		})
 	}
 }
 
-func ticketListAt100k(t *testing.T, s *Store) {
-	ctx := context.Background()
+// seed100kTickets writes 100,000 tickets with ~2 KB contents with
+// multi-row inserts, and returns its receivers.
+func seed100kTickets(t *testing.T, s *Store) []int64 {
 	rids := []int64{testReceiver(t, s, "alpha"), testReceiver(t, s, "beta"), testReceiver(t, s, "gamma")}
 	words := strings.Fields("printer network vpn outlook password laptop screen keyboard invoice access server backup license phone meeting")
 	base := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -477,57 +502,76 @@ func ticketListAt100k(t *testing.T, s *Store) {
 			if k%10000 == 0 {
 				body.WriteString("zebracorn")
 			}
+			if k%300 == 8 {
+				// 333 tickets, more than the search's cap: unassigned ones
+				// (ID ending in 9), status Processing (planned).
+				body.WriteString(" quokka")
+			}
 			at := base.Add(time.Duration(k) * time.Minute)
 			rid := rids[k%3]
 			rows[i] = Ticket{Title: fmt.Sprintf("%s issue %d", words[k%len(words)], k), Content: "<p>" + body.String() + "</p>",
-				Status: 1 + k%6, Urgency: 3, RequestSource: SourceEmail, ReceiverID: &rid,
+				Status: 1 + k%6, Urgency: 3, Type: TypeIncident, Impact: 3, Priority: 3, RequestSource: SourceEmail, ReceiverID: &rid,
 				RequesterEmail: fmt.Sprintf("user%d@example.com", k%5000), OpenedAt: at, UpdatedAt: at}
 		}
-		if err := s.db.Select(v3TicketColumns).CreateInBatches(rows, batch).Error; err != nil {
+		if err := s.db.CreateInBatches(rows, batch).Error; err != nil {
 			t.Fatal(err)
 		}
 	}
 	t.Logf("%s: seeded %d tickets in %v", s.Dialect(), n, time.Since(t0).Round(time.Millisecond))
-	t0 = time.Now()
-	if _, err := s.Migrate(ctx); err != nil {
-		t.Fatal(err)
+	return rids
+}
+
+// listCase is one timed shape of the ticket list.
+type listCase struct {
+	name  string
+	f     TicketFilter
+	empty bool // finds nothing, by design
+}
+
+// ticketListCases are the list's shapes timed at 100,000 tickets; it
+// seeds the ticket work (technicians, groups, categories) they need.
+func ticketListCases(t *testing.T, s *Store, rids []int64) []listCase {
+	cases := []listCase{
+		{"page 1, newest update first", TicketFilter{}, false},
+		{"page 100", TicketFilter{ListQuery: ListQuery{Page: 100}}, false},
+		{"page 5000 (last)", TicketFilter{ListQuery: ListQuery{Page: 5000}}, false},
+		{"status filter", TicketFilter{Status: StatusPending}, false},
+		{"receiver filter, sorted by title", TicketFilter{ReceiverID: rids[1], ListQuery: ListQuery{Sort: "title"}}, false},
+		{"search, common word", TicketFilter{ListQuery: ListQuery{Search: "printer"}}, false},
+		{"search, requester", TicketFilter{ListQuery: ListQuery{Search: "user4242@"}}, false},
+		{"search, rare word (10 matches)", TicketFilter{ListQuery: ListQuery{Search: "zebracorn"}}, false},
+		{"search, half-typed rare word", TicketFilter{ListQuery: ListQuery{Search: "zebrac"}}, false},
+		{"search, two words, any order", TicketFilter{ListQuery: ListQuery{Search: "printer zebracorn"}}, false},
+		{"search, rare word, sorted by title", TicketFilter{ListQuery: ListQuery{Search: "zebracorn", Sort: "title"}}, false},
+		{"search, common word + status filter", TicketFilter{Status: StatusPending, ListQuery: ListQuery{Search: "printer"}}, false},
+		{"search, word in every title + receiver, by title", TicketFilter{ReceiverID: rids[1], ListQuery: ListQuery{Search: "issue", Sort: "title"}}, false},
+		{"search, word in 333 tickets", TicketFilter{ListQuery: ListQuery{Search: "quokka"}}, false},
+		{"search, word in 333 tickets + status filter", TicketFilter{Status: StatusPlanned, ListQuery: ListQuery{Search: "quokka"}}, false},
+		{"search, ticket number", TicketFilter{ListQuery: ListQuery{Search: "4242"}}, false},
+		{"search, 2 letters (LIKE fallback)", TicketFilter{ListQuery: ListQuery{Search: "ue"}}, false},
 	}
-	t.Logf("%s: migrated (search index built) in %v", s.Dialect(), time.Since(t0).Round(time.Millisecond))
-	cases := []struct {
-		name string
-		f    TicketFilter
-	}{
-		{"page 1, newest update first", TicketFilter{}},
-		{"page 100", TicketFilter{ListQuery: ListQuery{Page: 100}}},
-		{"page 5000 (last)", TicketFilter{ListQuery: ListQuery{Page: 5000}}},
-		{"status filter", TicketFilter{Status: StatusPending}},
-		{"receiver filter, sorted by title", TicketFilter{ReceiverID: rids[1], ListQuery: ListQuery{Sort: "title"}}},
-		{"search, common word", TicketFilter{ListQuery: ListQuery{Search: "printer"}}},
-		{"search, requester", TicketFilter{ListQuery: ListQuery{Search: "user4242@"}}},
-		{"search, rare word (10 matches)", TicketFilter{ListQuery: ListQuery{Search: "zebracorn"}}},
-		{"search, half-typed rare word", TicketFilter{ListQuery: ListQuery{Search: "zebrac"}}},
-		{"search, two words, any order", TicketFilter{ListQuery: ListQuery{Search: "printer zebracorn"}}},
-		{"search, rare word, sorted by title", TicketFilter{ListQuery: ListQuery{Search: "zebracorn", Sort: "title"}}},
-		{"search, common word + status filter", TicketFilter{Status: StatusPending, ListQuery: ListQuery{Search: "printer"}}},
-		{"search, ticket number", TicketFilter{ListQuery: ListQuery{Search: "4242"}}},
-		{"search, 2 letters (LIKE fallback)", TicketFilter{ListQuery: ListQuery{Search: "ue"}}},
-	}
-	cases = append(cases, seedTicketWork(t, s)...)
+	return append(cases, seedTicketWork(t, s)...)
+}
+
+// timeTicketList runs each case 20 times and logs its p50 and p99 (with
+// 20 samples, the p99 is the slowest run).
+func timeTicketList(t *testing.T, s *Store, cases []listCase) {
+	ctx := context.Background()
 	for _, c := range cases {
 		var times []time.Duration
-		for range 15 {
+		for range 20 {
 			t1 := time.Now()
 			rows, _, _, err := s.ListTickets(ctx, c.f)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(rows) == 0 {
-				t.Fatalf("%s: no rows", c.name)
+			if (len(rows) == 0) != c.empty {
+				t.Fatalf("%s: got %d rows, want rows: %v", c.name, len(rows), !c.empty)
 			}
 			times = append(times, time.Since(t1))
 		}
 		slices.Sort(times)
-		t.Logf("%s: %-40s median %8v  p99 %8v", s.Dialect(), c.name, times[len(times)/2].Round(10*time.Microsecond), times[len(times)-1].Round(10*time.Microsecond))
+		t.Logf("%s: %-50s p50 %8v  p99 %8v", s.Dialect(), c.name, times[len(times)/2].Round(10*time.Microsecond), times[len(times)*99/100].Round(10*time.Microsecond))
 	}
 }
 
@@ -535,10 +579,7 @@ func ticketListAt100k(t *testing.T, s *Store) {
 // technicians, 10 groups (each technician in one), 50 categories; 70% of
 // tickets assigned to a technician, 30% to a group (some both), 10% to
 // nobody; and returns the list's views, alone and with a search word.
-func seedTicketWork(t *testing.T, s *Store) []struct {
-	name string
-	f    TicketFilter
-} {
+func seedTicketWork(t *testing.T, s *Store) []listCase {
 	t.Helper()
 	ctx := context.Background()
 	t0 := time.Now()
@@ -596,22 +637,28 @@ func seedTicketWork(t *testing.T, s *Store) []struct {
 		s.db.Exec("ANALYZE")
 	}
 	t.Logf("%s: ticket work seeded (20 technicians, 10 groups, 50 categories, assignments) in %v", s.Dialect(), time.Since(t0).Round(time.Millisecond))
-	me := users[6] // in Team 06, which gets the tickets whose id ends in 6
-	return []struct {
-		name string
-		f    TicketFilter
-	}{
-		{"My tickets", TicketFilter{View: ViewMine, UserID: me}},
-		{"My groups' tickets", TicketFilter{View: ViewMyGroups, UserID: me}},
-		{"Unassigned", TicketFilter{View: ViewUnassigned, UserID: me}},
-		{"category filter", TicketFilter{CategoryID: cats[17]}},
-		{"sorted by priority", TicketFilter{ListQuery: ListQuery{Sort: "priority", Desc: true}}},
-		{"My tickets, page 50", TicketFilter{View: ViewMine, UserID: me, ListQuery: ListQuery{Page: 50}}},
-		{"My tickets + search, common word", TicketFilter{View: ViewMine, UserID: me, ListQuery: ListQuery{Search: "printer"}}},
-		{"My groups' + search, common word", TicketFilter{View: ViewMyGroups, UserID: me, ListQuery: ListQuery{Search: "printer"}}},
-		{"Unassigned + search, common word", TicketFilter{View: ViewUnassigned, UserID: me, ListQuery: ListQuery{Search: "issue"}}},
-		{"category + search, common word", TicketFilter{CategoryID: cats[17], ListQuery: ListQuery{Search: "network"}}},
-		{"Unassigned + search, requester", TicketFilter{View: ViewUnassigned, UserID: me, ListQuery: ListQuery{Search: "user4248@"}}},
-		{"My tickets + status filter", TicketFilter{View: ViewMine, UserID: me, Status: StatusPending}},
+	return ticketWorkCases(users[6], cats[17])
+}
+
+// ticketWorkCases are the list's views, alone and with a search word, for
+// technician me (in Team 06, which gets the tickets whose id ends in 6)
+// and a category cat.
+func ticketWorkCases(me, cat int64) []listCase {
+	return []listCase{
+		{"My tickets", TicketFilter{View: ViewMine, UserID: me}, false},
+		{"My groups' tickets", TicketFilter{View: ViewMyGroups, UserID: me}, false},
+		{"Unassigned", TicketFilter{View: ViewUnassigned, UserID: me}, false},
+		{"category filter", TicketFilter{CategoryID: cat}, false},
+		{"sorted by priority", TicketFilter{ListQuery: ListQuery{Sort: "priority", Desc: true}}, false},
+		{"My tickets, page 50", TicketFilter{View: ViewMine, UserID: me, ListQuery: ListQuery{Page: 50}}, false},
+		{"My tickets + search, common word", TicketFilter{View: ViewMine, UserID: me, ListQuery: ListQuery{Search: "printer"}}, false},
+		{"My groups' + search, common word", TicketFilter{View: ViewMyGroups, UserID: me, ListQuery: ListQuery{Search: "printer"}}, false},
+		{"Unassigned + search, common word", TicketFilter{View: ViewUnassigned, UserID: me, ListQuery: ListQuery{Search: "issue"}}, false},
+		{"category + search, common word", TicketFilter{CategoryID: cat, ListQuery: ListQuery{Search: "network"}}, false},
+		{"Unassigned + search, requester", TicketFilter{View: ViewUnassigned, UserID: me, ListQuery: ListQuery{Search: "user4248@"}}, false},
+		{"Unassigned + search, word in 333 tickets", TicketFilter{View: ViewUnassigned, UserID: me, ListQuery: ListQuery{Search: "quokka"}}, false},
+		// The worst case left: more matches than the cap, none in the view.
+		{"My tickets + search, word in 333 (none mine)", TicketFilter{View: ViewMine, UserID: me, ListQuery: ListQuery{Search: "quokka"}}, true},
+		{"My tickets + status filter", TicketFilter{View: ViewMine, UserID: me, Status: StatusPending}, false},
 	}
 }

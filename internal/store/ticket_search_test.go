@@ -1,0 +1,221 @@
+package store
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestSearchAgreesWithTheExactQuery compares the bounded search with the
+// exact one it replaces (every match of the full-text index within the
+// filters, newest first) on 1,500 tickets: words in every ticket, in half,
+// a tenth, a hundredth of them, a prefix, two words, a number, a
+// substring; alone and with each view and filter. Below the cap both must
+// be the same tickets; above it the bounded search must be the exact
+// search's newest TicketSearchCountCap, and say it is capped. Each page
+// of the list must then hold the same rows in the same order as the exact
+// query sorted the same way.
+func TestSearchAgreesWithTheExactQuery(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		const n = 1500
+		rids := []int64{testReceiver(t, s, "alpha"), testReceiver(t, s, "beta")}
+		base := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+		rows := make([]Ticket, n)
+		for k := range rows {
+			words := []string{"everywhere"}
+			if k%2 == 0 {
+				words = append(words, "halfway")
+			}
+			if k%10 == 3 {
+				words = append(words, "tenthly")
+			}
+			if k%100 == 7 {
+				words = append(words, "centurion")
+			}
+			if k%3 == 1 {
+				words = append(words, "printers")
+			}
+			rid := rids[k%2]
+			// Updates out of ID order, so that the sort by update is not the sort by ID.
+			at := base.Add(time.Duration((k*7919)%n) * time.Minute)
+			rows[k] = Ticket{Title: fmt.Sprintf("Ticket %d", k), Content: "<p>" + strings.Join(words, " ") + "</p>",
+				Status: 1 + k%6, Urgency: 3, RequestSource: SourceEmail, ReceiverID: &rid,
+				RequesterEmail: fmt.Sprintf("user%d@example.com", k%40), OpenedAt: at, UpdatedAt: at}
+		}
+		if err := s.db.CreateInBatches(rows, 500).Error; err != nil {
+			t.Fatal(err)
+		}
+		users, _, cats := seedSearchTeam(t, s)
+		me := users[1]
+		filters := []struct {
+			name string
+			f    TicketFilter
+		}{
+			{"all", TicketFilter{}},
+			{"my tickets", TicketFilter{View: ViewMine, UserID: me}},
+			{"my groups", TicketFilter{View: ViewMyGroups, UserID: me}},
+			{"my groups, two groups", TicketFilter{View: ViewMyGroups, UserID: users[0]}},
+			{"unassigned", TicketFilter{View: ViewUnassigned, UserID: me}},
+			{"category", TicketFilter{CategoryID: cats[2]}},
+			{"status", TicketFilter{Status: StatusPending}},
+			{"receiver", TicketFilter{ReceiverID: rids[1]}},
+			{"unassigned + status", TicketFilter{View: ViewUnassigned, UserID: me, Status: StatusNew}},
+			{"my tickets + category", TicketFilter{View: ViewMine, UserID: me, CategoryID: cats[1]}},
+		}
+		searches := []string{"everywhere", "halfway", "tenthly", "centurion", "printer", "halfway tenthly", "cent", "user7@", "42", "ti", "nomatch"}
+		sawCapped, sawExact := false, false
+		defer func(m, my int) { allMatches, allMatchesMySQL = m, my }(allMatches, allMatchesMySQL)
+		// Once with the matches listed up to allMatches, once walking the
+		// filters as soon as the cap is passed.
+		for _, known := range []int{allMatches, TicketSearchCountCap} {
+			allMatches, allMatchesMySQL = known, min(known, allMatchesMySQL)
+			for _, fl := range filters {
+				for _, search := range searches {
+					f := fl.f
+					f.Search = search
+					want := exactSearchIDs(t, s, f, false)
+					got, capped, err := s.searchTicketIDs(ctx, f)
+					if err != nil {
+						t.Fatal(err)
+					}
+					wantCapped := len(want) > TicketSearchCountCap
+					if wantCapped {
+						want = want[:TicketSearchCountCap]
+					}
+					// The ticket of a number typed is listed whatever the cap.
+					if number, err := parseTicketNumber(search); err == nil && !slices.Contains(want, number) && slices.Contains(exactSearchIDs(t, s, f, true), number) {
+						want = append(want, number)
+						slices.SortFunc(want, func(a, b int64) int { return cmp.Compare(b, a) })
+					}
+					if !slices.Equal(got, want) || capped != wantCapped {
+						t.Fatalf("%s, search %q: got %d tickets %v (capped %v), want %d %v (capped %v)", fl.name, search, len(got), head(got), capped, len(want), head(want), wantCapped)
+					}
+					sawCapped, sawExact = sawCapped || capped, sawExact || (!capped && len(got) > 0)
+					// The list's pages, sorted by update, then by title.
+					for _, sort := range []ListQuery{{Sort: "updated", Desc: true, PerPage: 50, Page: 2}, {Sort: "title", PerPage: 50}} {
+						q := sort
+						q.Search = search
+						lf := f
+						lf.ListQuery = q
+						page, total, _, err := s.ListTickets(ctx, lf)
+						if err != nil {
+							t.Fatal(err)
+						}
+						wantPage := sortedPage(t, s, want, q)
+						var gotPage []int64
+						for _, r := range page {
+							gotPage = append(gotPage, r.ID)
+						}
+						if total != int64(len(want)) || !slices.Equal(gotPage, wantPage) {
+							t.Fatalf("%s, search %q, sort %s: got total %d page %v, want %d %v", fl.name, search, q.Sort, total, gotPage, len(want), wantPage)
+						}
+					}
+				}
+			}
+		}
+		if !sawCapped || !sawExact {
+			t.Fatalf("the cases must cover both a capped and an exact search (capped %v, exact %v)", sawCapped, sawExact)
+		}
+	})
+}
+
+// head is the first IDs of a list, for messages.
+func head(ids []int64) []int64 { return ids[:min(len(ids), 8)] }
+
+// seedSearchTeam assigns the tickets like seedTicketWork: 4 technicians,
+// 2 groups (technician 0 in both), 3 categories.
+func seedSearchTeam(t *testing.T, s *Store) (users, groups, cats []int64) {
+	ctx := context.Background()
+	for i := range 4 {
+		u := &User{Login: fmt.Sprintf("tech%d", i), Name: fmt.Sprintf("Technician %d", i), Role: RoleTechnician, IsActive: true}
+		if err := s.CreateUser(ctx, u, "a long password"); err != nil {
+			t.Fatal(err)
+		}
+		users = append(users, u.ID)
+	}
+	for i := range 2 {
+		g := &Group{Name: fmt.Sprintf("Team %d", i), IsAssign: true}
+		if err := s.SaveGroup(ctx, g, []int64{users[0], users[i+1]}, nil); err != nil {
+			t.Fatal(err)
+		}
+		groups = append(groups, g.ID)
+	}
+	for i := range 3 {
+		c := &Category{Name: fmt.Sprintf("Category %d", i), IsActive: true}
+		if err := s.SaveCategory(ctx, c, nil); err != nil {
+			t.Fatal(err)
+		}
+		cats = append(cats, c.ID)
+	}
+	now := s.now()
+	for _, q := range []struct {
+		sql  string
+		args []any
+	}{
+		{"UPDATE tickets SET category_id = CASE id % 3 WHEN 0 THEN ? WHEN 1 THEN ? ELSE ? END", []any{cats[0], cats[1], cats[2]}},
+		{"INSERT INTO ticket_users (ticket_id, user_id, role, created_at) SELECT id, CASE id % 4 WHEN 0 THEN ? WHEN 1 THEN ? WHEN 2 THEN ? ELSE ? END, ?, ? FROM tickets WHERE id % 10 < 7", []any{users[0], users[1], users[2], users[3], ActorAssigned, now}},
+		{"INSERT INTO ticket_groups (ticket_id, group_id, role, created_at) SELECT id, CASE id % 2 WHEN 0 THEN ? ELSE ? END, ?, ? FROM tickets WHERE id % 10 BETWEEN 6 AND 8", []any{groups[0], groups[1], ActorAssigned, now}},
+		{`UPDATE tickets SET assignee_count =
+			(SELECT COUNT(*) FROM ticket_users tu WHERE tu.ticket_id = tickets.id AND tu.role = ?) +
+			(SELECT COUNT(*) FROM ticket_groups tg WHERE tg.ticket_id = tickets.id AND tg.role = ?)`, []any{ActorAssigned, ActorAssigned}},
+	} {
+		if err := s.db.WithContext(ctx).Exec(q.sql, q.args...).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	return users, groups, cats
+}
+
+// exactSearchIDs is the search as it was before it was bounded: every
+// ticket of the filters that the full-text index (or the substring match)
+// finds (or, with number, whose ID is the number typed), newest first.
+func exactSearchIDs(t *testing.T, s *Store, f TicketFilter, number bool) []int64 {
+	t.Helper()
+	db, err := s.ticketScope(context.Background(), f, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cond string
+	var args []any
+	if words, prefix := searchWords(f.Search); len(words) > 0 {
+		if s.dialect == MySQL {
+			cond, args = matchTickets, []any{booleanQuery(words, prefix)}
+		} else {
+			cond, args = "tickets.id IN (SELECT rowid FROM ticket_search WHERE ticket_search MATCH ?)", []any{ftsQuery(words, prefix)}
+		}
+	} else {
+		like := "%" + escapeLike(strings.TrimSpace(f.Search)) + "%"
+		cond = "tickets.title LIKE ? ESCAPE '!' OR tickets.requester_email LIKE ? ESCAPE '!' OR tickets.requester_name LIKE ? ESCAPE '!' OR tickets.search_text LIKE ? ESCAPE '!'"
+		args = []any{like, like, like, like}
+	}
+	if id, err := parseTicketNumber(strings.TrimSpace(f.Search)); err == nil && number {
+		cond += " OR tickets.id = ?"
+		args = append(args, id)
+	}
+	var ids []int64
+	if err := db.Where("("+cond+")", args...).Order("tickets.id DESC").Pluck("tickets.id", &ids).Error; err != nil {
+		t.Fatal(err)
+	}
+	return ids
+}
+
+// sortedPage is the page q of the tickets ids, sorted as the list sorts.
+func sortedPage(t *testing.T, s *Store, ids []int64, q ListQuery) []int64 {
+	t.Helper()
+	dir := " ASC"
+	if q.Desc {
+		dir = " DESC"
+	}
+	var page []int64
+	err := s.db.Model(&Ticket{}).Where("id IN ?", ids).Order(q.Order(ticketSorts, "updated")).Order("tickets.id"+dir).
+		Limit(q.Limit()).Offset(q.Offset()).Pluck("tickets.id", &page).Error
+	if err != nil {
+		t.Fatal(err)
+	}
+	return page
+}
