@@ -20,6 +20,8 @@ var routeAccess = map[string]access{
 	"GET /setup":                      public,
 	"POST /setup":                     public,
 	"GET /":                           staff,
+	"GET /front/preference.php":       staff,
+	"POST /front/preference.php":      staff,
 	"GET /admin/users":                admin,
 	"GET /admin/users/new":            admin,
 	"POST /admin/users":               admin,

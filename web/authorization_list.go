@@ -38,7 +38,7 @@ func (h *Handler) applicationAuthorizations(w http.ResponseWriter, r *http.Reque
 		return
 	}
 	for _, a := range auths {
-		row := authorizationRow(&a, now)
+		row := authorizationRow(r.Context(), &a, now)
 		sends := senders[strings.ToLower(a.Email)]
 		row.SMTPNote, row.SMTPNeeded = smtpNote(app.OAuth(), &a, sends), len(sends) > 0
 		v.Rows = append(v.Rows, row)
@@ -50,10 +50,10 @@ func (h *Handler) applicationAuthorizations(w http.ResponseWriter, r *http.Reque
 	h.render(w, r, http.StatusOK, views.AuthorizationsPage(v))
 }
 
-func authorizationRow(a *store.Authorization, now time.Time) views.AuthorizationRow {
+func authorizationRow(ctx context.Context, a *store.Authorization, now time.Time) views.AuthorizationRow {
 	row := views.AuthorizationRow{
 		ID: a.ID, Email: a.Email, AppOnly: a.Kind == store.KindAppOnly, State: a.State, LastError: a.LastError,
-		Remedy: stateRemedy(a), Expires: views.FormatTime(a.ExpiresAt), LastRefresh: views.FormatTime(a.LastRefreshAt), RefreshAge: "-",
+		Remedy: stateRemedy(a), Expires: views.FormatTime(ctx, a.ExpiresAt), LastRefresh: views.FormatTime(ctx, a.LastRefreshAt), RefreshAge: "-",
 	}
 	if a.UPN != "" && !strings.EqualFold(a.UPN, a.Email) {
 		row.SignedInAs = a.UPN

@@ -23,7 +23,7 @@ func (h *Handler) renderBlacklistedContent(w http.ResponseWriter, r *http.Reques
 	}
 	rows := make([]views.BlacklistedContentRow, 0, len(blocks))
 	for _, b := range blocks {
-		rows = append(rows, views.BlacklistedContentRow{ID: b.ID, Name: b.Name, Content: b.Content, Comment: b.Comment, Created: views.FormatTime(&b.CreatedAt)})
+		rows = append(rows, views.BlacklistedContentRow{ID: b.ID, Name: b.Name, Content: b.Content, Comment: b.Comment, Created: views.FormatTime(r.Context(), &b.CreatedAt)})
 	}
 	h.render(w, r, status, views.BlacklistedContentPage(rows, f))
 }

@@ -37,7 +37,7 @@ type SentMail struct {
 func (h *Handler) demoMailList(w http.ResponseWriter, r *http.Request) {
 	var rows []views.DemoMailRow
 	for _, m := range h.demoMail.SentMails() {
-		rows = append(rows, views.DemoMailRow{N: m.N, At: views.FormatTime(&m.At), To: strings.Join(m.To, ", "), Subject: cmp.Or(m.Subject, "(no subject)")})
+		rows = append(rows, views.DemoMailRow{N: m.N, At: views.FormatTime(r.Context(), &m.At), To: strings.Join(m.To, ", "), Subject: cmp.Or(m.Subject, "(no subject)")})
 	}
 	h.render(w, r, http.StatusOK, views.DemoMailPage(rows))
 }
@@ -50,7 +50,7 @@ func (h *Handler) demoMailShow(w http.ResponseWriter, r *http.Request) {
 		h.notFound(w, r)
 		return
 	}
-	h.render(w, r, http.StatusOK, views.DemoMailShow(views.DemoMailView{N: m.N, At: views.FormatTime(&m.At), Login: m.User, From: m.From,
+	h.render(w, r, http.StatusOK, views.DemoMailShow(views.DemoMailView{N: m.N, At: views.FormatTime(r.Context(), &m.At), Login: m.User, From: m.From,
 		To: strings.Join(m.To, ", "), Subject: cmp.Or(m.Subject, "(no subject)"), HeaderFrom: m.HeaderFrom, HeaderTo: m.HeaderTo,
 		MessageID: m.MessageID, InReplyTo: m.InReplyTo, Size: fmt.Sprintf("%d bytes", m.Size), Text: m.Text}))
 }

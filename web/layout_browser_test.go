@@ -178,6 +178,7 @@ func newRealConsole(t *testing.T) *realConsole {
 		{"/setup/quarantine", "#quarantine-table"},
 		{"/admin/users", "#users-table"},
 		{"/admin/users/new", "#save"},
+		{"/front/preference.php", "#preferences-form"},
 		{"/admin/users/" + strconv.FormatInt(a.tech.ID, 10), "#save"},
 		{"/setup/blacklistedmailcontent", "#blacklisted-content-form"},
 		{"/setup/documenttypes", "#document-type-form"},

@@ -50,7 +50,7 @@ func (h *Handler) renderOutbox(w http.ResponseWriter, r *http.Request, status in
 			return
 		}
 		for _, m := range rows {
-			*sec.dst = append(*sec.dst, outboxRow(m))
+			*sec.dst = append(*sec.dst, outboxRow(r.Context(), m))
 		}
 	}
 	skipped, err := h.store.SkippedMails(ctx, outboxSkippedShown)
@@ -59,7 +59,7 @@ func (h *Handler) renderOutbox(w http.ResponseWriter, r *http.Request, status in
 		return
 	}
 	for _, e := range skipped {
-		p.Skipped = append(p.Skipped, views.SkippedMailRow{TicketID: e.TicketID, At: views.FormatTime(&e.CreatedAt), Text: notify.SkippedText(e.OldValue, e.NewValue)})
+		p.Skipped = append(p.Skipped, views.SkippedMailRow{TicketID: e.TicketID, At: views.FormatTime(ctx, &e.CreatedAt), Text: notify.SkippedText(e.OldValue, e.NewValue)})
 	}
 	if h.desk != nil {
 		at, whys, err := h.desk.SkippedAlarms(ctx)
@@ -67,7 +67,7 @@ func (h *Handler) renderOutbox(w http.ResponseWriter, r *http.Request, status in
 			h.serverError(w, r, err)
 			return
 		}
-		p.SkippedAlarms, p.AlarmsCheckedAt = whys, views.FormatTime(&at)
+		p.SkippedAlarms, p.AlarmsCheckedAt = whys, views.FormatTime(ctx, &at)
 	}
 	h.render(w, r, status, views.OutboxQueuePage(p))
 }
@@ -148,7 +148,7 @@ func (h *Handler) outboxSettingsSave(w http.ResponseWriter, r *http.Request) {
 	redirect(w, r, "/setup/outbox")
 }
 
-func outboxRow(m store.OutboxMail) views.OutboxRow {
+func outboxRow(ctx context.Context, m store.OutboxMail) views.OutboxRow {
 	v := views.OutboxRow{ID: m.ID, Kind: m.Kind, To: m.Recipients, Subject: m.Subject, Attempts: m.Attempts,
 		Reason: views.OutboxReasonLabel(m.ErrorClass), Detail: m.LastError, Refused: m.Refused}
 	if m.ErrorClass != "" {
@@ -159,13 +159,13 @@ func outboxRow(m store.OutboxMail) views.OutboxRow {
 	}
 	switch m.State {
 	case store.OutboxPending:
-		v.When = views.FormatTime(&m.NextAttemptAt)
+		v.When = views.FormatTime(ctx, &m.NextAttemptAt)
 		v.CanRetry = m.ErrorClass != ""
 	case store.OutboxFailed:
-		v.When = views.FormatTime(&m.UpdatedAt)
+		v.When = views.FormatTime(ctx, &m.UpdatedAt)
 		v.CanRetry = true
 	default:
-		v.When = views.FormatTime(m.SentAt)
+		v.When = views.FormatTime(ctx, m.SentAt)
 	}
 	return v
 }

@@ -32,8 +32,8 @@ func (h *Handler) renderQuarantine(w http.ResponseWriter, r *http.Request, statu
 	rows := make([]views.QuarantineRow, 0, len(mails))
 	for _, m := range mails {
 		rows = append(rows, views.QuarantineRow{ID: m.ID, From: m.FromAddress, To: m.ToAddress, Subject: m.Subject,
-			MessageID: m.MessageID, Requester: m.Requester, Date: views.FormatTime(m.MailDate), Receiver: m.ReceiverName,
-			Reason: m.Reason, ReasonLabel: ingest.ReasonLabel(m.Reason), ReasonText: m.ReasonText, Kept: views.FormatTime(&m.CreatedAt)})
+			MessageID: m.MessageID, Requester: m.Requester, Date: views.FormatTime(r.Context(), m.MailDate), Receiver: m.ReceiverName,
+			Reason: m.Reason, ReasonLabel: ingest.ReasonLabel(m.Reason), ReasonText: m.ReasonText, Kept: views.FormatTime(r.Context(), &m.CreatedAt)})
 	}
 	h.render(w, r, status, views.QuarantinePage(l, rows, s))
 }

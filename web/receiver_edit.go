@@ -41,7 +41,7 @@ func (h *Handler) receiverEdit(w http.ResponseWriter, r *http.Request) {
 	if a, err := h.store.ReceiverAuthorization(ctx, rec); err == nil {
 		authState = a.State
 	}
-	f := savedReceiverForm(rec, rec.Health(authState))
+	f := savedReceiverForm(r.Context(), rec, rec.Health(authState))
 	f.CanCollect = h.collect != nil
 	if err := h.fillChoices(ctx, &f); err != nil {
 		h.serverError(w, r, err)

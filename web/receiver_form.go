@@ -77,7 +77,7 @@ func parseReceiverForm(r *http.Request) receiverForm {
 }
 
 // savedReceiverForm shows a stored receiver; the password stays out.
-func savedReceiverForm(rec *store.Receiver, health store.ReceiverHealth) views.ReceiverForm {
+func savedReceiverForm(ctx context.Context, rec *store.Receiver, health store.ReceiverHealth) views.ReceiverForm {
 	f := views.ReceiverForm{
 		ID: rec.ID, Name: rec.Name, Active: rec.IsActive, Host: rec.Host, Port: strconv.Itoa(rec.Port), Type: typeOf(rec),
 		Security: rec.Security, ValidateCert: rec.ValidateCert, Login: rec.Login, HasPassword: rec.Password != "",
@@ -87,7 +87,7 @@ func savedReceiverForm(rec *store.Receiver, health store.ReceiverHealth) views.R
 		CreateUser: rec.CreateUserFromEmail, AutoNotifications: rec.ImportAutoNotifications,
 		FirstCollect: rec.FirstCollect, FirstCollectDays: strconv.Itoa(rec.FirstCollectDays), Comment: rec.Comment, PollInterval: strconv.Itoa(rec.PollIntervalSeconds),
 		Budget: strconv.Itoa(rec.Budget), Idle: rec.IdleEnabled, Errors: views.FieldErrors{},
-		Health: health, ErrorCount: rec.Errors, LastError: rec.LastError, LastCollect: views.FormatTime(rec.LastCollectAt),
+		Health: health, ErrorCount: rec.Errors, LastError: rec.LastError, LastCollect: views.FormatTime(ctx, rec.LastCollectAt),
 	}
 	f.ApplicationID = applicationOfType(f.Type)
 	return f

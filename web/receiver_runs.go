@@ -35,7 +35,7 @@ func (h *Handler) runsPage(w http.ResponseWriter, r *http.Request, v views.Colle
 	l.Total = total
 	for _, run := range runs {
 		v.Rows = append(v.Rows, views.CollectRunRow{
-			ReceiverID: run.ReceiverID, ReceiverName: run.ReceiverName, Started: views.FormatTime(&run.StartedAt),
+			ReceiverID: run.ReceiverID, ReceiverName: run.ReceiverName, Started: views.FormatTime(r.Context(), &run.StartedAt),
 			Duration: views.FormatDuration(run.StartedAt, run.EndedAt), Trigger: run.TriggerKind, TriggerLabel: store.TriggerLabel(run.TriggerKind),
 			Available: run.Available, AlreadyImported: run.AlreadyImported, Retrieved: run.Retrieved, Refused: run.Refused,
 			Errors: run.Errors, Blacklisted: run.Blacklisted, ErrorClass: run.ErrorClass, ErrorLabel: collector.ClassLabel(run.ErrorClass), ErrorText: run.ErrorText,

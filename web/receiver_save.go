@@ -179,7 +179,7 @@ func (h *Handler) receiverSubmit(w http.ResponseWriter, r *http.Request, id int6
 			return
 		}
 		f.HasPassword = old.Password != ""
-		f.Health, f.ErrorCount, f.LastError, f.LastCollect = old.Health(""), old.Errors, old.LastError, views.FormatTime(old.LastCollectAt)
+		f.Health, f.ErrorCount, f.LastError, f.LastCollect = old.Health(""), old.Errors, old.LastError, views.FormatTime(ctx, old.LastCollectAt)
 		if f.ApplicationID != 0 && old.UsesOAuth() && *old.ApplicationID == f.ApplicationID {
 			f.Login = old.Login // the e-mail of the authorization it had
 		}

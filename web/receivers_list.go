@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 
@@ -26,12 +27,12 @@ func (h *Handler) receiversList(w http.ResponseWriter, r *http.Request) {
 	for _, e := range inError {
 		links = append(links, views.ReceiverLink{ID: e.ID, Name: e.Name})
 	}
-	h.render(w, r, http.StatusOK, views.ReceiversPage(l, receiverRows(recs), links))
+	h.render(w, r, http.StatusOK, views.ReceiversPage(l, receiverRows(r.Context(), recs), links))
 }
 
 // receiverRows turns store rows into list lines; also used by an
 // application's "Receivers" tab.
-func receiverRows(recs []store.ReceiverRow) []views.ReceiverRow {
+func receiverRows(ctx context.Context, recs []store.ReceiverRow) []views.ReceiverRow {
 	rows := make([]views.ReceiverRow, 0, len(recs))
 	for _, rc := range recs {
 		kind := "IMAP"
@@ -40,7 +41,7 @@ func receiverRows(recs []store.ReceiverRow) []views.ReceiverRow {
 		}
 		rows = append(rows, views.ReceiverRow{
 			ID: rc.ID, Name: rc.Name, Active: rc.IsActive, Server: rc.Host + ":" + strconv.Itoa(rc.Port), Login: rc.Login,
-			ConnectionType: kind, Health: rc.Health, LastCollect: views.FormatTime(rc.LastCollectAt),
+			ConnectionType: kind, Health: rc.Health, LastCollect: views.FormatTime(ctx, rc.LastCollectAt),
 			Errors: rc.Errors, LastError: rc.LastError,
 		})
 	}

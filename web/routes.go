@@ -46,6 +46,8 @@ func (h *Handler) routeTable() []route {
 
 		// Home.
 		{"GET", "/", staff, h.home},
+		{"GET", "/front/preference.php", staff, h.preferences},
+		{"POST", "/front/preference.php", staff, h.preferencesSave},
 
 		// Assistance > Tickets: list, ticket page, staff actions, documents.
 		{"GET", "/tickets", staff, h.ticketsList},

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/oauthimap/oauthimap/internal/store"
@@ -60,6 +61,7 @@ func (h *Handler) loadSession(next http.Handler) http.Handler {
 			ctx := context.WithValue(r.Context(), userKey, u)
 			ctx = context.WithValue(ctx, sessionKey, sess)
 			ctx = context.WithValue(ctx, tokenKey, c.Value)
+			ctx = views.WithLocation(ctx, userLocation(u))
 			r = r.WithContext(ctx)
 		}
 		next.ServeHTTP(w, r)
@@ -217,3 +219,24 @@ func safeNext(next string) string {
 	}
 	return next
 }
+
+// userLocation is the time zone a user's pages show times in: their own
+// setting, else the server's. A name the database no longer knows falls
+// back to the server's zone rather than failing the page.
+func userLocation(u *store.User) *time.Location {
+	if u == nil || u.TimeZone == "" {
+		return time.Local
+	}
+	if loc, ok := locations.Load(u.TimeZone); ok {
+		return loc.(*time.Location)
+	}
+	loc, err := time.LoadLocation(u.TimeZone)
+	if err != nil {
+		return time.Local
+	}
+	locations.Store(u.TimeZone, loc)
+	return loc
+}
+
+// locations caches the zones loaded: LoadLocation reads the database.
+var locations sync.Map

@@ -75,7 +75,7 @@ func (h *Handler) ticketView(ctx context.Context, id int64, showRemote bool) (vi
 		}
 	}
 	v := views.TicketView{ID: t.ID, Title: t.Title, Status: views.StatusOf(t.Status), Urgency: store.LevelLabel(t.Urgency), Source: t.RequestSource,
-		Opened: views.FormatTime(&t.OpenedAt), Updated: views.FormatTime(&t.UpdatedAt), MessageID: t.MessageID, ShowRemote: showRemote}
+		Opened: views.FormatTime(ctx, &t.OpenedAt), Updated: views.FormatTime(ctx, &t.UpdatedAt), MessageID: t.MessageID, ShowRemote: showRemote}
 	if t.LinkedTicketID != nil {
 		v.LinkedTicketID = *t.LinkedTicketID
 	}
@@ -157,18 +157,18 @@ func (h *Handler) ticketView(ctx context.Context, id int64, showRemote bool) (vi
 		}
 		return fmt.Sprintf("/tickets/%d/original", t.ID)
 	}
-	v.Timeline = append(v.Timeline, views.TimelineItem{Kind: views.TimelineOf(""), At: views.FormatTime(&t.OpenedAt),
+	v.Timeline = append(v.Timeline, views.TimelineItem{Kind: views.TimelineOf(""), At: views.FormatTime(ctx, &t.OpenedAt),
 		Author: v.Requester, HTML: render(t.Content), Why: t.DecisionReason, Docs: ticketDocs, OriginalURL: original(t.RawSHA256, 0)})
 	// Follow-ups and status changes interleave by time.
 	fi, ei := 0, 0
 	for fi < len(followups) || ei < len(events) {
 		if ei >= len(events) || fi < len(followups) && !followups[fi].CreatedAt.After(events[ei].CreatedAt) {
 			f := followups[fi]
-			item := views.TimelineItem{Kind: views.TimelineOf(f.Kind), At: views.FormatTime(&f.CreatedAt),
+			item := views.TimelineItem{Kind: views.TimelineOf(f.Kind), At: views.FormatTime(ctx, &f.CreatedAt),
 				Author: person(f.AuthorName, f.AuthorEmail), HTML: render(f.Content), Why: f.DecisionReason, Docs: byFollowup[f.ID],
 				OriginalURL: original(f.RawSHA256, f.ID), Private: f.IsPrivate}
 			if m, ok := mails[f.ID]; ok {
-				item.Mail, item.MailSent = mailState(m), m.State == store.OutboxSent
+				item.Mail, item.MailSent = mailState(ctx, m), m.State == store.OutboxSent
 			}
 			v.Timeline = append(v.Timeline, item)
 			fi++
@@ -186,7 +186,7 @@ func (h *Handler) ticketView(ctx context.Context, id int64, showRemote bool) (vi
 		case e.Kind == store.EventMailSkipped:
 			text = notify.SkippedText(e.OldValue, e.NewValue)
 		}
-		v.Timeline = append(v.Timeline, views.TimelineItem{Kind: views.TimelineOf(e.Kind), At: views.FormatTime(&e.CreatedAt), Text: text})
+		v.Timeline = append(v.Timeline, views.TimelineItem{Kind: views.TimelineOf(e.Kind), At: views.FormatTime(ctx, &e.CreatedAt), Text: text})
 		ei++
 	}
 	return v, nil
@@ -203,11 +203,11 @@ func person(name, email string) string {
 }
 
 // mailState is a staff answer's delivery in words, for the timeline.
-func mailState(m store.OutboxMail) string {
+func mailState(ctx context.Context, m store.OutboxMail) string {
 	to := "Mailed to " + m.Recipients
 	switch m.State {
 	case store.OutboxSent:
-		s := to + ": sent " + views.FormatTime(m.SentAt) + "."
+		s := to + ": sent " + views.FormatTime(ctx, m.SentAt) + "."
 		if m.Refused != "" {
 			s += " Refused: " + m.Refused
 		}
@@ -216,7 +216,7 @@ func mailState(m store.OutboxMail) string {
 		return to + ": not delivered (" + views.OutboxReasonLabel(m.ErrorClass) + "). See Setup > Outgoing mail queue."
 	}
 	if m.ErrorClass != "" {
-		return to + ": waiting (" + views.OutboxReasonLabel(m.ErrorClass) + "), next attempt " + views.FormatTime(&m.NextAttemptAt) + "."
+		return to + ": waiting (" + views.OutboxReasonLabel(m.ErrorClass) + "), next attempt " + views.FormatTime(ctx, &m.NextAttemptAt) + "."
 	}
 	return to + ": waiting to be sent."
 }

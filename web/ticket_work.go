@@ -408,7 +408,7 @@ func (h *Handler) historyRows(ctx context.Context, objectType string, id int64) 
 		if who == "" || who == "system" {
 			who = "System"
 		}
-		out = append(out, views.HistoryRow{At: views.FormatTime(&e.At), Actor: who, Change: e.Message})
+		out = append(out, views.HistoryRow{At: views.FormatTime(ctx, &e.At), Actor: who, Change: e.Message})
 	}
 	return out, nil
 }

@@ -64,8 +64,8 @@ func (h *Handler) ticketsList(w http.ResponseWriter, r *http.Request) {
 		if t.RequesterName != "" {
 			req = t.RequesterName + " <" + t.RequesterEmail + ">"
 		}
-		out = append(out, views.TicketRow{ID: t.ID, Title: t.Title, Status: views.StatusOf(t.Status), Updated: views.FormatTime(&t.UpdatedAt),
-			Opened: views.FormatTime(&t.OpenedAt), Requester: req, Receiver: t.ReceiverName,
+		out = append(out, views.TicketRow{ID: t.ID, Title: t.Title, Status: views.StatusOf(t.Status), Updated: views.FormatTime(r.Context(), &t.UpdatedAt),
+			Opened: views.FormatTime(r.Context(), &t.OpenedAt), Requester: req, Receiver: t.ReceiverName,
 			Priority: t.Priority, Category: t.CategoryName, Assigned: strings.Join(t.AssignedTo, ", ")})
 	}
 	h.render(w, r, http.StatusOK, views.TicketsPage(l, vf, out))

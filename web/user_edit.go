@@ -21,5 +21,5 @@ func (h *Handler) userEdit(w http.ResponseWriter, r *http.Request) {
 		h.serverError(w, r, err)
 		return
 	}
-	h.render(w, r, http.StatusOK, views.UserPage(views.UserForm{ID: u.ID, Login: u.Login, Name: u.Name, Email: u.Email, Role: u.Role, Active: u.IsActive, IsSelf: u.ID == userOf(r).ID}))
+	h.render(w, r, http.StatusOK, views.UserPage(views.UserForm{ID: u.ID, Login: u.Login, Name: u.Name, Email: u.Email, Role: u.Role, Active: u.IsActive, IsSelf: u.ID == userOf(r).ID, TimeZone: u.TimeZone}))
 }

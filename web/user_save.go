@@ -15,12 +15,16 @@ import (
 // userFormFrom reads and checks the user form.
 func userFormFrom(r *http.Request) views.UserForm {
 	f := views.UserForm{
-		Login:  strings.TrimSpace(r.PostFormValue("login")),
-		Name:   strings.TrimSpace(r.PostFormValue("name")),
-		Email:  strings.TrimSpace(r.PostFormValue("email")),
-		Role:   r.PostFormValue("role"),
-		Active: r.PostFormValue("is_active") == "1",
-		Errors: map[string]string{},
+		Login:    strings.TrimSpace(r.PostFormValue("login")),
+		Name:     strings.TrimSpace(r.PostFormValue("name")),
+		Email:    strings.TrimSpace(r.PostFormValue("email")),
+		Role:     r.PostFormValue("role"),
+		Active:   r.PostFormValue("is_active") == "1",
+		TimeZone: strings.TrimSpace(r.PostFormValue("time_zone")),
+		Errors:   map[string]string{},
+	}
+	if err := store.ValidTimeZone(f.TimeZone); err != nil {
+		f.Errors["time_zone"] = err.Error()
 	}
 	if f.Email != "" {
 		if _, err := mail.ParseAddress(f.Email); err != nil {
@@ -48,7 +52,7 @@ func (h *Handler) userCreate(w http.ResponseWriter, r *http.Request) {
 		h.render(w, r, http.StatusUnprocessableEntity, views.UserPage(f))
 		return
 	}
-	u := &store.User{Login: f.Login, Name: f.Name, Email: f.Email, Role: f.Role, IsActive: f.Active}
+	u := &store.User{Login: f.Login, Name: f.Name, Email: f.Email, Role: f.Role, IsActive: f.Active, TimeZone: f.TimeZone}
 	me := userOf(r)
 	err := h.audited(r.Context(), me, "user.create", "user", func(s *store.Store) (int64, string, error) {
 		if err := s.CreateUser(r.Context(), u, pw); err != nil {
@@ -86,7 +90,7 @@ func (h *Handler) userSave(w http.ResponseWriter, r *http.Request) {
 		h.render(w, r, http.StatusUnprocessableEntity, views.UserPage(f))
 		return
 	}
-	u := &store.User{ID: id, Name: f.Name, Email: f.Email, Role: f.Role, IsActive: f.Active}
+	u := &store.User{ID: id, Name: f.Name, Email: f.Email, Role: f.Role, IsActive: f.Active, TimeZone: f.TimeZone}
 	me := userOf(r)
 	err = h.audited(r.Context(), me, "user.update", "user", func(s *store.Store) (int64, string, error) {
 		return id, fmt.Sprintf("profile %s, active %v", u.Role, u.IsActive), s.UpdateUser(r.Context(), u)

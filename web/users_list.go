@@ -16,7 +16,7 @@ func (h *Handler) usersList(w http.ResponseWriter, r *http.Request) {
 	l.Total = total
 	rows := make([]views.UserRow, 0, len(users))
 	for _, u := range users {
-		rows = append(rows, views.UserRow{ID: u.ID, Login: u.Login, Name: u.Name, Email: u.Email, Role: u.Role, Active: u.IsActive, LastLogin: views.FormatTime(u.LastLoginAt)})
+		rows = append(rows, views.UserRow{ID: u.ID, Login: u.Login, Name: u.Name, Email: u.Email, Role: u.Role, Active: u.IsActive, LastLogin: views.FormatTime(r.Context(), u.LastLoginAt)})
 	}
 	h.render(w, r, http.StatusOK, views.UsersPage(l, rows))
 }

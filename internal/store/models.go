@@ -29,9 +29,12 @@ type User struct {
 	PasswordHash string
 	Role         string
 	IsActive     bool
-	LastLoginAt  *time.Time
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// TimeZone is the IANA name of the zone the console shows the user's
+	// times in ("Europe/Paris"); empty: the server's.
+	TimeZone    string
+	LastLoginAt *time.Time
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
 }
 
 // Session is a server-side login session; ID is the SHA-256 of the cookie value.

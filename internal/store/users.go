@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
+	_ "time/tzdata" // zone names work in a static binary without the system's database
 
 	"golang.org/x/crypto/bcrypt"
 )
@@ -242,7 +244,7 @@ func (s *Store) UpdateUser(ctx context.Context, u *User) error {
 			}
 		}
 		err := s.db.Model(&User{}).Where("id = ?", u.ID).Updates(map[string]any{
-			"name": u.Name, "email": strings.TrimSpace(u.Email), "role": u.Role, "is_active": u.IsActive, "updated_at": s.now(),
+			"name": u.Name, "email": strings.TrimSpace(u.Email), "role": u.Role, "is_active": u.IsActive, "time_zone": u.TimeZone, "updated_at": s.now(),
 		}).Error
 		if err != nil {
 			return translate(err)
@@ -252,4 +254,35 @@ func (s *Store) UpdateUser(ctx context.Context, u *User) error {
 		}
 		return nil
 	})
+}
+
+// SetUserTimeZone changes the time zone a user's times are shown in (an
+// IANA name, or "" for the server's); ValidTimeZone checks it first.
+func (s *Store) SetUserTimeZone(ctx context.Context, id int64, zone string) error {
+	if err := ValidTimeZone(zone); err != nil {
+		return err
+	}
+	res := s.db.WithContext(ctx).Model(&User{}).Where("id = ?", id).Updates(map[string]any{"time_zone": zone, "updated_at": s.now()})
+	if res.Error != nil {
+		return translate(res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// ValidTimeZone accepts "" (the server's zone) or an IANA zone name the
+// embedded time zone database knows, and says what is wrong otherwise.
+func ValidTimeZone(zone string) error {
+	if zone == "" {
+		return nil
+	}
+	if len(zone) > 64 || zone == "Local" || strings.ContainsAny(zone, " \\") {
+		return Message("This is not a time zone name: write one such as Europe/Paris, America/New_York or UTC.")
+	}
+	if _, err := time.LoadLocation(zone); err != nil {
+		return Message("This is not a time zone name: write one such as Europe/Paris, America/New_York or UTC.")
+	}
+	return nil
 }

@@ -253,3 +253,41 @@ func TestCreateUserWithSetupTokenOnce(t *testing.T) {
 		}
 	})
 }
+
+// A user's time zone: an IANA name or "" (the server's), refused with a
+// sentence otherwise, kept by an update of the user form.
+func TestUserTimeZone(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		u := mkUser(t, s, "tz", RoleTechnician)
+		if err := s.SetUserTimeZone(ctx, u.ID, "Europe/Paris"); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.User(ctx, u.ID)
+		if err != nil || got.TimeZone != "Europe/Paris" {
+			t.Fatalf("time zone %q (%v), want Europe/Paris", got.TimeZone, err)
+		}
+		for _, bad := range []string{"Europe/Nowhere", "Local", "Paris", "../../etc/passwd", "Europe Paris"} {
+			var msg Message
+			if err := s.SetUserTimeZone(ctx, u.ID, bad); !errors.As(err, &msg) {
+				t.Errorf("%q: got %v, want a message for the person", bad, err)
+			}
+		}
+		if err := s.SetUserTimeZone(ctx, u.ID+1000, "UTC"); !errors.Is(err, ErrNotFound) {
+			t.Errorf("unknown user: %v", err)
+		}
+		got.Name, got.TimeZone = "Time Zone", "America/New_York"
+		if err := s.UpdateUser(ctx, got); err != nil {
+			t.Fatal(err)
+		}
+		if again, _ := s.User(ctx, u.ID); again.TimeZone != "America/New_York" || again.Name != "Time Zone" {
+			t.Errorf("after the user form: %+v", again)
+		}
+		if err := s.SetUserTimeZone(ctx, u.ID, ""); err != nil {
+			t.Fatal(err)
+		}
+		if again, _ := s.User(ctx, u.ID); again.TimeZone != "" {
+			t.Errorf("the server's zone is stored as %q", again.TimeZone)
+		}
+	})
+}

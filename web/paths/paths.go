@@ -40,6 +40,9 @@ const (
 	Categories     = "/setup/dropdowns/itilcategories"
 	NewCategory    = Categories + "/new"
 	PriorityMatrix = "/setup/priority-matrix"
+
+	// Preferences is "My settings", GLPI's personal settings page.
+	Preferences = "/front/preference.php"
 )
 
 func under(base string, id int64, rest ...string) string {
