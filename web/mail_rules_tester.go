@@ -14,6 +14,7 @@ import (
 
 	"github.com/oauthimap/oauthimap/internal/helpdesk"
 	"github.com/oauthimap/oauthimap/internal/rules"
+	"github.com/oauthimap/oauthimap/internal/ruletext"
 	"github.com/oauthimap/oauthimap/internal/store"
 	"github.com/oauthimap/oauthimap/web/views"
 )
@@ -197,7 +198,7 @@ func mailSummary(raw []byte) (subject, from string) {
 
 // testResultView shows the tester's answer; each criterion is said with
 // names (the trace has the stored IDs) when the rule is the saved one.
-func testResultView(t helpdesk.RuleTest, rs []rules.Rule, names *ruleNames, source, subject, from string) views.RuleTestResult {
+func testResultView(t helpdesk.RuleTest, rs []rules.Rule, names *ruletext.Names, source, subject, from string) views.RuleTestResult {
 	out := views.RuleTestResult{Source: source, Subject: subject, From: from, Decision: t.Kind, Reason: t.Text, Routing: t.Routing,
 		Refused: strings.HasPrefix(t.Kind, "Refused"), Problems: t.Problems}
 	if t.Text == "" {
@@ -213,9 +214,9 @@ func testResultView(t helpdesk.RuleTest, rs []rules.Rule, names *ruleNames, sour
 		default:
 			rv.Status = "Not matched"
 		}
-		var text *ruleText
+		var text *ruletext.Rule
 		if i < len(rs) && rs[i].Name == tr.Name {
-			rt := names.text(rs[i])
+			rt := names.Text(rs[i])
 			text = &rt
 		}
 		for j, c := range tr.Criteria {
