@@ -76,7 +76,14 @@ func (h *Handler) mailRulesList(w http.ResponseWriter, r *http.Request) {
 		}
 		rows = append(rows, row)
 	}
-	h.render(w, r, http.StatusOK, views.RulesPage(views.RulesList{Rows: rows, BuiltIn: builtInRules(), StopOnFirstMatch: stop}))
+	// The list's History: every change to the rules, the settings and
+	// imports (which are about no one rule) and deleted rules included.
+	ev, err := h.store.AuditEventsOfType(ctx, "mail_rule", 200)
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	h.render(w, r, http.StatusOK, views.RulesPage(views.RulesList{Rows: rows, BuiltIn: builtInRules(), StopOnFirstMatch: stop, History: historyOf(ev)}))
 }
 
 // criterionWords says a criterion in the console's words.

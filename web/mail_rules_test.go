@@ -241,6 +241,18 @@ func TestMailRuleMoveDeleteAndSettingsAreAudited(t *testing.T) {
 	if strings.Join(got, "|") != want {
 		t.Fatalf("audit:\n got %s\nwant %s", strings.Join(got, "|"), want)
 	}
+	// The list's History shows them, the setting change (about no one
+	// rule) and the deleted rule's included, newest first.
+	list = c.get("/setup/mailrules").body
+	_, hist, ok := strings.Cut(list, `id="rules-history"`)
+	if !ok {
+		t.Fatal("the rules list has no History")
+	}
+	at := func(s string) int { return strings.Index(hist, s) }
+	settings, deleted, moved := at("mail rules: play every matching rule"), at("mail rule first deleted"), at("mail rule third moved up")
+	if settings < 0 || deleted < 0 || moved < 0 || !(settings < deleted && deleted < moved) {
+		t.Fatalf("the History does not list the setting change, the delete and the move, newest first: %d %d %d", settings, deleted, moved)
+	}
 }
 
 func postMultipart(t *testing.T, c *client, path string, fields map[string]string, file []byte) response {
