@@ -175,15 +175,19 @@ func (h *Handler) mailRuleSave(w http.ResponseWriter, r *http.Request) {
 	}
 	in := parseRuleForm(r)
 	if in.applyRowOp() {
-		h.render(w, r, http.StatusOK, views.RulePage(ruleFormView(names, id, in.Text, nil), nil))
+		h.render(w, r, http.StatusOK, views.RulePage(in.view(names, id, nil), nil))
 		return
 	}
 	rule, problems := names.Rule(in.Text)
 	if len(problems) > 0 {
-		h.render(w, r, http.StatusUnprocessableEntity, views.RulePage(ruleFormView(names, id, in.Text, problems), nil))
+		h.render(w, r, http.StatusUnprocessableEntity, views.RulePage(in.view(names, id, problems), nil))
 		return
 	}
 	rule.ID = id
+	if in.Op == "test" {
+		h.mailRuleTestAsTyped(w, r, names, rule, &in)
+		return
+	}
 	kind := "mail_rule.update"
 	if id == 0 {
 		kind = "mail_rule.create"
@@ -195,7 +199,7 @@ func (h *Handler) mailRuleSave(w http.ResponseWriter, r *http.Request) {
 		return rule.ID, fmt.Sprintf("mail rule %s saved (%s, %d criteria, %d actions)", rule.Name, activeWord(rule.Active), len(rule.Criteria), len(rule.Actions)), nil
 	})
 	if msg := ruleRefusal(err); msg != "" {
-		h.render(w, r, http.StatusUnprocessableEntity, views.RulePage(ruleFormView(names, id, in.Text, map[string]string{"form": msg}), nil))
+		h.render(w, r, http.StatusUnprocessableEntity, views.RulePage(in.view(names, id, map[string]string{"form": msg}), nil))
 		return
 	}
 	if errors.Is(err, store.ErrNotFound) {

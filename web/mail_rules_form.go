@@ -22,12 +22,15 @@ type ruleFormInput struct {
 	// "remove-criterion", "add-action", "remove-action".
 	Op  string
 	Row int // the row of a remove
+	// TestRaw and TestReceiver (a name, "" for none) are the mail the
+	// rule is tested on as typed, and the receiver it is tested as.
+	TestRaw, TestReceiver string
 }
 
 // parseRuleForm reads the rule form as typed.
 func parseRuleForm(r *http.Request) ruleFormInput {
 	f := r.PostForm
-	in := ruleFormInput{Op: "save"}
+	in := ruleFormInput{Op: "save", TestRaw: f.Get("test_raw"), TestReceiver: f.Get("test_receiver")}
 	t := &in.Text
 	t.Name, t.Description = f.Get("name"), f.Get("description")
 	t.Active, t.Match = f.Get("is_active") == "1", f.Get("match")
@@ -62,7 +65,7 @@ func parseRuleForm(r *http.Request) ruleFormInput {
 		}
 	}
 	switch op {
-	case "refresh", "add-criterion", "remove-criterion", "add-action", "remove-action":
+	case "refresh", "add-criterion", "remove-criterion", "add-action", "remove-action", "test":
 		in.Op = op
 	}
 	return in
@@ -96,6 +99,13 @@ func (in *ruleFormInput) applyRowOp() bool {
 	return true
 }
 
+// view is the page's view of the rule as typed, the test mail kept.
+func (in *ruleFormInput) view(n *ruletext.Names, id int64, problems map[string]string) views.RuleForm {
+	f := ruleFormView(n, id, in.Text, problems)
+	f.TestRaw, f.TestReceiver = in.TestRaw, in.TestReceiver
+	return f
+}
+
 // ruleFormView builds the page's view of a rule as typed.
 func ruleFormView(n *ruletext.Names, id int64, t ruletext.Rule, problems map[string]string) views.RuleForm {
 	f := views.RuleForm{ID: id, Name: t.Name, Description: t.Description, Active: t.Active, Match: t.Match, Errors: problems,
@@ -119,6 +129,10 @@ func ruleFormView(n *ruletext.Names, id int64, t ruletext.Rule, problems map[str
 		if !n.Has(ruletext.ValueReceiver, name) {
 			f.Receivers = append(f.Receivers, views.RuleReceiver{Name: name, Checked: true, Unknown: true})
 		}
+	}
+	f.TestReceivers = []views.Choice{{Value: "", Label: "None (no receiver)"}}
+	for _, name := range n.List(ruletext.ValueReceiver) {
+		f.TestReceivers = append(f.TestReceivers, views.Choice{Value: name, Label: name})
 	}
 	for _, fl := range rules.Fields {
 		f.Fields = append(f.Fields, views.Choice{Value: string(fl), Label: fl.Label()})
