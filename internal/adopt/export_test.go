@@ -546,3 +546,14 @@ func mailRulesByName(t *testing.T, a, b *store.Store) {
 		t.Fatalf("%d audit rows for the rules import, want 1", n)
 	}
 }
+
+// TestCategoryPathsOfTheFile: categories are named by full path, as rules
+// name them; a parent missing from the file or a loop ends the path.
+func TestCategoryPathsOfTheFile(t *testing.T) {
+	got := categoryPaths([]ExportCategory{{ID: 1, Name: "Hardware"}, {ID: 2, ParentID: 1, Name: "Printer"}, {ID: 3, ParentID: 2, Name: "Toner"},
+		{ID: 4, ParentID: 9, Name: "Orphan"}, {ID: 5, ParentID: 6, Name: "A"}, {ID: 6, ParentID: 5, Name: "B"}})
+	want := map[int64]string{1: "Hardware", 2: "Hardware > Printer", 3: "Hardware > Printer > Toner", 4: "Orphan", 5: "B > A", 6: "A > B"}
+	if !maps.Equal(got, want) {
+		t.Fatalf("got %v\nwant %v", got, want)
+	}
+}
