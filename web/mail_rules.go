@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/oauthimap/oauthimap/internal/rules"
+	"github.com/oauthimap/oauthimap/internal/ruletext"
 	"github.com/oauthimap/oauthimap/internal/store"
 	"github.com/oauthimap/oauthimap/web/views"
 )
@@ -32,12 +33,12 @@ func builtInRules() []views.BuiltInRule {
 
 // savedRules reads the rules in their order, the names their IDs stand
 // for, and "stop at the first matching rule".
-func (h *Handler) savedRules(ctx context.Context) ([]rules.Rule, *ruleNames, bool, error) {
+func (h *Handler) savedRules(ctx context.Context) ([]rules.Rule, *ruletext.Names, bool, error) {
 	rs, err := h.store.MailRules(ctx)
 	if err != nil {
 		return nil, nil, false, err
 	}
-	names, err := h.ruleNames(ctx)
+	names, err := ruletext.Load(ctx, h.store)
 	if err != nil {
 		return nil, nil, false, err
 	}
@@ -58,7 +59,7 @@ func (h *Handler) mailRulesList(w http.ResponseWriter, r *http.Request) {
 	dir := r.URL.Query().Get("dir")
 	rows := make([]views.RuleRow, 0, len(rs))
 	for i, rule := range rs {
-		t := names.text(rule)
+		t := names.Text(rule)
 		row := views.RuleRow{ID: rule.ID, Position: i + 1, Name: rule.Name, Description: rule.Description, Active: rule.Active,
 			First: i == 0, Last: i == len(rs)-1, Receivers: t.Receivers}
 		if rule.ID == moved {
@@ -75,26 +76,33 @@ func (h *Handler) mailRulesList(w http.ResponseWriter, r *http.Request) {
 		}
 		rows = append(rows, row)
 	}
-	h.render(w, r, http.StatusOK, views.RulesPage(views.RulesList{Rows: rows, BuiltIn: builtInRules(), StopOnFirstMatch: stop}))
+	// The list's History: every change to the rules, the settings and
+	// imports (which are about no one rule) and deleted rules included.
+	ev, err := h.store.AuditEventsOfType(ctx, "mail_rule", 200)
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	h.render(w, r, http.StatusOK, views.RulesPage(views.RulesList{Rows: rows, BuiltIn: builtInRules(), StopOnFirstMatch: stop, History: historyOf(ev)}))
 }
 
 // criterionWords says a criterion in the console's words.
-func criterionWords(c criterionText) string {
+func criterionWords(c ruletext.Criterion) string {
 	f := rules.Field(c.Field).Label()
 	if rules.Field(c.Field) == rules.FieldHeader {
 		f = "Email header " + c.Header
 	}
 	s := f + " " + rules.Condition(c.Condition).Label()
-	if !conditionNeedsNoPattern(rules.Condition(c.Condition)) {
+	if !ruletext.NeedsNoPattern(rules.Condition(c.Condition)) {
 		s += " " + strconv.Quote(c.Pattern)
 	}
 	return s
 }
 
 // actionWords says an action in the console's words.
-func actionWords(a actionText) string {
+func actionWords(a ruletext.Action) string {
 	k := rules.ActionKind(a.Kind)
-	if actionValueKind(k, false) == valueNone {
+	if ruletext.ActionValueKind(k, false) == ruletext.ValueNone {
 		return k.Label()
 	}
 	if a.FromRegex {
@@ -104,15 +112,15 @@ func actionWords(a actionText) string {
 }
 
 func (h *Handler) mailRuleNew(w http.ResponseWriter, r *http.Request) {
-	names, err := h.ruleNames(r.Context())
+	names, err := ruletext.Load(r.Context(), h.store)
 	if err != nil {
 		h.serverError(w, r, err)
 		return
 	}
-	t := ruleText{Active: true, Match: string(rules.MatchAll),
-		Criteria: []criterionText{{Field: string(rules.FieldSubject), Condition: string(rules.CondContains)}},
-		Actions:  []actionText{{Kind: string(rules.ActAssignGroup)}}}
-	h.render(w, r, http.StatusOK, views.RulePage(names.ruleFormView(0, t, nil), nil))
+	t := ruletext.Rule{Active: true, Match: string(rules.MatchAll),
+		Criteria: []ruletext.Criterion{{Field: string(rules.FieldSubject), Condition: string(rules.CondContains)}},
+		Actions:  []ruletext.Action{{Kind: string(rules.ActAssignGroup)}}}
+	h.render(w, r, http.StatusOK, views.RulePage(ruleFormView(names, 0, t, nil), nil))
 }
 
 func (h *Handler) mailRuleEdit(w http.ResponseWriter, r *http.Request) {
@@ -130,7 +138,7 @@ func (h *Handler) mailRuleEdit(w http.ResponseWriter, r *http.Request) {
 		h.serverError(w, r, err)
 		return
 	}
-	names, err := h.ruleNames(r.Context())
+	names, err := ruletext.Load(r.Context(), h.store)
 	if err != nil {
 		h.serverError(w, r, err)
 		return
@@ -140,7 +148,7 @@ func (h *Handler) mailRuleEdit(w http.ResponseWriter, r *http.Request) {
 		h.serverError(w, r, err)
 		return
 	}
-	h.render(w, r, http.StatusOK, views.RulePage(names.ruleFormView(id, names.text(rule), nil), hist))
+	h.render(w, r, http.StatusOK, views.RulePage(ruleFormView(names, id, names.Text(rule), nil), hist))
 }
 
 // mailRuleSave creates (no id in the path) or updates a rule, or, for a
@@ -160,22 +168,26 @@ func (h *Handler) mailRuleSave(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	names, err := h.ruleNames(ctx)
+	names, err := ruletext.Load(ctx, h.store)
 	if err != nil {
 		h.serverError(w, r, err)
 		return
 	}
 	in := parseRuleForm(r)
 	if in.applyRowOp() {
-		h.render(w, r, http.StatusOK, views.RulePage(names.ruleFormView(id, in.Text, nil), nil))
+		h.render(w, r, http.StatusOK, views.RulePage(in.view(names, id, nil), nil))
 		return
 	}
-	rule, problems := names.rule(in.Text)
+	rule, problems := names.Rule(in.Text)
 	if len(problems) > 0 {
-		h.render(w, r, http.StatusUnprocessableEntity, views.RulePage(names.ruleFormView(id, in.Text, problems), nil))
+		h.render(w, r, http.StatusUnprocessableEntity, views.RulePage(in.view(names, id, problems), nil))
 		return
 	}
 	rule.ID = id
+	if in.Op == "test" {
+		h.mailRuleTestAsTyped(w, r, names, rule, &in)
+		return
+	}
 	kind := "mail_rule.update"
 	if id == 0 {
 		kind = "mail_rule.create"
@@ -187,7 +199,7 @@ func (h *Handler) mailRuleSave(w http.ResponseWriter, r *http.Request) {
 		return rule.ID, fmt.Sprintf("mail rule %s saved (%s, %d criteria, %d actions)", rule.Name, activeWord(rule.Active), len(rule.Criteria), len(rule.Actions)), nil
 	})
 	if msg := ruleRefusal(err); msg != "" {
-		h.render(w, r, http.StatusUnprocessableEntity, views.RulePage(names.ruleFormView(id, in.Text, map[string]string{"form": msg}), nil))
+		h.render(w, r, http.StatusUnprocessableEntity, views.RulePage(in.view(names, id, map[string]string{"form": msg}), nil))
 		return
 	}
 	if errors.Is(err, store.ErrNotFound) {

@@ -241,6 +241,18 @@ func TestMailRuleMoveDeleteAndSettingsAreAudited(t *testing.T) {
 	if strings.Join(got, "|") != want {
 		t.Fatalf("audit:\n got %s\nwant %s", strings.Join(got, "|"), want)
 	}
+	// The list's History shows them, the setting change (about no one
+	// rule) and the deleted rule's included, newest first.
+	list = c.get("/setup/mailrules").body
+	_, hist, ok := strings.Cut(list, `id="rules-history"`)
+	if !ok {
+		t.Fatal("the rules list has no History")
+	}
+	at := func(s string) int { return strings.Index(hist, s) }
+	settings, deleted, moved := at("mail rules: play every matching rule"), at("mail rule first deleted"), at("mail rule third moved up")
+	if settings < 0 || deleted < 0 || moved < 0 || !(settings < deleted && deleted < moved) {
+		t.Fatalf("the History does not list the setting change, the delete and the move, newest first: %d %d %d", settings, deleted, moved)
+	}
 }
 
 func postMultipart(t *testing.T, c *client, path string, fields map[string]string, file []byte) response {
@@ -447,4 +459,76 @@ func mustNames(t *testing.T, a *testApp) []store.IDName {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// TestRuleTestedAsTypedFromTheEditPage: the edit page tests the rule as
+// typed, in its place among the saved rules (a new rule last), and saves
+// nothing: neither the rule nor a ticket.
+func TestRuleTestedAsTypedFromTheEditPage(t *testing.T) {
+	a := newDeskApp(t)
+	c := a.client()
+	c.login("admin")
+	newRuleFixtures(t, a, c)
+	ctx := context.Background()
+	r := c.post("/setup/mailrules", supportFRForm(c.token("/setup/mailrules/new")))
+	if r.status != http.StatusSeeOther {
+		t.Fatalf("save: %d\n%s", r.status, r.body)
+	}
+	editPath := r.header.Get("Location")
+	id, err := strconv.ParseInt(strings.TrimPrefix(editPath, "/setup/mailrules/"), 10, 64)
+	if err != nil {
+		t.Fatalf("saved rule at %q", editPath)
+	}
+	if err := a.store.SaveMailRule(ctx, &rules.Rule{Name: "Everything urgent", Active: true, Match: rules.MatchAll,
+		Criteria: []rules.Criterion{{Field: rules.FieldSubject, Condition: rules.CondRegexMatch, Pattern: `/.*/`}},
+		Actions:  []rules.Action{{Kind: rules.ActUrgency, Value: "5"}}}); err != nil {
+		t.Fatal(err)
+	}
+	before := countTickets(t, a)
+	// Sent to another address: the saved rule (To contains support-fr@)
+	// would not match it; the rule as typed (Subject contains imprimante) does.
+	mail := "From: Marie Curie <marie@example.fr>\nTo: accueil@example.com\nSubject: L'imprimante du 3e est en panne\n" +
+		"Message-ID: <t2@example.fr>\nDate: Tue, 03 Mar 2026 09:15:00 +0100\nContent-Type: text/plain; charset=utf-8\n\nElle ne marche plus.\n"
+	form := supportFRForm(c.token(editPath))
+	form.Set("criteria[0].field", "subject")
+	form.Set("criteria[0].pattern", "imprimante")
+	form.Set("test_raw", mail)
+	form.Set("test_receiver", "Support France")
+	form.Set("op", "test")
+	r = c.post(editPath, form)
+	if r.status != http.StatusOK {
+		t.Fatalf("test as typed: %d\n%s", r.status, r.body)
+	}
+	body := html.UnescapeString(r.body)
+	for _, want := range []string{`id="rule-test-result"`, "New ticket", "Technician group: Support FR", "Category: Hardware > Printer",
+		`contains "imprimante"`, "Everything urgent", "Not evaluated: an earlier rule stopped the evaluation", "Elle ne marche plus."} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the result lacks %q", want)
+		}
+	}
+	saved, err := a.store.MailRule(ctx, id)
+	if err != nil || saved.Criteria[0].Pattern != "support-fr@" {
+		t.Fatalf("testing changed the saved rule: %+v %v", saved.Criteria, err)
+	}
+	if n := countTickets(t, a); n != before {
+		t.Fatalf("the test saved a ticket: %d -> %d", before, n)
+	}
+	// A new rule is tested last, where saving puts it: after "Everything
+	// urgent", which matches every mail and stops.
+	form = url.Values{"csrf_token": {c.token("/setup/mailrules/new")}, "name": {"Brand new"}, "is_active": {"1"}, "match": {"AND"},
+		"criteria[0].field": {"subject"}, "criteria[0].condition": {"contains"}, "criteria[0].pattern": {"imprimante"},
+		"actions[0].kind": {"refuse"}, "test_raw": {mail}, "op": {"test"}}
+	r = c.post("/setup/mailrules", form)
+	body = html.UnescapeString(r.body)
+	if r.status != http.StatusOK || strings.Index(body, "Brand new</h4>") < strings.Index(body, "Everything urgent</h4>") ||
+		strings.Contains(body, "Refused") {
+		t.Fatalf("a new rule tested: %d, it is not last or it refused the mail %d %d %v", r.status, strings.Index(body, "Brand new</h4>"), strings.Index(body, "Everything urgent</h4>"), strings.Contains(body, "Refused"))
+	}
+	if rs, _ := a.store.MailRules(ctx); len(rs) != 2 {
+		t.Fatalf("testing a new rule saved it: %d rules", len(rs))
+	}
+	form.Set("test_raw", " ")
+	if r = c.post("/setup/mailrules", form); r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "Paste a mail to test the rule on.") {
+		t.Fatalf("no mail: %d", r.status)
+	}
 }

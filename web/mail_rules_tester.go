@@ -14,6 +14,7 @@ import (
 
 	"github.com/oauthimap/oauthimap/internal/helpdesk"
 	"github.com/oauthimap/oauthimap/internal/rules"
+	"github.com/oauthimap/oauthimap/internal/ruletext"
 	"github.com/oauthimap/oauthimap/internal/store"
 	"github.com/oauthimap/oauthimap/web/views"
 )
@@ -73,8 +74,7 @@ func (h *Handler) testerSource(r *http.Request, f *views.RuleTesterForm) ([]byte
 		}
 	}
 	if strings.TrimSpace(f.Raw) != "" {
-		// A pasted mail has the browser's line ends; a mail has CRLF.
-		return []byte(strings.ReplaceAll(strings.ReplaceAll(f.Raw, "\r\n", "\n"), "\n", "\r\n")), nil, "the pasted mail", nil
+		return pastedMail(f.Raw), nil, "the pasted mail", nil
 	}
 	if (strings.TrimSpace(f.Ticket) != "" || f.Quarantine != "") && h.desk == nil {
 		return nil, nil, "", errNoDesk
@@ -173,6 +173,12 @@ func (h *Handler) mailRulesTest(w http.ResponseWriter, r *http.Request) {
 	h.render(w, r, http.StatusOK, views.RuleTesterPage(f, &out))
 }
 
+// pastedMail is a mail pasted in a form: it has the browser's line ends,
+// a mail has CRLF.
+func pastedMail(s string) []byte {
+	return []byte(strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\n", "\r\n"))
+}
+
 // mailSummary is a mail's subject and sender, for the result's heading.
 func mailSummary(raw []byte) (subject, from string) {
 	m, err := mail.ReadMessage(bytes.NewReader(raw))
@@ -197,7 +203,7 @@ func mailSummary(raw []byte) (subject, from string) {
 
 // testResultView shows the tester's answer; each criterion is said with
 // names (the trace has the stored IDs) when the rule is the saved one.
-func testResultView(t helpdesk.RuleTest, rs []rules.Rule, names *ruleNames, source, subject, from string) views.RuleTestResult {
+func testResultView(t helpdesk.RuleTest, rs []rules.Rule, names *ruletext.Names, source, subject, from string) views.RuleTestResult {
 	out := views.RuleTestResult{Source: source, Subject: subject, From: from, Decision: t.Kind, Reason: t.Text, Routing: t.Routing,
 		Refused: strings.HasPrefix(t.Kind, "Refused"), Problems: t.Problems}
 	if t.Text == "" {
@@ -213,9 +219,9 @@ func testResultView(t helpdesk.RuleTest, rs []rules.Rule, names *ruleNames, sour
 		default:
 			rv.Status = "Not matched"
 		}
-		var text *ruleText
+		var text *ruletext.Rule
 		if i < len(rs) && rs[i].Name == tr.Name {
-			rt := names.text(rs[i])
+			rt := names.Text(rs[i])
 			text = &rt
 		}
 		for j, c := range tr.Criteria {
@@ -228,4 +234,63 @@ func testResultView(t helpdesk.RuleTest, rs []rules.Rule, names *ruleNames, sour
 		out.Trace = append(out.Trace, rv)
 	}
 	return out
+}
+
+// mailRuleTestAsTyped tests the rule of the edit page as typed, not
+// saved: in its place among the saved rules (a new rule last, where
+// saving puts it), on a pasted mail, as a chosen receiver. Nothing is
+// saved; the form comes back as typed with the result under it.
+func (h *Handler) mailRuleTestAsTyped(w http.ResponseWriter, r *http.Request, names *ruletext.Names, rule rules.Rule, in *ruleFormInput) {
+	ctx := r.Context()
+	f := in.view(names, rule.ID, map[string]string{})
+	if strings.TrimSpace(in.TestRaw) == "" {
+		f.Errors["test_raw"] = "Paste a mail to test the rule on."
+		h.render(w, r, http.StatusUnprocessableEntity, views.RulePage(f, nil))
+		return
+	}
+	var rcvID int64
+	if in.TestReceiver != "" {
+		v, msg := names.Value(ruletext.ValueReceiver, in.TestReceiver)
+		if msg != "" {
+			f.Errors["form"] = msg
+			h.render(w, r, http.StatusUnprocessableEntity, views.RulePage(f, nil))
+			return
+		}
+		rcvID, _ = strconv.ParseInt(v, 10, 64)
+	}
+	if h.desk == nil {
+		h.serverError(w, r, errNoDesk)
+		return
+	}
+	saved, err := h.store.MailRules(ctx)
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	// The rules are played by ranking: the rule as typed takes its saved
+	// rule's, a new rule the one after the last.
+	rs, placed, last := make([]rules.Rule, 0, len(saved)+1), false, 0
+	for _, s := range saved {
+		last = max(last, s.Ranking)
+		if rule.ID != 0 && s.ID == rule.ID {
+			rule.Ranking = s.Ranking
+			s, placed = rule, true
+		}
+		rs = append(rs, s)
+	}
+	if !placed {
+		rule.Ranking = last + 1
+		rs = append(rs, rule)
+	}
+	raw := pastedMail(in.TestRaw)
+	res, err := h.desk.TestRules(ctx, raw, rcvID, rs)
+	if err != nil {
+		f.Errors["form"] = "The rules could not be evaluated: " + err.Error()
+		h.render(w, r, http.StatusUnprocessableEntity, views.RulePage(f, nil))
+		return
+	}
+	subject, from := mailSummary(raw)
+	out := testResultView(res, rs, names, "the pasted mail, with this rule as typed (not saved)", subject, from)
+	f.Test = &out
+	h.render(w, r, http.StatusOK, views.RulePage(f, nil))
 }

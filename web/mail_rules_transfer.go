@@ -7,11 +7,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/oauthimap/oauthimap/internal/rules"
+	"github.com/oauthimap/oauthimap/internal/ruletext"
 	"github.com/oauthimap/oauthimap/internal/store"
 	"github.com/oauthimap/oauthimap/web/views"
 )
@@ -23,10 +22,10 @@ import (
 const rulesFileFormat = "oauthimap-mail-rules"
 
 type rulesFile struct {
-	Format           string     `json:"format"`
-	Version          int        `json:"version"`
-	StopOnFirstMatch bool       `json:"stop_on_first_match"`
-	Rules            []ruleText `json:"rules"`
+	Format           string          `json:"format"`
+	Version          int             `json:"version"`
+	StopOnFirstMatch bool            `json:"stop_on_first_match"`
+	Rules            []ruletext.Rule `json:"rules"`
 }
 
 func (h *Handler) mailRulesExport(w http.ResponseWriter, r *http.Request) {
@@ -36,9 +35,9 @@ func (h *Handler) mailRulesExport(w http.ResponseWriter, r *http.Request) {
 		h.serverError(w, r, err)
 		return
 	}
-	f := rulesFile{Format: rulesFileFormat, Version: 1, StopOnFirstMatch: stop, Rules: []ruleText{}}
+	f := rulesFile{Format: rulesFileFormat, Version: 1, StopOnFirstMatch: stop, Rules: []ruletext.Rule{}}
 	for _, rule := range rs {
-		f.Rules = append(f.Rules, names.text(rule))
+		f.Rules = append(f.Rules, names.Text(rule))
 	}
 	b, err := json.MarshalIndent(f, "", "  ")
 	if err != nil {
@@ -77,38 +76,6 @@ func readRulesFile(b []byte) (rulesFile, string) {
 	return f, ""
 }
 
-// problemWords says where a problem is, for the preview: "Criterion 2,
-// value".
-func problemWords(key string) string {
-	switch key {
-	case "name":
-		return "Name"
-	case "match":
-		return "Logical operator"
-	case "receivers":
-		return "Mails receivers"
-	case "form":
-		return "Rule"
-	case "criteria":
-		return "Criteria"
-	case "actions":
-		return "Actions"
-	}
-	if strings.HasPrefix(key, "receivers[") {
-		return "Mails receivers"
-	}
-	row, field, ok := strings.Cut(key, "].")
-	if !ok {
-		return key
-	}
-	list, n, _ := strings.Cut(row, "[")
-	i, _ := strconv.Atoi(n)
-	what := map[string]string{"criteria": "Criterion", "actions": "Action"}[list]
-	fieldWord := map[string]string{"field": "criterion", "header": "header name", "condition": "condition", "pattern": "value",
-		"kind": "action", "value": "value"}[field]
-	return fmt.Sprintf("%s %d, %s", what, i+1, fieldWord)
-}
-
 // mailRulesImport previews an uploaded or pasted export, and on
 // confirmation replaces the list with it in one transaction.
 func (h *Handler) mailRulesImport(w http.ResponseWriter, r *http.Request) {
@@ -138,7 +105,7 @@ func (h *Handler) mailRulesImport(w http.ResponseWriter, r *http.Request) {
 		h.render(w, r, http.StatusUnprocessableEntity, views.RulesImportPage(page))
 		return
 	}
-	names, err := h.ruleNames(ctx)
+	names, err := ruletext.Load(ctx, h.store)
 	if err != nil {
 		h.serverError(w, r, err)
 		return
@@ -152,7 +119,7 @@ func (h *Handler) mailRulesImport(w http.ResponseWriter, r *http.Request) {
 	var parsed []rules.Rule
 	bad := 0
 	for _, t := range f.Rules {
-		rule, problems := names.rule(t)
+		rule, problems := names.Rule(t)
 		row := views.RuleImportRow{Name: t.Name, Active: t.Active, Receivers: t.Receivers}
 		for _, c := range t.Criteria {
 			row.Criteria = append(row.Criteria, criterionWords(c))
@@ -160,14 +127,7 @@ func (h *Handler) mailRulesImport(w http.ResponseWriter, r *http.Request) {
 		for _, a := range t.Actions {
 			row.Actions = append(row.Actions, actionWords(a))
 		}
-		keys := make([]string, 0, len(problems))
-		for k := range problems {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			row.Problems = append(row.Problems, problemWords(k)+": "+problems[k])
-		}
+		row.Problems = ruletext.Problems(problems)
 		if len(problems) > 0 {
 			bad++
 		}

@@ -402,6 +402,11 @@ func (h *Handler) historyRows(ctx context.Context, objectType string, id int64) 
 	if err != nil {
 		return nil, err
 	}
+	return historyOf(ev), nil
+}
+
+// historyOf writes audit rows for a History table.
+func historyOf(ev []store.AuditEvent) []views.HistoryRow {
 	out := make([]views.HistoryRow, 0, len(ev))
 	for _, e := range ev {
 		who := e.Actor
@@ -410,7 +415,7 @@ func (h *Handler) historyRows(ctx context.Context, objectType string, id int64) 
 		}
 		out = append(out, views.HistoryRow{At: views.FormatTime(ctx, &e.At), Actor: who, Change: e.Message})
 	}
-	return out, nil
+	return out
 }
 
 // applicationHistory is an application's History tab.

@@ -25,8 +25,8 @@ import (
 // client secrets, authorizations with their tokens, receivers with their
 // passwords, ticket defaults, mail senders and notification templates,
 // groups with their members' logins, the ITIL category tree, the priority
-// matrix, the blacklist, blacklisted mail content, document types and the
-// settings) as one JSON document sealed with a passphrase: argon2id
+// matrix, the blacklist, blacklisted mail content, document types, the
+// mail rules by name and the settings) as one JSON document sealed with a passphrase: argon2id
 // derives the key, XChaCha20-Poly1305 seals. Nothing of it is in clear in
 // the file. Users, tickets and documents are not in it (back up the
 // database for those).
@@ -81,6 +81,8 @@ type Export struct {
 	PriorityMatrix     []ExportPriority           `json:"priority_matrix"`
 	BlacklistedContent []ExportBlacklistedContent `json:"blacklisted_mail_content"`
 	DocumentTypes      []ExportDocumentType       `json:"document_types"`
+	// MailRules is nil in a file written before the rules travelled.
+	MailRules *ExportMailRules `json:"mail_rules,omitempty"`
 }
 
 // ExportGroup is a group; its members are named by login (users are not
@@ -345,6 +347,9 @@ func Collect(ctx context.Context, st *store.Store) (*Export, error) {
 		}
 	}
 	if err := collectHelpdesk(ctx, st, x); err != nil {
+		return nil, err
+	}
+	if err := collectMailRules(ctx, st, x); err != nil {
 		return nil, err
 	}
 	return x, nil
@@ -618,8 +623,8 @@ func ImportExport(ctx context.Context, st *store.Store, x *Export, activate bool
 		}
 	}
 	for name, v := range x.Settings {
-		if !exportedSetting(name) {
-			continue
+		if !exportedSetting(name) || name == store.SettingMailRulesStopOnFirstMatch && x.MailRules != nil {
+			continue // the rules' own part decides their setting
 		}
 		switch name {
 		case store.SettingDefaultSender:
@@ -643,6 +648,9 @@ func ImportExport(ctx context.Context, st *store.Store, x *Export, activate bool
 		if err := st.SetSetting(ctx, name, v); err != nil {
 			return rep, err
 		}
+	}
+	if err := importMailRules(ctx, st, src, x, recvs, groups, cats, rep); err != nil {
+		return rep, err
 	}
 	if len(x.Settings) > 0 {
 		st.Audit(ctx, 0, src.Actor, "import.settings", "settings", 0, fmt.Sprintf("%d settings imported from an export of %s", len(x.Settings), x.ExportedAt.Format(time.RFC3339)))

@@ -15,6 +15,7 @@ import (
 	"github.com/oauthimap/oauthimap/internal/helpdesk"
 	"github.com/oauthimap/oauthimap/internal/notify"
 	"github.com/oauthimap/oauthimap/internal/oauth"
+	"github.com/oauthimap/oauthimap/internal/rules"
 	"github.com/oauthimap/oauthimap/internal/store"
 	"github.com/oauthimap/oauthimap/internal/testpeer"
 )
@@ -127,6 +128,35 @@ func seedHelpdesk(t *testing.T, st *store.Store) {
 	if err := st.AddDocumentType(ctx, &store.DocumentType{Name: "Visio drawing", Ext: "vsdx", Comment: "for the network team"}); err != nil {
 		t.Fatal(err)
 	}
+	bob, err := st.UserByLogin(ctx, "bob")
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := func(n int64) string { return strconv.FormatInt(n, 10) }
+	for _, r := range []rules.Rule{
+		{Name: "Printers to the network team", Active: true, Match: rules.MatchAny, ReceiverIDs: []int64{support},
+			Criteria: []rules.Criterion{
+				{Field: rules.FieldSubject, Condition: rules.CondContains, Pattern: "printer"},
+				{Field: rules.FieldRequesterGroups, Condition: rules.CondIs, Pattern: id(g.ID)},
+				{Field: rules.FieldReceiver, Condition: rules.CondIs, Pattern: id(support)},
+			},
+			Actions: []rules.Action{
+				{Kind: rules.ActAssignGroup, Value: id(g.ID)},
+				{Kind: rules.ActCategory, Value: id(printer.ID)},
+				{Kind: rules.ActAssignUser, Value: id(bob.ID)},
+				{Kind: rules.ActUrgency, Value: "4"},
+			}},
+		{Name: "Out of office", Description: "never a ticket", Match: rules.MatchAll,
+			Criteria: []rules.Criterion{{Field: rules.FieldSubject, Condition: rules.CondStartsWith, Pattern: "Out of office"}},
+			Actions:  []rules.Action{{Kind: rules.ActRefuse}}},
+	} {
+		if err := st.SaveMailRule(ctx, &r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := st.SetMailRulesStopOnFirstMatch(ctx, false); err != nil {
+		t.Fatal(err)
+	}
 	st.SetSetting(ctx, store.SettingDefaultSender, strconv.FormatInt(support, 10))
 	st.SetSetting(ctx, helpdesk.SettingAutoMailsPerHour, "7")
 	st.SetSetting(ctx, helpdesk.SettingInstanceUUID, "3f2a9c4e-1b7d-4e0a-9c3b-5d6e7f8a9b0c")
@@ -229,6 +259,11 @@ func roundTrip(t *testing.T, a, b *store.Store) {
 		t.Fatal(err)
 	}
 	switch {
+	case x.MailRules == nil || len(x.MailRules.Rules) != 2 || x.MailRules.StopOnFirstMatch:
+		t.Fatalf("the export lacks the mail rules: %+v", x.MailRules)
+	case !slices.Equal(x.MailRules.Rules[0].Receivers, []string{"Support"}) || x.MailRules.Rules[0].Actions[1].Value != "Hardware > Printer" ||
+		x.MailRules.Rules[0].Actions[2].Value != "bob" || x.MailRules.Rules[0].Criteria[1].Pattern != "Network team":
+		t.Fatalf("the export does not name what the rule names: %+v", x.MailRules.Rules[0])
 	case len(x.Groups) != 2 || len(x.Categories) != 3 || len(x.PriorityMatrix) != 25 || len(x.BlacklistedContent) != 1 || len(x.DocumentTypes) == 0:
 		t.Fatalf("the export lacks helpdesk configuration: %d groups, %d categories, %d matrix cells, %d blacklisted contents, %d document types",
 			len(x.Groups), len(x.Categories), len(x.PriorityMatrix), len(x.BlacklistedContent), len(x.DocumentTypes))
@@ -286,7 +321,7 @@ func roundTrip(t *testing.T, a, b *store.Store) {
 	if want, got := canonical(t, x), canonical(t, z); want != got {
 		t.Fatalf("a second import changed the configuration:\n%s", lineDiff(want, got))
 	}
-	for table, want := range map[string]int{"staff_groups": 2, "group_users": 2, "itil_categories": 3, "blacklisted_mail_contents": 1, "mail_notifications": 2, "mail_senders": 1} {
+	for table, want := range map[string]int{"mail_rules": 2, "staff_groups": 2, "group_users": 2, "itil_categories": 3, "blacklisted_mail_contents": 1, "mail_notifications": 2, "mail_senders": 1} {
 		if n := count(t, b, "SELECT COUNT(*) FROM "+table); n != want {
 			t.Errorf("%s: %d rows after two imports, want %d", table, n, want)
 		}
@@ -432,5 +467,93 @@ func BenchmarkSealOpen(b *testing.B) {
 		if _, err := Open(file, passphrase); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestExportMailRulesByName: the file's rules name what the import made
+// of the file's objects, even a receiver renamed because its name was
+// taken; a rule naming a user this console lacks keeps the console's
+// rules as they were, the report saying which rule and where.
+func TestExportMailRulesByName(t *testing.T) {
+	t.Run("sqlite", func(t *testing.T) { mailRulesByName(t, ourStore(t, ""), ourStore(t, "")) })
+	t.Run("mariadb", func(t *testing.T) {
+		mailRulesByName(t, ourStore(t, testpeer.MariaDB(t)), ourStore(t, testpeer.MariaDB(t)))
+	})
+}
+
+func mailRulesByName(t *testing.T, a, b *store.Store) {
+	ctx := context.Background()
+	seedConsole(t, a)
+	own := &store.Receiver{Name: "Support", Host: "imap.here.example", Port: 993, Security: "ssl", Login: "desk", Password: "pw"}
+	if err := b.CreateReceiver(ctx, own, nil); err != nil {
+		t.Fatal(err)
+	}
+	local := rules.Rule{Name: "Local rule", Active: true, Match: rules.MatchAll,
+		Criteria: []rules.Criterion{{Field: rules.FieldSubject, Condition: rules.CondContains, Pattern: "x"}},
+		Actions:  []rules.Action{{Kind: rules.ActRefuse}}}
+	if err := b.SaveMailRule(ctx, &local); err != nil {
+		t.Fatal(err)
+	}
+	x, err := Collect(ctx, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// No user "bob" here yet: the rules stay as they were.
+	rep, err := ImportExport(ctx, b, x, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var said []string
+	for _, s := range rep.Skipped {
+		said = append(said, fmt.Sprint(s))
+	}
+	if !strings.Contains(strings.Join(said, "\n"), `Action 3, value: There is no user with the login "bob".`) ||
+		!strings.Contains(strings.Join(said, "\n"), "were kept as they are") {
+		t.Fatalf("the report does not say why the rules were kept: %q", said)
+	}
+	if rs, err := b.MailRules(ctx); err != nil || len(rs) != 1 || rs[0].Name != "Local rule" {
+		t.Fatalf("the rules changed although one rule of the file cannot be read: %+v %v", rs, err)
+	}
+	if stop, _ := b.MailRulesStopOnFirstMatch(ctx); !stop {
+		t.Fatal("the stop setting changed although the rules were kept")
+	}
+	createUsers(t, b)
+	if _, err := ImportExport(ctx, b, x, false); err != nil {
+		t.Fatal(err)
+	}
+	rs, err := b.MailRules(ctx)
+	if err != nil || len(rs) != 2 || rs[0].Name != "Printers to the network team" {
+		t.Fatalf("rules after the import: %+v %v", rs, err)
+	}
+	imported, err := b.ReceiverNames(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var support int64
+	for _, r := range imported {
+		if r.ID != own.ID && strings.HasPrefix(r.Name, "Support (") {
+			support = r.ID
+		}
+	}
+	if support == 0 || !slices.Equal(rs[0].ReceiverIDs, []int64{support}) || rs[0].Criteria[2].Pattern != strconv.FormatInt(support, 10) {
+		t.Fatalf("the rule names receiver %v / %q, want the imported Support %d (not this console's own %d): %+v",
+			rs[0].ReceiverIDs, rs[0].Criteria[2].Pattern, support, own.ID, imported)
+	}
+	if stop, _ := b.MailRulesStopOnFirstMatch(ctx); stop {
+		t.Fatal("the file's stop setting (off) was not imported")
+	}
+	if n := count(t, b, "SELECT COUNT(*) FROM audit_events WHERE kind = 'mail_rule.import'"); n != 1 {
+		t.Fatalf("%d audit rows for the rules import, want 1", n)
+	}
+}
+
+// TestCategoryPathsOfTheFile: categories are named by full path, as rules
+// name them; a parent missing from the file or a loop ends the path.
+func TestCategoryPathsOfTheFile(t *testing.T) {
+	got := categoryPaths([]ExportCategory{{ID: 1, Name: "Hardware"}, {ID: 2, ParentID: 1, Name: "Printer"}, {ID: 3, ParentID: 2, Name: "Toner"},
+		{ID: 4, ParentID: 9, Name: "Orphan"}, {ID: 5, ParentID: 6, Name: "A"}, {ID: 6, ParentID: 5, Name: "B"}})
+	want := map[int64]string{1: "Hardware", 2: "Hardware > Printer", 3: "Hardware > Printer > Toner", 4: "Orphan", 5: "B > A", 6: "A > B"}
+	if !maps.Equal(got, want) {
+		t.Fatalf("got %v\nwant %v", got, want)
 	}
 }

@@ -23,3 +23,12 @@ func (s *Store) AuditEvents(ctx context.Context, objectType string, objectID int
 	var out []AuditEvent
 	return out, translate(db.Order("at DESC").Order("id DESC").Limit(limit).Find(&out).Error)
 }
+
+// AuditEventsOfType lists the newest events about every object of a type:
+// a list page's History, which also has the events of no one object (the
+// list's settings, an import) and those of objects deleted since.
+func (s *Store) AuditEventsOfType(ctx context.Context, objectType string, limit int) ([]AuditEvent, error) {
+	var out []AuditEvent
+	err := s.db.WithContext(ctx).Where("object_type = ?", objectType).Order("at DESC").Order("id DESC").Limit(limit).Find(&out).Error
+	return out, translate(err)
+}

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -329,4 +331,71 @@ func (s *Store) AllUsers(ctx context.Context) ([]UserChoice, error) {
 	var out []UserChoice
 	err := s.db.WithContext(ctx).Model(&User{}).Select("id", "name", "login").Order("name").Order("login").Scan(&out).Error
 	return out, translate(err)
+}
+
+// forgetReceiverInMailRules takes a receiver being deleted out of the mail
+// rules, as GLPI removes the rule criteria naming it: out of each rule's
+// receivers, and its "Mails receiver" criteria removed. A rule whose reach
+// would otherwise widen is switched off instead of silently applying to
+// more mail: one limited to that receiver only (it would apply to every
+// receiver), one that required that receiver ("Mails receiver is …" with
+// every criterion needed: it matched nothing since) and one left without
+// a criterion. Each rule changed gets an audit row saying why, seen in its
+// history. It runs in the receiver's delete transaction and returns how
+// many rules it changed.
+func (s *Store) forgetReceiverInMailRules(ctx context.Context, id int64, name string, actor *User) (int, error) {
+	rs, err := s.MailRules(ctx)
+	if err != nil {
+		return 0, err
+	}
+	changed := 0
+	for _, r := range rs {
+		var what, off []string
+		if slices.Contains(r.ReceiverIDs, id) {
+			r.ReceiverIDs = slices.DeleteFunc(r.ReceiverIDs, func(v int64) bool { return v == id })
+			what = append(what, "it is no longer one of the rule's receivers")
+			if len(r.ReceiverIDs) == 0 {
+				off = append(off, "the rule was limited to this receiver only and would otherwise apply to the mail of every receiver")
+			}
+		}
+		before := len(r.Criteria)
+		required := false
+		r.Criteria = slices.DeleteFunc(r.Criteria, func(c rules.Criterion) bool {
+			mine := c.Field == rules.FieldReceiver && strings.TrimSpace(c.Pattern) == strconv.FormatInt(id, 10)
+			if mine && c.Condition == rules.CondIs && r.Match != rules.MatchAny {
+				required = true
+			}
+			return mine
+		})
+		if n := before - len(r.Criteria); n > 0 {
+			what = append(what, fmt.Sprintf("%d criteria naming it removed", n))
+			switch {
+			case len(r.Criteria) == 0:
+				off = append(off, "the rule has no criterion left")
+			case required:
+				off = append(off, "the rule required this receiver and would otherwise apply to the mail of other receivers")
+			}
+		}
+		if len(what) == 0 {
+			continue
+		}
+		msg := fmt.Sprintf("mail rule %s: receiver %s deleted: %s", r.Name, name, strings.Join(what, "; "))
+		if len(off) > 0 && r.Active {
+			r.Active = false
+			msg += "; switched off: " + strings.Join(off, "; ")
+		}
+		row, err := mailRuleRow(&r)
+		if err != nil {
+			return changed, err
+		}
+		if err := s.db.Model(&MailRule{}).Where("id = ?", r.ID).Updates(map[string]any{"is_active": row.IsActive,
+			"receiver_ids": row.ReceiverIDs, "criteria": row.Criteria, "updated_at": s.now()}).Error; err != nil {
+			return changed, translate(err)
+		}
+		if err := s.auditBy(ctx, actor, "mail_rule.update", "mail_rule", r.ID, msg); err != nil {
+			return changed, err
+		}
+		changed++
+	}
+	return changed, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -260,6 +261,97 @@ func TestSeedMailRulesOnceRefusesABadDefaultWholly(t *testing.T) {
 		}
 		if n := mailRuleNames(t, s); n != "ok" {
 			t.Fatalf("a failed seeding was remembered as done: %s", n)
+		}
+	})
+}
+
+// TestDeleteReceiverTakesItOutOfMailRules: deleting a receiver removes it
+// from the rules' receivers and removes the criteria naming it, in the
+// delete's transaction; a rule whose reach would widen is switched off,
+// its history saying why; other rules are left as they are.
+func TestDeleteReceiverTakesItOutOfMailRules(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		var ids []int64
+		for _, name := range []string{"Legacy", "Support"} {
+			r := &Receiver{Name: name, Host: "imap.example.com", Port: 993, Security: "ssl", Login: name, Password: "pw"}
+			if err := s.CreateReceiver(ctx, r, nil); err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, r.ID)
+		}
+		legacy, support := ids[0], ids[1]
+		is := func(id int64) rules.Criterion {
+			return rules.Criterion{Field: rules.FieldReceiver, Condition: rules.CondIs, Pattern: strconv.FormatInt(id, 10)}
+		}
+		subject := rules.Criterion{Field: rules.FieldSubject, Condition: rules.CondContains, Pattern: "printer"}
+		refuse := []rules.Action{{Kind: rules.ActRefuse}}
+		rs := []rules.Rule{
+			{Name: "only legacy", Active: true, ReceiverIDs: []int64{legacy}, Criteria: []rules.Criterion{subject}, Actions: refuse},
+			{Name: "both", Active: true, ReceiverIDs: []int64{legacy, support}, Criteria: []rules.Criterion{subject}, Actions: refuse},
+			{Name: "requires legacy", Active: true, Match: rules.MatchAll, Criteria: []rules.Criterion{subject, is(legacy)}, Actions: refuse},
+			{Name: "any of", Active: true, Match: rules.MatchAny, Criteria: []rules.Criterion{is(legacy), is(support)}, Actions: refuse},
+			{Name: "untouched", Active: true, ReceiverIDs: []int64{support}, Criteria: []rules.Criterion{is(support)}, Actions: refuse},
+		}
+		for i := range rs {
+			if err := s.SaveMailRule(ctx, &rs[i]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		admin := &User{ID: 0, Login: "admin"}
+		if err := s.DeleteReceiver(ctx, legacy, admin); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.MailRules(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []struct {
+			active    bool
+			receivers []int64
+			criteria  []rules.Criterion
+		}{
+			{false, []int64{}, []rules.Criterion{subject}},
+			{true, []int64{support}, []rules.Criterion{subject}},
+			{false, nil, []rules.Criterion{subject}},
+			{true, nil, []rules.Criterion{is(support)}},
+			{true, []int64{support}, []rules.Criterion{is(support)}},
+		}
+		for i, w := range want {
+			g := got[i]
+			if g.Active != w.active || len(g.ReceiverIDs) != len(w.receivers) || (len(w.receivers) > 0 && g.ReceiverIDs[0] != w.receivers[0]) ||
+				!reflect.DeepEqual(g.Criteria, w.criteria) {
+				t.Errorf("rule %q after the delete: active %v, receivers %v, criteria %+v; want %v, %v, %+v",
+					g.Name, g.Active, g.ReceiverIDs, g.Criteria, w.active, w.receivers, w.criteria)
+			}
+		}
+		says := func(id int64) string {
+			evs, err := s.AuditEvents(ctx, "mail_rule", id, 10)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out []string
+			for _, e := range evs {
+				out = append(out, e.Actor+": "+e.Message)
+			}
+			return strings.Join(out, "\n")
+		}
+		if h := says(got[0].ID); !strings.Contains(h, "admin: mail rule only legacy: receiver Legacy deleted") ||
+			!strings.Contains(h, "switched off: the rule was limited to this receiver only") {
+			t.Errorf("the switched-off rule's history does not say why: %q", h)
+		}
+		if h := says(got[2].ID); !strings.Contains(h, "switched off: the rule required this receiver") {
+			t.Errorf("the rule requiring the receiver: history %q", h)
+		}
+		if h := says(got[1].ID); !strings.Contains(h, "no longer one of the rule's receivers") || strings.Contains(h, "switched off") {
+			t.Errorf("the rule on both receivers: history %q", h)
+		}
+		if h := says(got[4].ID); h != "" {
+			t.Errorf("a rule not naming the receiver got history: %q", h)
+		}
+		evs, err := s.AuditEvents(ctx, "receiver", legacy, 5)
+		if err != nil || len(evs) == 0 || !strings.Contains(evs[0].Message, "taken out of 4 mail rules") {
+			t.Fatalf("the receiver's delete audit: %+v %v", evs, err)
 		}
 	})
 }

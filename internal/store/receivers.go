@@ -463,7 +463,15 @@ func (s *Store) DeleteReceiver(ctx context.Context, id int64, actor *User) error
 		if err := s.db.Delete(&Receiver{}, id).Error; err != nil {
 			return translate(err)
 		}
-		return s.auditBy(ctx, actor, "receiver.delete", "receiver", id, fmt.Sprintf("receiver %s deleted", r.Name))
+		n, err := s.forgetReceiverInMailRules(ctx, id, r.Name, actor)
+		if err != nil {
+			return err
+		}
+		msg := fmt.Sprintf("receiver %s deleted", r.Name)
+		if n > 0 {
+			msg += fmt.Sprintf("; taken out of %d mail rules", n)
+		}
+		return s.auditBy(ctx, actor, "receiver.delete", "receiver", id, msg)
 	})
 }
 
