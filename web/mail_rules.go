@@ -83,7 +83,7 @@ func (h *Handler) mailRulesList(w http.ResponseWriter, r *http.Request) {
 		h.serverError(w, r, err)
 		return
 	}
-	h.render(w, r, http.StatusOK, views.RulesPage(views.RulesList{Rows: rows, BuiltIn: builtInRules(), StopOnFirstMatch: stop, History: historyOf(ev)}))
+	h.render(w, r, http.StatusOK, views.RulesPage(views.RulesList{Rows: rows, BuiltIn: builtInRules(), StopOnFirstMatch: stop, History: historyOf(r.Context(), ev)}))
 }
 
 // criterionWords says a criterion in the console's words.

@@ -402,11 +402,11 @@ func (h *Handler) historyRows(ctx context.Context, objectType string, id int64) 
 	if err != nil {
 		return nil, err
 	}
-	return historyOf(ev), nil
+	return historyOf(ctx, ev), nil
 }
 
 // historyOf writes audit rows for a History table.
-func historyOf(ev []store.AuditEvent) []views.HistoryRow {
+func historyOf(ctx context.Context, ev []store.AuditEvent) []views.HistoryRow {
 	out := make([]views.HistoryRow, 0, len(ev))
 	for _, e := range ev {
 		who := e.Actor
