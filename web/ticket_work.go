@@ -13,6 +13,7 @@ import (
 
 	"github.com/oauthimap/oauthimap/internal/helpdesk"
 	"github.com/oauthimap/oauthimap/internal/store"
+	"github.com/oauthimap/oauthimap/web/paths"
 	"github.com/oauthimap/oauthimap/web/views"
 )
 
@@ -259,10 +260,8 @@ func (h *Handler) workDone(w http.ResponseWriter, r *http.Request, id int64, cha
 	if changed {
 		h.flash(r, "success", done)
 	}
-	redirect(w, r, ticketPagePath(id))
+	redirect(w, r, paths.Ticket(id))
 }
-
-func ticketPagePath(id int64) string { return "/tickets/" + strconv.FormatInt(id, 10) }
 
 // ticketAssignMe assigns the ticket to the user.
 func (h *Handler) ticketAssignMe(w http.ResponseWriter, r *http.Request) {
@@ -284,7 +283,7 @@ func (h *Handler) ticketActorAdd(w http.ResponseWriter, r *http.Request) {
 	if r.PostFormValue("do") == "search" {
 		// The search without script: the page again, with the matches.
 		v := url.Values{"role": {role}, "actor_q": {q}}
-		redirect(w, r, ticketPagePath(t.ID)+"?"+v.Encode()+"#add-actor-form")
+		redirect(w, r, paths.Ticket(t.ID)+"?"+v.Encode()+"#add-actor-form")
 		return
 	}
 	a, ok := parseActor(role, who, typedAddress(q))
@@ -438,9 +437,9 @@ func (h *Handler) authorizationHistory(w http.ResponseWriter, r *http.Request) {
 		h.serverError(w, r, err)
 		return
 	}
-	path := "/setup/oauthimap/authorizations/" + strconv.FormatInt(auth.ID, 10)
-	crumbs := []views.Crumb{{Label: "Setup"}, {Label: "OAuth IMAP", Href: "/setup/oauthimap"},
-		{Label: app.Name, Href: "/setup/oauthimap/" + strconv.FormatInt(app.ID, 10) + "/authorizations"}, {Label: auth.Email, Href: path}, {Label: "History"}}
+	path := paths.Authorization(auth.ID)
+	crumbs := []views.Crumb{{Label: "Setup"}, {Label: "OAuth IMAP", Href: paths.Applications},
+		{Label: app.Name, Href: paths.ApplicationAuthorizations(app.ID)}, {Label: auth.Email, Href: path}, {Label: "History"}}
 	h.render(w, r, http.StatusOK, views.ObjectHistoryPage(auth.Email, crumbs, path, "Back to the authorization", rows))
 }
 
@@ -455,7 +454,7 @@ func (h *Handler) receiverHistory(w http.ResponseWriter, r *http.Request) {
 		h.serverError(w, r, err)
 		return
 	}
-	path := "/setup/receivers/" + strconv.FormatInt(rec.ID, 10)
-	crumbs := []views.Crumb{{Label: "Setup"}, {Label: "Receivers", Href: "/setup/receivers"}, {Label: rec.Name, Href: path}, {Label: "History"}}
+	path := paths.Receiver(rec.ID)
+	crumbs := []views.Crumb{{Label: "Setup"}, {Label: "Receivers", Href: paths.Receivers}, {Label: rec.Name, Href: path}, {Label: "History"}}
 	h.render(w, r, http.StatusOK, views.ObjectHistoryPage(rec.Name, crumbs, path, "Back to the receiver", rows))
 }
