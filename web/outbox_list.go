@@ -150,7 +150,7 @@ func (h *Handler) outboxSettingsSave(w http.ResponseWriter, r *http.Request) {
 }
 
 func outboxRow(m store.OutboxMail) views.OutboxRow {
-	v := views.OutboxRow{ID: m.ID, Kind: m.Kind, To: m.Recipients, Subject: m.Subject, Attempts: m.Attempts,
+	v := views.OutboxRow{ID: m.ID, Kind: m.Kind, KindLabel: views.OutboxKindLabel(m.Kind), To: m.Recipients, Subject: m.Subject, Attempts: m.Attempts,
 		Reason: views.OutboxReasonLabel(m.ErrorClass), Detail: m.LastError, Refused: m.Refused}
 	if m.ErrorClass != "" {
 		v.Remedy = sender.Remedy(m.ErrorClass)

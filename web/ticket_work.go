@@ -36,13 +36,13 @@ func (h *Handler) fillWork(ctx context.Context, v *views.TicketView, t *store.Ti
 		if e.Kind == store.ActorKindGroup {
 			label = "Group " + e.Name
 		}
-		w.Actors = append(w.Actors, views.ActorView{Role: e.Role, Kind: e.Kind, Value: val, Label: label})
+		w.Actors = append(w.Actors, views.ActorView{Role: e.Role, Kind: e.Kind, Icon: views.ActorIcon(e.Kind), Value: val, Label: label})
 		if me != nil && e.Kind == store.ActorKindUser && e.Role == store.ActorAssigned && e.ID == me.ID {
 			w.AssignedMe = true
 		}
 	}
 	for _, c := range contacts {
-		w.Actors = append(w.Actors, views.ActorView{Role: c.Role, Kind: store.ActorKindEmail, Value: c.Email, Label: person(c.Name, c.Email)})
+		w.Actors = append(w.Actors, views.ActorView{Role: c.Role, Kind: store.ActorKindEmail, Icon: views.ActorIcon(store.ActorKindEmail), Value: c.Email, Label: person(c.Name, c.Email)})
 	}
 	w.Picker = views.ActorPicker{Role: store.ActorAssigned}
 	if t.CategoryID != nil {
@@ -120,14 +120,14 @@ func (h *Handler) actorPicker(ctx context.Context, role, q string) (views.ActorP
 		return p, err
 	}
 	for _, m := range found {
-		o := views.ActorOption{Value: m.Kind + ":" + strconv.FormatInt(m.ID, 10), Kind: m.Kind, Label: m.Name, Detail: m.Detail}
+		o := views.ActorOption{Value: m.Kind + ":" + strconv.FormatInt(m.ID, 10), Kind: m.Kind, Icon: views.ActorIcon(m.Kind), Label: m.Name, Detail: m.Detail}
 		if m.Kind == store.ActorKindGroup {
 			o.Detail = "Group"
 		}
 		p.Matches = append(p.Matches, o)
 	}
 	if addr := typedAddress(q); addr != "" && role != store.ActorAssigned {
-		p.Matches = append(p.Matches, views.ActorOption{Value: addr, Kind: store.ActorKindEmail, Label: addr, Detail: "E-mail address"})
+		p.Matches = append(p.Matches, views.ActorOption{Value: addr, Kind: store.ActorKindEmail, Icon: views.ActorIcon(store.ActorKindEmail), Label: addr, Detail: "E-mail address"})
 	}
 	return p, nil
 }
@@ -164,7 +164,7 @@ func (h *Handler) ticketActorSearch(w http.ResponseWriter, r *http.Request) {
 		Matches []match `json:"matches"`
 	}{Ticket: t.ID, Matches: []match{}}
 	for _, m := range p.Matches {
-		out.Matches = append(out.Matches, match(m))
+		out.Matches = append(out.Matches, match{Value: m.Value, Kind: m.Kind, Label: m.Label, Detail: m.Detail})
 	}
 	writeJSON(w, http.StatusOK, out)
 }

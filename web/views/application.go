@@ -12,7 +12,7 @@ type ApplicationRow struct {
 	Provider       string
 	Active         bool
 	Authorizations int64
-	State          string // worst authorization state; "" when none
+	State          AuthorizationState // the worst of its authorizations
 }
 
 // ApplicationForm is the application form's values and messages. The client
@@ -100,16 +100,28 @@ func CloudLabel(c string) string {
 	return "Global"
 }
 
-// StateLabel names an authorization state.
-func StateLabel(s string) string { return oauth.State(s).Label() }
+// AuthorizationState is an authorization state as its badge shows it;
+// the zero value is no state (an application without authorizations).
+type AuthorizationState struct {
+	Code   string // the stored state, on the badge as data-state
+	Label  string
+	Colour string // the badge's class
+}
 
-// stateColor is the badge colour of an authorization state.
-func stateColor(s string) string {
+// StateOf is the badge of a stored authorization state; "" is none.
+func StateOf(s string) AuthorizationState {
+	if s == "" {
+		return AuthorizationState{}
+	}
+	st := AuthorizationState{Code: s, Label: oauth.State(s).Label(), Colour: "bg-red-lt"}
 	switch oauth.State(s) {
 	case oauth.StateValid:
-		return "bg-green-lt"
+		st.Colour = "bg-green-lt"
 	case oauth.StateRefreshFailing:
-		return "bg-yellow-lt"
+		st.Colour = "bg-yellow-lt"
 	}
-	return "bg-red-lt"
+	return st
 }
+
+// None says that there is no state to show.
+func (s AuthorizationState) None() bool { return s.Code == "" }

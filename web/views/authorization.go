@@ -6,7 +6,7 @@ type AuthorizationRow struct {
 	Email       string
 	SignedInAs  string // the account that consented, when it differs from Email
 	AppOnly     bool
-	State       string
+	State       AuthorizationState
 	LastError   string
 	Remedy      string
 	Expires     string
