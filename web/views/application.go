@@ -10,6 +10,7 @@ type ApplicationRow struct {
 	ID             int64
 	Name           string
 	Provider       string
+	ProviderName   string // as GLPI's select names it
 	Active         bool
 	Authorizations int64
 	State          AuthorizationState // the worst of its authorizations
@@ -74,30 +75,43 @@ func applicationAction(f ApplicationForm) string {
 	return paths.Application(f.ID)
 }
 
+// Providers are the identity providers as GLPI's select names them.
+var Providers = []Choice{
+	{Value: string(oauth.ProviderAzure), Label: "Azure"},
+	{Value: string(oauth.ProviderGoogle), Label: "Google"},
+	{Value: string(oauth.ProviderOIDC), Label: "Generic OpenID Connect"},
+}
+
+// Clouds are the Microsoft clouds an Azure application may be in.
+var Clouds = []Choice{
+	{Value: string(oauth.CloudGlobal), Label: "Global"},
+	{Value: string(oauth.CloudUSGov), Label: "US Government"},
+	{Value: string(oauth.CloudChina), Label: "China operated by 21Vianet"},
+	{Value: string(oauth.CloudCustom), Label: "Custom authority URL"},
+}
+
 // ProviderLabel names a provider as GLPI's select does.
 func ProviderLabel(p string) string {
-	switch p {
-	case "azure":
-		return "Azure"
-	case "google":
-		return "Google"
-	case "oidc":
-		return "Generic OpenID Connect"
+	for _, c := range Providers {
+		if c.Value == p {
+			return c.Label
+		}
 	}
 	return p
 }
 
-// CloudLabel names a Microsoft cloud.
-func CloudLabel(c string) string {
-	switch c {
-	case "usgov":
-		return "US Government"
-	case "china":
-		return "China operated by 21Vianet"
-	case "custom":
-		return "Custom authority URL"
+// ShowsAzure says the form shows Azure's own fields (tenant, cloud).
+func (f ApplicationForm) ShowsAzure() bool { return oauth.Provider(f.Provider) == oauth.ProviderAzure }
+
+// ShowsOIDC says the form shows OpenID Connect's own fields (issuer, scopes).
+func (f ApplicationForm) ShowsOIDC() bool { return oauth.Provider(f.Provider) == oauth.ProviderOIDC }
+
+// CloudChoice is the chosen Microsoft cloud, the global one by default.
+func (f ApplicationForm) CloudChoice() string {
+	if f.Cloud == "" {
+		return string(oauth.CloudGlobal)
 	}
-	return "Global"
+	return f.Cloud
 }
 
 // AuthorizationState is an authorization state as its badge shows it;
