@@ -116,3 +116,14 @@ type DiagnoseStep struct {
 	Detail   string
 	Duration string
 }
+
+// Mechanisms are the SASL mechanisms a diagnostic may try.
+var Mechanisms = []Choice{{Value: "XOAUTH2", Label: "XOAUTH2"}, {Value: "OAUTHBEARER", Label: "OAUTHBEARER"}}
+
+// MechanismChoice is the chosen mechanism, XOAUTH2 unless OAUTHBEARER.
+func (f DiagnoseForm) MechanismChoice() string {
+	if f.Mechanism == "OAUTHBEARER" {
+		return "OAUTHBEARER"
+	}
+	return "XOAUTH2"
+}

@@ -107,3 +107,10 @@ func browseRefusal(f ReceiverForm) string {
 	}
 	return MsgSaveBeforeBrowsing
 }
+
+// FirstCollects are what a receiver's first collection may take.
+var FirstCollects = []Choice{
+	{Value: store.FirstCollectAll, Label: "All mail already there"},
+	{Value: store.FirstCollectRecent, Label: "Only the days below"},
+	{Value: store.FirstCollectNone, Label: "None: start from now"},
+}
