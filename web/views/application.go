@@ -91,14 +91,7 @@ var Clouds = []Choice{
 }
 
 // ProviderLabel names a provider as GLPI's select does.
-func ProviderLabel(p string) string {
-	for _, c := range Providers {
-		if c.Value == p {
-			return c.Label
-		}
-	}
-	return p
-}
+func ProviderLabel(p string) string { return labelOf(Providers, p) }
 
 // ShowsAzure says the form shows Azure's own fields (tenant, cloud).
 func (f ApplicationForm) ShowsAzure() bool { return oauth.Provider(f.Provider) == oauth.ProviderAzure }

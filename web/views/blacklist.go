@@ -22,11 +22,4 @@ type BlacklistForm struct {
 var BlacklistKinds = []Choice{{Value: "address", Label: "Email address"}, {Value: "domain", Label: "Domain"}, {Value: "pattern", Label: "Pattern"}}
 
 // BlacklistKindLabel names an entry's kind.
-func BlacklistKindLabel(k string) string {
-	for _, c := range BlacklistKinds {
-		if c.Value == k {
-			return c.Label
-		}
-	}
-	return k
-}
+func BlacklistKindLabel(k string) string { return labelOf(BlacklistKinds, k) }

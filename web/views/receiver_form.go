@@ -11,6 +11,17 @@ type Choice struct {
 	Label string
 }
 
+// labelOf is the label of value among choices, or value itself when none
+// has it.
+func labelOf(choices []Choice, value string) string {
+	for _, c := range choices {
+		if c.Value == value {
+			return c.Label
+		}
+	}
+	return value
+}
+
 // ReceiverForm is the receiver form's values, choices and messages. The
 // password is never part of it: only whether one is stored.
 type ReceiverForm struct {
