@@ -24,7 +24,7 @@ func TestEveryPathIsServed(t *testing.T) {
 		{"GET", paths.TicketOriginal(id, 0)}, {"GET", paths.TicketOriginal(id, 3)},
 		{"GET", paths.Applications}, {"GET", paths.NewApplication}, {"GET", paths.Application(id)},
 		{"POST", paths.Application(id, "authorize")}, {"GET", paths.ApplicationAuthorizations(id)},
-		{"GET", paths.Application(id, "receivers")}, {"GET", paths.Application(id, "history")}, {"GET", paths.Application(id, "apponly")},
+		{"GET", paths.Application(id, "receivers")}, {"GET", paths.Application(id, "history")}, {"GET", paths.Application(id, "apponly")}, {"POST", paths.Application(id, "delete")},
 		{"GET", paths.Authorization(id)}, {"POST", paths.Authorization(id, "reauthorize")}, {"POST", paths.Authorization(id, "delete")},
 		{"GET", paths.Authorization(id, "diagnose")}, {"GET", paths.Authorization(id, "history")},
 		{"GET", paths.Receivers}, {"GET", paths.NewReceiver}, {"GET", paths.ReceiverRuns}, {"GET", paths.Receiver(id)},
