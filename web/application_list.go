@@ -17,7 +17,7 @@ func (h *Handler) applicationsList(w http.ResponseWriter, r *http.Request) {
 	l.Total = total
 	rows := make([]views.ApplicationRow, 0, len(apps))
 	for _, a := range apps {
-		rows = append(rows, views.ApplicationRow{ID: a.ID, Name: a.Name, Provider: a.Provider, Active: a.IsActive, Authorizations: a.Authorizations, State: a.WorstState})
+		rows = append(rows, views.ApplicationRow{ID: a.ID, Name: a.Name, Provider: a.Provider, ProviderName: views.ProviderLabel(a.Provider), Active: a.IsActive, Authorizations: a.Authorizations, State: views.StateOf(a.WorstState)})
 	}
 	h.render(w, r, http.StatusOK, views.ApplicationsPage(l, rows))
 }

@@ -52,7 +52,7 @@ func (h *Handler) applicationAuthorizations(w http.ResponseWriter, r *http.Reque
 
 func authorizationRow(ctx context.Context, a *store.Authorization, now time.Time) views.AuthorizationRow {
 	row := views.AuthorizationRow{
-		ID: a.ID, Email: a.Email, AppOnly: a.Kind == store.KindAppOnly, State: a.State, LastError: a.LastError,
+		ID: a.ID, Email: a.Email, AppOnly: a.Kind == store.KindAppOnly, State: views.StateOf(a.State), LastError: a.LastError,
 		Remedy: stateRemedy(a), Expires: views.FormatTime(ctx, a.ExpiresAt), LastRefresh: views.FormatTime(ctx, a.LastRefreshAt), RefreshAge: "-",
 	}
 	if a.UPN != "" && !strings.EqualFold(a.UPN, a.Email) {

@@ -21,7 +21,7 @@ func (h *Handler) renderBlacklist(w http.ResponseWriter, r *http.Request, status
 	l.Total = total
 	rows := make([]views.BlacklistRow, 0, len(entries))
 	for _, e := range entries {
-		rows = append(rows, views.BlacklistRow{ID: e.ID, Kind: e.Kind, Value: e.Value, Comment: e.Comment, Created: views.FormatTime(r.Context(), &e.CreatedAt)})
+		rows = append(rows, views.BlacklistRow{ID: e.ID, Kind: e.Kind, KindLabel: views.BlacklistKindLabel(e.Kind), Value: e.Value, Comment: e.Comment, Created: views.FormatTime(r.Context(), &e.CreatedAt)})
 	}
 	h.render(w, r, status, views.BlacklistPage(l, rows, f))
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/oauthimap/oauthimap/internal/store"
+	"github.com/oauthimap/oauthimap/web/paths"
 	"github.com/oauthimap/oauthimap/web/views"
 )
 
@@ -54,10 +55,7 @@ func ticketListHref(f store.TicketFilter) string {
 	case f.Status != 0:
 		v.Set("status", strconv.Itoa(f.Status))
 	}
-	if len(v) == 0 {
-		return "/tickets"
-	}
-	return "/tickets?" + v.Encode()
+	return paths.TicketsQuery(v.Encode())
 }
 
 // statusNotSolved is the list's status filter "Not solved" (GLPI's
@@ -82,10 +80,10 @@ func (h *Handler) home(w http.ResponseWriter, r *http.Request) {
 	}
 	if isAdmin {
 		cards = append(cards,
-			views.HomeCard{Label: "Receivers in error", Value: n(d.ReceiversInError) + " of " + n(d.ActiveReceivers), Href: "/setup/receivers", Icon: "ti-inbox", Alert: d.ReceiversInError > 0},
-			views.HomeCard{Label: "Authorizations needing attention", Value: n(d.AuthorizationsAttention), Href: "/setup/oauthimap", Icon: "ti-login-2", Alert: d.AuthorizationsAttention > 0},
-			views.HomeCard{Label: "Client secrets expiring within 30 days", Value: n(d.SecretsExpiring), Href: "/setup/oauthimap", Icon: "ti-key", Alert: d.SecretsExpiring > 0},
-			views.HomeCard{Label: "Not imported emails", Value: n(d.Quarantined), Href: "/setup/quarantine", Icon: "ti-mail-x"},
+			views.HomeCard{Label: "Receivers in error", Value: n(d.ReceiversInError) + " of " + n(d.ActiveReceivers), Href: paths.Receivers, Icon: "ti-inbox", Alert: d.ReceiversInError > 0},
+			views.HomeCard{Label: "Authorizations needing attention", Value: n(d.AuthorizationsAttention), Href: paths.Applications, Icon: "ti-login-2", Alert: d.AuthorizationsAttention > 0},
+			views.HomeCard{Label: "Client secrets expiring within 30 days", Value: n(d.SecretsExpiring), Href: paths.Applications, Icon: "ti-key", Alert: d.SecretsExpiring > 0},
+			views.HomeCard{Label: "Not imported emails", Value: n(d.Quarantined), Href: paths.Quarantine, Icon: "ti-mail-x"},
 		)
 	}
 	h.render(w, r, http.StatusOK, views.HomePage(cards))

@@ -131,7 +131,7 @@ func (h *Handler) limitBody(next http.Handler) http.Handler {
 // limit, so that too many files get the form's own error, with the text
 // kept, rather than this page).
 func (h *Handler) bodyLimit(r *http.Request) int64 {
-	if r.Method == http.MethodPost && strings.HasPrefix(r.URL.Path, "/tickets/") && strings.HasSuffix(r.URL.Path, "/followups") {
+	if r.Method == http.MethodPost && strings.HasPrefix(r.URL.Path, paths.Tickets+"/") && strings.HasSuffix(r.URL.Path, "/followups") {
 		return h.cfg.MaxBodyBytes + 2*helpdesk.MaxAttachmentsSize
 	}
 	return h.cfg.MaxBodyBytes

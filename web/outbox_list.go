@@ -12,6 +12,7 @@ import (
 	"github.com/oauthimap/oauthimap/internal/notify"
 	"github.com/oauthimap/oauthimap/internal/sender"
 	"github.com/oauthimap/oauthimap/internal/store"
+	"github.com/oauthimap/oauthimap/web/paths"
 	"github.com/oauthimap/oauthimap/web/views"
 )
 
@@ -145,11 +146,11 @@ func (h *Handler) outboxSettingsSave(w http.ResponseWriter, r *http.Request) {
 	me := userOf(r)
 	h.store.Audit(ctx, me.ID, me.Login, "outbox.settings", "setting", 0, "outgoing mail settings saved")
 	h.flash(r, "success", "Item successfully updated")
-	redirect(w, r, "/setup/outbox")
+	redirect(w, r, paths.Outbox)
 }
 
 func outboxRow(ctx context.Context, m store.OutboxMail) views.OutboxRow {
-	v := views.OutboxRow{ID: m.ID, Kind: m.Kind, To: m.Recipients, Subject: m.Subject, Attempts: m.Attempts,
+	v := views.OutboxRow{ID: m.ID, Kind: m.Kind, KindLabel: views.OutboxKindLabel(m.Kind), To: m.Recipients, Subject: m.Subject, Attempts: m.Attempts,
 		Reason: views.OutboxReasonLabel(m.ErrorClass), Detail: m.LastError, Refused: m.Refused}
 	if m.ErrorClass != "" {
 		v.Remedy = sender.Remedy(m.ErrorClass)
@@ -191,5 +192,5 @@ func (h *Handler) outboxRetry(w http.ResponseWriter, r *http.Request) {
 		h.mail.Wake()
 	}
 	h.flash(r, "success", "The mail will be sent again shortly.")
-	redirect(w, r, "/setup/outbox")
+	redirect(w, r, paths.Outbox)
 }

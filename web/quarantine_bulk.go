@@ -10,6 +10,7 @@ import (
 
 	"github.com/oauthimap/oauthimap/internal/helpdesk"
 	"github.com/oauthimap/oauthimap/internal/store"
+	"github.com/oauthimap/oauthimap/web/paths"
 )
 
 // badBulk answers a bulk form that no page of ours sends.
@@ -46,11 +47,11 @@ func (h *Handler) quarantineBulk(w http.ResponseWriter, r *http.Request) {
 		return
 	case len(ids) == 0:
 		h.flash(r, "warning", "Select at least one email first.")
-		redirect(w, r, "/setup/quarantine")
+		redirect(w, r, paths.Quarantine)
 		return
 	case len(ids) > maxBulk:
 		h.flash(r, "danger", fmt.Sprintf("Select at most %d emails at a time.", maxBulk))
-		redirect(w, r, "/setup/quarantine")
+		redirect(w, r, paths.Quarantine)
 		return
 	}
 	me := userOf(r)
@@ -97,7 +98,7 @@ func (h *Handler) quarantineBulk(w http.ResponseWriter, r *http.Request) {
 		}
 		h.flash(r, "info", "The imported emails are moved from the refused folder to the accepted folder of their receiver's mailbox (at its next collect when the mailbox cannot be reached now).")
 	}
-	redirect(w, r, "/setup/quarantine")
+	redirect(w, r, paths.Quarantine)
 }
 
 func (h *Handler) flashBulk(r *http.Request, action string, done, gone, refused []string) {

@@ -2,6 +2,8 @@ package web
 
 import (
 	"net/http"
+
+	"github.com/oauthimap/oauthimap/web/paths"
 )
 
 // quarantineDelete deletes a not imported email and its stored bytes.
@@ -16,5 +18,5 @@ func (h *Handler) quarantineDelete(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.flash(r, "success", "The email has been deleted.")
-	redirect(w, r, "/setup/quarantine")
+	redirect(w, r, paths.Quarantine)
 }

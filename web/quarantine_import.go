@@ -8,6 +8,7 @@ import (
 
 	"github.com/oauthimap/oauthimap/internal/collector"
 	"github.com/oauthimap/oauthimap/internal/helpdesk"
+	"github.com/oauthimap/oauthimap/web/paths"
 )
 
 // quarantineImport is "Import anyway": the mail is decided again without
@@ -21,7 +22,7 @@ func (h *Handler) quarantineImport(w http.ResponseWriter, r *http.Request) {
 	saved, refile, err := h.desk.ImportQuarantined(r.Context(), id, time.Now(), userOf(r))
 	if errors.Is(err, helpdesk.ErrStillRefused) {
 		h.flash(r, "danger", "This email cannot be imported: it is not an e-mail that can be read.")
-		redirect(w, r, "/setup/quarantine")
+		redirect(w, r, paths.Quarantine)
 		return
 	}
 	if err != nil {
@@ -37,7 +38,7 @@ func (h *Handler) quarantineImport(w http.ResponseWriter, r *http.Request) {
 		kind, msg := h.refileNow(r, refile)
 		h.flash(r, kind, msg)
 	}
-	redirect(w, r, fmt.Sprintf("/tickets/%d", saved.TicketID))
+	redirect(w, r, paths.Ticket(saved.TicketID))
 }
 
 // refileNow asks the collector to move the imported mail on its mailbox

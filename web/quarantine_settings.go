@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/oauthimap/oauthimap/internal/helpdesk"
+	"github.com/oauthimap/oauthimap/web/paths"
 	"github.com/oauthimap/oauthimap/web/views"
 )
 
@@ -27,5 +28,5 @@ func (h *Handler) quarantineSettings(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.flash(r, "success", fmt.Sprintf("Not imported emails are now kept %d days.", days))
-	redirect(w, r, "/setup/quarantine")
+	redirect(w, r, paths.Quarantine)
 }

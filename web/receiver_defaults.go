@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/oauthimap/oauthimap/internal/store"
+	"github.com/oauthimap/oauthimap/web/paths"
 	"github.com/oauthimap/oauthimap/web/views"
 )
 
@@ -85,5 +86,5 @@ func (h *Handler) receiverDefaultsSave(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.flash(r, "success", "Ticket defaults saved.")
-	redirect(w, r, "/setup/receivers/"+strconv.FormatInt(rec.ID, 10)+"/defaults")
+	redirect(w, r, paths.Receiver(rec.ID, "defaults"))
 }

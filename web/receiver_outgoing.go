@@ -16,6 +16,7 @@ import (
 	"github.com/oauthimap/oauthimap/internal/sender"
 	"github.com/oauthimap/oauthimap/internal/store"
 	"github.com/oauthimap/oauthimap/internal/submission"
+	"github.com/oauthimap/oauthimap/web/paths"
 	"github.com/oauthimap/oauthimap/web/views"
 )
 
@@ -203,9 +204,7 @@ func (h *Handler) receiverOutgoingSave(w http.ResponseWriter, r *http.Request) {
 	redirect(w, r, receiverOutgoingPath(rec.ID))
 }
 
-func receiverOutgoingPath(id int64) string {
-	return "/setup/receivers/" + strconv.FormatInt(id, 10) + "/outgoing"
-}
+func receiverOutgoingPath(id int64) string { return paths.Receiver(id, "outgoing") }
 
 // validateOutgoing checks the section; nothing is required while it is off.
 func validateOutgoing(f views.OutgoingForm, password string) map[string]string {

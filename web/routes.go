@@ -6,6 +6,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/oauthimap/oauthimap/internal/store"
+	"github.com/oauthimap/oauthimap/web/paths"
 )
 
 // access says who may reach a route.
@@ -193,9 +194,20 @@ var menu = []struct {
 	title string
 	items []menuEntry
 }{
-	{"Assistance", []menuEntry{{"Tickets", "ti-ticket", "/tickets"}}},
-	{"Setup", []menuEntry{{"OAuth IMAP", "ti-login-2", "/setup/oauthimap"}, {"Receivers", "ti-inbox", "/setup/receivers"}, {"Blacklisted mail addresses", "ti-ban", "/setup/blacklist"}, {"Blacklisted mail content", "ti-eraser", "/setup/blacklistedmailcontent"}, {"Document types", "ti-file-x", "/setup/documenttypes"}, {"Not imported emails", "ti-mail-x", "/setup/quarantine"}, {"Rules for mails", "ti-filter", "/setup/mailrules"}, {"Outgoing mail queue", "ti-mail-forward", "/setup/outbox"}, {"ITIL categories", "ti-category", "/setup/dropdowns/itilcategories"}, {"Priority matrix", "ti-grid-dots", "/setup/priority-matrix"}}},
-	{"Administration", []menuEntry{{"Users", "ti-users", "/admin/users"}, {"Groups", "ti-users-group", "/admin/groups"}}},
+	{"Assistance", []menuEntry{{"Tickets", "ti-ticket", paths.Tickets}}},
+	{"Setup", []menuEntry{
+		{"OAuth IMAP", "ti-login-2", paths.Applications},
+		{"Receivers", "ti-inbox", paths.Receivers},
+		{"Blacklisted mail addresses", "ti-ban", paths.Blacklist},
+		{"Blacklisted mail content", "ti-eraser", paths.BlacklistedContent},
+		{"Document types", "ti-file-x", paths.DocumentTypes},
+		{"Not imported emails", "ti-mail-x", paths.Quarantine},
+		{"Rules for mails", "ti-filter", paths.MailRules},
+		{"Outgoing mail queue", "ti-mail-forward", paths.Outbox},
+		{"ITIL categories", "ti-category", paths.Categories},
+		{"Priority matrix", "ti-grid-dots", paths.PriorityMatrix},
+	}},
+	{"Administration", []menuEntry{{"Users", "ti-users", paths.Users}, {"Groups", "ti-users-group", paths.Groups}}},
 }
 
 type menuEntry struct{ label, icon, href string }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/oauthimap/oauthimap/internal/store"
+	"github.com/oauthimap/oauthimap/web/paths"
 	"github.com/oauthimap/oauthimap/web/views"
 )
 
@@ -33,7 +34,7 @@ func SetupLink(ctx context.Context, s *store.Store, publicURL string) (string, e
 	if err := s.SetSetting(ctx, setupSetting, hex.EncodeToString(sum[:])+" "+exp); err != nil {
 		return "", err
 	}
-	return publicURL + "/setup?token=" + tok, nil
+	return publicURL + paths.Setup + "?token=" + tok, nil
 }
 
 // setupTokenValid checks the token against the stored hash and expiry, and

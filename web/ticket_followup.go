@@ -7,13 +7,13 @@ import (
 	"mime"
 	"net/http"
 	"path"
-	"strconv"
 	"strings"
 
 	"github.com/oauthimap/oauthimap/internal/helpdesk"
 	"github.com/oauthimap/oauthimap/internal/ingest"
 	"github.com/oauthimap/oauthimap/internal/store"
 	"github.com/oauthimap/oauthimap/internal/submission"
+	"github.com/oauthimap/oauthimap/web/paths"
 	"github.com/oauthimap/oauthimap/web/views"
 )
 
@@ -68,7 +68,7 @@ func (h *Handler) ticketFollowup(w http.ResponseWriter, r *http.Request) {
 	} else {
 		h.flash(r, "success", "Follow-up added.")
 	}
-	redirect(w, r, "/tickets/"+strconv.FormatInt(id, 10))
+	redirect(w, r, paths.Ticket(id))
 }
 
 // followupFiles reads the files of the follow-up form; the message says

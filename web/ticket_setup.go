@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/oauthimap/oauthimap/internal/store"
+	"github.com/oauthimap/oauthimap/web/paths"
 	"github.com/oauthimap/oauthimap/web/views"
 )
 
@@ -134,7 +135,7 @@ func (h *Handler) groupSave(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.flash(r, "success", "Group "+g.Name+" saved.")
-	redirect(w, r, "/admin/groups/"+strconv.FormatInt(g.ID, 10))
+	redirect(w, r, paths.Group(g.ID))
 }
 
 func (h *Handler) groupDelete(w http.ResponseWriter, r *http.Request) {
@@ -153,7 +154,7 @@ func (h *Handler) groupDelete(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.flash(r, "success", "Group deleted.")
-	redirect(w, r, "/admin/groups")
+	redirect(w, r, paths.Groups)
 }
 
 func (h *Handler) categoriesList(w http.ResponseWriter, r *http.Request) {
@@ -265,7 +266,7 @@ func (h *Handler) categorySave(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.flash(r, "success", "ITIL category "+c.FullName+" saved.")
-	redirect(w, r, "/setup/dropdowns/itilcategories")
+	redirect(w, r, paths.Categories)
 }
 
 func (h *Handler) categoryDelete(w http.ResponseWriter, r *http.Request) {
@@ -281,14 +282,14 @@ func (h *Handler) categoryDelete(w http.ResponseWriter, r *http.Request) {
 		return
 	case errors.Is(err, store.ErrCategoryHasChildren):
 		h.flash(r, "danger", string(store.ErrCategoryHasChildren))
-		redirect(w, r, "/setup/dropdowns/itilcategories/"+strconv.FormatInt(id, 10))
+		redirect(w, r, paths.Category(id))
 		return
 	case err != nil:
 		h.serverError(w, r, err)
 		return
 	}
 	h.flash(r, "success", "ITIL category deleted.")
-	redirect(w, r, "/setup/dropdowns/itilcategories")
+	redirect(w, r, paths.Categories)
 }
 
 func (h *Handler) priorityMatrixShow(w http.ResponseWriter, r *http.Request) {
@@ -326,5 +327,5 @@ func (h *Handler) priorityMatrixSave(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.flash(r, "success", "Priority matrix saved. It applies to the priorities computed from now on.")
-	redirect(w, r, "/setup/priority-matrix")
+	redirect(w, r, paths.PriorityMatrix)
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/oauthimap/oauthimap/internal/ingest"
 	"github.com/oauthimap/oauthimap/internal/notify"
 	"github.com/oauthimap/oauthimap/internal/store"
+	"github.com/oauthimap/oauthimap/web/paths"
 	"github.com/oauthimap/oauthimap/web/views"
 )
 
@@ -138,7 +139,7 @@ func (h *Handler) ticketView(ctx context.Context, id int64, showRemote bool) (vi
 	}
 	inlineURL := func(cid string) (string, bool) {
 		id, ok := inline[cid]
-		return "/documents/" + strconv.FormatInt(id, 10), ok
+		return paths.Document(id), ok
 	}
 	render := func(html string) string {
 		out := helpdesk.RenderHTML(html, inlineURL, showRemote)
@@ -152,10 +153,7 @@ func (h *Handler) ticketView(ctx context.Context, id int64, showRemote bool) (vi
 		if !admin || sha == "" {
 			return ""
 		}
-		if fid != 0 {
-			return fmt.Sprintf("/tickets/%d/followups/%d/original", t.ID, fid)
-		}
-		return fmt.Sprintf("/tickets/%d/original", t.ID)
+		return paths.TicketOriginal(t.ID, fid)
 	}
 	v.Timeline = append(v.Timeline, views.TimelineItem{Kind: views.TimelineOf(""), At: views.FormatTime(ctx, &t.OpenedAt),
 		Author: v.Requester, HTML: render(t.Content), Why: t.DecisionReason, Docs: ticketDocs, OriginalURL: original(t.RawSHA256, 0)})

@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/oauthimap/oauthimap/internal/store"
+	"github.com/oauthimap/oauthimap/web/paths"
 )
 
 // ticketStatus changes a ticket's status.
@@ -41,5 +42,5 @@ func (h *Handler) ticketStatus(w http.ResponseWriter, r *http.Request) {
 		}
 		h.flash(r, "success", fmt.Sprintf("Status changed to %s.", store.StatusLabel(status)))
 	}
-	redirect(w, r, "/tickets/"+strconv.FormatInt(id, 10))
+	redirect(w, r, paths.Ticket(id))
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/oauthimap/oauthimap/internal/helpdesk"
 	"github.com/oauthimap/oauthimap/internal/store"
+	"github.com/oauthimap/oauthimap/web/paths"
 	"github.com/oauthimap/oauthimap/web/views"
 )
 
@@ -35,13 +36,13 @@ func (h *Handler) fillWork(ctx context.Context, v *views.TicketView, t *store.Ti
 		if e.Kind == store.ActorKindGroup {
 			label = "Group " + e.Name
 		}
-		w.Actors = append(w.Actors, views.ActorView{Role: e.Role, Kind: e.Kind, Value: val, Label: label})
+		w.Actors = append(w.Actors, views.ActorView{Role: e.Role, Kind: e.Kind, Icon: views.ActorIcon(e.Kind), Value: val, Label: label})
 		if me != nil && e.Kind == store.ActorKindUser && e.Role == store.ActorAssigned && e.ID == me.ID {
 			w.AssignedMe = true
 		}
 	}
 	for _, c := range contacts {
-		w.Actors = append(w.Actors, views.ActorView{Role: c.Role, Kind: store.ActorKindEmail, Value: c.Email, Label: person(c.Name, c.Email)})
+		w.Actors = append(w.Actors, views.ActorView{Role: c.Role, Kind: store.ActorKindEmail, Icon: views.ActorIcon(store.ActorKindEmail), Value: c.Email, Label: person(c.Name, c.Email)})
 	}
 	w.Picker = views.ActorPicker{Role: store.ActorAssigned}
 	if t.CategoryID != nil {
@@ -119,14 +120,14 @@ func (h *Handler) actorPicker(ctx context.Context, role, q string) (views.ActorP
 		return p, err
 	}
 	for _, m := range found {
-		o := views.ActorOption{Value: m.Kind + ":" + strconv.FormatInt(m.ID, 10), Kind: m.Kind, Label: m.Name, Detail: m.Detail}
+		o := views.ActorOption{Value: m.Kind + ":" + strconv.FormatInt(m.ID, 10), Kind: m.Kind, Icon: views.ActorIcon(m.Kind), Label: m.Name, Detail: m.Detail}
 		if m.Kind == store.ActorKindGroup {
 			o.Detail = "Group"
 		}
 		p.Matches = append(p.Matches, o)
 	}
 	if addr := typedAddress(q); addr != "" && role != store.ActorAssigned {
-		p.Matches = append(p.Matches, views.ActorOption{Value: addr, Kind: store.ActorKindEmail, Label: addr, Detail: "E-mail address"})
+		p.Matches = append(p.Matches, views.ActorOption{Value: addr, Kind: store.ActorKindEmail, Icon: views.ActorIcon(store.ActorKindEmail), Label: addr, Detail: "E-mail address"})
 	}
 	return p, nil
 }
@@ -163,7 +164,7 @@ func (h *Handler) ticketActorSearch(w http.ResponseWriter, r *http.Request) {
 		Matches []match `json:"matches"`
 	}{Ticket: t.ID, Matches: []match{}}
 	for _, m := range p.Matches {
-		out.Matches = append(out.Matches, match(m))
+		out.Matches = append(out.Matches, match{Value: m.Value, Kind: m.Kind, Label: m.Label, Detail: m.Detail})
 	}
 	writeJSON(w, http.StatusOK, out)
 }
@@ -259,10 +260,8 @@ func (h *Handler) workDone(w http.ResponseWriter, r *http.Request, id int64, cha
 	if changed {
 		h.flash(r, "success", done)
 	}
-	redirect(w, r, ticketPagePath(id))
+	redirect(w, r, paths.Ticket(id))
 }
-
-func ticketPagePath(id int64) string { return "/tickets/" + strconv.FormatInt(id, 10) }
 
 // ticketAssignMe assigns the ticket to the user.
 func (h *Handler) ticketAssignMe(w http.ResponseWriter, r *http.Request) {
@@ -284,7 +283,7 @@ func (h *Handler) ticketActorAdd(w http.ResponseWriter, r *http.Request) {
 	if r.PostFormValue("do") == "search" {
 		// The search without script: the page again, with the matches.
 		v := url.Values{"role": {role}, "actor_q": {q}}
-		redirect(w, r, ticketPagePath(t.ID)+"?"+v.Encode()+"#add-actor-form")
+		redirect(w, r, paths.Ticket(t.ID)+"?"+v.Encode()+"#add-actor-form")
 		return
 	}
 	a, ok := parseActor(role, who, typedAddress(q))
@@ -443,9 +442,9 @@ func (h *Handler) authorizationHistory(w http.ResponseWriter, r *http.Request) {
 		h.serverError(w, r, err)
 		return
 	}
-	path := "/setup/oauthimap/authorizations/" + strconv.FormatInt(auth.ID, 10)
-	crumbs := []views.Crumb{{Label: "Setup"}, {Label: "OAuth IMAP", Href: "/setup/oauthimap"},
-		{Label: app.Name, Href: "/setup/oauthimap/" + strconv.FormatInt(app.ID, 10) + "/authorizations"}, {Label: auth.Email, Href: path}, {Label: "History"}}
+	path := paths.Authorization(auth.ID)
+	crumbs := []views.Crumb{{Label: "Setup"}, {Label: "OAuth IMAP", Href: paths.Applications},
+		{Label: app.Name, Href: paths.ApplicationAuthorizations(app.ID)}, {Label: auth.Email, Href: path}, {Label: "History"}}
 	h.render(w, r, http.StatusOK, views.ObjectHistoryPage(auth.Email, crumbs, path, "Back to the authorization", rows))
 }
 
@@ -460,7 +459,7 @@ func (h *Handler) receiverHistory(w http.ResponseWriter, r *http.Request) {
 		h.serverError(w, r, err)
 		return
 	}
-	path := "/setup/receivers/" + strconv.FormatInt(rec.ID, 10)
-	crumbs := []views.Crumb{{Label: "Setup"}, {Label: "Receivers", Href: "/setup/receivers"}, {Label: rec.Name, Href: path}, {Label: "History"}}
+	path := paths.Receiver(rec.ID)
+	crumbs := []views.Crumb{{Label: "Setup"}, {Label: "Receivers", Href: paths.Receivers}, {Label: rec.Name, Href: path}, {Label: "History"}}
 	h.render(w, r, http.StatusOK, views.ObjectHistoryPage(rec.Name, crumbs, path, "Back to the receiver", rows))
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/oauthimap/oauthimap/internal/helpdesk"
 	"github.com/oauthimap/oauthimap/internal/store"
+	"github.com/oauthimap/oauthimap/web/paths"
 	"github.com/oauthimap/oauthimap/web/views"
 )
 
@@ -56,9 +57,9 @@ func (h *Handler) ticketsBulk(w http.ResponseWriter, r *http.Request) {
 		}
 		ids = append(ids, id)
 	}
-	back := "/tickets"
+	back := paths.Tickets
 	if ref := r.Header.Get("Referer"); ref != "" {
-		if i := strings.Index(ref, "/tickets"); i >= 0 {
+		if i := strings.Index(ref, paths.Tickets); i >= 0 {
 			back = ref[i:]
 		}
 	}

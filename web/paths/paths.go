@@ -16,8 +16,11 @@ const (
 	Home   = "/"
 	Login  = "/login"
 	Logout = "/logout"
+	// Setup is the first administrator's page, reached once by its token.
+	Setup = "/setup"
 
-	Tickets = "/tickets"
+	Tickets     = "/tickets"
+	TicketsBulk = Tickets + "/bulk"
 
 	Applications   = "/setup/oauthimap"
 	NewApplication = Applications + "/new"
@@ -30,7 +33,11 @@ const (
 	BlacklistedContent = "/setup/blacklistedmailcontent"
 	DocumentTypes      = "/setup/documenttypes"
 	Quarantine         = "/setup/quarantine"
+	QuarantineSettings = Quarantine + "/settings"
+	QuarantineBulk     = Quarantine + "/bulk"
 	Outbox             = "/setup/outbox"
+	OutboxSettings     = Outbox + "/settings"
+	MailRules          = "/setup/mailrules"
 
 	Users    = "/admin/users"
 	NewUser  = Users + "/new"
@@ -56,8 +63,26 @@ func under(base string, id int64, rest ...string) string {
 // LoginThen is the sign-in page that comes back to next once signed in.
 func LoginThen(next string) string { return Login + "?next=" + url.QueryEscape(next) }
 
+// TicketsQuery is the ticket list with its filters (an encoded query);
+// none is the plain list.
+func TicketsQuery(query string) string {
+	if query == "" {
+		return Tickets
+	}
+	return Tickets + "?" + query
+}
+
 // Ticket is a ticket's page; rest names one of its actions ("solve").
 func Ticket(id int64, rest ...string) string { return under(Tickets, id, rest...) }
+
+// TicketOriginal is the raw mail a ticket was opened from, or with a
+// follow-up's id the raw mail of that follow-up.
+func TicketOriginal(id, followupID int64) string {
+	if followupID != 0 {
+		return Ticket(id, "followups", strconv.FormatInt(followupID, 10), "original")
+	}
+	return Ticket(id, "original")
+}
 
 // Document downloads a ticket's document.
 func Document(id int64) string { return under("/documents", id) }

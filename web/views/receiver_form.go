@@ -11,6 +11,17 @@ type Choice struct {
 	Label string
 }
 
+// labelOf is the label of value among choices, or value itself when none
+// has it.
+func labelOf(choices []Choice, value string) string {
+	for _, c := range choices {
+		if c.Value == value {
+			return c.Label
+		}
+	}
+	return value
+}
+
 // ReceiverForm is the receiver form's values, choices and messages. The
 // password is never part of it: only whether one is stored.
 type ReceiverForm struct {
@@ -106,4 +117,11 @@ func browseRefusal(f ReceiverForm) string {
 		return MsgBrowseOnceSaved
 	}
 	return MsgSaveBeforeBrowsing
+}
+
+// FirstCollects are what a receiver's first collection may take.
+var FirstCollects = []Choice{
+	{Value: store.FirstCollectAll, Label: "All mail already there"},
+	{Value: store.FirstCollectRecent, Label: "Only the days below"},
+	{Value: store.FirstCollectNone, Label: "None: start from now"},
 }
