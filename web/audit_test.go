@@ -62,6 +62,13 @@ func TestAuditEventWrittenWithItsChange(t *testing.T) {
 	if u, _ := a.store.User(ctx, carol.ID); u.Role != store.RoleTechnician {
 		t.Fatalf("carol's role is %s, want the update without its event rolled back", u.Role)
 	}
+	tok = c.token("/setup/outbox")
+	if r := c.post("/setup/outbox/settings", url.Values{"csrf_token": {tok}, "default_sender": {""}, "alarm_addresses": {"ops@example.com"}, "auto_per_hour": {"7"}}); r.status != http.StatusInternalServerError {
+		t.Fatalf("outgoing mail settings without an audit log: got %d, want 500", r.status)
+	}
+	if v, _ := a.store.Setting(ctx, "outgoing.auto_mails_per_hour", ""); v == "7" {
+		t.Fatal("the outgoing mail settings were saved without their event")
+	}
 }
 
 // TestQuarantineRetentionAuditedWithItsChange: the retention is saved

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -136,15 +137,19 @@ func (h *Handler) outboxSettingsSave(w http.ResponseWriter, r *http.Request) {
 		h.renderOutbox(w, r, http.StatusUnprocessableEntity, counts, set)
 		return
 	}
-	for name, v := range map[string]string{store.SettingDefaultSender: set.DefaultSender,
-		helpdesk.SettingAlarmAddresses: strings.Join(clean, ", "), helpdesk.SettingAutoMailsPerHour: set.AutoPerHour} {
-		if err := h.store.SetSetting(ctx, name, v); err != nil {
-			h.serverError(w, r, err)
-			return
+	err = h.audited(ctx, userOf(r), "outbox.settings", "setting", func(s *store.Store) (int64, string, error) {
+		for name, v := range map[string]string{store.SettingDefaultSender: set.DefaultSender,
+			helpdesk.SettingAlarmAddresses: strings.Join(clean, ", "), helpdesk.SettingAutoMailsPerHour: set.AutoPerHour} {
+			if err := s.SetSetting(ctx, name, v); err != nil {
+				return 0, "", err
+			}
 		}
+		return 0, "outgoing mail settings saved", nil
+	})
+	if err != nil {
+		h.serverError(w, r, err)
+		return
 	}
-	me := userOf(r)
-	h.store.Audit(ctx, me.ID, me.Login, "outbox.settings", "setting", 0, "outgoing mail settings saved")
 	h.flash(r, "success", "Item successfully updated")
 	redirect(w, r, paths.Outbox)
 }
@@ -178,16 +183,17 @@ func (h *Handler) outboxRetry(w http.ResponseWriter, r *http.Request) {
 		h.notFound(w, r)
 		return
 	}
-	if err := h.store.RetryMail(r.Context(), id); err != nil {
-		if err == store.ErrNotFound {
+	err := h.audited(r.Context(), userOf(r), "outbox.retry", "outbox", func(s *store.Store) (int64, string, error) {
+		return id, fmt.Sprintf("outgoing mail %d put back in the queue", id), s.RetryMail(r.Context(), id)
+	})
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
 			h.notFound(w, r)
 			return
 		}
 		h.serverError(w, r, err)
 		return
 	}
-	me := userOf(r)
-	h.store.Audit(r.Context(), me.ID, me.Login, "outbox.retry", "outbox", id, fmt.Sprintf("outgoing mail %d put back in the queue", id))
 	if h.mail != nil {
 		h.mail.Wake()
 	}

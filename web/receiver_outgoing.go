@@ -194,12 +194,13 @@ func (h *Handler) receiverOutgoingSave(w http.ResponseWriter, r *http.Request) {
 	if m.Mode != store.SenderPassword {
 		m.Password = "" // keeps a stored one; an OAuth sender never uses it
 	}
-	if err := h.store.SaveMailSender(ctx, m); err != nil {
+	err := h.audited(ctx, userOf(r), "receiver.outgoing", "receiver", func(s *store.Store) (int64, string, error) {
+		return rec.ID, fmt.Sprintf("outgoing mail of %s set to %s", rec.Name, f.Mode), s.SaveMailSender(ctx, m)
+	})
+	if err != nil {
 		h.serverError(w, r, err)
 		return
 	}
-	me := userOf(r)
-	h.store.Audit(ctx, me.ID, me.Login, "receiver.outgoing", "receiver", rec.ID, fmt.Sprintf("outgoing mail of %s set to %s", rec.Name, f.Mode))
 	h.flash(r, "success", "Item successfully updated")
 	redirect(w, r, receiverOutgoingPath(rec.ID))
 }
@@ -380,19 +381,23 @@ func (h *Handler) receiverNotifications(w http.ResponseWriter, r *http.Request) 
 		h.render(w, r, http.StatusOK, views.OutgoingPage(f))
 		return
 	}
-	for _, n := range f.Notifications {
-		def := notify.DefaultTemplate(n.Event)
-		row := &store.MailNotification{ReceiverID: rec.ID, Event: n.Event, Enabled: n.Enabled}
-		if n.Subject != def.Subject || strings.ReplaceAll(n.Body, "\r\n", "\n") != def.Body {
-			row.Subject, row.Body = n.Subject, strings.ReplaceAll(n.Body, "\r\n", "\n")
+	err := h.audited(ctx, userOf(r), "receiver.notifications", "receiver", func(s *store.Store) (int64, string, error) {
+		for _, n := range f.Notifications {
+			def := notify.DefaultTemplate(n.Event)
+			row := &store.MailNotification{ReceiverID: rec.ID, Event: n.Event, Enabled: n.Enabled}
+			if n.Subject != def.Subject || strings.ReplaceAll(n.Body, "\r\n", "\n") != def.Body {
+				row.Subject, row.Body = n.Subject, strings.ReplaceAll(n.Body, "\r\n", "\n")
+			}
+			if err := s.SaveMailNotification(ctx, row); err != nil {
+				return 0, "", err
+			}
 		}
-		if err := h.store.SaveMailNotification(ctx, row); err != nil {
-			h.serverError(w, r, err)
-			return
-		}
+		return rec.ID, "notifications of " + rec.Name + " saved", nil
+	})
+	if err != nil {
+		h.serverError(w, r, err)
+		return
 	}
-	me := userOf(r)
-	h.store.Audit(ctx, me.ID, me.Login, "receiver.notifications", "receiver", rec.ID, "notifications of "+rec.Name+" saved")
 	h.flash(r, "success", "Item successfully updated")
 	redirect(w, r, receiverOutgoingPath(rec.ID))
 }
