@@ -3,6 +3,7 @@ package helpdesk
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/oauthimap/oauthimap/internal/docstore"
@@ -93,6 +94,66 @@ func TestBatchSavesLikeSave(t *testing.T) {
 					t.Errorf("%s: got contact %d, want %d (one contact per e-mail)", tc.name, *a.ContactID, contact)
 				}
 				contact = *a.ContactID
+			}
+		}
+	})
+}
+
+// TestBatchTicketsFollowTheStoredPriorityMatrix: a batch reads the
+// priority matrix once; its tickets still get the stored cell, not GLPI's
+// default, for the receiver's urgency and impact as for those a mail rule
+// sets.
+func TestBatchTicketsFollowTheStoredPriorityMatrix(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d *desk) {
+		ctx := context.Background()
+		r := d.receiver("support", "helpdesk@example.com", false)
+		m := store.DefaultPriorityMatrix
+		m[store.DefaultUrgency][store.DefaultImpact] = store.LevelVeryHigh
+		if m == store.DefaultPriorityMatrix {
+			t.Fatal("the changed cell is GLPI's default: the test would prove nothing")
+		}
+		if err := d.st.SavePriorityMatrix(ctx, m, nil); err != nil {
+			t.Fatal(err)
+		}
+		set, err := d.svc.Settings(ctx, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []int64
+		err = d.st.InTx(ctx, func(tx *store.Store) error {
+			var decs []*ingest.Decision
+			var raws [][]byte
+			for i := range 3 {
+				raw := mail("Jane <jane@example.org>", "helpdesk@example.com", "printer", fmt.Sprintf("p%d@example.org", i), "Broken.")
+				dec, err := ingest.Decide(ctx, raw, set, Knowledge(tx), d.now)
+				if err != nil {
+					return err
+				}
+				decs, raws = append(decs, dec), append(raws, raw)
+			}
+			b, err := d.svc.NewBatch(ctx, tx, r.ID, decs)
+			if err != nil {
+				return err
+			}
+			for i, dec := range decs {
+				s, err := b.Save(ctx, raws[i], dec)
+				if err != nil {
+					return err
+				}
+				ids = append(ids, s.TicketID)
+			}
+			return b.Sync()
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, id := range ids {
+			tk, err := d.st.Ticket(ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tk.Priority != store.LevelVeryHigh {
+				t.Errorf("ticket %d: priority %d, want %d (the stored matrix)", id, tk.Priority, store.LevelVeryHigh)
 			}
 		}
 	})

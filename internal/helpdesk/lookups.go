@@ -15,6 +15,9 @@ type lookups interface {
 	createsContacts(ctx context.Context, receiverID int64) (bool, error)
 	contact(ctx context.Context, email, name string) (int64, error)
 	defaults(ctx context.Context, receiverID int64) (store.ReceiverDefaults, error)
+	// priority is the priority matrix's cell for a new ticket; 0 lets
+	// the store read the cell itself.
+	priority(ctx context.Context, urgency, impact int) (int, error)
 }
 
 // directLookups asks the store every time (one mail at a time).
@@ -32,13 +35,16 @@ func (l directLookups) defaults(ctx context.Context, receiverID int64) (store.Re
 	return l.st.LoadReceiverDefaults(ctx, receiverID)
 }
 
+func (l directLookups) priority(context.Context, int, int) (int, error) { return 0, nil }
+
 func (l directLookups) contact(ctx context.Context, email, name string) (int64, error) {
 	return l.st.EnsureContact(ctx, email, name)
 }
 
 // cachedLookups remembers answers for one batch, inside its transaction:
 // the receiver's option is read once, users are looked up for the whole
-// batch at once (see Batch), contacts once per e-mail.
+// batch at once (see Batch), contacts once per e-mail, the priority
+// matrix once.
 type cachedLookups struct {
 	st       *store.Store
 	byEmail  map[string]int64 // lower-cased e-mail -> user; absent: no user
@@ -46,6 +52,7 @@ type cachedLookups struct {
 	creates  map[int64]bool
 	contacts map[string]int64
 	defs     map[int64]store.ReceiverDefaults
+	matrix   *store.PriorityMatrix
 }
 
 func newCachedLookups(st *store.Store) *cachedLookups {
@@ -118,4 +125,18 @@ func (l *cachedLookups) contact(ctx context.Context, email, name string) (int64,
 	}
 	l.contacts[k] = id
 	return id, nil
+}
+
+func (l *cachedLookups) priority(ctx context.Context, urgency, impact int) (int, error) {
+	if !store.ValidLevel(urgency) || !store.ValidLevel(impact) {
+		return 0, nil // the store's rule for a level out of range
+	}
+	if l.matrix == nil {
+		m, err := l.st.LoadPriorityMatrix(ctx)
+		if err != nil {
+			return 0, err
+		}
+		l.matrix = &m
+	}
+	return l.matrix.Priority(urgency, impact), nil
 }

@@ -1,6 +1,7 @@
 package helpdesk
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -192,6 +193,11 @@ func (s *Service) saveTicket(ctx context.Context, t *store.Store, rid *int64, ra
 		}
 		if len(d.Rules.AssignGroups)+len(d.Rules.AssignUsers) > 0 {
 			defs.GroupID = nil
+		}
+	}
+	if tk.Priority == 0 {
+		if tk.Priority, err = lk.priority(ctx, cmp.Or(tk.Urgency, store.DefaultUrgency), cmp.Or(tk.Impact, store.DefaultImpact)); err != nil {
+			return 0, err
 		}
 	}
 	if err := t.CreateTicket(ctx, tk, actors); err != nil {
