@@ -18,6 +18,8 @@ type lookups interface {
 	// priority is the priority matrix's cell for a new ticket; 0 lets
 	// the store read the cell itself.
 	priority(ctx context.Context, urgency, impact int) (int, error)
+	// sender is the receiver's outgoing mail settings (read only).
+	sender(ctx context.Context, receiverID int64) (*store.MailSender, error)
 }
 
 // directLookups asks the store every time (one mail at a time).
@@ -37,6 +39,10 @@ func (l directLookups) defaults(ctx context.Context, receiverID int64) (store.Re
 
 func (l directLookups) priority(context.Context, int, int) (int, error) { return 0, nil }
 
+func (l directLookups) sender(ctx context.Context, receiverID int64) (*store.MailSender, error) {
+	return l.st.MailSender(ctx, receiverID)
+}
+
 func (l directLookups) contact(ctx context.Context, email, name string) (int64, error) {
 	return l.st.EnsureContact(ctx, email, name)
 }
@@ -44,7 +50,7 @@ func (l directLookups) contact(ctx context.Context, email, name string) (int64, 
 // cachedLookups remembers answers for one batch, inside its transaction:
 // the receiver's option is read once, users are looked up for the whole
 // batch at once (see Batch), contacts once per e-mail, the priority
-// matrix once.
+// matrix and each receiver's outgoing mail settings once.
 type cachedLookups struct {
 	st       *store.Store
 	byEmail  map[string]int64 // lower-cased e-mail -> user; absent: no user
@@ -53,11 +59,19 @@ type cachedLookups struct {
 	contacts map[string]int64
 	defs     map[int64]store.ReceiverDefaults
 	matrix   *store.PriorityMatrix
+	senders  map[int64]senderAnswer
+}
+
+// senderAnswer is a remembered MailSender answer, a missing row included.
+type senderAnswer struct {
+	m   *store.MailSender
+	err error
 }
 
 func newCachedLookups(st *store.Store) *cachedLookups {
 	return &cachedLookups{st: st, byEmail: map[string]int64{}, known: map[string]bool{},
-		creates: map[int64]bool{}, contacts: map[string]int64{}, defs: map[int64]store.ReceiverDefaults{}}
+		creates: map[int64]bool{}, contacts: map[string]int64{}, defs: map[int64]store.ReceiverDefaults{},
+		senders: map[int64]senderAnswer{}}
 }
 
 func (l *cachedLookups) users(ctx context.Context, emails []string) (map[string]int64, error) {
@@ -139,4 +153,13 @@ func (l *cachedLookups) priority(ctx context.Context, urgency, impact int) (int,
 		l.matrix = &m
 	}
 	return l.matrix.Priority(urgency, impact), nil
+}
+
+func (l *cachedLookups) sender(ctx context.Context, receiverID int64) (*store.MailSender, error) {
+	a, ok := l.senders[receiverID]
+	if !ok {
+		a.m, a.err = l.st.MailSender(ctx, receiverID)
+		l.senders[receiverID] = a
+	}
+	return a.m, a.err
 }

@@ -46,7 +46,7 @@ func (s *Service) Save(ctx context.Context, tx *store.Store, receiverID int64, r
 		if out, err = s.write(ctx, t, rid, raw, d, directLookups{t}, s.docs); err != nil {
 			return err
 		}
-		return s.afterSave(ctx, t, rid, raw, d, out)
+		return s.afterSave(ctx, t, rid, raw, d, out, directLookups{t})
 	})
 	if err != nil {
 		return Saved{}, fmt.Errorf("helpdesk: save %s: %w", d.Kind, err)
