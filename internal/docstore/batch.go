@@ -175,23 +175,31 @@ func (s *Store) write(sha string, data []byte) (dirs []string, err error) {
 
 // makeDirs creates dir (root/ab/cd) and its parent as needed and returns
 // the directories whose new entries need a sync: the parent of each
-// directory made here. A directory another writer is making at the same
-// moment is that writer's to sync.
+// directory made here. It tries dir first, so the usual case costs one
+// mkdir (a failed mkdir locks the parent as a successful one does). A
+// directory another writer is making at the same moment is that writer's
+// to sync.
 func (s *Store) makeDirs(dir string) ([]string, error) {
 	if _, err := os.Stat(dir); err == nil {
 		return nil, nil
 	}
 	var parents []string
 	top := filepath.Dir(dir)
-	for _, d := range []string{top, dir} {
-		err := os.Mkdir(d, 0o700)
-		if err == nil {
-			parents = append(parents, filepath.Dir(d))
-			continue
-		}
-		if !errors.Is(err, fs.ErrExist) {
+	err := os.Mkdir(dir, 0o700)
+	if errors.Is(err, fs.ErrNotExist) {
+		switch err := os.Mkdir(top, 0o700); {
+		case err == nil:
+			parents = append(parents, filepath.Dir(top))
+		case !errors.Is(err, fs.ErrExist):
 			return nil, fmt.Errorf("docstore: create dir: %w", err)
 		}
+		err = os.Mkdir(dir, 0o700)
+	}
+	switch {
+	case err == nil:
+		parents = append(parents, top)
+	case !errors.Is(err, fs.ErrExist):
+		return nil, fmt.Errorf("docstore: create dir: %w", err)
 	}
 	return parents, nil
 }
