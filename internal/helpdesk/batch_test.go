@@ -22,43 +22,14 @@ func TestBatchSavesLikeSave(t *testing.T) {
 		if err := d.st.CreateUser(ctx, carol, "a long enough password"); err != nil {
 			t.Fatal(err)
 		}
-		set, err := d.svc.Settings(ctx, r)
-		if err != nil {
-			t.Fatal(err)
-		}
 		raws := [][]byte{
 			mail("Jane <jane@example.org>", "helpdesk@example.com", "first", "b1@example.org", "One."),
 			mail("Jane <jane@example.org>", "helpdesk@example.com", "second", "b2@example.org", "Two."),
 			mail("Carol <carol@example.com>", "helpdesk@example.com", "third", "b3@example.org", "Three."),
 		}
-		var saved []Saved
-		err = d.st.InTx(ctx, func(tx *store.Store) error {
-			var decs []*ingest.Decision
-			for _, raw := range raws {
-				dec, err := ingest.Decide(ctx, raw, set, Knowledge(tx), d.now)
-				if err != nil {
-					return err
-				}
-				decs = append(decs, dec)
-			}
-			b, err := d.svc.NewBatch(ctx, tx, r.ID, decs)
-			if err != nil {
-				return err
-			}
-			for i, dec := range decs {
-				s, err := b.Save(ctx, raws[i], dec)
-				if err != nil {
-					return err
-				}
-				saved = append(saved, s)
-			}
-			return b.Sync() // the kept originals on disk before the commit
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		for i, s := range saved {
-			tk, err := d.st.Ticket(ctx, s.TicketID)
+		ids := d.saveBatch(r, raws)
+		for i, id := range ids {
+			tk, err := d.st.Ticket(ctx, id)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -78,7 +49,7 @@ func TestBatchSavesLikeSave(t *testing.T) {
 		}
 		var contact int64
 		for i, tc := range cases {
-			actors, err := d.st.TicketActors(ctx, saved[i].TicketID)
+			actors, err := d.st.TicketActors(ctx, ids[i])
 			if err != nil || len(actors) != 1 {
 				t.Fatalf("%s: got %d actors (%v), want 1", tc.name, len(actors), err)
 			}
