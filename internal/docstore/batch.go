@@ -3,7 +3,9 @@ package docstore
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"sync"
 )
 
@@ -28,7 +30,7 @@ type Batch struct {
 
 	mu     sync.Mutex
 	queued map[string]bool // hashes queued in this batch
-	dirs   map[string]bool // directories that got a new file
+	dirs   map[string]bool // directories that got a new file or subdirectory
 	err    error
 	done   bool
 }
@@ -66,12 +68,12 @@ func (b *Batch) Put(data []byte) (string, error) {
 func (b *Batch) writer() {
 	defer b.wg.Done()
 	for d := range b.work {
-		dir, created, err := b.s.write(d.sha, d.data)
+		dirs, err := b.s.write(d.sha, d.data)
 		b.mu.Lock()
 		if err != nil && b.err == nil {
 			b.err = err
 		}
-		if created {
+		for _, dir := range dirs {
 			b.dirs[dir] = true
 		}
 		b.mu.Unlock()
@@ -79,7 +81,7 @@ func (b *Batch) writer() {
 }
 
 // Sync waits until every queued document is written and synced, then
-// syncs the directories that got new files (each once, several at a time).
+// syncs the directories that got new entries (each once, several at a time).
 // It returns the first error of any write; the batch is over either way.
 func (b *Batch) Sync() error {
 	if !b.finish() {
@@ -132,39 +134,72 @@ type doc struct {
 	data []byte
 }
 
-// write stores data, whose hash is sha, like Put without syncing its
-// directory; created says a new file was renamed into dir.
-func (s *Store) write(sha string, data []byte) (dir string, created bool, err error) {
+// write stores data, whose hash is sha, like Put without syncing
+// directories: dirs are those that got a new entry (the file's own
+// directory, and the parents of directories it created), to be synced
+// before a row names the document; none when the file was already there.
+func (s *Store) write(sha string, data []byte) (dirs []string, err error) {
 	dir, final, _ := s.path(sha)
 	if _, err := os.Stat(final); err == nil {
-		return dir, false, nil
+		return nil, nil
 	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return dir, false, fmt.Errorf("docstore: create dir: %w", err)
+	if dirs, err = s.makeDirs(dir); err != nil {
+		return nil, err
 	}
 	tmp, err := os.CreateTemp(dir, ".tmp-*")
 	if err != nil {
-		return dir, false, fmt.Errorf("docstore: temp file: %w", err)
+		return nil, fmt.Errorf("docstore: temp file: %w", err)
 	}
 	// Removing after a successful rename fails harmlessly; after a failure it
 	// keeps half-written files from piling up.
 	defer os.Remove(tmp.Name())
 	if _, err := tmp.Write(data); err != nil {
 		tmp.Close()
-		return dir, false, fmt.Errorf("docstore: write: %w", err)
+		return nil, fmt.Errorf("docstore: write: %w", err)
 	}
 	if err := tmp.Sync(); err != nil {
 		tmp.Close()
-		return dir, false, fmt.Errorf("docstore: sync: %w", err)
+		return nil, fmt.Errorf("docstore: sync: %w", err)
 	}
 	if err := tmp.Close(); err != nil {
-		return dir, false, fmt.Errorf("docstore: close: %w", err)
+		return nil, fmt.Errorf("docstore: close: %w", err)
 	}
 	if err := os.Chmod(tmp.Name(), 0o600); err != nil {
-		return dir, false, fmt.Errorf("docstore: chmod: %w", err)
+		return nil, fmt.Errorf("docstore: chmod: %w", err)
 	}
 	if err := os.Rename(tmp.Name(), final); err != nil {
-		return dir, false, fmt.Errorf("docstore: rename: %w", err)
+		return nil, fmt.Errorf("docstore: rename: %w", err)
 	}
-	return dir, true, nil
+	return append(dirs, dir), nil
+}
+
+// makeDirs creates dir (root/ab/cd) and its parent as needed and returns
+// the directories whose new entries need a sync: the parent of each
+// directory made here. It tries dir first, so the usual case costs one
+// mkdir (a failed mkdir locks the parent as a successful one does). A
+// directory another writer is making at the same moment is that writer's
+// to sync.
+func (s *Store) makeDirs(dir string) ([]string, error) {
+	if _, err := os.Stat(dir); err == nil {
+		return nil, nil
+	}
+	var parents []string
+	top := filepath.Dir(dir)
+	err := os.Mkdir(dir, 0o700)
+	if errors.Is(err, fs.ErrNotExist) {
+		switch err := os.Mkdir(top, 0o700); {
+		case err == nil:
+			parents = append(parents, filepath.Dir(top))
+		case !errors.Is(err, fs.ErrExist):
+			return nil, fmt.Errorf("docstore: create dir: %w", err)
+		}
+		err = os.Mkdir(dir, 0o700)
+	}
+	switch {
+	case err == nil:
+		parents = append(parents, top)
+	case !errors.Is(err, fs.ErrExist):
+		return nil, fmt.Errorf("docstore: create dir: %w", err)
+	}
+	return parents, nil
 }

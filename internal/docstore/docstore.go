@@ -95,19 +95,21 @@ func lower(s string) string {
 // already present is a no-op, so retries and duplicates are cheap.
 func (s *Store) Put(data []byte) (string, error) {
 	sha := Sum(data)
-	dir, created, err := s.write(sha, data)
+	dirs, err := s.write(sha, data)
 	if err != nil {
 		return "", err
 	}
-	if created {
-		syncDir(dir)
+	for _, d := range dirs {
+		syncDir(d)
 	}
 	return sha, nil
 }
 
-// syncDir makes the rename durable; some file systems refuse to sync a
-// directory, and the data itself is already synced, so errors are ignored.
-func syncDir(dir string) {
+// syncDir makes a new entry of dir (a renamed file, a new subdirectory)
+// durable; some file systems refuse to sync a directory, and the data
+// itself is already synced, so errors are ignored. A variable so tests
+// can see which directories are synced.
+var syncDir = func(dir string) {
 	if d, err := os.Open(dir); err == nil {
 		_ = d.Sync()
 		d.Close()

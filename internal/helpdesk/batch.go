@@ -86,7 +86,7 @@ func (b *Batch) Save(ctx context.Context, raw []byte, d *ingest.Decision) (Saved
 	if err != nil {
 		return Saved{}, fmt.Errorf("helpdesk: save %s: %w", d.Kind, err)
 	}
-	if err := b.s.afterSave(ctx, b.tx, b.rid, raw, d, out); err != nil {
+	if err := b.s.afterSave(ctx, b.tx, b.rid, raw, d, out, b.lk); err != nil {
 		return Saved{}, err
 	}
 	return out, nil

@@ -3,6 +3,7 @@ package helpdesk
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/oauthimap/oauthimap/internal/docstore"
@@ -21,43 +22,14 @@ func TestBatchSavesLikeSave(t *testing.T) {
 		if err := d.st.CreateUser(ctx, carol, "a long enough password"); err != nil {
 			t.Fatal(err)
 		}
-		set, err := d.svc.Settings(ctx, r)
-		if err != nil {
-			t.Fatal(err)
-		}
 		raws := [][]byte{
 			mail("Jane <jane@example.org>", "helpdesk@example.com", "first", "b1@example.org", "One."),
 			mail("Jane <jane@example.org>", "helpdesk@example.com", "second", "b2@example.org", "Two."),
 			mail("Carol <carol@example.com>", "helpdesk@example.com", "third", "b3@example.org", "Three."),
 		}
-		var saved []Saved
-		err = d.st.InTx(ctx, func(tx *store.Store) error {
-			var decs []*ingest.Decision
-			for _, raw := range raws {
-				dec, err := ingest.Decide(ctx, raw, set, Knowledge(tx), d.now)
-				if err != nil {
-					return err
-				}
-				decs = append(decs, dec)
-			}
-			b, err := d.svc.NewBatch(ctx, tx, r.ID, decs)
-			if err != nil {
-				return err
-			}
-			for i, dec := range decs {
-				s, err := b.Save(ctx, raws[i], dec)
-				if err != nil {
-					return err
-				}
-				saved = append(saved, s)
-			}
-			return b.Sync() // the kept originals on disk before the commit
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		for i, s := range saved {
-			tk, err := d.st.Ticket(ctx, s.TicketID)
+		ids := d.saveBatch(r, raws)
+		for i, id := range ids {
+			tk, err := d.st.Ticket(ctx, id)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -77,7 +49,7 @@ func TestBatchSavesLikeSave(t *testing.T) {
 		}
 		var contact int64
 		for i, tc := range cases {
-			actors, err := d.st.TicketActors(ctx, saved[i].TicketID)
+			actors, err := d.st.TicketActors(ctx, ids[i])
 			if err != nil || len(actors) != 1 {
 				t.Fatalf("%s: got %d actors (%v), want 1", tc.name, len(actors), err)
 			}
@@ -94,6 +66,113 @@ func TestBatchSavesLikeSave(t *testing.T) {
 				}
 				contact = *a.ContactID
 			}
+		}
+	})
+}
+
+// TestBatchTicketsFollowTheStoredPriorityMatrix: a batch reads the
+// priority matrix once; its tickets still get the stored cell, not GLPI's
+// default, for the receiver's urgency and impact as for those a mail rule
+// sets.
+func TestBatchTicketsFollowTheStoredPriorityMatrix(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d *desk) {
+		ctx := context.Background()
+		r := d.receiver("support", "helpdesk@example.com", false)
+		m := store.DefaultPriorityMatrix
+		m[store.DefaultUrgency][store.DefaultImpact] = store.LevelVeryHigh
+		if m == store.DefaultPriorityMatrix {
+			t.Fatal("the changed cell is GLPI's default: the test would prove nothing")
+		}
+		if err := d.st.SavePriorityMatrix(ctx, m, nil); err != nil {
+			t.Fatal(err)
+		}
+		var raws [][]byte
+		for i := range 3 {
+			raws = append(raws, mail("Jane <jane@example.org>", "helpdesk@example.com", "printer", fmt.Sprintf("p%d@example.org", i), "Broken."))
+		}
+		ids := d.saveBatch(r, raws)
+		for _, id := range ids {
+			tk, err := d.st.Ticket(ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tk.Priority != store.LevelVeryHigh {
+				t.Errorf("ticket %d: priority %d, want %d (the stored matrix)", id, tk.Priority, store.LevelVeryHigh)
+			}
+		}
+	})
+}
+
+// saveBatch decides raws with r's settings and saves them in one batch,
+// in one transaction, as the collector does; it returns the tickets.
+func (d *desk) saveBatch(r *store.Receiver, raws [][]byte) []int64 {
+	d.t.Helper()
+	ctx := context.Background()
+	set, err := d.svc.Settings(ctx, r)
+	if err != nil {
+		d.t.Fatal(err)
+	}
+	var ids []int64
+	err = d.st.InTx(ctx, func(tx *store.Store) error {
+		var decs []*ingest.Decision
+		for _, raw := range raws {
+			dec, err := ingest.Decide(ctx, raw, set, Knowledge(tx), d.now)
+			if err != nil {
+				return err
+			}
+			decs = append(decs, dec)
+		}
+		b, err := d.svc.NewBatch(ctx, tx, r.ID, decs)
+		if err != nil {
+			return err
+		}
+		for i, dec := range decs {
+			s, err := b.Save(ctx, raws[i], dec)
+			if err != nil {
+				return err
+			}
+			ids = append(ids, s.TicketID)
+		}
+		return b.Sync()
+	})
+	if err != nil {
+		d.t.Fatal(err)
+	}
+	return ids
+}
+
+// TestBatchAcknowledgesEveryTicket: a batch reads the receiver's outgoing
+// mail settings once; every ticket of a batch is still acknowledged when
+// the receiver sends mail, none when it does not.
+func TestBatchAcknowledgesEveryTicket(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d *desk) {
+		quiet := d.receiver("quiet", "quiet@example.com", false)
+		d.saveBatch(quiet, [][]byte{
+			mail("Ann <ann@client.example>", "quiet@example.com", "one", "q1@client.example", "One."),
+			mail("Ben <ben@client.example>", "quiet@example.com", "two", "q2@client.example", "Two."),
+		})
+		if n := len(d.outbox("")); n != 0 {
+			t.Fatalf("%d mails queued for a receiver that sends none", n)
+		}
+		r := d.receiver("support", "support@example.com", false)
+		d.sending(r)
+		ids := d.saveBatch(r, [][]byte{
+			mail("Ann <ann@client.example>", "support@example.com", "one", "s1@client.example", "One."),
+			mail("Ben <ben@client.example>", "support@example.com", "two", "s2@client.example", "Two."),
+			mail("Cid <cid@client.example>", "support@example.com", "three", "s3@client.example", "Three."),
+		})
+		acks := d.outbox(store.MailAcknowledgment)
+		got := map[int64]string{}
+		for _, a := range acks {
+			got[*a.TicketID] = a.Recipients
+		}
+		for i, who := range []string{"ann@client.example", "ben@client.example", "cid@client.example"} {
+			if got[ids[i]] != who {
+				t.Errorf("ticket %d: acknowledgment to %q, want %q (all: %v)", ids[i], got[ids[i]], who, got)
+			}
+		}
+		if len(acks) != 3 {
+			t.Errorf("%d acknowledgments, want 3", len(acks))
 		}
 	})
 }

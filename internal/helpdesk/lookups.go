@@ -15,6 +15,11 @@ type lookups interface {
 	createsContacts(ctx context.Context, receiverID int64) (bool, error)
 	contact(ctx context.Context, email, name string) (int64, error)
 	defaults(ctx context.Context, receiverID int64) (store.ReceiverDefaults, error)
+	// priority is the priority matrix's cell for a new ticket; 0 lets
+	// the store read the cell itself.
+	priority(ctx context.Context, urgency, impact int) (int, error)
+	// sender is the receiver's outgoing mail settings (read only).
+	sender(ctx context.Context, receiverID int64) (*store.MailSender, error)
 }
 
 // directLookups asks the store every time (one mail at a time).
@@ -32,13 +37,20 @@ func (l directLookups) defaults(ctx context.Context, receiverID int64) (store.Re
 	return l.st.LoadReceiverDefaults(ctx, receiverID)
 }
 
+func (l directLookups) priority(context.Context, int, int) (int, error) { return 0, nil }
+
+func (l directLookups) sender(ctx context.Context, receiverID int64) (*store.MailSender, error) {
+	return l.st.MailSender(ctx, receiverID)
+}
+
 func (l directLookups) contact(ctx context.Context, email, name string) (int64, error) {
 	return l.st.EnsureContact(ctx, email, name)
 }
 
 // cachedLookups remembers answers for one batch, inside its transaction:
 // the receiver's option is read once, users are looked up for the whole
-// batch at once (see Batch), contacts once per e-mail.
+// batch at once (see Batch), contacts once per e-mail, the priority
+// matrix and each receiver's outgoing mail settings once.
 type cachedLookups struct {
 	st       *store.Store
 	byEmail  map[string]int64 // lower-cased e-mail -> user; absent: no user
@@ -46,11 +58,20 @@ type cachedLookups struct {
 	creates  map[int64]bool
 	contacts map[string]int64
 	defs     map[int64]store.ReceiverDefaults
+	matrix   *store.PriorityMatrix
+	senders  map[int64]senderAnswer
+}
+
+// senderAnswer is a remembered MailSender answer, a missing row included.
+type senderAnswer struct {
+	m   *store.MailSender
+	err error
 }
 
 func newCachedLookups(st *store.Store) *cachedLookups {
 	return &cachedLookups{st: st, byEmail: map[string]int64{}, known: map[string]bool{},
-		creates: map[int64]bool{}, contacts: map[string]int64{}, defs: map[int64]store.ReceiverDefaults{}}
+		creates: map[int64]bool{}, contacts: map[string]int64{}, defs: map[int64]store.ReceiverDefaults{},
+		senders: map[int64]senderAnswer{}}
 }
 
 func (l *cachedLookups) users(ctx context.Context, emails []string) (map[string]int64, error) {
@@ -118,4 +139,27 @@ func (l *cachedLookups) contact(ctx context.Context, email, name string) (int64,
 	}
 	l.contacts[k] = id
 	return id, nil
+}
+
+func (l *cachedLookups) priority(ctx context.Context, urgency, impact int) (int, error) {
+	if !store.ValidLevel(urgency) || !store.ValidLevel(impact) {
+		return 0, nil // the store's rule for a level out of range
+	}
+	if l.matrix == nil {
+		m, err := l.st.LoadPriorityMatrix(ctx)
+		if err != nil {
+			return 0, err
+		}
+		l.matrix = &m
+	}
+	return l.matrix.Priority(urgency, impact), nil
+}
+
+func (l *cachedLookups) sender(ctx context.Context, receiverID int64) (*store.MailSender, error) {
+	a, ok := l.senders[receiverID]
+	if !ok {
+		a.m, a.err = l.st.MailSender(ctx, receiverID)
+		l.senders[receiverID] = a
+	}
+	return a.m, a.err
 }

@@ -91,10 +91,10 @@ func TicketValues(t *store.Ticket, tag, url, solution string) map[string]string 
 // afterSave does, in the transaction of a saved mail, what outgoing mail
 // owes it: a new ticket is acknowledged; a delivery failure report about
 // one of our mails marks that mail not delivered.
-func (s *Service) afterSave(ctx context.Context, tx *store.Store, rid *int64, raw []byte, d *ingest.Decision, out Saved) error {
+func (s *Service) afterSave(ctx context.Context, tx *store.Store, rid *int64, raw []byte, d *ingest.Decision, out Saved, lk lookups) error {
 	switch {
 	case d.Kind == ingest.KindTicket:
-		if _, err := s.acknowledge(ctx, tx, rid, raw, d, out.TicketID); err != nil {
+		if _, err := s.acknowledge(ctx, tx, rid, raw, d, out.TicketID, lk); err != nil {
 			return fmt.Errorf("helpdesk: acknowledgment: %w", err)
 		}
 	case d.Kind == ingest.KindFollowup && d.Reason.Code == ingest.ReasonBounce:
@@ -119,8 +119,8 @@ func (s *Service) afterSave(ctx context.Context, tx *store.Store, rid *int64, ra
 // may be answered automatically (notify.MayAutoReply) and the address is
 // under its hourly cap. It returns why nothing was queued ("" when queued),
 // which the ticket's timeline also shows.
-func (s *Service) acknowledge(ctx context.Context, tx *store.Store, rid *int64, raw []byte, d *ingest.Decision, ticketID int64) (string, error) {
-	why, err := s.acknowledgment(ctx, tx, rid, raw, d, ticketID)
+func (s *Service) acknowledge(ctx context.Context, tx *store.Store, rid *int64, raw []byte, d *ingest.Decision, ticketID int64, lk lookups) (string, error) {
+	why, err := s.acknowledgment(ctx, tx, rid, raw, d, ticketID, lk)
 	return why, recordSkipped(ctx, tx, ticketID, notify.EventAcknowledgment, why, err)
 }
 
@@ -143,11 +143,11 @@ func recordSkipped(ctx context.Context, tx *store.Store, ticketID int64, event, 
 	return tx.RecordMailSkipped(ctx, ticketID, event, why)
 }
 
-func (s *Service) acknowledgment(ctx context.Context, tx *store.Store, rid *int64, raw []byte, d *ingest.Decision, ticketID int64) (string, error) {
+func (s *Service) acknowledgment(ctx context.Context, tx *store.Store, rid *int64, raw []byte, d *ingest.Decision, ticketID int64, lk lookups) (string, error) {
 	if rid == nil || ticketID == 0 {
 		return whyNoReceiver, nil
 	}
-	snd, err := tx.MailSender(ctx, *rid)
+	snd, err := lk.sender(ctx, *rid)
 	if err != nil || !snd.On() {
 		return whyOutgoingOff, nil
 	}

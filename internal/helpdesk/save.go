@@ -1,6 +1,7 @@
 package helpdesk
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -45,7 +46,7 @@ func (s *Service) Save(ctx context.Context, tx *store.Store, receiverID int64, r
 		if out, err = s.write(ctx, t, rid, raw, d, directLookups{t}, s.docs); err != nil {
 			return err
 		}
-		return s.afterSave(ctx, t, rid, raw, d, out)
+		return s.afterSave(ctx, t, rid, raw, d, out, directLookups{t})
 	})
 	if err != nil {
 		return Saved{}, fmt.Errorf("helpdesk: save %s: %w", d.Kind, err)
@@ -192,6 +193,11 @@ func (s *Service) saveTicket(ctx context.Context, t *store.Store, rid *int64, ra
 		}
 		if len(d.Rules.AssignGroups)+len(d.Rules.AssignUsers) > 0 {
 			defs.GroupID = nil
+		}
+	}
+	if tk.Priority == 0 {
+		if tk.Priority, err = lk.priority(ctx, cmp.Or(tk.Urgency, store.DefaultUrgency), cmp.Or(tk.Impact, store.DefaultImpact)); err != nil {
+			return 0, err
 		}
 	}
 	if err := t.CreateTicket(ctx, tk, actors); err != nil {

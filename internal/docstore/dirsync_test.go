@@ -1,0 +1,103 @@
+package docstore
+
+import (
+	"fmt"
+	"path/filepath"
+	"slices"
+	"sync"
+	"testing"
+)
+
+// recordSyncs replaces syncDir for the test and returns the directories
+// synced so far, sorted.
+func recordSyncs(t *testing.T) func() []string {
+	var (
+		mu  sync.Mutex
+		got []string
+	)
+	real := syncDir
+	syncDir = func(dir string) {
+		mu.Lock()
+		got = append(got, dir)
+		mu.Unlock()
+		real(dir)
+	}
+	t.Cleanup(func() { syncDir = real })
+	return func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		out := slices.Clone(got)
+		got = got[:0]
+		slices.Sort(out)
+		return out
+	}
+}
+
+// TestPutSyncsEveryNewDirectory: a crash after Put returned keeps the
+// document reachable, so Put syncs the file's directory and, for each
+// directory it had to create, the directory that holds it (without that a
+// crash may lose ab/ or ab/cd/ and with it a synced file).
+func TestPutSyncsEveryNewDirectory(t *testing.T) {
+	synced := recordSyncs(t)
+	s := newStore(t)
+	data := []byte("first document")
+	sha, err := s.Put(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	top, dir := filepath.Join(s.Root(), sha[:2]), filepath.Join(s.Root(), sha[:2], sha[2:4])
+	if got, want := synced(), []string{s.Root(), top, dir}; !slices.Equal(got, want) {
+		t.Fatalf("a fresh store synced %q, want %q", got, want)
+	}
+	if _, err := s.Put(data); err != nil {
+		t.Fatal(err)
+	}
+	if got := synced(); len(got) != 0 {
+		t.Fatalf("storing a present document synced %q, want nothing", got)
+	}
+	// A second document in the same ab/ but another cd/: ab/ and the new cd/.
+	var other []byte
+	for i := 0; ; i++ {
+		other = fmt.Appendf(nil, "other %d", i)
+		if o := Sum(other); o[:2] == sha[:2] && o[2:4] != sha[2:4] {
+			break
+		}
+	}
+	o, err := s.Put(other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := synced(), []string{top, filepath.Join(top, o[2:4])}; !slices.Equal(got, want) {
+		t.Fatalf("a new cd/ in an existing ab/ synced %q, want %q", got, want)
+	}
+}
+
+// TestBatchSyncsEveryNewDirectory: Sync syncs, once each, every directory
+// that got a new entry: the files' directories and the parents of the
+// directories the batch created.
+func TestBatchSyncsEveryNewDirectory(t *testing.T) {
+	synced := recordSyncs(t)
+	s := newStore(t)
+	b := s.NewBatch()
+	want := map[string]bool{s.Root(): true}
+	for i := range 40 {
+		sha, err := b.Put(fmt.Appendf(nil, "document %d", i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[filepath.Join(s.Root(), sha[:2])] = true
+		want[filepath.Join(s.Root(), sha[:2], sha[2:4])] = true
+	}
+	if err := b.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	got := synced()
+	wantList := make([]string, 0, len(want))
+	for d := range want {
+		wantList = append(wantList, d)
+	}
+	slices.Sort(wantList)
+	if !slices.Equal(got, wantList) {
+		t.Fatalf("Sync synced %d directories %q, want %d %q", len(got), got, len(wantList), wantList)
+	}
+}
