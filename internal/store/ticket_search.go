@@ -549,6 +549,9 @@ var (
 // collation of the indexed columns (one query of 65,536 rows, a few
 // milliseconds).
 func (s *Store) collationUnits(ctx context.Context) (*weightUnits, error) {
+	if u, ok := storeUnits.Load(s); ok {
+		return u.(*weightUnits), nil
+	}
 	var coll string
 	err := s.db.WithContext(ctx).Raw("SELECT COLLATION_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'tickets' AND COLUMN_NAME = 'search_text'").Scan(&coll).Error
 	if err != nil {
@@ -557,6 +560,19 @@ func (s *Store) collationUnits(ctx context.Context) (*weightUnits, error) {
 	if !collName.MatchString(coll) {
 		return nil, fmt.Errorf("store: unexpected collation %q of tickets.search_text", coll)
 	}
+	u, err := s.loadUnits(ctx, coll)
+	if err == nil {
+		storeUnits.Store(s, u)
+	}
+	return u, err
+}
+
+// storeUnits holds each store's weightUnits, so that a search asks
+// information_schema for the collation only once.
+var storeUnits sync.Map
+
+// loadUnits reads the weightUnits of a collation, once per process.
+func (s *Store) loadUnits(ctx context.Context, coll string) (*weightUnits, error) {
 	unitsMu.Lock()
 	defer unitsMu.Unlock()
 	if u := unitsCache[coll]; u != nil {
@@ -566,7 +582,7 @@ func (s *Store) collationUnits(ctx context.Context) (*weightUnits, error) {
 		R int
 		W string
 	}
-	err = s.db.WithContext(ctx).Raw(`WITH RECURSIVE b(i) AS (SELECT 0 UNION ALL SELECT i+1 FROM b WHERE i < 255)
+	err := s.db.WithContext(ctx).Raw(`WITH RECURSIVE b(i) AS (SELECT 0 UNION ALL SELECT i+1 FROM b WHERE i < 255)
 		SELECT h.i*256+l.i AS r, HEX(WEIGHT_STRING(CONVERT(CHAR(h.i*256+l.i USING utf32) USING utf8mb4) COLLATE ` + coll + `)) AS w
 		FROM b h, b l WHERE h.i*256+l.i BETWEEN 1 AND 65533 AND NOT h.i*256+l.i BETWEEN 55296 AND 57343`).Scan(&rows).Error
 	if err != nil {
