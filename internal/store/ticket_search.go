@@ -527,16 +527,15 @@ func (s *Store) walkCommonWords(ctx context.Context, f TicketFilter, words []str
 }
 
 // weightUnits are, for a collation, the characters of the Basic
-// Multilingual Plane by collation weight (hex), each weight of at most
-// maxUnitWeight characters' worth.
+// Multilingual Plane and their collation weights (hex), which are runs of
+// elements of elem hex digits: "ß" weighs two, "ss".
 type weightUnits struct {
-	byWeight map[string][]rune
-	ascii    map[byte]string // the weight of each ASCII word character
+	weight   map[rune]string   // character → weight
+	byWeight map[string][]rune // weight → characters
+	starting map[string][]rune // a weight's first elements → the characters weighing more
+	elem     int
+	maxElems int // the most elements of a character
 }
-
-// maxUnit is the longest run of ASCII characters one character may weigh
-// as ("ß" as "ss", "ﬃ" as "ffi").
-const maxUnit = 3
 
 var (
 	unitsMu    sync.Mutex
@@ -588,22 +587,28 @@ func (s *Store) loadUnits(ctx context.Context, coll string) (*weightUnits, error
 	if err != nil {
 		return nil, translate(err)
 	}
-	u := &weightUnits{byWeight: map[string][]rune{}, ascii: map[byte]string{}}
+	u := &weightUnits{weight: map[rune]string{}, byWeight: map[string][]rune{}, starting: map[string][]rune{}}
 	for _, r := range rows {
-		if r.W == "" {
-			continue
+		if r.R == 'a' {
+			u.elem = len(r.W)
 		}
+	}
+	if u.elem == 0 {
+		return nil, fmt.Errorf("store: collation %s gives no weight to \"a\"", coll)
+	}
+	for _, r := range rows {
+		if r.W == "" || len(r.W)%u.elem != 0 {
+			continue // ignored by the collation, or not in elements
+		}
+		u.weight[rune(r.R)] = r.W
 		u.byWeight[r.W] = append(u.byWeight[r.W], rune(r.R))
-		if r.R < utf8.RuneSelf && isASCIIWordByte(byte(r.R)) {
-			u.ascii[byte(r.R)] = r.W
+		u.maxElems = max(u.maxElems, len(r.W)/u.elem)
+		for k := u.elem; k < len(r.W); k += u.elem {
+			u.starting[r.W[:k]] = append(u.starting[r.W[:k]], rune(r.R))
 		}
 	}
 	unitsCache[coll] = u
 	return u, nil
-}
-
-func isASCIIWordByte(c byte) bool {
-	return c == '_' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
 }
 
 // maxPattern bounds a word's regular expression; a longer one (a word of
@@ -611,36 +616,40 @@ func isASCIIWordByte(c byte) bool {
 const maxPattern = 8000
 
 // wordPattern is a regular expression (PCRE, as MariaDB's REGEXP reads
-// it, case-sensitive: the classes hold every case) that finds a word of
-// ASCII letters, digits and "_" where InnoDB's full-text index finds it:
-// a run of letters, digits and "_" (an apostrophe ends a word) equal to w
-// at the collation, so in any case, with accents, in full-width forms, or
-// with one character standing for several ("straße" for "strasse", "ﬁle"
-// for "file"); with prefix, a run that starts so. ok is false for a word
-// of other characters, or whose pattern would be too long. Not covered:
-// characters outside the Basic Multilingual Plane, and characters the
-// collation ignores inside a word.
+// it, case-sensitive: the classes hold every case) that finds a word where
+// InnoDB's full-text index finds it: a run of letters, digits and "_" (an
+// apostrophe ends a word) equal to w at the collation, so in any case,
+// with or without accents, in full-width forms, or with one character
+// standing for several ("straße" for "strasse", "ﬁle" for "file"); with
+// prefix, a run that starts so. The word's weight is cut into elements
+// and each character of the text matches the elements it weighs. ok is
+// false for a word with an apostrophe or a character outside the Basic
+// Multilingual Plane, or whose pattern would be too long. Not covered:
+// characters the collation ignores inside a word of the text, and words
+// of the text the index leaves out for their length (fewer than 3 or
+// more than 84 characters) that weigh as a word searched.
 func wordPattern(u *weightUnits, w string, prefix bool) (string, bool) {
-	weights := make([]string, len(w))
-	for i := 0; i < len(w); i++ {
-		c := w[i]
-		if !isASCIIWordByte(c) || u.ascii[c] == "" {
+	var elems []string
+	for _, r := range w {
+		wt, ok := u.weight[r]
+		if !ok || r == '\'' {
 			return "", false
 		}
-		weights[i] = u.ascii[c]
+		for k := 0; k < len(wt); k += u.elem {
+			elems = append(elems, wt[k:k+u.elem])
+		}
 	}
-	// The characters whose weight is that of w[i:j], as a class.
+	if len(elems) == 0 {
+		return "", false
+	}
+	// The characters weighing elems[i:j], as a class.
 	class := func(i, j int) string {
-		rs := slices.Clone(u.byWeight[strings.Join(weights[i:j], "")])
-		if prefix && j == len(w) {
-			// The last characters may be the start of one weighing more
-			// ("stras" is the start of "straße").
-			want := strings.Join(weights[i:j], "")
-			for wt, more := range u.byWeight {
-				if len(wt) > len(want) && strings.HasPrefix(wt, want) {
-					rs = append(rs, more...)
-				}
-			}
+		want := strings.Join(elems[i:j], "")
+		rs := slices.Clone(u.byWeight[want])
+		if prefix && j == len(elems) {
+			// The last elements may be the start of a character weighing
+			// more ("stras" is the start of "straße").
+			rs = append(rs, u.starting[want]...)
 		}
 		if len(rs) == 0 {
 			return ""
@@ -658,14 +667,14 @@ func wordPattern(u *weightUnits, w string, prefix bool) (string, bool) {
 	failed := false
 	var from func(i int) string
 	from = func(i int) string {
-		if i == len(w) || failed {
+		if i == len(elems) || failed {
 			return ""
 		}
 		if p, ok := memo[i]; ok {
 			return p
 		}
 		var alts []string
-		for j := i + 1; j <= min(len(w), i+maxUnit); j++ {
+		for j := i + 1; j <= min(len(elems), i+u.maxElems); j++ {
 			if c := class(i, j); c != "" {
 				alts = append(alts, c+from(j))
 			}
