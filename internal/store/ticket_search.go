@@ -136,7 +136,11 @@ const matchTickets = "MATCH (tickets.title, tickets.search_text, tickets.request
 // otherwise walk the filters' own ticket IDs newest first, in chunks,
 // keeping those that match, until cap+1 are found or the filters run out.
 // A search with no indexable word (one or two letters, "%") walks the same
-// way with a substring match.
+// way with a substring match. On MySQL a search whose words are in one
+// ticket in commonWordShare or more of the filters' newest walks them
+// first, reading each ticket's text (walkCommonWords), and never asks the
+// full-text index: for a word in every ticket its work alone is 0.3 to 1 s
+// at 100,000 tickets.
 func (s *Store) searchTicketIDs(ctx context.Context, f TicketFilter) (ids []int64, capped bool, err error) {
 	n := TicketSearchCountCap
 	words, prefix := searchWords(f.Search)
