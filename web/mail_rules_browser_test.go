@@ -45,7 +45,12 @@ func TestBrowserAdminCreatesAndTestsAMailRule(t *testing.T) {
 		chromedp.Click(chromedp.ID("add-rule")),
 		chromedp.WaitVisible(chromedp.ID("rule-form")),
 		chromedp.SendKeys(chromedp.ID("name"), "Support FR printers"),
-		chromedp.SetValue(chromedp.ID("criterion-0-field"), string(rules.FieldTo)),
+	); err != nil {
+		t.Fatal(err)
+	}
+	// The choice re-renders the form (app.js submits it): wait for it.
+	chooseAndWait(t, step, "criterion-0-field", string(rules.FieldTo))
+	if err := chromedp.Do(step,
 		chromedp.SendKeys(chromedp.ID("criterion-0-pattern"), "support-fr@"),
 		chromedp.SendKeys(chromedp.ID("action-0-value"), "Support FR"),
 		chromedp.Click(chromedp.ID("add-action")),

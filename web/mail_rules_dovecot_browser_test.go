@@ -53,8 +53,13 @@ func TestBrowserMailRuleRoutesRealMail(t *testing.T) {
 		chromedp.Click(chromedp.ID("add-rule")),
 		chromedp.WaitVisible(chromedp.ID("rule-form")),
 		chromedp.SendKeys(chromedp.ID("name"), "Support FR"),
-		chromedp.SetValue(chromedp.ID("criterion-0-field"), string(rules.FieldTo)),
-		chromedp.SetValue(chromedp.ID("criterion-0-condition"), string(rules.CondStartsWith)),
+	); err != nil {
+		t.Fatal(err)
+	}
+	// Each choice re-renders the form (app.js submits it): wait for it.
+	chooseAndWait(t, step, "criterion-0-field", string(rules.FieldTo))
+	chooseAndWait(t, step, "criterion-0-condition", string(rules.CondStartsWith))
+	if err := chromedp.Do(step,
 		chromedp.SendKeys(chromedp.ID("criterion-0-pattern"), "support-fr@"),
 		chromedp.SendKeys(chromedp.ID("action-0-value"), "Support FR"),
 		chromedp.Click(chromedp.ID("add-action")),

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +16,20 @@ import (
 
 // waitTrue polls a script until it answers true (generously: the machine
 // running the tests may be busy).
+// chooseAndWait picks value in a select that re-renders its form when it
+// changes (data-autosubmit), as a person does, and waits for the page the
+// form came back as: the next step must not act on the page being left.
+func chooseAndWait(t *testing.T, ctx context.Context, id, value string) {
+	t.Helper()
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(function(){window.__leaving = true; return true})()`)); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx, chromedp.SetValue(chromedp.ID(id), value)); err != nil {
+		t.Fatal(err)
+	}
+	waitTrue(t, ctx, "the form re-rendered with "+id+" = "+value, `!window.__leaving && document.readyState === "complete" && !!document.getElementById(`+strconv.Quote(id)+`) && document.getElementById(`+strconv.Quote(id)+`).value === `+strconv.Quote(value))
+}
+
 func waitTrue(t *testing.T, ctx context.Context, what, js string) {
 	t.Helper()
 	deadline := time.Now().Add(45 * time.Second)
