@@ -47,6 +47,12 @@ func (h *Handler) receiverEdit(w http.ResponseWriter, r *http.Request) {
 		h.serverError(w, r, err)
 		return
 	}
+	named, err := h.store.MailRulesNaming(ctx, rec.ID)
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	f.NamedByRules = named
 	if f.ApplicationID != 0 && f.Authorization == "" && f.Login != "" {
 		f.NoticeKind, f.NoticeText = "warning", "The authorization this receiver logged in with ("+f.Login+") no longer exists: choose another, or create one."
 	}

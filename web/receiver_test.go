@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/oauthimap/oauthimap/internal/mailbox/imaptest"
+	"github.com/oauthimap/oauthimap/internal/rules"
 	"github.com/oauthimap/oauthimap/internal/store"
 )
 
@@ -647,5 +648,41 @@ func TestReceiverRunsPages(t *testing.T) {
 	all := c.get("/setup/receivers/runs").body
 	if strings.Index(all, ">12<") > strings.Index(all, ">10<") {
 		t.Error("the log should list the newest run first")
+	}
+}
+
+// The receiver page says which mail rules name the receiver before it is
+// deleted (deleting it takes it out of them), in the text and in the
+// question asked; a receiver no rule names says nothing of rules.
+func TestReceiverPageNamesTheRulesDeletingChanges(t *testing.T) {
+	a := newTestApp(t)
+	ctx := context.Background()
+	named := &store.Receiver{Name: "Legacy", Host: "imap.example.com", Port: 993, Security: "ssl", Login: "legacy@example.com"}
+	other := &store.Receiver{Name: "Support", Host: "imap.example.com", Port: 993, Security: "ssl", Login: "support@example.com"}
+	for _, r := range []*store.Receiver{named, other} {
+		if err := a.store.CreateReceiver(ctx, r, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, r := range []rules.Rule{
+		{Name: "Route FR", Active: true, ReceiverIDs: []int64{named.ID}, Criteria: []rules.Criterion{{Field: rules.FieldSubject, Condition: rules.CondContains, Pattern: "fr"}}, Actions: []rules.Action{{Kind: rules.ActRefuse}}},
+		{Name: "Old mailbox", Active: true, Criteria: []rules.Criterion{{Field: rules.FieldReceiver, Condition: rules.CondIs, Pattern: itoa64(named.ID)}}, Actions: []rules.Action{{Kind: rules.ActRefuse}}},
+	} {
+		if err := a.store.SaveMailRule(ctx, &r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := a.client()
+	c.login("admin")
+	page := c.get("/setup/receivers/" + itoa64(named.ID)).body
+	want := "2 mail rules name this receiver (\u201cRoute FR\u201d, \u201cOld mailbox\u201d): deleting it takes it out of them, and a rule that would then apply to more mail is switched off."
+	if !strings.Contains(page, `id="delete-rules"`) || !strings.Contains(html.UnescapeString(page), want) {
+		t.Fatalf("the receiver page does not say which rules deleting it changes")
+	}
+	if !strings.Contains(html.UnescapeString(page), `data-confirm="Delete this receiver? The tickets it created stay. `+want) {
+		t.Fatal("the delete question does not name the rules")
+	}
+	if page := c.get("/setup/receivers/" + itoa64(other.ID)).body; strings.Contains(page, `id="delete-rules"`) {
+		t.Fatal("a receiver no rule names speaks of rules")
 	}
 }

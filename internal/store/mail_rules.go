@@ -333,6 +333,38 @@ func (s *Store) AllUsers(ctx context.Context) ([]UserChoice, error) {
 	return out, translate(err)
 }
 
+// MailRulesNaming returns the names of the mail rules that name a
+// receiver (among their receivers or in a "Mails receiver" criterion), in
+// ranking order: deleting the receiver changes them (see
+// forgetReceiverInMailRules), and its page says so before.
+func (s *Store) MailRulesNaming(ctx context.Context, receiverID int64) ([]string, error) {
+	rs, err := s.MailRules(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, r := range rs {
+		if namesReceiver(r, receiverID) {
+			out = append(out, r.Name)
+		}
+	}
+	return out, nil
+}
+
+// namesReceiver says whether a rule names a receiver.
+func namesReceiver(r rules.Rule, id int64) bool {
+	if slices.Contains(r.ReceiverIDs, id) {
+		return true
+	}
+	return slices.ContainsFunc(r.Criteria, func(c rules.Criterion) bool { return namesReceiverIn(c, id) })
+}
+
+// namesReceiverIn says whether a criterion is a "Mails receiver" one
+// naming the receiver.
+func namesReceiverIn(c rules.Criterion, id int64) bool {
+	return c.Field == rules.FieldReceiver && strings.TrimSpace(c.Pattern) == strconv.FormatInt(id, 10)
+}
+
 // forgetReceiverInMailRules takes a receiver being deleted out of the mail
 // rules, as GLPI removes the rule criteria naming it: out of each rule's
 // receivers, and its "Mails receiver" criteria removed. A rule whose reach
@@ -361,7 +393,7 @@ func (s *Store) forgetReceiverInMailRules(ctx context.Context, id int64, name st
 		before := len(r.Criteria)
 		required := false
 		r.Criteria = slices.DeleteFunc(r.Criteria, func(c rules.Criterion) bool {
-			mine := c.Field == rules.FieldReceiver && strings.TrimSpace(c.Pattern) == strconv.FormatInt(id, 10)
+			mine := namesReceiverIn(c, id)
 			if mine && c.Condition == rules.CondIs && r.Match != rules.MatchAny {
 				required = true
 			}

@@ -298,9 +298,26 @@ func TestDeleteReceiverTakesItOutOfMailRules(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
+		naming := func(id int64) string {
+			t.Helper()
+			names, err := s.MailRulesNaming(ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return strings.Join(names, ", ")
+		}
+		if got := naming(legacy); got != "only legacy, both, requires legacy, any of" {
+			t.Errorf("rules naming Legacy before its deletion: %q", got)
+		}
+		if got := naming(support); got != "both, any of, untouched" {
+			t.Errorf("rules naming Support: %q", got)
+		}
 		admin := &User{ID: 0, Login: "admin"}
 		if err := s.DeleteReceiver(ctx, legacy, admin); err != nil {
 			t.Fatal(err)
+		}
+		if got := naming(legacy); got != "" {
+			t.Errorf("rules still naming the deleted receiver: %q", got)
 		}
 		got, err := s.MailRules(ctx)
 		if err != nil {

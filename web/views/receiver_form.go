@@ -1,6 +1,9 @@
 package views
 
 import (
+	"fmt"
+	"strings"
+
 	"github.com/oauthimap/oauthimap/internal/store"
 	"github.com/oauthimap/oauthimap/web/paths"
 )
@@ -70,6 +73,9 @@ type ReceiverForm struct {
 	// CanCollect is false when no collector is wired into this process.
 	CanCollect bool
 	Errors     FieldErrors
+	// NamedByRules are the mail rules naming the receiver, which deleting
+	// it changes.
+	NamedByRules []string
 	// NoticeKind and NoticeText are a message above the form (info, warning).
 	NoticeKind string
 	NoticeText string
@@ -124,4 +130,28 @@ var FirstCollects = []Choice{
 	{Value: store.FirstCollectAll, Label: "All mail already there"},
 	{Value: store.FirstCollectRecent, Label: "Only the days below"},
 	{Value: store.FirstCollectNone, Label: "None: start from now"},
+}
+
+// deleteRulesText says what deleting the receiver does to the mail rules
+// naming it.
+func deleteRulesText(f ReceiverForm) string {
+	quote := func(n string) string { return "\u201c" + n + "\u201d" }
+	what := "The mail rule " + quote(f.NamedByRules[0]) + " names this receiver"
+	if len(f.NamedByRules) > 1 {
+		quoted := make([]string, len(f.NamedByRules))
+		for i, n := range f.NamedByRules {
+			quoted[i] = quote(n)
+		}
+		what = fmt.Sprintf("%d mail rules name this receiver (%s)", len(f.NamedByRules), strings.Join(quoted, ", "))
+	}
+	return what + ": deleting it takes it out of them, and a rule that would then apply to more mail is switched off."
+}
+
+// deleteConfirm is the question asked before the receiver is deleted.
+func deleteConfirm(f ReceiverForm) string {
+	q := "Delete this receiver? The tickets it created stay."
+	if len(f.NamedByRules) > 0 {
+		q += " " + deleteRulesText(f)
+	}
+	return q
 }
