@@ -168,8 +168,9 @@ func (d *Dovecot) start() {
 	// polling a pid file.
 	cmd := exec.Command(d.bin, "-F", "-c", d.conf)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // Stop signals the group
-	var stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stderr, &stderr
+	// Written by exec's copying goroutine while start reads it on failure.
+	stderr := &LogBuffer{}
+	cmd.Stdout, cmd.Stderr = stderr, stderr
 	t0 := time.Now()
 	if err := cmd.Start(); err != nil {
 		d.t.Fatalf("dovecot: %v", err)
