@@ -162,9 +162,14 @@ func (c *Collector) writeBatch(ctx context.Context, tx *store.Store, lease *txLe
 	if err := lease.renew(ctx, tx); err != nil {
 		return w, err
 	}
+	// The batch's new tickets are indexed for search together, before
+	// the commit (one index write instead of one per ticket).
+	indexTickets, err := tx.HoldSearchIndex(ctx)
+	if err != nil {
+		return w, err
+	}
 	saver := batchWriter{c: c, tx: tx, rid: r.ID, careful: careful, log: in.log}
 	if !careful {
-		var err error
 		if saver.fast, err = c.o.Helpdesk.NewBatch(ctx, tx, r.ID, decisions(p.pre)); err != nil {
 			return w, err
 		}
@@ -233,6 +238,9 @@ func (c *Collector) writeBatch(ctx context.Context, tx *store.Store, lease *txLe
 		w.mails = append(w.mails, counted{d.Kind, d.Reason.Code, it.arrived})
 	}
 	if err := ledger.flush(ctx, tx); err != nil {
+		return w, err
+	}
+	if err := indexTickets(ctx); err != nil {
 		return w, err
 	}
 	// The fast path's documents were written while the batch went on;

@@ -85,7 +85,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		// WAL lets readers run beside the one writer; busy_timeout makes a
 		// second writer wait instead of failing; foreign keys are off in
 		// SQLite unless asked for.
-		d = sqlite.Open(o.SQLitePath + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate")
+		d = sqlite.Open(o.SQLitePath + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=temp_store(MEMORY)&_txlock=immediate")
 	} else {
 		dialect = MySQL
 		if o.Logger != nil {
@@ -188,6 +188,9 @@ func (s *Store) Migrate(ctx context.Context) (int, error) {
 	// get their search text here (a no-op once done).
 	if _, err := s.fillSearchText(ctx); err != nil {
 		return len(res), fmt.Errorf("store: migrate: search text: %w", err)
+	}
+	if err := s.releaseSearchIndex(ctx); err != nil {
+		return len(res), fmt.Errorf("store: migrate: held search index: %w", err)
 	}
 	return len(res), nil
 }
