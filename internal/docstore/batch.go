@@ -15,29 +15,41 @@ const batchWorkers = 8
 
 // A Batch stores the documents of one database transaction (a collector
 // batch) while the transaction goes on: Put returns the hash at once and
-// the file is written in the background, each exactly as Store.Put writes
-// it (a temporary file, synced, then renamed, so a final name never holds
-// part of a file, even after a crash). Sync waits for them all and syncs
-// each directory once. The caller commits rows that name the documents
-// only after Sync returned nil: then every document is on disk whole, the
-// same guarantee as Store.Put before each row. A transaction rolled back
-// after some files were written leaves unreferenced files, as Store.Put
-// does. A Batch is used from one goroutine.
+// the file is written in the background. Sync waits for them all and makes
+// them durable; the caller commits rows that name the documents only after
+// Sync returned nil: then every document is on disk whole, the same
+// guarantee as Store.Put before each row. A final name never holds part of
+// a file, even after a crash.
+//
+// Where the file system can be synced as a whole (Linux's syncfs), a
+// document is written to a temporary file without a sync of its own; Sync
+// syncs the file system once (every temporary file is then whole on disk),
+// renames each file to its name, and syncs once more (the names). Two
+// syncs per batch instead of one per file and one per new directory: the
+// cost of a kept original is mostly these syncs. Elsewhere each file is
+// synced before its rename and each new directory entry after, as Put
+// does. A transaction rolled back after some files were renamed leaves
+// unreferenced files, as Store.Put does. A Batch is used from one goroutine.
 type Batch struct {
-	s    *Store
-	work chan doc
-	wg   sync.WaitGroup
+	s       *Store
+	wholeFS bool // sync the file system at Sync, not each file
+	work    chan doc
+	wg      sync.WaitGroup
 
 	mu     sync.Mutex
 	queued map[string]bool // hashes queued in this batch
 	dirs   map[string]bool // directories that got a new file or subdirectory
+	staged []staged        // written, not yet synced nor renamed (wholeFS)
 	err    error
 	done   bool
 }
 
+// staged is a document written to its temporary file.
+type staged struct{ tmp, final string }
+
 // NewBatch starts a batch; end it with Sync or Discard.
 func (s *Store) NewBatch() *Batch {
-	b := &Batch{s: s, work: make(chan doc, 2*batchWorkers), queued: map[string]bool{}, dirs: map[string]bool{}}
+	b := &Batch{s: s, wholeFS: syncWholeFS, work: make(chan doc, 2*batchWorkers), queued: map[string]bool{}, dirs: map[string]bool{}}
 	for range batchWorkers {
 		b.wg.Add(1)
 		go b.writer()
@@ -68,7 +80,16 @@ func (b *Batch) Put(data []byte) (string, error) {
 func (b *Batch) writer() {
 	defer b.wg.Done()
 	for d := range b.work {
-		dirs, err := b.s.write(d.sha, d.data)
+		var (
+			dirs []string
+			st   staged
+			err  error
+		)
+		if b.wholeFS {
+			st, err = b.s.stage(d.sha, d.data)
+		} else {
+			dirs, err = b.s.write(d.sha, d.data)
+		}
 		b.mu.Lock()
 		if err != nil && b.err == nil {
 			b.err = err
@@ -76,19 +97,26 @@ func (b *Batch) writer() {
 		for _, dir := range dirs {
 			b.dirs[dir] = true
 		}
+		if st.tmp != "" {
+			b.staged = append(b.staged, st)
+		}
 		b.mu.Unlock()
 	}
 }
 
-// Sync waits until every queued document is written and synced, then
-// syncs the directories that got new entries (each once, several at a time).
-// It returns the first error of any write; the batch is over either way.
+// Sync waits until every queued document is written, then makes them
+// durable under their names (see Batch). It returns the first error of
+// any write or sync; the batch is over either way.
 func (b *Batch) Sync() error {
 	if !b.finish() {
 		return errors.New("docstore: batch already finished")
 	}
 	if b.err != nil {
+		b.removeStaged()
 		return b.err
+	}
+	if b.wholeFS {
+		return b.syncStaged()
 	}
 	dirs := make(chan string)
 	var wg sync.WaitGroup
@@ -109,10 +137,48 @@ func (b *Batch) Sync() error {
 	return nil
 }
 
+// syncStaged syncs the file system (the temporary files' bytes and the
+// new directories), renames each file to its name, and syncs again (the
+// names).
+func (b *Batch) syncStaged() error {
+	if len(b.staged) == 0 {
+		return nil
+	}
+	if err := syncFS(b.s.root); err != nil {
+		b.removeStaged()
+		return fmt.Errorf("docstore: sync: %w", err)
+	}
+	for i, st := range b.staged {
+		if err := os.Rename(st.tmp, st.final); err != nil {
+			b.staged = b.staged[i:]
+			b.removeStaged()
+			return fmt.Errorf("docstore: rename: %w", err)
+		}
+	}
+	b.staged = nil
+	if err := syncFS(b.s.root); err != nil {
+		return fmt.Errorf("docstore: sync: %w", err)
+	}
+	return nil
+}
+
+// removeStaged deletes the temporary files not renamed.
+func (b *Batch) removeStaged() {
+	for _, st := range b.staged {
+		_ = os.Remove(st.tmp)
+	}
+	b.staged = nil
+}
+
 // Discard ends a batch whose transaction will not commit: it waits for
-// the writes under way (files already in place stay, unreferenced). After
-// Sync it does nothing.
-func (b *Batch) Discard() { b.finish() }
+// the writes under way; files already under their names stay,
+// unreferenced, and temporary ones are removed. After Sync it does
+// nothing.
+func (b *Batch) Discard() {
+	if b.finish() {
+		b.removeStaged()
+	}
+}
 
 // finish stops the writers once; false when the batch was already over.
 func (b *Batch) finish() bool {
@@ -132,6 +198,31 @@ func (b *Batch) finish() bool {
 type doc struct {
 	sha  string
 	data []byte
+}
+
+// stage writes data, whose hash is sha, to a temporary file in its
+// directory, not synced; nothing when the document is already stored.
+func (s *Store) stage(sha string, data []byte) (staged, error) {
+	dir, final, _ := s.path(sha)
+	if _, err := os.Stat(final); err == nil {
+		return staged{}, nil
+	}
+	if _, err := s.makeDirs(dir); err != nil {
+		return staged{}, err
+	}
+	tmp, err := os.CreateTemp(dir, ".tmp-*") // mode 0600
+	if err != nil {
+		return staged{}, fmt.Errorf("docstore: temp file: %w", err)
+	}
+	_, err = tmp.Write(data)
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		_ = os.Remove(tmp.Name())
+		return staged{}, fmt.Errorf("docstore: write: %w", err)
+	}
+	return staged{tmp: tmp.Name(), final: final}, nil
 }
 
 // write stores data, whose hash is sha, like Put without syncing

@@ -1,9 +1,12 @@
 package docstore
 
 import (
+	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -76,6 +79,9 @@ func TestPutSyncsEveryNewDirectory(t *testing.T) {
 // that got a new entry: the files' directories and the parents of the
 // directories the batch created.
 func TestBatchSyncsEveryNewDirectory(t *testing.T) {
+	// The way of file systems that cannot be synced as a whole.
+	defer func(was bool) { syncWholeFS = was }(syncWholeFS)
+	syncWholeFS = false
 	synced := recordSyncs(t)
 	s := newStore(t)
 	b := s.NewBatch()
@@ -100,4 +106,72 @@ func TestBatchSyncsEveryNewDirectory(t *testing.T) {
 	if !slices.Equal(got, wantList) {
 		t.Fatalf("Sync synced %d directories %q, want %d %q", len(got), got, len(wantList), wantList)
 	}
+}
+
+// TestBatchSyncsBytesBeforeNames: where the file system is synced as a
+// whole, Sync syncs it while every document is still under a temporary
+// name (so a crash can never leave a final name on part of a file), then
+// renames, then syncs the names; no directory is synced one by one.
+func TestBatchSyncsBytesBeforeNames(t *testing.T) {
+	if !syncWholeFS {
+		t.Skip("this platform syncs each file (no syncfs)")
+	}
+	dirs := recordSyncs(t)
+	s := newStore(t)
+	var shas []string
+	var calls [][2]int // per syncFS call: documents under their names, temporary files
+	real := syncFS
+	syncFS = func(dir string) error {
+		if dir != s.Root() {
+			t.Errorf("synced %s, want the store's root %s", dir, s.Root())
+		}
+		named, tmp := 0, 0
+		for _, sha := range shas {
+			if ok, _ := s.Has(sha); ok {
+				named++
+			}
+		}
+		_ = filepath.WalkDir(s.Root(), func(p string, d os.DirEntry, err error) error {
+			if err == nil && strings.HasPrefix(d.Name(), ".tmp-") {
+				tmp++
+			}
+			return nil
+		})
+		calls = append(calls, [2]int{named, tmp})
+		return real(dir)
+	}
+	t.Cleanup(func() { syncFS = real })
+	b := s.NewBatch()
+	for i := range 30 {
+		sha, err := b.Put(fmt.Appendf(nil, "document %d", i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		shas = append(shas, sha)
+	}
+	if err := b.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	if want := [][2]int{{0, 30}, {30, 0}}; !slices.Equal(calls, want) {
+		t.Fatalf("syncs saw (named, temporary) %v, want %v: bytes synced before any name, names synced after", calls, want)
+	}
+	if got := dirs(); len(got) != 0 {
+		t.Fatalf("directories synced one by one: %q", got)
+	}
+	// A failing sync stores nothing under a name and leaves no temporary file.
+	syncFS = func(string) error { return errors.New("disk gone") }
+	b = s.NewBatch()
+	sha, _ := b.Put([]byte("not kept"))
+	if err := b.Sync(); err == nil {
+		t.Fatal("Sync succeeded although the file system could not be synced")
+	}
+	if ok, _ := s.Has(sha); ok {
+		t.Fatal("a document whose bytes were not synced is under its name")
+	}
+	_ = filepath.WalkDir(s.Root(), func(p string, d os.DirEntry, err error) error {
+		if err == nil && strings.HasPrefix(d.Name(), ".tmp-") {
+			t.Errorf("temporary file left: %s", p)
+		}
+		return nil
+	})
 }
