@@ -204,7 +204,7 @@ type doc struct {
 // directory, not synced; nothing when the document is already stored.
 func (s *Store) stage(sha string, data []byte) (staged, error) {
 	dir, final, _ := s.path(sha)
-	if _, err := os.Stat(final); err == nil {
+	if ok, _ := s.Has(sha); ok {
 		return staged{}, nil
 	}
 	if _, err := s.makeDirs(dir); err != nil {
@@ -227,11 +227,11 @@ func (s *Store) stage(sha string, data []byte) (staged, error) {
 
 // write stores data, whose hash is sha, like Put without syncing
 // directories: dirs are those that got a new entry (the file's own
-// directory, and the parents of directories it created), to be synced
+// directory, and the root when it created that directory), to be synced
 // before a row names the document; none when the file was already there.
 func (s *Store) write(sha string, data []byte) (dirs []string, err error) {
 	dir, final, _ := s.path(sha)
-	if _, err := os.Stat(final); err == nil {
+	if ok, _ := s.Has(sha); ok {
 		return nil, nil
 	}
 	if dirs, err = s.makeDirs(dir); err != nil {
@@ -264,33 +264,19 @@ func (s *Store) write(sha string, data []byte) (dirs []string, err error) {
 	return append(dirs, dir), nil
 }
 
-// makeDirs creates dir (root/ab/cd) and its parent as needed and returns
-// the directories whose new entries need a sync: the parent of each
-// directory made here. It tries dir first, so the usual case costs one
-// mkdir (a failed mkdir locks the parent as a successful one does). A
-// directory another writer is making at the same moment is that writer's
-// to sync.
+// makeDirs creates dir (root/ab) if needed and returns the directory
+// whose new entry needs a sync (root) when it made it. A directory
+// another writer is making at the same moment is that writer's to sync.
 func (s *Store) makeDirs(dir string) ([]string, error) {
 	if _, err := os.Stat(dir); err == nil {
 		return nil, nil
 	}
-	var parents []string
-	top := filepath.Dir(dir)
-	err := os.Mkdir(dir, 0o700)
-	if errors.Is(err, fs.ErrNotExist) {
-		switch err := os.Mkdir(top, 0o700); {
-		case err == nil:
-			parents = append(parents, filepath.Dir(top))
-		case !errors.Is(err, fs.ErrExist):
-			return nil, fmt.Errorf("docstore: create dir: %w", err)
-		}
-		err = os.Mkdir(dir, 0o700)
-	}
-	switch {
+	switch err := os.Mkdir(dir, 0o700); {
 	case err == nil:
-		parents = append(parents, top)
-	case !errors.Is(err, fs.ErrExist):
+		return []string{filepath.Dir(dir)}, nil
+	case errors.Is(err, fs.ErrExist):
+		return nil, nil
+	default:
 		return nil, fmt.Errorf("docstore: create dir: %w", err)
 	}
-	return parents, nil
 }

@@ -10,7 +10,7 @@ import (
 
 // BenchmarkBatch stores batches of 100 documents of 10 KB (a collector
 // batch's kept originals) in a fresh store, where almost every document
-// needs a new ab/cd directory, and in a warm one where the directories of
+// needs a new directory (ab/), and in a warm one where the directories of
 // the documents to come already exist. It reports the process's CPU per document: most of it is
 // the kernel's (mkdir, fsync, rename).
 func BenchmarkBatch(b *testing.B) {

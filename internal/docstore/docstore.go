@@ -2,11 +2,15 @@
 // original messages) on disk, addressed by their SHA-256, so a file sent
 // twice is stored once and a path can never be chosen by a sender.
 //
-// Layout: root/ab/cd/<sha256 hex>, where ab and cd are the first two pairs
-// of hex digits; two levels keep directories small at millions of files.
-// Several instances may share one root (a network file system): every write
-// goes to a temporary file in the target directory, is synced, then renamed,
-// so a reader sees either nothing or the whole file.
+// Layout: root/ab/<sha256 hex>, where ab is the first pair of hex digits:
+// 256 directories, made once (a directory per pair of pairs, as stores
+// before this one were laid out, cost a new directory for most documents
+// of a young store; ext4 and XFS look names up in large directories by
+// hash). Documents stored under root/ab/cd/<sha256 hex> before stay there
+// and are found there. Several instances may share one root (a network
+// file system): every write goes to a temporary file in the target
+// directory, is synced, then renamed, so a reader sees either nothing or
+// the whole file.
 package docstore
 
 import (
@@ -70,15 +74,25 @@ func ValidHash(sha string) bool {
 	return true
 }
 
-// path maps a validated hash to its file, normalising to lower case so the
-// same document never exists twice under two spellings.
+// path maps a validated hash to its directory and file, normalising to
+// lower case so the same document never exists twice under two spellings.
 func (s *Store) path(sha string) (string, string, error) {
 	if !ValidHash(sha) {
 		return "", "", ErrBadHash
 	}
 	sha = lower(sha)
-	dir := filepath.Join(s.root, sha[0:2], sha[2:4])
+	dir := filepath.Join(s.root, sha[0:2])
 	return dir, filepath.Join(dir, sha), nil
+}
+
+// paths returns where a document may be: its place, then where stores
+// laid out in two levels put it (root/ab/cd/<sha>).
+func (s *Store) paths(sha string) ([2]string, error) {
+	dir, p, err := s.path(sha)
+	if err != nil {
+		return [2]string{}, err
+	}
+	return [2]string{p, filepath.Join(dir, lower(sha[2:4]), lower(sha))}, nil
 }
 
 func lower(s string) string {
@@ -118,49 +132,58 @@ var syncDir = func(dir string) {
 
 // Open returns the document's bytes; the caller closes the reader.
 func (s *Store) Open(sha string) (io.ReadCloser, error) {
-	_, p, err := s.path(sha)
+	ps, err := s.paths(sha)
 	if err != nil {
 		return nil, err
 	}
-	f, err := os.Open(p)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, ErrNotFound
+	for _, p := range ps {
+		f, err := os.Open(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("docstore: open: %w", err)
+		}
+		return f, nil
 	}
-	if err != nil {
-		return nil, fmt.Errorf("docstore: open: %w", err)
-	}
-	return f, nil
+	return nil, ErrNotFound
 }
 
 // Has reports whether a document with this hash is stored.
 func (s *Store) Has(sha string) (bool, error) {
-	_, p, err := s.path(sha)
+	ps, err := s.paths(sha)
 	if err != nil {
 		return false, err
 	}
-	_, err = os.Stat(p)
-	if errors.Is(err, fs.ErrNotExist) {
-		return false, nil
+	for _, p := range ps {
+		_, err = os.Stat(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return false, fmt.Errorf("docstore: stat: %w", err)
+		}
+		return true, nil
 	}
-	if err != nil {
-		return false, fmt.Errorf("docstore: stat: %w", err)
-	}
-	return true, nil
+	return false, nil
 }
 
 // Delete removes the document. The caller decides that no ticket still
 // refers to it: the store itself keeps no reference counts.
 func (s *Store) Delete(sha string) error {
-	_, p, err := s.path(sha)
+	ps, err := s.paths(sha)
 	if err != nil {
 		return err
 	}
-	err = os.Remove(p)
-	if errors.Is(err, fs.ErrNotExist) {
-		return ErrNotFound
+	for _, p := range ps {
+		err = os.Remove(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("docstore: delete: %w", err)
+		}
+		return nil
 	}
-	if err != nil {
-		return fmt.Errorf("docstore: delete: %w", err)
-	}
-	return nil
+	return ErrNotFound
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -53,7 +54,7 @@ func TestPutOpenRoundTrip(t *testing.T) {
 			if want := Sum(tt.data); sha != want {
 				t.Fatalf("got sha %s, want %s", sha, want)
 			}
-			want := filepath.Join(s.Root(), sha[:2], sha[2:4], sha)
+			want := filepath.Join(s.Root(), sha[:2], sha)
 			if _, err := os.Stat(want); err != nil {
 				t.Fatalf("got no file at %s: %v", want, err)
 			}
@@ -87,7 +88,7 @@ func TestPutIdempotent(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	entries, err := os.ReadDir(filepath.Join(s.Root(), first[:2], first[2:4]))
+	entries, err := os.ReadDir(filepath.Join(s.Root(), first[:2]))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,11 +169,55 @@ func TestFilesArePrivate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fi, err := os.Stat(filepath.Join(s.Root(), sha[:2], sha[2:4], sha))
+	fi, err := os.Stat(filepath.Join(s.Root(), sha[:2], sha))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got := fi.Mode().Perm(); got != 0o600 {
 		t.Fatalf("got mode %o, want 600", got)
+	}
+}
+
+// TestTwoLevelDocumentsStayReadable: a document stored where stores used
+// to put them (root/ab/cd/<sha>) is found, opened, kept once (storing the
+// same bytes again writes no second copy) and deleted.
+func TestTwoLevelDocumentsStayReadable(t *testing.T) {
+	s := newStore(t)
+	data := []byte("stored by an earlier version")
+	sha := Sum(data)
+	old := filepath.Join(s.Root(), sha[:2], sha[2:4], sha)
+	if err := os.MkdirAll(filepath.Dir(old), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(old, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if has, err := s.Has(sha); err != nil || !has {
+		t.Fatalf("Has = %v, %v; want true", has, err)
+	}
+	if got := readAll(t, s, sha); !bytes.Equal(got, data) {
+		t.Fatalf("got %q back", got)
+	}
+	if _, err := s.Put(data); err != nil {
+		t.Fatal(err)
+	}
+	b := s.NewBatch()
+	if _, err := b.Put(data); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(s.Root(), sha[:2], sha)); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("storing the bytes again wrote a second copy (%v)", err)
+	}
+	if err := s.Delete(sha); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(old); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("the old file is still there after Delete (%v)", err)
+	}
+	if err := s.Delete(sha); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("second Delete: %v, want ErrNotFound", err)
 	}
 }
