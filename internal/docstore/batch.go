@@ -9,9 +9,17 @@ import (
 	"sync"
 )
 
-// batchWorkers is how many files of a Batch are written at once: the
-// writes are mostly waits on the disk (mkdir, fsync), which overlap.
-const batchWorkers = 8
+// batchWorkers is how many files of a Batch are written at once: where
+// each file is synced, the writes are mostly waits on the disk (fsync),
+// which overlap; where the file system is synced as a whole at the end,
+// writing is work for the processor, and two writers keep up with the
+// collector without taking the cores from it.
+func batchWorkers(wholeFS bool) int {
+	if wholeFS {
+		return 2
+	}
+	return 8
+}
 
 // A Batch stores the documents of one database transaction (a collector
 // batch) while the transaction goes on: Put returns the hash at once and
@@ -49,8 +57,9 @@ type staged struct{ tmp, final string }
 
 // NewBatch starts a batch; end it with Sync or Discard.
 func (s *Store) NewBatch() *Batch {
-	b := &Batch{s: s, wholeFS: syncWholeFS, work: make(chan doc, 2*batchWorkers), queued: map[string]bool{}, dirs: map[string]bool{}}
-	for range batchWorkers {
+	n := batchWorkers(syncWholeFS)
+	b := &Batch{s: s, wholeFS: syncWholeFS, work: make(chan doc, 2*n), queued: map[string]bool{}, dirs: map[string]bool{}}
+	for range n {
 		b.wg.Add(1)
 		go b.writer()
 	}
@@ -120,7 +129,7 @@ func (b *Batch) Sync() error {
 	}
 	dirs := make(chan string)
 	var wg sync.WaitGroup
-	for range min(batchWorkers, len(b.dirs)) {
+	for range min(batchWorkers(false), len(b.dirs)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
