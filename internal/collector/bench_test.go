@@ -21,7 +21,8 @@ import (
 	"github.com/oauthimap/oauthimap/internal/store"
 )
 
-// BenchmarkDrainDovecot fills a local Dovecot with 10,000 mails of 10 KB,
+// BenchmarkDrainDovecot fills a local Dovecot with 10,000 mails of 10 KB
+// (OAUTHIMAP_BENCH_MAIL=prose: HTML written like prose, see proseMail),
 // measures how fast go-imap alone fetches them (one UID FETCH 1:*
 // BODY.PEEK[] over TLS), then how fast the collector turns them into
 // tickets and files them (batches of 200), on SQLite and on MariaDB. Run

@@ -4,9 +4,13 @@ import (
 	"context"
 	"crypto/tls"
 	"fmt"
+	"math"
+	"math/rand/v2"
 	"net"
+	"os"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -106,8 +110,12 @@ func (de *dovecotEnv) appendMany(n, size int, prefix string) {
 		de.t.Fatal(err)
 	}
 	cmds := make([]*imapclient.AppendCommand, 0, n)
+	prose := os.Getenv("OAUTHIMAP_BENCH_MAIL") == "prose"
 	for i := range n {
 		raw := sized(mail("", fmt.Sprintf("%s %d", prefix, i)), size)
+		if prose {
+			raw = proseMail(fmt.Sprintf("%s %d", prefix, i), i, size)
+		}
 		cmd := c.Append("INBOX", int64(len(raw)), nil)
 		if _, err := cmd.Write(raw); err != nil {
 			de.t.Fatal(err)
@@ -122,6 +130,61 @@ func (de *dovecotEnv) appendMany(n, size int, prefix string) {
 			de.t.Fatal(err)
 		}
 	}
+}
+
+// proseMail is an HTML mail of about size bytes written like a person's:
+// paragraphs of words drawn from a vocabulary of a few thousand (a few
+// words often, most rarely), with emphasis, links and a signature, as a
+// search index meets them.
+func proseMail(subject string, seed, size int) []byte {
+	rng := rand.New(rand.NewPCG(uint64(seed), 7))
+	var b strings.Builder
+	fmt.Fprintf(&b, "From: carol@example.org\r\nTo: %s\r\nSubject: %s\r\nMessage-ID: <%s@example.org>\r\nDate: Mon, 2 Jun 2025 10:00:00 +0000\r\nMIME-Version: 1.0\r\nContent-Type: text/html; charset=utf-8\r\n\r\n",
+		alice, subject, strings.ReplaceAll(subject, " ", "-"))
+	b.WriteString("<html><body><p>Hello,</p>\r\n")
+	for b.Len() < size-200 {
+		b.WriteString("<p>")
+		for w := range 40 + rng.IntN(40) {
+			if w > 0 {
+				b.WriteByte(' ')
+			}
+			word := proseWord(rng)
+			switch rng.IntN(40) {
+			case 0:
+				fmt.Fprintf(&b, "<b>%s</b>", word)
+			case 1:
+				fmt.Fprintf(&b, `<a href="https://intranet.example.org/kb/%s">%s</a>`, word, word)
+			default:
+				b.WriteString(word)
+			}
+			if rng.IntN(12) == 0 {
+				b.WriteByte('.')
+			}
+			if w%12 == 11 {
+				b.WriteString("\r\n")
+			}
+		}
+		b.WriteString(".</p>\r\n")
+	}
+	b.WriteString("<p>Best regards,<br>Carol<br>Accounts payable, building C</p></body></html>\r\n")
+	return []byte(b.String())
+}
+
+// proseWord draws a made-up word: word k (of 5,000) comes about 1/k as
+// often as the first, as words of a language do.
+func proseWord(rng *rand.Rand) string {
+	k := int(math.Exp(rng.Float64()*math.Log(5000))) - 1
+	const syllables = "ba be bi bo bu ca ce ci co cu da de di do du fa fe fi fo fu la le li lo lu ma me mi mo mu na ne ni no nu pa pe pi po pu ra re ri ro ru sa se si so su ta te ti to tu"
+	parts := strings.Fields(syllables)
+	var w strings.Builder
+	for k >= 0 {
+		w.WriteString(parts[k%len(parts)])
+		k = k/len(parts) - 1
+	}
+	if k2 := len(w.String()); k2 < 4 {
+		w.WriteString("n")
+	}
+	return w.String()
 }
 
 // sized pads raw's body to about size bytes.
