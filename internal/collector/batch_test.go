@@ -2,6 +2,7 @@ package collector
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -133,5 +134,50 @@ func TestBatchPreparedWhileThePreviousIsWritten(t *testing.T) {
 	}
 	if r.LastUID != 3 {
 		t.Errorf("cursor at %d, want 3", r.LastUID)
+	}
+}
+
+// TestBatchTicketsAreFoundBySearchAtOnce: a batch indexes its new tickets
+// for search together, before it commits (store.HoldSearchIndex), on both
+// dialects and on both paths (the fast one, and the careful one a failing
+// mail sends the batch down): when the run returns, every ticket is found
+// by a word of its own.
+func TestBatchTicketsAreFoundBySearchAtOnce(t *testing.T) {
+	for _, d := range []store.Dialect{store.SQLite, store.MySQL} {
+		t.Run(string(d), func(t *testing.T) {
+			e := newEnv(t, d, imaptest.Options{})
+			rec := e.receiver("support", nil)
+			c := e.collector(func(o *Options) { o.BatchSize = 7 })
+			words := []string{"zanzibar", "quetzal", "marimba", "obsidian", "tamarind", "gondola", "pelican", "saffron", "juniper", "cobalt"}
+			// A mail the database refuses sends its batch down the careful
+			// path (a savepoint per mail).
+			poison := `CREATE TRIGGER poison BEFORE INSERT ON tickets WHEN NEW.title = 'poison'
+				BEGIN SELECT RAISE(ABORT, 'poisoned mail'); END`
+			if d == store.MySQL {
+				poison = `CREATE TRIGGER poison BEFORE INSERT ON tickets FOR EACH ROW
+					IF NEW.title = 'poison' THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'poisoned mail'; END IF`
+			}
+			if _, err := e.sqlDB().Exec(poison); err != nil {
+				t.Fatal(err)
+			}
+			e.srv.Deliver(alice, "INBOX", mail("", "poison"))
+			// Words in the bodies, not the subjects: the text is indexed.
+			for i, w := range words {
+				e.srv.Deliver(alice, "INBOX", []byte(fmt.Sprintf("From: carol@example.org\r\nTo: %s\r\nSubject: request %d\r\nMessage-ID: <req-%d@example.org>\r\nDate: Mon, 2 Jun 2025 10:00:00 +0000\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>My <b>%s</b> is broken.</p>\r\n", alice, i, i, w)))
+			}
+			run, _ := e.collectNow(c, rec.ID)
+			if run == nil || run.Retrieved != len(words) || run.Errors != 1 {
+				t.Fatalf("run: %+v; want %d retrieved and the poisoned mail failed", run, len(words))
+			}
+			for _, w := range words {
+				rows, total, _, err := e.st.ListTickets(context.Background(), store.TicketFilter{ListQuery: store.ListQuery{Search: w}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if total != 1 || len(rows) != 1 {
+					t.Errorf("search %q right after the run: %d tickets, want 1", w, total)
+				}
+			}
+		})
 	}
 }
