@@ -153,8 +153,42 @@ func hasPrefixFold(s, prefix string) bool {
 	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
 }
 
+// containsFold reports whether s holds sub, an ASCII string, in any case
+// (ASCII letters only: "<IMG" and "<Img" hold "<img"). It copies nothing:
+// a whole mail body is searched this way.
 func containsFold(s, sub string) bool {
-	return strings.Contains(strings.ToLower(s), sub)
+	if sub == "" {
+		return true
+	}
+	c := sub[0] | 0x20
+	letter := 'a' <= c && c <= 'z'
+	for i := 0; i+len(sub) <= len(s); i++ {
+		b := s[i]
+		if letter {
+			b |= 0x20
+		}
+		if b == c || b == sub[0] {
+			if asciiEqualFold(s[i:i+len(sub)], sub) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// asciiEqualFold compares two strings of one length, ASCII letters in any
+// case.
+func asciiEqualFold(a, b string) bool {
+	for i := 0; i < len(a); i++ {
+		x, y := a[i], b[i]
+		if x == y {
+			continue
+		}
+		if x|0x20 != y|0x20 || x|0x20 < 'a' || x|0x20 > 'z' {
+			return false
+		}
+	}
+	return true
 }
 
 // TextToHTML escapes plain text and keeps its line breaks, for showing a

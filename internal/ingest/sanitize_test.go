@@ -174,3 +174,29 @@ func TestMayHoldLinkNeverMissesALink(t *testing.T) {
 		t.Fatal("mayHoldLink says yes to a line with no link")
 	}
 }
+
+// TestContainsFold: ASCII letters match in any case, other bytes only
+// themselves, anywhere in the text (at both ends too).
+func TestContainsFold(t *testing.T) {
+	for _, tc := range []struct {
+		s, sub string
+		want   bool
+	}{
+		{"<p><IMG src=x>", "<img", true},
+		{"<p><iMg src=x>", "<img", true},
+		{"<img", "<img", true},
+		{"text then <Img", "<img", true},
+		{"<im", "<img", false},
+		{"<p>image</p>", "<img", false},
+		{"[img", "<img", false},
+		{"<\u0130MG", "<img", false}, // a dotted capital I is not an ASCII i
+		{"", "<img", false},
+		{"anything", "", true},
+		{"Content-ID", "content-id", true},
+		{"CONTENT_ID", "content-id", false},
+	} {
+		if got := containsFold(tc.s, tc.sub); got != tc.want {
+			t.Errorf("containsFold(%q, %q) = %v, want %v", tc.s, tc.sub, got, tc.want)
+		}
+	}
+}
