@@ -72,7 +72,31 @@ func (c *Collector) prepare(ctx context.Context, in *intake, batch []item) (*pre
 		return nil, err
 	}
 	now := c.now()
-	return &prepared{items: batch, seen: seen, now: now, pre: c.predecide(ctx, batch, seen, in.settings, now)}, nil
+	dups, err := c.duplicates(ctx, batch, seen, now)
+	if err != nil {
+		return nil, err
+	}
+	return &prepared{items: batch, seen: seen, now: now, pre: c.predecide(ctx, batch, seen, in.settings, now, dups)}, nil
+}
+
+// duplicates reads, with one query, the tickets that the mails to decide
+// would be copies of (the same Message-ID collected by another receiver):
+// Decide asks for each mail, and asking the store once a mail cost more
+// than the rest of the look-ups of a batch together.
+func (c *Collector) duplicates(ctx context.Context, batch []item, seen map[string]store.LedgerMatch, now time.Time) (map[string][]store.DuplicateCandidate, error) {
+	var ids []string
+	for _, it := range batch {
+		if _, dup := seen[it.hash]; it.raw == nil || dup && it.hash != "" {
+			continue
+		}
+		if id := ingest.MessageID(it.raw); id != "" {
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	return c.st.DuplicateTickets(ctx, ids, now.Add(-ingest.DuplicateWindow))
 }
 
 // recordBatch records a fetched batch in one transaction (see the package
@@ -375,7 +399,7 @@ type preDecision struct {
 // predecide decides the batch's new mails in parallel, outside the
 // transaction: ingest.Decide is pure given the Knowledge, and most of its
 // cost (MIME, charsets, sanitising) needs no lock on the database.
-func (c *Collector) predecide(ctx context.Context, batch []item, seen map[string]store.LedgerMatch, settings ingest.Settings, now time.Time) []preDecision {
+func (c *Collector) predecide(ctx context.Context, batch []item, seen map[string]store.LedgerMatch, settings ingest.Settings, now time.Time, dups map[string][]store.DuplicateCandidate) []preDecision {
 	out := make([]preDecision, len(batch))
 	know := helpdesk.Knowledge(c.st)
 	work := make(chan int)
@@ -386,7 +410,7 @@ func (c *Collector) predecide(ctx context.Context, batch []item, seen map[string
 			defer wg.Done()
 			for i := range work {
 				it := batch[i]
-				p := &probe{k: know}
+				p := &probe{k: know, dups: dups, since: now.Add(-ingest.DuplicateWindow)}
 				d, err := c.decide(ctx, it, settings, p, now)
 				if err == nil {
 					out[i] = preDecision{d: d, ids: p.ids, tickets: p.tickets, senders: p.senders}
@@ -492,6 +516,10 @@ type probe struct {
 	ids     []string
 	tickets []int64
 	senders []string
+	// dups answers DuplicateTicket for the Message-IDs it holds, read
+	// for the whole batch with the window starting at since.
+	dups  map[string][]store.DuplicateCandidate
+	since time.Time
 }
 
 var _ rules.Env = (*probe)(nil)
@@ -568,6 +596,15 @@ func (p *probe) DuplicateTicket(ctx context.Context, messageID, contentSHA256 st
 		return ingest.TicketRef{}, false, nil
 	}
 	p.ids = append(p.ids, normalID(messageID))
+	if cands, read := p.dups[messageID]; read && since.Equal(p.since) {
+		for _, cand := range cands {
+			if cand.ContentSHA256 == contentSHA256 {
+				p.tickets = append(p.tickets, cand.ID)
+				return p.k.Ticket(ctx, cand.ID)
+			}
+		}
+		return ingest.TicketRef{}, false, nil
+	}
 	t, found, err := f.DuplicateTicket(ctx, messageID, contentSHA256, since)
 	if found {
 		p.tickets = append(p.tickets, t.ID)

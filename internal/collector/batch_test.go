@@ -3,6 +3,7 @@ package collector
 import (
 	"context"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -179,5 +180,53 @@ func TestBatchTicketsAreFoundBySearchAtOnce(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// countingKnowledge answers every look-up with nothing and counts the
+// duplicate look-ups that reach it.
+type countingKnowledge struct{ dupAsked int }
+
+func (k *countingKnowledge) TicketsByMessageID(context.Context, []string) (map[string]ingest.TicketRef, error) {
+	return nil, nil
+}
+func (k *countingKnowledge) Ticket(_ context.Context, id int64) (ingest.TicketRef, bool, error) {
+	return ingest.TicketRef{ID: id}, true, nil
+}
+func (k *countingKnowledge) DuplicateTicket(context.Context, string, string, time.Time) (ingest.TicketRef, bool, error) {
+	k.dupAsked++
+	return ingest.TicketRef{}, false, nil
+}
+
+// TestProbeAnswersDuplicatesReadForTheBatch: a Message-ID read with the
+// batch (and the same window) is answered without asking the store, by
+// fingerprint; any other goes to the store.
+func TestProbeAnswersDuplicatesReadForTheBatch(t *testing.T) {
+	ctx := context.Background()
+	since := time.Now().Add(-ingest.DuplicateWindow)
+	k := &countingKnowledge{}
+	p := &probe{k: k, since: since, dups: map[string][]store.DuplicateCandidate{
+		"copy@example.org": {{ID: 7, ContentSHA256: "other"}, {ID: 9, ContentSHA256: "same"}},
+		"new@example.org":  nil,
+	}}
+	if ref, found, err := p.DuplicateTicket(ctx, "copy@example.org", "same", since); err != nil || !found || ref.ID != 9 {
+		t.Fatalf("copy: %+v %v %v; want ticket 9", ref, found, err)
+	}
+	if _, found, _ := p.DuplicateTicket(ctx, "copy@example.org", "different", since); found {
+		t.Fatal("a mail with another fingerprint was taken for a copy")
+	}
+	if _, found, _ := p.DuplicateTicket(ctx, "new@example.org", "same", since); found {
+		t.Fatal("a Message-ID with no ticket was taken for a copy")
+	}
+	if k.dupAsked != 0 {
+		t.Fatalf("the store was asked %d times for Message-IDs read with the batch", k.dupAsked)
+	}
+	_, _, _ = p.DuplicateTicket(ctx, "unread@example.org", "same", since)
+	_, _, _ = p.DuplicateTicket(ctx, "copy@example.org", "same", since.Add(time.Second))
+	if k.dupAsked != 2 {
+		t.Fatalf("the store was asked %d times, want 2 (an ID not read, another window)", k.dupAsked)
+	}
+	if !slices.Contains(p.ids, "copy@example.org") || !slices.Contains(p.tickets, 9) {
+		t.Fatalf("the probe did not remember what it answered: ids %q, tickets %v", p.ids, p.tickets)
 	}
 }

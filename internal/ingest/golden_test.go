@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -196,5 +197,29 @@ func checkDocuments(t *testing.T, d *Decision) {
 	}
 	if d.Size <= 0 || len(d.SHA256) != 64 {
 		t.Errorf("got size %d sha %q, want the raw message's", d.Size, d.SHA256)
+	}
+}
+
+// TestMessageIDIsDecidesMessageID: what MessageID reads from the header
+// alone is the Message-ID Decide gives, for every mail of the corpus (the
+// collector looks copies up by it before deciding).
+func TestMessageIDIsDecidesMessageID(t *testing.T) {
+	msgs := corpus(t)
+	maps.Copy(msgs, generated())
+	withID := 0
+	for name, raw := range msgs {
+		d, err := Decide(context.Background(), raw, settingsFor(name), newFakeKnowledge(), testNow)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if got := MessageID(raw); got != d.MessageID {
+			t.Errorf("%s: MessageID %q, Decide %q", name, got, d.MessageID)
+		}
+		if d.MessageID != "" {
+			withID++
+		}
+	}
+	if withID < 20 {
+		t.Fatalf("only %d mails with a Message-ID: the comparison says little", withID)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -459,6 +460,69 @@ func (s *Store) DuplicateTicket(ctx context.Context, messageID, contentSHA256 st
 		return 0, false, translate(err)
 	}
 	return ids[0], true, nil
+}
+
+// DuplicateCandidate is a ticket opened since a time from a mail with a
+// given Message-ID (see DuplicateTickets).
+type DuplicateCandidate struct {
+	ID            int64
+	ContentSHA256 string
+}
+
+// DuplicateTickets answers DuplicateTicket for many Message-IDs with one
+// query: for each of ids it lists the tickets opened since since from a
+// mail with that Message-ID, oldest first, with their fingerprints
+// (DuplicateTicket's answer is the first whose fingerprint is the mail's).
+// Every non-empty id asked has an entry, empty when there is none. The
+// database compares the Message-IDs, as for DuplicateTicket (on MySQL,
+// by the column's collation).
+func (s *Store) DuplicateTickets(ctx context.Context, ids []string, since time.Time) (map[string][]DuplicateCandidate, error) {
+	out := map[string][]DuplicateCandidate{}
+	asked := map[string][]string{} // normalised Message-ID → the ids asked
+	var keys []string
+	for _, id := range ids {
+		n := NormalMessageID(id)
+		if n == "" {
+			continue
+		}
+		if _, ok := asked[n]; !ok {
+			keys = append(keys, n)
+		}
+		asked[n] = append(asked[n], id)
+		out[id] = nil
+	}
+	for chunk := range slices.Chunk(keys, 200) {
+		// The keys as a table joined on message_id: the database says
+		// which key each ticket matched.
+		var (
+			sel  strings.Builder
+			args []any
+		)
+		for i, k := range chunk {
+			if i > 0 {
+				sel.WriteString(" UNION ALL ")
+			}
+			sel.WriteString("SELECT ? AS mid")
+			args = append(args, k)
+		}
+		args = append(args, since.UTC())
+		var rows []struct {
+			ID            int64
+			ContentSHA256 string
+			Mid           string
+		}
+		err := s.db.WithContext(ctx).Raw("SELECT t.id, t.content_sha256, k.mid FROM ("+sel.String()+") k"+
+			" JOIN tickets t ON t.message_id = k.mid WHERE t.opened_at >= ? ORDER BY t.id", args...).Scan(&rows).Error
+		if err != nil {
+			return nil, translate(err)
+		}
+		for _, r := range rows {
+			for _, id := range asked[r.Mid] {
+				out[id] = append(out[id], DuplicateCandidate{ID: r.ID, ContentSHA256: r.ContentSHA256})
+			}
+		}
+	}
+	return out, nil
 }
 
 // AddTicketCopy records that receiverID collected another copy of the mail
