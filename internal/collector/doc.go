@@ -26,15 +26,16 @@
 //
 // A session goes in these steps (session.go, batch.go): open the folder
 // (UIDVALIDITY), replay, find new, then per batch record batch (one
-// transaction) and file batch (the IMAP actions). Three speed-ups sit
-// around the protocol without changing it: the next batch is fetched and
-// prepared (hashed, looked up, decided; nothing written) while the
-// current one is written, and its transaction checks what the current one
-// wrote; mails are saved without a savepoint each and the batch is redone
-// with one per mail if a save fails; the documents a batch keeps
-// (originals, attachments) are written in the background and synced
+// transaction) and file batch (the IMAP actions). Four speed-ups sit
+// around the protocol without changing it: while a batch is written, the
+// previous one is filed and the next one fetched and prepared (hashed,
+// looked up, decided; nothing written), and its transaction checks what
+// the current one wrote; mails are saved without a savepoint each and the
+// batch is redone with one per mail if a save fails; the documents a batch
+// keeps (originals, attachments) are written in the background and synced
 // before its transaction commits, so no committed row names a file a crash
-// could lose.
+// could lose; the batch's new tickets are indexed for search together,
+// before the commit (store.HoldSearchIndex).
 //
 // # Instance names
 //

@@ -153,9 +153,12 @@ type intake struct {
 
 // drain records and files the fresh mail batch by batch. It sizes the
 // mails first (batches are cut by count and bytes, mails over the size
-// limit are never downloaded). While batch N is written and filed, batch
-// N+1 is fetched and then prepared (hashed, looked up, decided), so the
-// database writer does not wait for the network or for Decide. left says
+// limit are never downloaded). While batch N is written, batch N-1 is
+// filed on the server (moved or marked) and batch N+1 is fetched and then
+// prepared (hashed, looked up, decided), so the database writer waits for
+// neither the network nor Decide. A batch's actions are marked done in the
+// store once filed; one not filed yet when a run stops is replayed by the
+// next run, like any committed batch a crash leaves unfiled. left says
 // shutdown stopped it before the end.
 func (c *Collector) drain(ctx context.Context, s *mailbox.Session, in *intake, fresh []uint32) (left bool, err error) {
 	items, err := c.sizes(ctx, s, fresh, in.settings.MaxMessageSize)
@@ -176,64 +179,82 @@ func (c *Collector) drain(ctx context.Context, s *mailbox.Session, in *intake, f
 	if err != nil {
 		return false, err
 	}
-	var ahead sync.WaitGroup
+	// The receiver as the filing goroutine reads it (folders); the run
+	// moves in.r's cursor meanwhile.
+	r := *in.r
+	var (
+		ahead   sync.WaitGroup
+		unfiled *recorded // recorded, not yet filed
+	)
 	defer ahead.Wait() // nothing runs on after the session
+	// file files the batch recorded last, in this goroutine.
+	file := func() error {
+		if unfiled == nil {
+			return nil
+		}
+		rec := *unfiled
+		unfiled = nil
+		return c.fileBatch(ctx, s, &r, rec)
+	}
 	for i, batch := range batches {
 		if c.closed() {
-			return true, nil
+			return true, file()
 		}
-		// The next batch downloads while this one is recorded: fetching is
-		// BODY.PEEK[] and changes nothing, and the session is used by one
-		// goroutine at a time, since filing waits for the fetch to end.
-		// Preparing reads the store and writes nothing.
-		var fetched chan error
-		var ready chan preparedOrError
-		if i+1 < len(batches) {
-			fetched, ready = make(chan error, 1), make(chan preparedOrError, 1)
-			ahead.Add(1)
-			go func() {
-				defer ahead.Done()
-				err := c.fetch(ctx, s, batches[i+1])
-				fetched <- err
-				if err != nil {
-					return
+		// The session is used by one goroutine at a time: the one ahead
+		// files the previous batch, then downloads the next (fetching is
+		// BODY.PEEK[] and changes nothing). Preparing reads the store and
+		// writes nothing.
+		done := make(chan aheadResult, 1)
+		prev := unfiled
+		unfiled = nil
+		ahead.Add(1)
+		go func() {
+			defer ahead.Done()
+			var res aheadResult
+			if prev != nil {
+				res.fileErr = c.apply(ctx, s, &r, prev.acts)
+			}
+			if res.fileErr == nil && i+1 < len(batches) {
+				if res.err = c.fetch(ctx, s, batches[i+1]); res.err == nil {
+					res.next, res.err = c.prepare(ctx, in, batches[i+1])
 				}
-				next, err := c.prepare(ctx, in, batches[i+1])
-				ready <- preparedOrError{next, err}
-			}()
-		}
+			}
+			done <- res
+		}()
 		rec, err := c.recordBatch(ctx, in, p)
-		var ferr error
-		if fetched != nil {
-			ferr = <-fetched
+		res := <-done
+		if res.fileErr != nil {
+			return false, res.fileErr
+		}
+		if prev != nil {
+			if err := c.st.MarkActionsDone(ctx, prev.ids); err != nil {
+				return false, err
+			}
 		}
 		if err != nil {
 			return false, err
 		}
-		if err := c.fileBatch(ctx, s, in.r, rec); err != nil {
-			return false, err
-		}
+		unfiled = &rec
 		for j := range batch {
 			batch[j].raw = nil // recorded: let a long run's mail go
 		}
-		if ferr != nil {
-			return false, ferr
-		}
-		if ready != nil {
-			next := <-ready
-			if next.err != nil {
-				return false, next.err
+		if res.err != nil {
+			if ferr := file(); ferr != nil {
+				return false, ferr
 			}
-			p = next.p
+			return false, res.err
 		}
+		p = res.next
 	}
-	return false, nil
+	return false, file()
 }
 
-// preparedOrError is what preparing a batch ahead gives.
-type preparedOrError struct {
-	p   *prepared
-	err error
+// aheadResult is what the goroutine working beside the writer did: the
+// previous batch filed, the next one fetched and prepared.
+type aheadResult struct {
+	fileErr error
+	next    *prepared
+	err     error
 }
 
 // firstContact applies the receiver's first-collection choice to a folder
