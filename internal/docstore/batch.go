@@ -9,6 +9,11 @@ import (
 	"sync"
 )
 
+// batchQueue is how many documents a Batch holds before Put waits for its
+// writers: a collector batch's worth (the bytes are in memory anyway),
+// so the database writer never waits for the disk while the batch goes on.
+const batchQueue = 1024
+
 // batchWorkers is how many files of a Batch are written at once: where
 // each file is synced, the writes are mostly waits on the disk (fsync),
 // which overlap; where the file system is synced as a whole at the end,
@@ -58,7 +63,7 @@ type staged struct{ tmp, final string }
 // NewBatch starts a batch; end it with Sync or Discard.
 func (s *Store) NewBatch() *Batch {
 	n := batchWorkers(syncWholeFS)
-	b := &Batch{s: s, wholeFS: syncWholeFS, work: make(chan doc, 2*n), queued: map[string]bool{}, dirs: map[string]bool{}}
+	b := &Batch{s: s, wholeFS: syncWholeFS, work: make(chan doc, batchQueue), queued: map[string]bool{}, dirs: map[string]bool{}}
 	for range n {
 		b.wg.Add(1)
 		go b.writer()
