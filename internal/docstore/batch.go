@@ -34,7 +34,8 @@ func batchWorkers(wholeFS bool) int {
 // guarantee as Store.Put before each row. A final name never holds part of
 // a file, even after a crash.
 //
-// Where the file system can be synced as a whole (Linux's syncfs), a
+// Where the file system can be synced as a whole (Linux's syncfs on a
+// local file system: ext4, XFS, Btrfs, tmpfs, F2FS, ZFS), a
 // document is written to a temporary file without a sync of its own; Sync
 // syncs the file system once (every temporary file is then whole on disk),
 // renames each file to its name, and syncs once more (the names). Two
@@ -62,8 +63,9 @@ type staged struct{ tmp, final string }
 
 // NewBatch starts a batch; end it with Sync or Discard.
 func (s *Store) NewBatch() *Batch {
-	n := batchWorkers(syncWholeFS)
-	b := &Batch{s: s, wholeFS: syncWholeFS, work: make(chan doc, batchQueue), queued: map[string]bool{}, dirs: map[string]bool{}}
+	whole := wholeFSSync(s.root)
+	n := batchWorkers(whole)
+	b := &Batch{s: s, wholeFS: whole, work: make(chan doc, batchQueue), queued: map[string]bool{}, dirs: map[string]bool{}}
 	for range n {
 		b.wg.Add(1)
 		go b.writer()

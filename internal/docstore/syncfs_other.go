@@ -8,3 +8,5 @@ import "errors"
 var syncWholeFS = false
 
 var syncFS = func(string) error { return errors.ErrUnsupported }
+
+func wholeFSSync(string) bool { return false }
