@@ -136,78 +136,133 @@ const matchTickets = "MATCH (tickets.title, tickets.search_text, tickets.request
 // otherwise walk the filters' own ticket IDs newest first, in chunks,
 // keeping those that match, until cap+1 are found or the filters run out.
 // A search with no indexable word (one or two letters, "%") walks the same
-// way with a substring match. On MySQL a search whose words are in one
-// ticket in commonWordShare or more of the filters' newest walks them
-// first, reading each ticket's text (walkCommonWords), and never asks the
-// full-text index: for a word in every ticket its work alone is 0.3 to 1 s
-// at 100,000 tickets.
+// way with a substring match. MySQL plans by the share of the filters'
+// newest tickets that hold the words (searchWordsMySQL).
 func (s *Store) searchTicketIDs(ctx context.Context, f TicketFilter) (ids []int64, capped bool, err error) {
 	n := TicketSearchCountCap
 	words, prefix := searchWords(f.Search)
-	filtered := f.Status != 0 || f.NotSolved || f.ReceiverID != 0 || f.CategoryID != 0 || f.View != ViewAll
-	var cond string
-	var args []any
-	if len(words) == 0 {
+	filtered := f.filtered()
+	switch {
+	case len(words) == 0:
 		like := "%" + escapeLike(strings.TrimSpace(f.Search)) + "%"
-		cond = "(tickets.title LIKE ? ESCAPE '!' OR tickets.requester_email LIKE ? ESCAPE '!' OR tickets.requester_name LIKE ? ESCAPE '!' OR tickets.search_text LIKE ? ESCAPE '!')"
-		args = []any{like, like, like, like}
-		ids, _, err = s.walkTicketIDs(ctx, f, cond, args, n+1, 0)
-	} else {
-		if s.dialect == MySQL {
-			// A word in a good share of the newest tickets is found by
-			// reading them: asking InnoDB's index for it costs
-			// 0.3 to 1 s at 100,000 tickets, whatever the LIMIT.
-			var common bool
-			if ids, common, err = s.walkCommonWords(ctx, f, words, prefix, n+1); err != nil {
-				return nil, false, err
-			}
-			if common {
-				return s.finishSearch(ctx, f, ids)
-			}
-		}
-		// On SQLite the index's matches cost no row: learn up to
-		// allMatches of them; on MySQL each costs a row read.
-		known := n
-		if s.dialect == SQLite {
-			known = allMatches
-		}
+		cond := "(tickets.title LIKE ? ESCAPE '!' OR tickets.requester_email LIKE ? ESCAPE '!' OR tickets.requester_name LIKE ? ESCAPE '!' OR tickets.search_text LIKE ? ESCAPE '!')"
+		w := newWalk()
+		err = s.walkTicketIDs(ctx, f, cond, []any{like, like, like, like}, n+1, w, 0)
+		ids = w.kept
+	case s.dialect == MySQL:
+		ids, _, err = s.searchWordsMySQL(ctx, f, words, prefix)
+	default:
+		// The index's matches cost no row: learn up to allMatches of them.
 		var cands []int64
-		if cands, err = s.matchTicketIDs(ctx, words, prefix, known+1); err != nil {
+		if cands, err = s.matchTicketIDs(ctx, words, prefix, allMatches+1); err != nil {
 			return nil, false, err
 		}
-		if s.dialect == MySQL && len(cands) > known {
-			// Past the cap, up to a thousand more rows read beat a walk
-			// through the filters for a word in a few hundred tickets
-			// (seconds at 100,000 tickets).
-			known = allMatchesMySQL
-			if cands, err = s.matchTicketIDs(ctx, words, prefix, known+1); err != nil {
-				return nil, false, err
-			}
-		}
 		switch {
-		case len(cands) <= known && !filtered:
-			ids = cands
-		case len(cands) <= known:
-			// Every match is known: keep those of the filters (a row
-			// read each, fewer than a walk through the filters).
-			db, serr := s.ticketScope(ctx, f, false)
-			if serr != nil {
-				return nil, false, serr
-			}
-			err = db.Where("tickets.id IN ?", cands).Order("tickets.id DESC").Limit(n+1).Pluck("tickets.id", &ids).Error
-		case !filtered && s.dialect == SQLite:
+		case len(cands) <= allMatches:
+			ids, err = s.keepInScope(ctx, f, filtered, cands)
+		case !filtered:
 			// The newest matches, FTS5 reading the word's list backwards.
 			err = s.db.WithContext(ctx).Raw("SELECT rowid FROM ticket_search WHERE ticket_search MATCH ? ORDER BY rowid DESC LIMIT ?",
 				ftsQuery(words, prefix), n+1).Scan(&ids).Error
 		default:
-			cond, args = s.matchEachCond(words, prefix)
-			ids, _, err = s.walkTicketIDs(ctx, f, cond, args, n+1, 0)
+			cond, args := s.matchEachCond(words, prefix)
+			w := newWalk()
+			err = s.walkTicketIDs(ctx, f, cond, args, n+1, w, 0)
+			ids = w.kept
 		}
 	}
 	if err != nil {
 		return nil, false, translate(err)
 	}
 	return s.finishSearch(ctx, f, ids)
+}
+
+// filtered reports whether the list is narrowed by a filter or a view.
+func (f TicketFilter) filtered() bool {
+	return f.Status != 0 || f.NotSolved || f.ReceiverID != 0 || f.CategoryID != 0 || f.View != ViewAll
+}
+
+// keepInScope keeps, of every match of a search (cands), those in the
+// list's filters, newest first, at most cap+1: a row read each, fewer
+// than a walk through the filters.
+func (s *Store) keepInScope(ctx context.Context, f TicketFilter, filtered bool, cands []int64) ([]int64, error) {
+	if !filtered {
+		return cands, nil
+	}
+	db, err := s.ticketScope(ctx, f, false)
+	if err != nil {
+		return nil, err
+	}
+	var ids []int64
+	err = db.Where("tickets.id IN ?", cands).Order("tickets.id DESC").Limit(TicketSearchCountCap+1).Pluck("tickets.id", &ids).Error
+	return ids, translate(err)
+}
+
+// commonShare and walkShare are the shares of the filters' newest
+// walkChunk tickets that hold a search's words above which MySQL walks
+// the filters rather than list the full-text index's matches. InnoDB's
+// index finds a word's tickets in a few milliseconds, but listing them
+// reads each match's row, oldest first (3 µs each when the table is in
+// the buffer pool, 80 µs when it is not), and each query of the index
+// costs about 1 µs per ticket holding the word (60 ms for a word in
+// 40,000 tickets). So, at 100,000 tickets:
+//
+//   - from commonShare (one in ten), the walk reads the text of each
+//     ticket with a regular expression (wordPattern: 12 to 35 µs a
+//     ticket, about 2,000 tickets at most) and never asks the index;
+//   - from walkShare (one in forty), the walk asks the index once per
+//     chunk and tests each ticket of the chunk against it (a few µs a
+//     ticket, about 8,000 at most, in one or two chunks);
+//   - below, the index lists up to allMatchesMySQL matches; with more,
+//     the walk as above goes on.
+//
+// Variables for the tests, which force each plan: 0 always, 2 never.
+var (
+	commonShare = 1.0 / 10
+	walkShare   = 1.0 / 40
+)
+
+// searchWordsMySQL is a search with words on MySQL. The newest walkChunk
+// tickets of the filters are read first with the regular expressions of
+// wordPattern (which find what the index finds); the share of them that
+// match picks the plan (commonShare, walkShare), and every plan goes on
+// from there. plan names the plan taken, for the tests: "sample" (the
+// first chunk was enough), "text", "chunks" or "list".
+func (s *Store) searchWordsMySQL(ctx context.Context, f TicketFilter, words []string, prefix bool) (ids []int64, plan string, err error) {
+	limit := TicketSearchCountCap + 1
+	w := newWalk()
+	textCond, textArgs, ok, err := s.wordsTextCond(ctx, words, prefix)
+	if err != nil {
+		return nil, "", err
+	}
+	matchCond, matchArgs := s.matchEachCond(words, prefix)
+	if ok {
+		if err := s.walkTicketIDs(ctx, f, textCond, textArgs, limit, w, 1); err != nil {
+			return nil, "", err
+		}
+		share := float64(w.got) / float64(max(w.size, 1))
+		switch {
+		case w.done || len(w.kept) >= limit:
+			return w.kept, "sample", nil
+		case share >= commonShare:
+			err := s.walkTicketIDs(ctx, f, textCond, textArgs, limit, w, 0)
+			return w.kept, "text", err
+		case share >= walkShare:
+			err := s.walkTicketIDs(ctx, f, matchCond, matchArgs, limit, w, 0)
+			return w.kept, "chunks", err
+		}
+	}
+	cands, err := s.matchTicketIDs(ctx, words, prefix, allMatchesMySQL+1)
+	if err != nil {
+		return nil, "", err
+	}
+	if len(cands) <= allMatchesMySQL {
+		ids, err := s.keepInScope(ctx, f, f.filtered(), cands)
+		return ids, "list", err
+	}
+	// More matches than listed: walk on from the tickets already read.
+	err = s.walkTicketIDs(ctx, f, matchCond, matchArgs, limit, w, 0)
+	return w.kept, "list", err
 }
 
 // finishSearch sorts a search's tickets newest first, keeps the newest
@@ -304,25 +359,42 @@ func nextChunk(size, got, want int) int {
 	return min(next, maxChunk)
 }
 
+// walk is where a walk through the list's filters stands: the IDs kept
+// so far, the lowest ID read (-1 before the first chunk), the size of the
+// last chunk and how many of it were kept, and whether the filters hold
+// no more tickets.
+type walk struct {
+	kept      []int64
+	below     int64
+	size, got int
+	done      bool
+}
+
+// newWalk is a walk that has read nothing yet.
+func newWalk() *walk { return &walk{below: -1} }
+
 // walkTicketIDs walks the IDs of the list's filters and view newest first
 // (from the view's assignments, or a filter's index, or the primary key),
 // a chunk at a time, and keeps those of each chunk that pass cond, until
-// limit are kept or the filters hold no more tickets.
-//
-// With minShare above 0 the walk gives up (rare true) after a full first
-// chunk in which fewer than one ticket in minShare passed: the words are
-// not common enough for a walk to find limit of them soon.
-func (s *Store) walkTicketIDs(ctx context.Context, f TicketFilter, cond string, args []any, limit, minShare int) (_ []int64, rare bool, err error) {
-	var kept []int64
-	first := true
-	below := int64(-1) // no bound yet
-	size := walkChunk
-	for len(kept) < limit {
-		chunk, err := s.scopeIDsBelow(ctx, f, below, size)
-		if err != nil || len(chunk) == 0 {
-			return kept, false, err
+// limit are kept, the filters hold no more tickets, or (chunks above 0)
+// that many chunks are read. A walk may go on where another stopped,
+// with another cond finding the same tickets: its next chunk is sized
+// from the share the last one kept.
+func (s *Store) walkTicketIDs(ctx context.Context, f TicketFilter, cond string, args []any, limit int, w *walk, chunks int) error {
+	for read := 0; len(w.kept) < limit && !w.done && (chunks == 0 || read < chunks); read++ {
+		size := walkChunk
+		if w.size > 0 {
+			size = nextChunk(w.size, w.got, limit-len(w.kept))
 		}
-		below = chunk[len(chunk)-1]
+		chunk, err := s.scopeIDsBelow(ctx, f, w.below, size)
+		if err != nil {
+			return err
+		}
+		w.size, w.got, w.done = size, 0, len(chunk) < size
+		if len(chunk) == 0 {
+			return nil
+		}
+		w.below = chunk[len(chunk)-1]
 		a := make([]any, 0, len(args)+2)
 		for _, v := range args {
 			if v == chunkBounds {
@@ -333,23 +405,15 @@ func (s *Store) walkTicketIDs(ctx context.Context, f TicketFilter, cond string, 
 		}
 		db, err := s.ticketScope(ctx, f, true)
 		if err != nil {
-			return nil, false, err
+			return err
 		}
 		var got []int64
 		if err := db.Where("tickets.id IN ?", chunk).Where(cond, a...).Pluck("tickets.id", &got).Error; err != nil {
-			return nil, false, translate(err)
+			return translate(err)
 		}
-		kept = append(kept, got...)
-		if len(chunk) < size {
-			break
-		}
-		if first && minShare > 0 && len(got)*minShare < len(chunk) {
-			return nil, true, nil
-		}
-		first = false
-		size = nextChunk(size, len(got), limit-len(kept))
+		w.kept, w.got = append(w.kept, got...), len(got)
 	}
-	return kept, false, nil
+	return nil
 }
 
 // scopeIDsBelow returns up to size ticket IDs of the list's view (or of
@@ -499,35 +563,25 @@ func (s *Store) fillSearchText(ctx context.Context) (int, error) {
 	return done, nil
 }
 
-// commonWordShare is the share of a walk's first chunk (one ticket in
-// commonWordShare) that a search's words must be found in for MySQL to
-// walk the newest tickets reading their text rather than ask its
-// full-text index; 0 walks whatever the share (a variable for the tests).
-var commonWordShare = 16
-
-// walkCommonWords is the search of words on MySQL when they are common:
-// it walks the filters' newest tickets testing each one's text with a
-// regular expression that finds what the full-text index finds (see
-// wordPattern), and gives up (common false) after a first chunk where
-// fewer than one ticket in commonWordShare matched, or when a word's
-// pattern cannot be made.
-func (s *Store) walkCommonWords(ctx context.Context, f TicketFilter, words []string, prefix bool, limit int) (ids []int64, common bool, err error) {
+// wordsTextCond is the condition that finds a search's words in a
+// ticket's text the way MySQL's full-text index finds them: a regular
+// expression per word (wordPattern) on the title, text and requester. ok
+// is false when a word's pattern cannot be made.
+func (s *Store) wordsTextCond(ctx context.Context, words []string, prefix bool) (cond string, args []any, ok bool, err error) {
 	units, err := s.collationUnits(ctx)
 	if err != nil {
-		return nil, false, err
+		return "", nil, false, err
 	}
 	var conds []string
-	var args []any
 	for i, w := range words {
 		re, ok := wordPattern(units, w, prefix && i == len(words)-1)
 		if !ok {
-			return nil, false, nil
+			return "", nil, false, nil
 		}
 		conds = append(conds, "CONCAT_WS(' ', tickets.title, tickets.search_text, tickets.requester_email, tickets.requester_name) REGEXP ?")
 		args = append(args, re)
 	}
-	ids, rare, err := s.walkTicketIDs(ctx, f, strings.Join(conds, " AND "), args, limit, commonWordShare)
-	return ids, err == nil && !rare, err
+	return strings.Join(conds, " AND "), args, true, nil
 }
 
 // weightUnits are, for a collation, the characters of the Basic

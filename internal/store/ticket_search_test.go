@@ -75,12 +75,31 @@ func TestSearchAgreesWithTheExactQuery(t *testing.T) {
 		searches := []string{"everywhere", "halfway", "tenthly", "centurion", "printer", "halfway tenthly", "cent", "user7@", "42", "ti", "nomatch",
 			"cafe", "cafe ", "CAFÉ ", "strasse ", "stras", "file ", "fil", "cafe strasse ", "straße ", "ﬁle "}
 		sawCapped, sawExact := false, false
-		defer func(m, my, share int) { allMatches, allMatchesMySQL, commonWordShare = m, my, share }(allMatches, allMatchesMySQL, commonWordShare)
-		// Once with the matches listed up to allMatches, once walking the
-		// filters as soon as the cap is passed, once (on MySQL) reading
-		// the text of the newest tickets for every word, common or not.
-		for _, mode := range []struct{ known, share int }{{allMatches, commonWordShare}, {TicketSearchCountCap, commonWordShare}, {TicketSearchCountCap, 0}} {
-			allMatches, allMatchesMySQL, commonWordShare = mode.known, min(mode.known, allMatchesMySQL), mode.share
+		sawPlan := map[string]bool{}
+		defer func(m, my int, common, walk float64) {
+			allMatches, allMatchesMySQL, commonShare, walkShare = m, my, common, walk
+		}(allMatches, allMatchesMySQL, commonShare, walkShare)
+		// Each plan, forced: the matches listed up to allMatches; walking
+		// the filters as soon as the cap is passed; and on MySQL, after
+		// reading the text of the newest tickets, going on reading text
+		// whatever the share, going on asking the index per chunk
+		// whatever the share, and listing the index's matches whatever
+		// the share.
+		const always, never = 0, 2
+		modes := []struct {
+			name         string
+			known        int
+			common, walk float64
+			plan         string // the plan the walk of the newest tickets must pick, on MySQL
+		}{
+			{"defaults", allMatches, commonShare, walkShare, ""},
+			{"walk past the cap", TicketSearchCountCap, commonShare, walkShare, ""},
+			{"read text", TicketSearchCountCap, always, never, "text"},
+			{"index per chunk", TicketSearchCountCap, never, always, "chunks"},
+			{"index lists", TicketSearchCountCap, never, never, "list"},
+		}
+		for _, mode := range modes {
+			allMatches, allMatchesMySQL, commonShare, walkShare = mode.known, min(mode.known, allMatchesMySQL), mode.common, mode.walk
 			for _, fl := range filters {
 				for _, search := range searches {
 					f := fl.f
@@ -100,14 +119,17 @@ func TestSearchAgreesWithTheExactQuery(t *testing.T) {
 						slices.SortFunc(want, func(a, b int64) int { return cmp.Compare(b, a) })
 					}
 					if !slices.Equal(got, want) || capped != wantCapped {
-						t.Fatalf("%s, search %q: got %d tickets %v (capped %v), want %d %v (capped %v)", fl.name, search, len(got), head(got), capped, len(want), head(want), wantCapped)
+						t.Fatalf("%s: %s, search %q: got %d tickets %v (capped %v), want %d %v (capped %v)", mode.name, fl.name, search, len(got), head(got), capped, len(want), head(want), wantCapped)
 					}
 					sawCapped, sawExact = sawCapped || capped, sawExact || (!capped && len(got) > 0)
-					// Forced, MySQL's walk of common words takes every
-					// search that has words.
-					if words, prefix := searchWords(search); s.dialect == MySQL && mode.share == 0 && len(words) > 0 {
-						if _, common, err := s.walkCommonWords(ctx, f, words, prefix, TicketSearchCountCap+1); err != nil || !common {
-							t.Fatalf("%s, search %q: the walk of common words was not taken (%v)", fl.name, search, err)
+					// On MySQL every search with words reads the text of
+					// the newest tickets first, and the forced plan is
+					// the one taken.
+					if words, prefix := searchWords(search); s.dialect == MySQL && mode.plan != "" && len(words) > 0 {
+						if _, plan, err := s.searchWordsMySQL(ctx, f, words, prefix); err != nil || plan != mode.plan && plan != "sample" {
+							t.Fatalf("%s: %s, search %q: plan %q (%v), want %q", mode.name, fl.name, search, plan, err, mode.plan)
+						} else if plan == mode.plan {
+							sawPlan[mode.plan] = true
 						}
 					}
 					// The list's pages, sorted by update, then by title.
@@ -134,6 +156,9 @@ func TestSearchAgreesWithTheExactQuery(t *testing.T) {
 		}
 		if !sawCapped || !sawExact {
 			t.Fatalf("the cases must cover both a capped and an exact search (capped %v, exact %v)", sawCapped, sawExact)
+		}
+		if s.dialect == MySQL && len(sawPlan) != 3 {
+			t.Fatalf("the forced plans taken: %v, want text, chunks and list", sawPlan)
 		}
 	})
 }
