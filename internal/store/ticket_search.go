@@ -210,9 +210,11 @@ func (s *Store) keepInScope(ctx context.Context, f TicketFilter, filtered bool, 
 //   - from commonShare (one in ten), the walk reads the text of each
 //     ticket with a regular expression (wordPattern: 12 to 35 µs a
 //     ticket, about 2,000 tickets at most) and never asks the index;
-//   - from walkShare (one in forty), the walk asks the index once per
-//     chunk and tests each ticket of the chunk against it (a few µs a
-//     ticket, about 8,000 at most, in one or two chunks);
+//   - from walkShare (one in forty), and when the words are in more than
+//     walkMatches tickets in all, the walk asks the index once per chunk
+//     and tests each ticket of the chunk against it (a few µs a ticket
+//     when the rows are in the buffer pool, about 8,000 at most, in one
+//     or two chunks);
 //   - below, the index lists up to allMatchesMySQL matches; with more,
 //     the walk as above goes on.
 //
@@ -222,12 +224,24 @@ var (
 	walkShare   = 1.0 / 40
 )
 
+// walkMatches is how many tickets in all must hold a search's words, by
+// the share of the newest ones that do, for MySQL to walk a filter asking
+// the index per chunk rather than list the index's matches (twice
+// allMatchesMySQL: an estimate, and listing is the safer plan).
+var walkMatches = 2000
+
 // searchWordsMySQL is a search with words on MySQL. The newest walkChunk
 // tickets of the filters are read first with the regular expressions of
 // wordPattern (which find what the index finds); the share of them that
 // match picks the plan (commonShare, walkShare), and every plan goes on
-// from there. plan names the plan taken, for the tests: "sample" (the
-// first chunk was enough), "text", "chunks" or "list".
+// from there. A walk that asks the index per chunk is taken only when the
+// words are also in more than walkMatches tickets by the same
+// share of the newest tickets of all (read too when the list is
+// filtered): a word in a tenth of a view's tickets but in a few hundred
+// tickets in all is listed by the index sooner than found by a walk
+// through the view's scattered rows. plan names the plan taken, for the
+// tests: "sample" (the first chunk was enough), "text", "chunks" or
+// "list".
 func (s *Store) searchWordsMySQL(ctx context.Context, f TicketFilter, words []string, prefix bool) (ids []int64, plan string, err error) {
 	limit := TicketSearchCountCap + 1
 	w := newWalk()
@@ -240,7 +254,7 @@ func (s *Store) searchWordsMySQL(ctx context.Context, f TicketFilter, words []st
 		if err := s.walkTicketIDs(ctx, f, textCond, textArgs, limit, w, 1); err != nil {
 			return nil, "", err
 		}
-		share := float64(w.got) / float64(max(w.size, 1))
+		share := w.share()
 		switch {
 		case w.done || len(w.kept) >= limit:
 			return w.kept, "sample", nil
@@ -248,8 +262,17 @@ func (s *Store) searchWordsMySQL(ctx context.Context, f TicketFilter, words []st
 			err := s.walkTicketIDs(ctx, f, textCond, textArgs, limit, w, 0)
 			return w.kept, "text", err
 		case share >= walkShare:
-			err := s.walkTicketIDs(ctx, f, matchCond, matchArgs, limit, w, 0)
-			return w.kept, "chunks", err
+			all := w
+			if f.filtered() {
+				all = newWalk()
+				if err := s.walkTicketIDs(ctx, TicketFilter{}, textCond, textArgs, limit, all, 1); err != nil {
+					return nil, "", err
+				}
+			}
+			if all.share()*float64(all.top) > float64(walkMatches) {
+				err := s.walkTicketIDs(ctx, f, matchCond, matchArgs, limit, w, 0)
+				return w.kept, "chunks", err
+			}
 		}
 	}
 	cands, err := s.matchTicketIDs(ctx, words, prefix, allMatchesMySQL+1)
@@ -365,10 +388,14 @@ func nextChunk(size, got, want int) int {
 // no more tickets.
 type walk struct {
 	kept      []int64
+	top       int64 // the highest ID read (about how many tickets there are, without filters)
 	below     int64
 	size, got int
 	done      bool
 }
+
+// share is the share of the last chunk that was kept.
+func (w *walk) share() float64 { return float64(w.got) / float64(max(w.size, 1)) }
 
 // newWalk is a walk that has read nothing yet.
 func newWalk() *walk { return &walk{below: -1} }
@@ -394,7 +421,7 @@ func (s *Store) walkTicketIDs(ctx context.Context, f TicketFilter, cond string, 
 		if len(chunk) == 0 {
 			return nil
 		}
-		w.below = chunk[len(chunk)-1]
+		w.top, w.below = max(w.top, chunk[0]), chunk[len(chunk)-1]
 		a := make([]any, 0, len(args)+2)
 		for _, v := range args {
 			if v == chunkBounds {

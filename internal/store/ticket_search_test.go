@@ -76,9 +76,9 @@ func TestSearchAgreesWithTheExactQuery(t *testing.T) {
 			"cafe", "cafe ", "CAFÉ ", "strasse ", "stras", "file ", "fil", "cafe strasse ", "straße ", "ﬁle "}
 		sawCapped, sawExact := false, false
 		sawPlan := map[string]bool{}
-		defer func(m, my int, common, walk float64) {
-			allMatches, allMatchesMySQL, commonShare, walkShare = m, my, common, walk
-		}(allMatches, allMatchesMySQL, commonShare, walkShare)
+		defer func(m, my, wm int, common, walk float64) {
+			allMatches, allMatchesMySQL, walkMatches, commonShare, walkShare = m, my, wm, common, walk
+		}(allMatches, allMatchesMySQL, walkMatches, commonShare, walkShare)
 		// Each plan, forced: the matches listed up to allMatches; walking
 		// the filters as soon as the cap is passed; and on MySQL, after
 		// reading the text of the newest tickets, going on reading text
@@ -90,16 +90,18 @@ func TestSearchAgreesWithTheExactQuery(t *testing.T) {
 			name         string
 			known        int
 			common, walk float64
+			walkMatches  int
 			plan         string // the plan the walk of the newest tickets must pick, on MySQL
 		}{
-			{"defaults", allMatches, commonShare, walkShare, ""},
-			{"walk past the cap", TicketSearchCountCap, commonShare, walkShare, ""},
-			{"read text", TicketSearchCountCap, always, never, "text"},
-			{"index per chunk", TicketSearchCountCap, never, always, "chunks"},
-			{"index lists", TicketSearchCountCap, never, never, "list"},
+			{"defaults", allMatches, commonShare, walkShare, walkMatches, ""},
+			{"walk past the cap", TicketSearchCountCap, commonShare, walkShare, 2 * TicketSearchCountCap, ""},
+			{"read text", TicketSearchCountCap, always, never, 0, "text"},
+			{"index per chunk", TicketSearchCountCap, never, always, -1, "chunks"},
+			{"index lists", TicketSearchCountCap, never, never, 0, "list"},
 		}
 		for _, mode := range modes {
 			allMatches, allMatchesMySQL, commonShare, walkShare = mode.known, min(mode.known, allMatchesMySQL), mode.common, mode.walk
+			walkMatches = mode.walkMatches
 			for _, fl := range filters {
 				for _, search := range searches {
 					f := fl.f
