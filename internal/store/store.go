@@ -189,6 +189,7 @@ func (s *Store) Migrate(ctx context.Context) (int, error) {
 	if _, err := s.fillSearchText(ctx); err != nil {
 		return len(res), fmt.Errorf("store: migrate: search text: %w", err)
 	}
+	s.warmSearch()
 	return len(res), nil
 }
 

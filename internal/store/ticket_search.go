@@ -651,6 +651,15 @@ func (s *Store) collationUnits(ctx context.Context) (*weightUnits, error) {
 	return u, err
 }
 
+// warmSearch reads, in the background, what MySQL's search otherwise
+// reads at the first search of the process (the collation's weights,
+// about 0.1 s), so that no search waits for it.
+func (s *Store) warmSearch() {
+	if s.dialect == MySQL {
+		go func() { _, _ = s.collationUnits(context.Background()) }()
+	}
+}
+
 // storeUnits holds each store's weightUnits, so that a search asks
 // information_schema for the collation only once.
 var storeUnits sync.Map
