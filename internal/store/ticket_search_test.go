@@ -76,9 +76,9 @@ func TestSearchAgreesWithTheExactQuery(t *testing.T) {
 			"cafe", "cafe ", "CAFÉ ", "strasse ", "stras", "file ", "fil", "cafe strasse ", "straße ", "ﬁle "}
 		sawCapped, sawExact := false, false
 		sawPlan := map[string]bool{}
-		defer func(m, my, wm int, common, walk float64) {
-			allMatches, allMatchesMySQL, walkMatches, commonShare, walkShare = m, my, wm, common, walk
-		}(allMatches, allMatchesMySQL, walkMatches, commonShare, walkShare)
+		defer func(m, my, wm int, common, walk, sqliteWalk float64) {
+			allMatches, allMatchesMySQL, walkMatches, commonShare, walkShare, sqliteWalkShare = m, my, wm, common, walk, sqliteWalk
+		}(allMatches, allMatchesMySQL, walkMatches, commonShare, walkShare, sqliteWalkShare)
 		// Each plan, forced: the matches listed up to allMatches; walking
 		// the filters as soon as the cap is passed; and on MySQL, after
 		// reading the text of the newest tickets, going on reading text
@@ -92,16 +92,17 @@ func TestSearchAgreesWithTheExactQuery(t *testing.T) {
 			common, walk float64
 			walkMatches  int
 			plan         string // the plan the walk of the newest tickets must pick, on MySQL
+			sqliteWalk   float64
 		}{
-			{"defaults", allMatches, commonShare, walkShare, walkMatches, ""},
-			{"walk past the cap", TicketSearchCountCap, commonShare, walkShare, 2 * TicketSearchCountCap, ""},
-			{"read text", TicketSearchCountCap, always, never, 0, "text"},
-			{"index per chunk", TicketSearchCountCap, never, always, -1, "chunks"},
-			{"index lists", TicketSearchCountCap, never, never, 0, "list"},
+			{"defaults", allMatches, commonShare, walkShare, walkMatches, "", sqliteWalkShare},
+			{"walk past the cap", TicketSearchCountCap, commonShare, walkShare, 2 * TicketSearchCountCap, "", sqliteWalkShare},
+			{"read text", TicketSearchCountCap, always, never, 0, "text", always},
+			{"index per chunk", TicketSearchCountCap, never, always, -1, "chunks", never},
+			{"index lists", TicketSearchCountCap, never, never, 0, "list", never},
 		}
 		for _, mode := range modes {
 			allMatches, allMatchesMySQL, commonShare, walkShare = mode.known, min(mode.known, allMatchesMySQL), mode.common, mode.walk
-			walkMatches = mode.walkMatches
+			walkMatches, sqliteWalkShare = mode.walkMatches, mode.sqliteWalk
 			for _, fl := range filters {
 				for _, search := range searches {
 					f := fl.f
@@ -134,6 +135,19 @@ func TestSearchAgreesWithTheExactQuery(t *testing.T) {
 							sawPlan[mode.plan] = true
 						}
 					}
+					// On SQLite the search of common words in a filtered
+					// list, whichever plan it takes.
+					if words, prefix := searchWords(search); s.dialect == SQLite && len(words) > 0 && f.filtered() {
+						ids, plan, err := s.searchFilteredSQLite(ctx, f, words, prefix)
+						if err != nil {
+							t.Fatal(err)
+						}
+						slices.SortFunc(ids, func(a, b int64) int { return cmp.Compare(b, a) })
+						if ids = ids[:min(len(ids), TicketSearchCountCap)]; !slices.Equal(ids, want) {
+							t.Fatalf("%s: %s, search %q, SQLite plan %q: got %d tickets %v, want %d %v", mode.name, fl.name, search, plan, len(ids), head(ids), len(want), head(want))
+						}
+						sawPlan["sqlite "+plan] = true
+					}
 					// The list's pages, sorted by update, then by title.
 					for _, sort := range []ListQuery{{Sort: "updated", Desc: true, PerPage: 50, Page: 2}, {Sort: "title", PerPage: 50}} {
 						q := sort
@@ -161,6 +175,9 @@ func TestSearchAgreesWithTheExactQuery(t *testing.T) {
 		}
 		if s.dialect == MySQL && len(sawPlan) != 3 {
 			t.Fatalf("the forced plans taken: %v, want text, chunks and list", sawPlan)
+		}
+		if s.dialect == SQLite && (!sawPlan["sqlite walk"] || !sawPlan["sqlite join"]) {
+			t.Fatalf("the plans taken: %v, want both walk and join", sawPlan)
 		}
 	})
 }
