@@ -275,9 +275,12 @@ var walkMatches = 2000
 // share of the newest tickets of all (read too when the list is
 // filtered): a word in a tenth of a view's tickets but in a few hundred
 // tickets in all is listed by the index sooner than found by a walk
-// through the view's scattered rows. plan names the plan taken, for the
-// tests: "sample" (the first chunk was enough), "text", "chunks" or
-// "list".
+// through the view's scattered rows. When the index holds more matches
+// than it lists, the filters are walked on, or joined with the index's
+// matches when that reads fewer rows (a word common in all tickets but
+// rare in the filters). plan names the plan taken, for the tests:
+// "sample" (the first chunk was enough), "text", "chunks", "list" or
+// "join".
 func (s *Store) searchWordsMySQL(ctx context.Context, f TicketFilter, words []string, prefix bool) (ids []int64, plan string, err error) {
 	limit := TicketSearchCountCap + 1
 	w := newWalk()
@@ -286,6 +289,16 @@ func (s *Store) searchWordsMySQL(ctx context.Context, f TicketFilter, words []st
 		return nil, "", err
 	}
 	matchCond, matchArgs := s.matchEachCond(words, prefix)
+	// all is the first chunk of the newest tickets of all, read with the
+	// same patterns: the share of all tickets holding the words.
+	all := w
+	readAll := func() error {
+		if !f.filtered() || all != w {
+			return nil
+		}
+		all = newWalk()
+		return s.walkTicketIDs(ctx, TicketFilter{}, textCond, textArgs, limit, all, 1)
+	}
 	if ok {
 		if err := s.walkTicketIDs(ctx, f, textCond, textArgs, limit, w, 1); err != nil {
 			return nil, "", err
@@ -298,12 +311,8 @@ func (s *Store) searchWordsMySQL(ctx context.Context, f TicketFilter, words []st
 			err := s.walkTicketIDs(ctx, f, textCond, textArgs, limit, w, 0)
 			return w.kept, "text", err
 		case share >= walkShare:
-			all := w
-			if f.filtered() {
-				all = newWalk()
-				if err := s.walkTicketIDs(ctx, TicketFilter{}, textCond, textArgs, limit, all, 1); err != nil {
-					return nil, "", err
-				}
+			if err := readAll(); err != nil {
+				return nil, "", err
 			}
 			if all.share()*float64(all.top) > float64(walkMatches) {
 				err := s.walkTicketIDs(ctx, f, matchCond, matchArgs, limit, w, 0)
@@ -319,10 +328,37 @@ func (s *Store) searchWordsMySQL(ctx context.Context, f TicketFilter, words []st
 		ids, err := s.keepInScope(ctx, f, f.filtered(), cands)
 		return ids, "list", err
 	}
-	// More matches than listed: walk on from the tickets already read.
+	// More matches than listed. A walk through the filters reads about
+	// (limit - kept) / share of their tickets, at least a half in the
+	// first chunk; joining the filters with the index reads the row of
+	// every match (as many as the share of all tickets tells), oldest
+	// first, likelier out of the buffer pool than the newest: joinRowCost
+	// each.
+	if ok {
+		if err := readAll(); err != nil {
+			return nil, "", err
+		}
+		matches := max(all.share()*float64(all.top), float64(allMatchesMySQL+1))
+		walkRows := float64(limit-len(w.kept)) / max(w.share(), 0.5/float64(walkChunk))
+		if matches*joinRowCost < walkRows {
+			db, err := s.ticketScope(ctx, f, false)
+			if err != nil {
+				return nil, "", err
+			}
+			var more []int64
+			err = db.Where("tickets.id < ? AND "+matchTickets, w.below, booleanQuery(words, prefix)).
+				Order("tickets.id DESC").Limit(limit-len(w.kept)).Pluck("tickets.id", &more).Error
+			return append(w.kept, more...), "join", translate(err)
+		}
+	}
 	err = s.walkTicketIDs(ctx, f, matchCond, matchArgs, limit, w, 0)
 	return w.kept, "list", err
 }
+
+// joinRowCost is how many tickets a walk reads in the time the full-text
+// index reads one match's row (searchWordsMySQL); a variable for the
+// tests.
+var joinRowCost = 4.0
 
 // finishSearch sorts a search's tickets newest first, keeps the newest
 // TicketSearchCountCap of them (capped: there were more), and adds the
