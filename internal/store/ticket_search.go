@@ -125,18 +125,19 @@ const matchTickets = "MATCH (tickets.title, tickets.search_text, tickets.request
 // match f.Search, newest (highest ID) first. When more than
 // TicketSearchCountCap match, only the newest TicketSearchCountCap are
 // returned and capped is true: the list shows those and says "more than".
-// No search shape reads more than about that many tickets when its words
-// are common: sorting every match of a word found in each ticket was the
+// A search reads about that many tickets when its words are common in
+// the filters: sorting every match of a word found in each ticket was the
 // worst case (a second on MariaDB at 100,000 tickets).
 //
-// The plan: ask the full-text index for at most cap+1 matches (on SQLite,
-// where they cost no row read, allMatches+1). Fewer than that is every
-// match: keep those in the filters. More means the words are common:
-// without filters SQLite's index gives the newest matches itself;
-// otherwise walk the filters' own ticket IDs newest first, in chunks,
-// keeping those that match, until cap+1 are found or the filters run out.
-// A search with no indexable word (one or two letters, "%") walks the same
-// way with a substring match. MySQL plans by the share of the filters'
+// The plan on SQLite: ask the full-text index for at most allMatches+1
+// matches (they cost no row read). Fewer than that is every match: keep
+// those in the filters. More means the words are common: without filters
+// the index gives the newest matches itself; otherwise walk the filters'
+// own ticket IDs newest first, in chunks, keeping those that match, or
+// join the filters with the index when the words are rare in them
+// (searchFilteredSQLite). A search with no indexable word (one or two
+// letters, "%") walks the filters with a substring match. MySQL, whose
+// index costs a row read per match, plans by the share of the filters'
 // newest tickets that hold the words (searchWordsMySQL).
 func (s *Store) searchTicketIDs(ctx context.Context, f TicketFilter) (ids []int64, capped bool, err error) {
 	n := TicketSearchCountCap
@@ -252,7 +253,8 @@ func (s *Store) keepInScope(ctx context.Context, f TicketFilter, filtered bool, 
 //     when the rows are in the buffer pool, about 8,000 at most, in one
 //     or two chunks);
 //   - below, the index lists up to allMatchesMySQL matches; with more,
-//     the walk as above goes on.
+//     the walk as above goes on, or the filters are joined with the
+//     index's matches when that reads fewer rows (joinRowCost).
 //
 // Variables for the tests, which force each plan: 0 always, 2 never.
 var (
@@ -455,9 +457,9 @@ func nextChunk(size, got, want int) int {
 }
 
 // walk is where a walk through the list's filters stands: the IDs kept
-// so far, the lowest ID read (-1 before the first chunk), the size of the
-// last chunk and how many of it were kept, and whether the filters hold
-// no more tickets.
+// so far, the highest and the lowest ID read (below: -1 before the first
+// chunk), the size of the last chunk and how many of it were kept, and
+// whether the filters hold no more tickets.
 type walk struct {
 	kept      []int64
 	top       int64 // the highest ID read (about how many tickets there are, without filters)
