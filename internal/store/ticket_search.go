@@ -129,10 +129,10 @@ const matchTickets = "MATCH (tickets.title, tickets.search_text, tickets.request
 // the filters: sorting every match of a word found in each ticket was the
 // worst case (a second on MariaDB at 100,000 tickets).
 //
-// The plan on SQLite: ask the full-text index for at most allMatches+1
+// The plan on SQLite: without filters the full-text index gives the
+// newest matches itself. With filters, ask it for at most allMatches+1
 // matches (they cost no row read). Fewer than that is every match: keep
-// those in the filters. More means the words are common: without filters
-// the index gives the newest matches itself; otherwise walk the filters'
+// those in the filters. More means the words are common: walk the filters'
 // own ticket IDs newest first, in chunks, keeping those that match, or
 // join the filters with the index when the words are rare in them
 // (searchFilteredSQLite). A search with no indexable word (one or two
@@ -152,20 +152,20 @@ func (s *Store) searchTicketIDs(ctx context.Context, f TicketFilter) (ids []int6
 		ids = w.kept
 	case s.dialect == MySQL:
 		ids, _, err = s.searchWordsMySQL(ctx, f, words, prefix)
+	case !filtered:
+		// The newest matches, FTS5 reading the word's list backwards:
+		// fewer than asked is every match.
+		err = s.db.WithContext(ctx).Raw("SELECT rowid FROM ticket_search WHERE ticket_search MATCH ? ORDER BY rowid DESC LIMIT ?",
+			ftsQuery(words, prefix), n+1).Scan(&ids).Error
 	default:
 		// The index's matches cost no row: learn up to allMatches of them.
 		var cands []int64
 		if cands, err = s.matchTicketIDs(ctx, words, prefix, allMatches+1); err != nil {
 			return nil, false, err
 		}
-		switch {
-		case len(cands) <= allMatches:
+		if len(cands) <= allMatches {
 			ids, err = s.keepInScope(ctx, f, filtered, cands)
-		case !filtered:
-			// The newest matches, FTS5 reading the word's list backwards.
-			err = s.db.WithContext(ctx).Raw("SELECT rowid FROM ticket_search WHERE ticket_search MATCH ? ORDER BY rowid DESC LIMIT ?",
-				ftsQuery(words, prefix), n+1).Scan(&ids).Error
-		default:
+		} else {
 			ids, _, err = s.searchFilteredSQLite(ctx, f, words, prefix)
 		}
 	}
