@@ -196,6 +196,7 @@ func (s *Store) Migrate(ctx context.Context) (int, error) {
 	if err := s.releaseSearchIndex(ctx); err != nil {
 		return len(res), fmt.Errorf("store: migrate: held search index: %w", err)
 	}
+	s.warmSearch()
 	return len(res), nil
 }
 

@@ -125,83 +125,48 @@ const matchTickets = "MATCH (tickets.title, tickets.search_text, tickets.request
 // match f.Search, newest (highest ID) first. When more than
 // TicketSearchCountCap match, only the newest TicketSearchCountCap are
 // returned and capped is true: the list shows those and says "more than".
-// No search shape reads more than about that many tickets when its words
-// are common: sorting every match of a word found in each ticket was the
+// A search reads about that many tickets when its words are common in
+// the filters: sorting every match of a word found in each ticket was the
 // worst case (a second on MariaDB at 100,000 tickets).
 //
-// The plan: ask the full-text index for at most cap+1 matches (on SQLite,
-// where they cost no row read, allMatches+1). Fewer than that is every
-// match: keep those in the filters. More means the words are common:
-// without filters SQLite's index gives the newest matches itself;
-// otherwise walk the filters' own ticket IDs newest first, in chunks,
-// keeping those that match, until cap+1 are found or the filters run out.
-// A search with no indexable word (one or two letters, "%") walks the same
-// way with a substring match. On MySQL a search whose words are in one
-// ticket in commonWordShare or more of the filters' newest walks them
-// first, reading each ticket's text (walkCommonWords), and never asks the
-// full-text index: for a word in every ticket its work alone is 0.3 to 1 s
-// at 100,000 tickets.
+// The plan on SQLite: without filters the full-text index gives the
+// newest matches itself. With filters, ask it for at most allMatches+1
+// matches (they cost no row read). Fewer than that is every match: keep
+// those in the filters. More means the words are common: walk the filters'
+// own ticket IDs newest first, in chunks, keeping those that match, or
+// join the filters with the index when the words are rare in them
+// (searchFilteredSQLite). A search with no indexable word (one or two
+// letters, "%") walks the filters with a substring match. MySQL, whose
+// index costs a row read per match, plans by the share of the filters'
+// newest tickets that hold the words (searchWordsMySQL).
 func (s *Store) searchTicketIDs(ctx context.Context, f TicketFilter) (ids []int64, capped bool, err error) {
 	n := TicketSearchCountCap
 	words, prefix := searchWords(f.Search)
-	filtered := f.Status != 0 || f.NotSolved || f.ReceiverID != 0 || f.CategoryID != 0 || f.View != ViewAll
-	var cond string
-	var args []any
-	if len(words) == 0 {
+	filtered := f.filtered()
+	switch {
+	case len(words) == 0:
 		like := "%" + escapeLike(strings.TrimSpace(f.Search)) + "%"
-		cond = "(tickets.title LIKE ? ESCAPE '!' OR tickets.requester_email LIKE ? ESCAPE '!' OR tickets.requester_name LIKE ? ESCAPE '!' OR tickets.search_text LIKE ? ESCAPE '!')"
-		args = []any{like, like, like, like}
-		ids, _, err = s.walkTicketIDs(ctx, f, cond, args, n+1, 0)
-	} else {
-		if s.dialect == MySQL {
-			// A word in a good share of the newest tickets is found by
-			// reading them: asking InnoDB's index for it costs
-			// 0.3 to 1 s at 100,000 tickets, whatever the LIMIT.
-			var common bool
-			if ids, common, err = s.walkCommonWords(ctx, f, words, prefix, n+1); err != nil {
-				return nil, false, err
-			}
-			if common {
-				return s.finishSearch(ctx, f, ids)
-			}
-		}
-		// On SQLite the index's matches cost no row: learn up to
-		// allMatches of them; on MySQL each costs a row read.
-		known := n
-		if s.dialect == SQLite {
-			known = allMatches
-		}
+		cond := "(tickets.title LIKE ? ESCAPE '!' OR tickets.requester_email LIKE ? ESCAPE '!' OR tickets.requester_name LIKE ? ESCAPE '!' OR tickets.search_text LIKE ? ESCAPE '!')"
+		w := newWalk()
+		err = s.walkTicketIDs(ctx, f, cond, []any{like, like, like, like}, n+1, w, 0)
+		ids = w.kept
+	case s.dialect == MySQL:
+		ids, _, err = s.searchWordsMySQL(ctx, f, words, prefix)
+	case !filtered:
+		// The newest matches, FTS5 reading the word's list backwards:
+		// fewer than asked is every match.
+		err = s.db.WithContext(ctx).Raw("SELECT rowid FROM ticket_search WHERE ticket_search MATCH ? ORDER BY rowid DESC LIMIT ?",
+			ftsQuery(words, prefix), n+1).Scan(&ids).Error
+	default:
+		// The index's matches cost no row: learn up to allMatches of them.
 		var cands []int64
-		if cands, err = s.matchTicketIDs(ctx, words, prefix, known+1); err != nil {
+		if cands, err = s.matchTicketIDs(ctx, words, prefix, allMatches+1); err != nil {
 			return nil, false, err
 		}
-		if s.dialect == MySQL && len(cands) > known {
-			// Past the cap, up to a thousand more rows read beat a walk
-			// through the filters for a word in a few hundred tickets
-			// (seconds at 100,000 tickets).
-			known = allMatchesMySQL
-			if cands, err = s.matchTicketIDs(ctx, words, prefix, known+1); err != nil {
-				return nil, false, err
-			}
-		}
-		switch {
-		case len(cands) <= known && !filtered:
-			ids = cands
-		case len(cands) <= known:
-			// Every match is known: keep those of the filters (a row
-			// read each, fewer than a walk through the filters).
-			db, serr := s.ticketScope(ctx, f, false)
-			if serr != nil {
-				return nil, false, serr
-			}
-			err = db.Where("tickets.id IN ?", cands).Order("tickets.id DESC").Limit(n+1).Pluck("tickets.id", &ids).Error
-		case !filtered && s.dialect == SQLite:
-			// The newest matches, FTS5 reading the word's list backwards.
-			err = s.db.WithContext(ctx).Raw("SELECT rowid FROM ticket_search WHERE ticket_search MATCH ? ORDER BY rowid DESC LIMIT ?",
-				ftsQuery(words, prefix), n+1).Scan(&ids).Error
-		default:
-			cond, args = s.matchEachCond(words, prefix)
-			ids, _, err = s.walkTicketIDs(ctx, f, cond, args, n+1, 0)
+		if len(cands) <= allMatches {
+			ids, err = s.keepInScope(ctx, f, filtered, cands)
+		} else {
+			ids, _, err = s.searchFilteredSQLite(ctx, f, words, prefix)
 		}
 	}
 	if err != nil {
@@ -209,6 +174,193 @@ func (s *Store) searchTicketIDs(ctx context.Context, f TicketFilter) (ids []int6
 	}
 	return s.finishSearch(ctx, f, ids)
 }
+
+// filtered reports whether the list is narrowed by a filter or a view.
+func (f TicketFilter) filtered() bool {
+	return f.Status != 0 || f.NotSolved || f.ReceiverID != 0 || f.CategoryID != 0 || f.View != ViewAll
+}
+
+// sqliteWalkShare is the share of the first chunk of a walk that must
+// hold a search's words for SQLite to walk on; below, the filters are
+// intersected with every match of the index at once (searchFilteredSQLite).
+var sqliteWalkShare = 1.0 / 4 // a variable for the tests: 0 always walks, 2 never
+
+// searchFilteredSQLite is a search on SQLite whose words are in more
+// than allMatches tickets, in a list narrowed by filters or a view. It
+// walks a first chunk of the filters' newest tickets asking the index for
+// the chunk's ID range; if at least sqliteWalkShare of them match, the
+// walk goes on (a few chunks find the newest matches). Otherwise the
+// words are rare in the filters, and a walk would read most of them, a
+// chunk at a time, each reading the index's matches in its ID range (a
+// word in a fifth of 100,000 tickets and in none of a status: 0.1 s):
+// the filters' tickets below the chunk are then joined with the index's
+// matches in one query, newest first (SQLite lists the matches once, a
+// few ms for tens of thousands, and probes the filters' index for each).
+// plan names the plan taken, for the tests: "sample" (the first chunk was
+// enough), "walk" or "join".
+func (s *Store) searchFilteredSQLite(ctx context.Context, f TicketFilter, words []string, prefix bool) (ids []int64, plan string, err error) {
+	limit := TicketSearchCountCap + 1
+	cond, args := s.matchEachCond(words, prefix)
+	w := newWalk()
+	if err := s.walkTicketIDs(ctx, f, cond, args, limit, w, 1); err != nil || w.done || len(w.kept) >= limit {
+		return w.kept, "sample", err
+	}
+	if w.share() >= sqliteWalkShare {
+		err := s.walkTicketIDs(ctx, f, cond, args, limit, w, 0)
+		return w.kept, "walk", err
+	}
+	db, err := s.ticketScope(ctx, f, true)
+	if err != nil {
+		return nil, "", err
+	}
+	var more []int64
+	err = db.Where("tickets.id < ? AND tickets.id IN (SELECT rowid FROM ticket_search WHERE ticket_search MATCH ?)", w.below, ftsQuery(words, prefix)).
+		Order("tickets.id DESC").Limit(limit-len(w.kept)).Pluck("tickets.id", &more).Error
+	return append(w.kept, more...), "join", translate(err)
+}
+
+// keepInScope keeps, of every match of a search (cands), those in the
+// list's filters, newest first, at most cap+1: a row read each, fewer
+// than a walk through the filters.
+func (s *Store) keepInScope(ctx context.Context, f TicketFilter, filtered bool, cands []int64) ([]int64, error) {
+	if !filtered {
+		return cands, nil
+	}
+	db, err := s.ticketScope(ctx, f, false)
+	if err != nil {
+		return nil, err
+	}
+	var ids []int64
+	err = db.Where("tickets.id IN ?", cands).Order("tickets.id DESC").Limit(TicketSearchCountCap+1).Pluck("tickets.id", &ids).Error
+	return ids, translate(err)
+}
+
+// commonShare and walkShare are the shares of the filters' newest
+// walkChunk tickets that hold a search's words above which MySQL walks
+// the filters rather than list the full-text index's matches. InnoDB's
+// index finds a word's tickets in a few milliseconds, but listing them
+// reads each match's row, oldest first (3 µs each when the table is in
+// the buffer pool, 80 µs when it is not), and each query of the index
+// costs about 1 µs per ticket holding the word (60 ms for a word in
+// 40,000 tickets). So, at 100,000 tickets:
+//
+//   - from commonShare (one in ten), the walk reads the text of each
+//     ticket with a regular expression (wordPattern: 12 to 35 µs a
+//     ticket, about 2,000 tickets at most) and never asks the index;
+//   - from walkShare (one in forty), and when the words are in more than
+//     walkMatches tickets in all, the walk asks the index once per chunk
+//     and tests each ticket of the chunk against it (a few µs a ticket
+//     when the rows are in the buffer pool, about 8,000 at most, in one
+//     or two chunks);
+//   - below, the index lists up to allMatchesMySQL matches; with more,
+//     the walk as above goes on, or the filters are joined with the
+//     index's matches when that reads fewer rows (joinRowCost).
+//
+// Variables for the tests, which force each plan: 0 always, 2 never.
+var (
+	commonShare = 1.0 / 10
+	walkShare   = 1.0 / 40
+)
+
+// walkMatches is how many tickets in all must hold a search's words, by
+// the share of the newest ones that do, for MySQL to walk a filter asking
+// the index per chunk rather than list the index's matches (twice
+// allMatchesMySQL: an estimate, and listing is the safer plan).
+var walkMatches = 2000
+
+// searchWordsMySQL is a search with words on MySQL. The newest walkChunk
+// tickets of the filters are read first with the regular expressions of
+// wordPattern (which find what the index finds); the share of them that
+// match picks the plan (commonShare, walkShare), and every plan goes on
+// from there. A walk that asks the index per chunk is taken only when the
+// words are also in more than walkMatches tickets by the same
+// share of the newest tickets of all (read too when the list is
+// filtered): a word in a tenth of a view's tickets but in a few hundred
+// tickets in all is listed by the index sooner than found by a walk
+// through the view's scattered rows. When the index holds more matches
+// than it lists, the filters are walked on, or joined with the index's
+// matches when that reads fewer rows (a word common in all tickets but
+// rare in the filters). plan names the plan taken, for the tests:
+// "sample" (the first chunk was enough), "text", "chunks", "list" or
+// "join".
+func (s *Store) searchWordsMySQL(ctx context.Context, f TicketFilter, words []string, prefix bool) (ids []int64, plan string, err error) {
+	limit := TicketSearchCountCap + 1
+	w := newWalk()
+	textCond, textArgs, ok, err := s.wordsTextCond(ctx, words, prefix)
+	if err != nil {
+		return nil, "", err
+	}
+	matchCond, matchArgs := s.matchEachCond(words, prefix)
+	// all is the first chunk of the newest tickets of all, read with the
+	// same patterns: the share of all tickets holding the words.
+	all := w
+	readAll := func() error {
+		if !f.filtered() || all != w {
+			return nil
+		}
+		all = newWalk()
+		return s.walkTicketIDs(ctx, TicketFilter{}, textCond, textArgs, limit, all, 1)
+	}
+	if ok {
+		if err := s.walkTicketIDs(ctx, f, textCond, textArgs, limit, w, 1); err != nil {
+			return nil, "", err
+		}
+		share := w.share()
+		switch {
+		case w.done || len(w.kept) >= limit:
+			return w.kept, "sample", nil
+		case share >= commonShare:
+			err := s.walkTicketIDs(ctx, f, textCond, textArgs, limit, w, 0)
+			return w.kept, "text", err
+		case share >= walkShare:
+			if err := readAll(); err != nil {
+				return nil, "", err
+			}
+			if all.share()*float64(all.top) > float64(walkMatches) {
+				err := s.walkTicketIDs(ctx, f, matchCond, matchArgs, limit, w, 0)
+				return w.kept, "chunks", err
+			}
+		}
+	}
+	cands, err := s.matchTicketIDs(ctx, words, prefix, allMatchesMySQL+1)
+	if err != nil {
+		return nil, "", err
+	}
+	if len(cands) <= allMatchesMySQL {
+		ids, err := s.keepInScope(ctx, f, f.filtered(), cands)
+		return ids, "list", err
+	}
+	// More matches than listed. A walk through the filters reads about
+	// (limit - kept) / share of their tickets, at least a half in the
+	// first chunk; joining the filters with the index reads the row of
+	// every match (as many as the share of all tickets tells), oldest
+	// first, likelier out of the buffer pool than the newest: joinRowCost
+	// each.
+	if ok {
+		if err := readAll(); err != nil {
+			return nil, "", err
+		}
+		matches := max(all.share()*float64(all.top), float64(allMatchesMySQL+1))
+		walkRows := float64(limit-len(w.kept)) / max(w.share(), 0.5/float64(walkChunk))
+		if matches*joinRowCost < walkRows {
+			db, err := s.ticketScope(ctx, f, false)
+			if err != nil {
+				return nil, "", err
+			}
+			var more []int64
+			err = db.Where("tickets.id < ? AND "+matchTickets, w.below, booleanQuery(words, prefix)).
+				Order("tickets.id DESC").Limit(limit-len(w.kept)).Pluck("tickets.id", &more).Error
+			return append(w.kept, more...), "join", translate(err)
+		}
+	}
+	err = s.walkTicketIDs(ctx, f, matchCond, matchArgs, limit, w, 0)
+	return w.kept, "list", err
+}
+
+// joinRowCost is how many tickets a walk reads in the time the full-text
+// index reads one match's row (searchWordsMySQL); a variable for the
+// tests.
+var joinRowCost = 4.0
 
 // finishSearch sorts a search's tickets newest first, keeps the newest
 // TicketSearchCountCap of them (capped: there were more), and adds the
@@ -304,25 +456,46 @@ func nextChunk(size, got, want int) int {
 	return min(next, maxChunk)
 }
 
+// walk is where a walk through the list's filters stands: the IDs kept
+// so far, the highest and the lowest ID read (below: -1 before the first
+// chunk), the size of the last chunk and how many of it were kept, and
+// whether the filters hold no more tickets.
+type walk struct {
+	kept      []int64
+	top       int64 // the highest ID read (about how many tickets there are, without filters)
+	below     int64
+	size, got int
+	done      bool
+}
+
+// share is the share of the last chunk that was kept.
+func (w *walk) share() float64 { return float64(w.got) / float64(max(w.size, 1)) }
+
+// newWalk is a walk that has read nothing yet.
+func newWalk() *walk { return &walk{below: -1} }
+
 // walkTicketIDs walks the IDs of the list's filters and view newest first
 // (from the view's assignments, or a filter's index, or the primary key),
 // a chunk at a time, and keeps those of each chunk that pass cond, until
-// limit are kept or the filters hold no more tickets.
-//
-// With minShare above 0 the walk gives up (rare true) after a full first
-// chunk in which fewer than one ticket in minShare passed: the words are
-// not common enough for a walk to find limit of them soon.
-func (s *Store) walkTicketIDs(ctx context.Context, f TicketFilter, cond string, args []any, limit, minShare int) (_ []int64, rare bool, err error) {
-	var kept []int64
-	first := true
-	below := int64(-1) // no bound yet
-	size := walkChunk
-	for len(kept) < limit {
-		chunk, err := s.scopeIDsBelow(ctx, f, below, size)
-		if err != nil || len(chunk) == 0 {
-			return kept, false, err
+// limit are kept, the filters hold no more tickets, or (chunks above 0)
+// that many chunks are read. A walk may go on where another stopped,
+// with another cond finding the same tickets: its next chunk is sized
+// from the share the last one kept.
+func (s *Store) walkTicketIDs(ctx context.Context, f TicketFilter, cond string, args []any, limit int, w *walk, chunks int) error {
+	for read := 0; len(w.kept) < limit && !w.done && (chunks == 0 || read < chunks); read++ {
+		size := walkChunk
+		if w.size > 0 {
+			size = nextChunk(w.size, w.got, limit-len(w.kept))
 		}
-		below = chunk[len(chunk)-1]
+		chunk, err := s.scopeIDsBelow(ctx, f, w.below, size)
+		if err != nil {
+			return err
+		}
+		w.size, w.got, w.done = size, 0, len(chunk) < size
+		if len(chunk) == 0 {
+			return nil
+		}
+		w.top, w.below = max(w.top, chunk[0]), chunk[len(chunk)-1]
 		a := make([]any, 0, len(args)+2)
 		for _, v := range args {
 			if v == chunkBounds {
@@ -333,23 +506,15 @@ func (s *Store) walkTicketIDs(ctx context.Context, f TicketFilter, cond string, 
 		}
 		db, err := s.ticketScope(ctx, f, true)
 		if err != nil {
-			return nil, false, err
+			return err
 		}
 		var got []int64
 		if err := db.Where("tickets.id IN ?", chunk).Where(cond, a...).Pluck("tickets.id", &got).Error; err != nil {
-			return nil, false, translate(err)
+			return translate(err)
 		}
-		kept = append(kept, got...)
-		if len(chunk) < size {
-			break
-		}
-		if first && minShare > 0 && len(got)*minShare < len(chunk) {
-			return nil, true, nil
-		}
-		first = false
-		size = nextChunk(size, len(got), limit-len(kept))
+		w.kept, w.got = append(w.kept, got...), len(got)
 	}
-	return kept, false, nil
+	return nil
 }
 
 // scopeIDsBelow returns up to size ticket IDs of the list's view (or of
@@ -499,35 +664,25 @@ func (s *Store) fillSearchText(ctx context.Context) (int, error) {
 	return done, nil
 }
 
-// commonWordShare is the share of a walk's first chunk (one ticket in
-// commonWordShare) that a search's words must be found in for MySQL to
-// walk the newest tickets reading their text rather than ask its
-// full-text index; 0 walks whatever the share (a variable for the tests).
-var commonWordShare = 16
-
-// walkCommonWords is the search of words on MySQL when they are common:
-// it walks the filters' newest tickets testing each one's text with a
-// regular expression that finds what the full-text index finds (see
-// wordPattern), and gives up (common false) after a first chunk where
-// fewer than one ticket in commonWordShare matched, or when a word's
-// pattern cannot be made.
-func (s *Store) walkCommonWords(ctx context.Context, f TicketFilter, words []string, prefix bool, limit int) (ids []int64, common bool, err error) {
+// wordsTextCond is the condition that finds a search's words in a
+// ticket's text the way MySQL's full-text index finds them: a regular
+// expression per word (wordPattern) on the title, text and requester. ok
+// is false when a word's pattern cannot be made.
+func (s *Store) wordsTextCond(ctx context.Context, words []string, prefix bool) (cond string, args []any, ok bool, err error) {
 	units, err := s.collationUnits(ctx)
 	if err != nil {
-		return nil, false, err
+		return "", nil, false, err
 	}
 	var conds []string
-	var args []any
 	for i, w := range words {
 		re, ok := wordPattern(units, w, prefix && i == len(words)-1)
 		if !ok {
-			return nil, false, nil
+			return "", nil, false, nil
 		}
 		conds = append(conds, "CONCAT_WS(' ', tickets.title, tickets.search_text, tickets.requester_email, tickets.requester_name) REGEXP ?")
 		args = append(args, re)
 	}
-	ids, rare, err := s.walkTicketIDs(ctx, f, strings.Join(conds, " AND "), args, limit, commonWordShare)
-	return ids, err == nil && !rare, err
+	return strings.Join(conds, " AND "), args, true, nil
 }
 
 // weightUnits are, for a collation, the characters of the Basic
@@ -568,6 +723,15 @@ func (s *Store) collationUnits(ctx context.Context) (*weightUnits, error) {
 		storeUnits.Store(s, u)
 	}
 	return u, err
+}
+
+// warmSearch reads, in the background, what MySQL's search otherwise
+// reads at the first search of the process (the collation's weights,
+// about 0.1 s), so that no search waits for it.
+func (s *Store) warmSearch() {
+	if s.dialect == MySQL {
+		go func() { _, _ = s.collationUnits(context.Background()) }()
+	}
 }
 
 // storeUnits holds each store's weightUnits, so that a search asks

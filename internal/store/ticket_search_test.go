@@ -75,12 +75,36 @@ func TestSearchAgreesWithTheExactQuery(t *testing.T) {
 		searches := []string{"everywhere", "halfway", "tenthly", "centurion", "printer", "halfway tenthly", "cent", "user7@", "42", "ti", "nomatch",
 			"cafe", "cafe ", "CAFÉ ", "strasse ", "stras", "file ", "fil", "cafe strasse ", "straße ", "ﬁle "}
 		sawCapped, sawExact := false, false
-		defer func(m, my, share int) { allMatches, allMatchesMySQL, commonWordShare = m, my, share }(allMatches, allMatchesMySQL, commonWordShare)
-		// Once with the matches listed up to allMatches, once walking the
-		// filters as soon as the cap is passed, once (on MySQL) reading
-		// the text of the newest tickets for every word, common or not.
-		for _, mode := range []struct{ known, share int }{{allMatches, commonWordShare}, {TicketSearchCountCap, commonWordShare}, {TicketSearchCountCap, 0}} {
-			allMatches, allMatchesMySQL, commonWordShare = mode.known, min(mode.known, allMatchesMySQL), mode.share
+		sawPlan := map[string]bool{}
+		defer func(m, my, wm int, common, walk, sqliteWalk, join float64) {
+			allMatches, allMatchesMySQL, walkMatches, commonShare, walkShare, sqliteWalkShare, joinRowCost = m, my, wm, common, walk, sqliteWalk, join
+		}(allMatches, allMatchesMySQL, walkMatches, commonShare, walkShare, sqliteWalkShare, joinRowCost)
+		// Each plan, forced: the matches listed up to allMatches; walking
+		// the filters as soon as the cap is passed; and on MySQL, after
+		// reading the text of the newest tickets, going on reading text
+		// whatever the share, going on asking the index per chunk
+		// whatever the share, and listing the index's matches whatever
+		// the share.
+		const always, never = 0, 2
+		modes := []struct {
+			name         string
+			known        int
+			common, walk float64
+			walkMatches  int
+			plan         string // the plan the walk of the newest tickets must pick, on MySQL
+			sqliteWalk   float64
+			joinRowCost  float64
+		}{
+			{"defaults", allMatches, commonShare, walkShare, walkMatches, "", sqliteWalkShare, joinRowCost},
+			{"walk past the cap", TicketSearchCountCap, commonShare, walkShare, 2 * TicketSearchCountCap, "", sqliteWalkShare, joinRowCost},
+			{"read text", TicketSearchCountCap, always, never, 0, "text", always, 1e9},
+			{"index per chunk", TicketSearchCountCap, never, always, -1, "chunks", never, 1e9},
+			{"index lists", TicketSearchCountCap, never, never, 0, "list", never, 1e9},
+			{"index joins", TicketSearchCountCap, never, never, 0, "join", never, 0},
+		}
+		for _, mode := range modes {
+			allMatches, allMatchesMySQL, commonShare, walkShare = mode.known, min(mode.known, allMatchesMySQL), mode.common, mode.walk
+			walkMatches, sqliteWalkShare, joinRowCost = mode.walkMatches, mode.sqliteWalk, mode.joinRowCost
 			for _, fl := range filters {
 				for _, search := range searches {
 					f := fl.f
@@ -100,15 +124,31 @@ func TestSearchAgreesWithTheExactQuery(t *testing.T) {
 						slices.SortFunc(want, func(a, b int64) int { return cmp.Compare(b, a) })
 					}
 					if !slices.Equal(got, want) || capped != wantCapped {
-						t.Fatalf("%s, search %q: got %d tickets %v (capped %v), want %d %v (capped %v)", fl.name, search, len(got), head(got), capped, len(want), head(want), wantCapped)
+						t.Fatalf("%s: %s, search %q: got %d tickets %v (capped %v), want %d %v (capped %v)", mode.name, fl.name, search, len(got), head(got), capped, len(want), head(want), wantCapped)
 					}
 					sawCapped, sawExact = sawCapped || capped, sawExact || (!capped && len(got) > 0)
-					// Forced, MySQL's walk of common words takes every
-					// search that has words.
-					if words, prefix := searchWords(search); s.dialect == MySQL && mode.share == 0 && len(words) > 0 {
-						if _, common, err := s.walkCommonWords(ctx, f, words, prefix, TicketSearchCountCap+1); err != nil || !common {
-							t.Fatalf("%s, search %q: the walk of common words was not taken (%v)", fl.name, search, err)
+					// On MySQL every search with words reads the text of
+					// the newest tickets first, and the forced plan is
+					// the one taken.
+					if words, prefix := searchWords(search); s.dialect == MySQL && mode.plan != "" && len(words) > 0 {
+						if _, plan, err := s.searchWordsMySQL(ctx, f, words, prefix); err != nil || plan != mode.plan && plan != "sample" && (mode.plan != "join" || plan != "list") {
+							t.Fatalf("%s: %s, search %q: plan %q (%v), want %q", mode.name, fl.name, search, plan, err, mode.plan)
+						} else if plan == mode.plan {
+							sawPlan[mode.plan] = true
 						}
+					}
+					// On SQLite the search of common words in a filtered
+					// list, whichever plan it takes.
+					if words, prefix := searchWords(search); s.dialect == SQLite && len(words) > 0 && f.filtered() {
+						ids, plan, err := s.searchFilteredSQLite(ctx, f, words, prefix)
+						if err != nil {
+							t.Fatal(err)
+						}
+						slices.SortFunc(ids, func(a, b int64) int { return cmp.Compare(b, a) })
+						if ids = ids[:min(len(ids), TicketSearchCountCap)]; !slices.Equal(ids, want) {
+							t.Fatalf("%s: %s, search %q, SQLite plan %q: got %d tickets %v, want %d %v", mode.name, fl.name, search, plan, len(ids), head(ids), len(want), head(want))
+						}
+						sawPlan["sqlite "+plan] = true
 					}
 					// The list's pages, sorted by update, then by title.
 					for _, sort := range []ListQuery{{Sort: "updated", Desc: true, PerPage: 50, Page: 2}, {Sort: "title", PerPage: 50}} {
@@ -134,6 +174,12 @@ func TestSearchAgreesWithTheExactQuery(t *testing.T) {
 		}
 		if !sawCapped || !sawExact {
 			t.Fatalf("the cases must cover both a capped and an exact search (capped %v, exact %v)", sawCapped, sawExact)
+		}
+		if s.dialect == MySQL && len(sawPlan) != 4 {
+			t.Fatalf("the forced plans taken: %v, want text, chunks, list and join", sawPlan)
+		}
+		if s.dialect == SQLite && (!sawPlan["sqlite walk"] || !sawPlan["sqlite join"]) {
+			t.Fatalf("the plans taken: %v, want both walk and join", sawPlan)
 		}
 	})
 }
