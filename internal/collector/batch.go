@@ -86,7 +86,7 @@ func (c *Collector) prepare(ctx context.Context, in *intake, batch []item) (*pre
 func (c *Collector) duplicates(ctx context.Context, batch []item, seen map[string]store.LedgerMatch, now time.Time) (map[string][]store.DuplicateCandidate, error) {
 	var ids []string
 	for _, it := range batch {
-		if _, dup := seen[it.hash]; it.raw == nil || dup && it.hash != "" {
+		if it.raw == nil || !toDecide(it, seen) {
 			continue
 		}
 		if id := ingest.MessageID(it.raw); id != "" {
@@ -419,16 +419,22 @@ func (c *Collector) predecide(ctx context.Context, batch []item, seen map[string
 		}()
 	}
 	for i, it := range batch {
-		if _, dup := seen[it.hash]; dup && it.hash != "" {
-			continue
-		}
-		if it.tooLarge || it.raw != nil {
+		if toDecide(it, seen) {
 			work <- i
 		}
 	}
 	close(work)
 	wg.Wait()
 	return out
+}
+
+// toDecide reports whether a mail of a batch gets a decision ahead: not
+// one already in the ledger, nor one expunged since the sizes were read.
+func toDecide(it item, seen map[string]store.LedgerMatch) bool {
+	if _, dup := seen[it.hash]; dup && it.hash != "" {
+		return false
+	}
+	return it.tooLarge || it.raw != nil
 }
 
 // decisions lists the decisions made in advance.

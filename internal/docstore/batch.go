@@ -102,7 +102,7 @@ func (b *Batch) writer() {
 			err  error
 		)
 		if b.wholeFS {
-			st, err = b.s.stage(d.sha, d.data)
+			st, _, err = b.s.stage(d.sha, d.data, false)
 		} else {
 			dirs, err = b.s.write(d.sha, d.data)
 		}
@@ -217,67 +217,53 @@ type doc struct {
 }
 
 // stage writes data, whose hash is sha, to a temporary file in its
-// directory, not synced; nothing when the document is already stored.
-func (s *Store) stage(sha string, data []byte) (staged, error) {
+// directory (0600, as os.CreateTemp makes it), synced when syncFile;
+// nothing when the document is already stored. dirs are the directories
+// whose new entries makeDirs made (see there).
+func (s *Store) stage(sha string, data []byte, syncFile bool) (st staged, dirs []string, err error) {
 	dir, final, _ := s.path(sha)
 	if ok, _ := s.Has(sha); ok {
-		return staged{}, nil
-	}
-	if _, err := s.makeDirs(dir); err != nil {
-		return staged{}, err
-	}
-	tmp, err := os.CreateTemp(dir, ".tmp-*") // mode 0600
-	if err != nil {
-		return staged{}, fmt.Errorf("docstore: temp file: %w", err)
-	}
-	_, err = tmp.Write(data)
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		_ = os.Remove(tmp.Name())
-		return staged{}, fmt.Errorf("docstore: write: %w", err)
-	}
-	return staged{tmp: tmp.Name(), final: final}, nil
-}
-
-// write stores data, whose hash is sha, like Put without syncing
-// directories: dirs are those that got a new entry (the file's own
-// directory, and the root when it created that directory), to be synced
-// before a row names the document; none when the file was already there.
-func (s *Store) write(sha string, data []byte) (dirs []string, err error) {
-	dir, final, _ := s.path(sha)
-	if ok, _ := s.Has(sha); ok {
-		return nil, nil
+		return staged{}, nil, nil
 	}
 	if dirs, err = s.makeDirs(dir); err != nil {
-		return nil, err
+		return staged{}, nil, err
 	}
 	tmp, err := os.CreateTemp(dir, ".tmp-*")
 	if err != nil {
-		return nil, fmt.Errorf("docstore: temp file: %w", err)
+		return staged{}, nil, fmt.Errorf("docstore: temp file: %w", err)
 	}
-	// Removing after a successful rename fails harmlessly; after a failure it
-	// keeps half-written files from piling up.
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return nil, fmt.Errorf("docstore: write: %w", err)
+	if _, err = tmp.Write(data); err != nil {
+		err = fmt.Errorf("docstore: write: %w", err)
+	} else if syncFile {
+		if err = tmp.Sync(); err != nil {
+			err = fmt.Errorf("docstore: sync: %w", err)
+		}
 	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return nil, fmt.Errorf("docstore: sync: %w", err)
+	if cerr := tmp.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("docstore: close: %w", cerr)
 	}
-	if err := tmp.Close(); err != nil {
-		return nil, fmt.Errorf("docstore: close: %w", err)
+	if err != nil {
+		_ = os.Remove(tmp.Name())
+		return staged{}, nil, err
 	}
-	if err := os.Chmod(tmp.Name(), 0o600); err != nil {
-		return nil, fmt.Errorf("docstore: chmod: %w", err)
+	return staged{tmp: tmp.Name(), final: final}, dirs, nil
+}
+
+// write stores data, whose hash is sha, like Put without syncing
+// directories: the file synced, then renamed to its name. dirs are those
+// that got a new entry (the file's directory, and the root when it
+// created that directory), to be synced before a row names the document;
+// none when the file was already there.
+func (s *Store) write(sha string, data []byte) (dirs []string, err error) {
+	st, dirs, err := s.stage(sha, data, true)
+	if err != nil || st.tmp == "" {
+		return nil, err
 	}
-	if err := os.Rename(tmp.Name(), final); err != nil {
+	if err := os.Rename(st.tmp, st.final); err != nil {
+		_ = os.Remove(st.tmp)
 		return nil, fmt.Errorf("docstore: rename: %w", err)
 	}
-	return append(dirs, dir), nil
+	return append(dirs, filepath.Dir(st.final)), nil
 }
 
 // makeDirs creates dir (root/ab) if needed and returns the directory
