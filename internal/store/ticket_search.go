@@ -164,7 +164,7 @@ func (s *Store) searchTicketIDs(ctx context.Context, f TicketFilter) (ids []int6
 			return nil, false, err
 		}
 		if len(cands) <= allMatches {
-			ids, err = s.keepInScope(ctx, f, filtered, cands)
+			ids, err = s.keepInScope(ctx, f, cands)
 		} else {
 			ids, _, err = s.searchFilteredSQLite(ctx, f, words, prefix)
 		}
@@ -222,8 +222,8 @@ func (s *Store) searchFilteredSQLite(ctx context.Context, f TicketFilter, words 
 // keepInScope keeps, of every match of a search (cands), those in the
 // list's filters, newest first, at most cap+1: a row read each, fewer
 // than a walk through the filters.
-func (s *Store) keepInScope(ctx context.Context, f TicketFilter, filtered bool, cands []int64) ([]int64, error) {
-	if !filtered {
+func (s *Store) keepInScope(ctx context.Context, f TicketFilter, cands []int64) ([]int64, error) {
+	if !f.filtered() {
 		return cands, nil
 	}
 	db, err := s.ticketScope(ctx, f, false)
@@ -327,7 +327,7 @@ func (s *Store) searchWordsMySQL(ctx context.Context, f TicketFilter, words []st
 		return nil, "", err
 	}
 	if len(cands) <= allMatchesMySQL {
-		ids, err := s.keepInScope(ctx, f, f.filtered(), cands)
+		ids, err := s.keepInScope(ctx, f, cands)
 		return ids, "list", err
 	}
 	// More matches than listed. A walk through the filters reads about
