@@ -11,11 +11,12 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"strconv"
 	"strings"
 	"time"
 
-	"github.com/glebarez/sqlite"
 	"github.com/go-sql-driver/mysql"
+	sqlite "github.com/libtnb/sqlite"
 	"github.com/pressly/goose/v3"
 	gmysql "gorm.io/driver/mysql"
 	"gorm.io/gorm"
@@ -57,6 +58,8 @@ type Options struct {
 	// PasswordCost is the bcrypt cost of new password hashes; 0 is
 	// bcrypt's default. Tests lower it: hashing dominates their time.
 	PasswordCost int
+
+	walCheckEvery time.Duration // see startWALCheckpoints
 }
 
 // Store is the database handle shared by the whole process.
@@ -66,7 +69,9 @@ type Store struct {
 	keys    *secret.Keyring
 	cost    int // bcrypt cost, 0 for the default
 	now     func() time.Time
-	path    string // the SQLite file; names per-process locks
+	path    string    // the SQLite file; names per-process locks
+	pool    *stmtPool // SQLite's connections, with statements kept
+	wal     *walCheckpointer
 }
 
 // Open connects to the database; it does not migrate.
@@ -79,6 +84,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	var (
 		d       gorm.Dialector
 		dialect Dialect
+		pool    *stmtPool // SQLite's
 	)
 	if o.DSN == "" {
 		dialect = SQLite
@@ -88,8 +94,21 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		// of KB) fits the page cache of 8 MiB a connection (the default
 		// 2 MiB spilled pages to the log in the middle of the
 		// transaction), and the statement journals of its inserts stay in
-		// memory.
-		d = sqlite.Open(o.SQLitePath + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=temp_store(MEMORY)&_pragma=cache_size(-8192)&_txlock=immediate")
+		// memory. The log is checkpointed in the background (wal.go); a
+		// commit does it only past walSafetyPages. Times are written as
+		// "2006-01-02 15:04:05.999999999-07:00" and read back as times
+		// from DATETIME columns.
+		dsn := o.SQLitePath + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)" +
+			"&_pragma=synchronous(NORMAL)&_pragma=temp_store(MEMORY)&_pragma=cache_size(-8192)" +
+			"&_pragma=wal_autocheckpoint(" + strconv.Itoa(walSafetyPages) + ")&_txlock=immediate" +
+			"&_time_format=sqlite&_texttotime=1&_inttotime=1"
+		// The pool keeps busy statements prepared (stmt_pool.go).
+		sqlDB, err := sql.Open(sqlite.DriverName, dsn)
+		if err != nil {
+			return nil, fmt.Errorf("store: open %s: %w", dialect, err)
+		}
+		pool = newStmtPool(sqlDB, stmtPoolSize)
+		d = sqlite.New(sqlite.Config{Conn: pool})
 	} else {
 		dialect = MySQL
 		if o.Logger != nil {
@@ -114,6 +133,9 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	}
 	db, err := gorm.Open(d, cfg)
 	if err != nil {
+		if pool != nil {
+			pool.Close()
+		}
 		return nil, fmt.Errorf("store: open %s: %w", dialect, err)
 	}
 	sqlDB, err := db.DB()
@@ -128,9 +150,12 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		sqlDB.SetMaxOpenConns(32)
 		sqlDB.SetConnMaxLifetime(5 * time.Minute)
 	}
-	s := &Store{db: db, dialect: dialect, keys: o.Keyring, cost: o.PasswordCost, now: cfg.NowFunc, path: o.SQLitePath}
+	s := &Store{db: db, dialect: dialect, keys: o.Keyring, cost: o.PasswordCost, now: cfg.NowFunc, path: o.SQLitePath, pool: pool}
+	if dialect == SQLite {
+		s.wal = startWALCheckpoints(sqlDB, o.SQLitePath, o.walCheckEvery)
+	}
 	if err := s.Ping(ctx); err != nil {
-		sqlDB.Close()
+		s.Close()
 		return nil, err
 	}
 	return s, nil
@@ -141,6 +166,12 @@ func (s *Store) Dialect() Dialect { return s.dialect }
 
 // Close releases the connections.
 func (s *Store) Close() error {
+	if s.wal != nil {
+		s.wal.close()
+	}
+	if s.pool != nil {
+		return s.pool.Close()
+	}
 	sqlDB, err := s.db.DB()
 	if err != nil {
 		return err
