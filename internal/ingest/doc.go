@@ -18,10 +18,13 @@
 //     value is always an http or https URL.
 //   - Any other image source (data:, javascript:, file:) is dropped.
 //
-// Links keep http, https and mailto targets only, and open in a new tab with
-// rel="noopener noreferrer nofollow". In plain-text bodies, http(s)://,
-// www. and mailto: links become clickable the same way; javascript:, data:
-// and any other scheme stay text.
+// Links keep http, https and mailto targets only; http and https links open
+// in a new tab with rel="nofollow noreferrer noopener", mailto links carry
+// rel="nofollow noreferrer". In plain-text bodies, http(s)://, www. and
+// mailto: links become clickable the same way; javascript:, data: and any
+// other scheme stay text. A body of plain text only is not run through the
+// sanitiser: its HTML is made here, escaped, and is what the sanitiser
+// would return unchanged (FuzzTextContentIsAlreadySanitized).
 package ingest
 
 // # Rules, in the order they apply

@@ -93,3 +93,25 @@ func BenchmarkDecide(b *testing.B) {
 		})
 	}
 }
+
+// FuzzTextContentIsAlreadySanitized proves what contentHTML relies on to
+// skip the sanitiser for mail of plain text only: for any text, and any
+// notes, the HTML made of them is what SanitizeHTML returns unchanged.
+func FuzzTextContentIsAlreadySanitized(f *testing.F) {
+	for _, s := range []string{"hello", "a < b & c > d \"q\" 'x'", "see http://example.com/a?b=1&c=2 and www.x.org.",
+		"mailto:a@b.c", "MailTo:it@e.example", "line1\r\nline2\n\n\nline3\r", "tab\there", "nul\x00x", "cr\rx", "bad \xff utf8",
+		"<script>alert(1)</script>", "(https://en.wikipedia.org/wiki/Foo_(bar))", "javascript:alert(1)",
+		"http://x/\"onmouseover=alert(1)", "&amp; &#39; &lt;", "\u00a0nbsp \u2028 sep", "a\fb\vc", "https://", "www.",
+		"<!-- x --> <![CDATA[ y ]]> <?php ?>", "https://a.example/<img src=x onerror=alert(1)>", "  \n  "} {
+		f.Add(s, "Too large attached file: "+s)
+	}
+	f.Fuzz(func(t *testing.T, text, note string) {
+		for _, notes := range [][]string{nil, {note}} {
+			b := body{{s: text}, {s: note}}
+			h := contentHTML(b, notes)
+			if got := SanitizeHTML(h); got != h {
+				t.Fatalf("text %q, notes %q:\nmade      %q\nsanitised %q", text, notes, h, got)
+			}
+		}
+	})
+}

@@ -3,6 +3,7 @@ package ingest
 import (
 	"fmt"
 	"html"
+	neturl "net/url"
 	"regexp"
 	"strings"
 	"sync"
@@ -201,7 +202,8 @@ func TextToHTML(text string) string {
 	}
 	lines := strings.Split(text, "\n")
 	for i, l := range lines {
-		lines[i] = linkify(strings.ToValidUTF8(l, "\uFFFD"))
+		// A lone carriage return is a space, as the HTML parser reads it.
+		lines[i] = linkify(strings.ToValidUTF8(strings.ReplaceAll(l, "\r", "\n"), "\uFFFD"))
 	}
 	return "<p>" + strings.Join(lines, "<br>\n") + "</p>"
 }
@@ -210,9 +212,16 @@ func TextToHTML(text string) string {
 // "www." names. Any other scheme (javascript:, data:) is never a link.
 var textLink = regexp.MustCompile(`(?i)\b(?:https?://|www\.|mailto:)[^\s<>"]+`)
 
-// linkRel is the rel of every link in content: no window.opener, no
-// Referer leaking the ticket URL, no endorsement of the target.
-const linkRel = "noopener noreferrer nofollow"
+// linkRel is the rel of every link in content that opens a tab (one with
+// a host): no window.opener, no Referer leaking the ticket URL, no
+// endorsement of the target; mailRel that of a link without a host
+// (mailto:), which opens no tab. Both are
+// written as the sanitiser writes them, so that text made HTML here is
+// already what SanitizeHTML would make of it (see contentHTML).
+const (
+	linkRel = "nofollow noreferrer noopener"
+	mailRel = "nofollow noreferrer"
+)
 
 // linkify escapes one line of text and makes its links clickable, opening
 // in a new tab. Trailing punctuation stays text, unless it closes a
@@ -239,11 +248,19 @@ func linkify(line string) string {
 		if hasPrefixFold(href, "www.") {
 			href = "http://" + href
 		}
-		target := ` target="_blank"`
-		if hasPrefixFold(href, "mailto:") {
-			target = "" // a mail client opens, not a tab
+		// The link's address as the sanitiser writes it (the scheme in
+		// lower case, the rest escaped as net/url does); one it would
+		// drop stays text.
+		u, err := neturl.Parse(href)
+		if err != nil {
+			continue
 		}
-		fmt.Fprintf(&b, `<a href="%s" rel="%s"%s>%s</a>`, html.EscapeString(href), linkRel, target, html.EscapeString(url))
+		href = u.String()
+		rel, target := linkRel, ` target="_blank"`
+		if u.Host == "" {
+			rel, target = mailRel, "" // mailto: a mail client opens, not a tab
+		}
+		fmt.Fprintf(&b, `<a href="%s" rel="%s"%s>%s</a>`, html.EscapeString(href), rel, target, html.EscapeString(url))
 		last = end
 	}
 	b.WriteString(html.EscapeString(line[last:]))

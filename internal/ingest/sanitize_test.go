@@ -141,13 +141,13 @@ func TestTextToHTML(t *testing.T) {
 // staff follow-ups, which do not pass through the sanitiser.
 func TestTextToHTMLLinks(t *testing.T) {
 	for _, tc := range []struct{ in, want string }{
-		{"see https://a.example/x?y=1&z=2.", `<p>see <a href="https://a.example/x?y=1&amp;z=2" rel="noopener noreferrer nofollow" target="_blank">https://a.example/x?y=1&amp;z=2</a>.</p>`},
-		{"www.b.example, ok", `<p><a href="http://www.b.example" rel="noopener noreferrer nofollow" target="_blank">www.b.example</a>, ok</p>`},
-		{"mail mailto:it@c.example", `<p>mail <a href="mailto:it@c.example" rel="noopener noreferrer nofollow">mailto:it@c.example</a></p>`},
+		{"see https://a.example/x?y=1&z=2.", `<p>see <a href="https://a.example/x?y=1&amp;z=2" rel="nofollow noreferrer noopener" target="_blank">https://a.example/x?y=1&amp;z=2</a>.</p>`},
+		{"www.b.example, ok", `<p><a href="http://www.b.example" rel="nofollow noreferrer noopener" target="_blank">www.b.example</a>, ok</p>`},
+		{"mail mailto:it@c.example", `<p>mail <a href="mailto:it@c.example" rel="nofollow noreferrer">mailto:it@c.example</a></p>`},
 		{"javascript:alert(1) data:text/html,<b>x</b> JaVaScRiPt:x", `<p>javascript:alert(1) data:text/html,&lt;b&gt;x&lt;/b&gt; JaVaScRiPt:x</p>`},
-		{`https://d.example/"><script>`, `<p><a href="https://d.example/" rel="noopener noreferrer nofollow" target="_blank">https://d.example/</a>&#34;&gt;&lt;script&gt;</p>`},
+		{`https://d.example/"><script>`, `<p><a href="https://d.example/" rel="nofollow noreferrer noopener" target="_blank">https://d.example/</a>&#34;&gt;&lt;script&gt;</p>`},
 		{"https:// and www. alone", `<p>https:// and www. alone</p>`},
-		{"Visit WWW.E.example or MailTo:it@e.example", `<p>Visit <a href="http://WWW.E.example" rel="noopener noreferrer nofollow" target="_blank">WWW.E.example</a> or <a href="MailTo:it@e.example" rel="noopener noreferrer nofollow">MailTo:it@e.example</a></p>`},
+		{"Visit WWW.E.example or MailTo:it@e.example", `<p>Visit <a href="http://WWW.E.example" rel="nofollow noreferrer noopener" target="_blank">WWW.E.example</a> or <a href="mailto:it@e.example" rel="nofollow noreferrer">MailTo:it@e.example</a></p>`},
 	} {
 		if got := TextToHTML(tc.in); got != tc.want {
 			t.Errorf("TextToHTML(%q)\n got %s\nwant %s", tc.in, got, tc.want)
