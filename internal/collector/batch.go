@@ -412,6 +412,10 @@ func (c *Collector) predecide(ctx context.Context, batch []item, seen map[string
 				it := batch[i]
 				p := &probe{k: know, dups: dups, since: now.Add(-ingest.DuplicateWindow)}
 				d, err := c.decide(ctx, it, settings, p, now)
+				if err == nil && d.Kind == ingest.KindTicket {
+					// Off the writer's path, like the decision.
+					d.SearchText = store.SearchText(d.ContentHTML)
+				}
 				if err == nil {
 					out[i] = preDecision{d: d, ids: p.ids, tickets: p.tickets, senders: p.senders}
 				}

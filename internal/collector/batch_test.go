@@ -179,6 +179,26 @@ func TestBatchTicketsAreFoundBySearchAtOnce(t *testing.T) {
 					t.Errorf("search %q right after the run: %d tickets, want 1", w, total)
 				}
 			}
+			// The text worked out beside the writer is the content's own.
+			rows, err := e.sqlDB().Query("SELECT content, search_text FROM tickets")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rows.Close()
+			n := 0
+			for rows.Next() {
+				var content, text string
+				if err := rows.Scan(&content, &text); err != nil {
+					t.Fatal(err)
+				}
+				if want := store.SearchText(content); text != want || text == "" {
+					t.Errorf("ticket with content %q: search text %q, want %q", content, text, want)
+				}
+				n++
+			}
+			if err := rows.Err(); err != nil || n != len(words) {
+				t.Fatalf("%d tickets read (%v), want %d", n, err, len(words))
+			}
 		})
 	}
 }

@@ -167,7 +167,8 @@ func (s *Service) saveTicket(ctx context.Context, t *store.Store, rid *int64, ra
 	}
 	tk := &store.Ticket{Title: d.Title, Content: d.ContentHTML, Status: store.StatusNew, Urgency: store.DefaultUrgency,
 		RequestSource: store.SourceEmail, ReceiverID: rid, RequesterEmail: d.Requester.Email, RequesterName: d.Requester.Name,
-		MessageID: d.MessageID, ContentSHA256: d.ContentSHA256, RawSHA256: rawSHA, DecisionReason: d.Reason.Text, OpenedAt: d.Date}
+		MessageID: d.MessageID, ContentSHA256: d.ContentSHA256, RawSHA256: rawSHA, DecisionReason: d.Reason.Text, OpenedAt: d.Date,
+		SearchText: d.SearchText}
 	if d.TicketID != 0 {
 		linked := d.TicketID
 		tk.LinkedTicketID = &linked

@@ -100,6 +100,10 @@ type Decision struct {
 	Subject     string // decoded Subject header, as sent
 	Title       string // ticket title: the subject, or "(No subject)"
 	ContentHTML string // sanitised, see the package documentation
+	// SearchText is ContentHTML's text for the search index when it was
+	// worked out ahead of the write (the collector does so beside its
+	// one writer, with store.SearchText); empty, the store works it out.
+	SearchText string
 
 	Requester Address
 	Observers []Address

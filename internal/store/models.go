@@ -315,7 +315,8 @@ type Ticket struct {
 	ClosedAt      *time.Time
 	// SearchText is the text of Content (tags dropped, entities decoded),
 	// which the search index holds instead of the HTML. BeforeCreate
-	// writes it on every insert path; it is never read back.
+	// writes it on every insert path unless the caller set it (with
+	// SearchText, off its writer's path); it is never read back.
 	SearchText string `gorm:"<-:create;->:false"`
 }
 

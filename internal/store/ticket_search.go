@@ -575,9 +575,17 @@ func (s *Store) ticketScope(ctx context.Context, f TicketFilter, plainJoin bool)
 // BeforeCreate gives a new ticket the text the search index holds, on
 // every path that inserts tickets (one at a time or in batches).
 func (t *Ticket) BeforeCreate(*gorm.DB) error {
-	t.SearchText = searchText(t.Content)
+	if t.SearchText == "" {
+		t.SearchText = searchText(t.Content)
+	}
 	return nil
 }
+
+// SearchText is the text the search index holds for a ticket's content.
+// A caller that builds a ticket off its writer's path (the collector) may
+// work it out there and set Ticket.SearchText; it must be this of the
+// ticket's Content.
+func SearchText(content string) string { return searchText(content) }
 
 // searchText is the text of an HTML content for the search index: the
 // text nodes with entities decoded, a space for every tag (so
