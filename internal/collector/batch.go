@@ -261,20 +261,27 @@ func (c *Collector) writeBatch(ctx context.Context, tx *store.Store, lease *txLe
 		w.n.count(d)
 		w.mails = append(w.mails, counted{d.Kind, d.Reason.Code, it.arrived})
 	}
+	// The fast path's documents were written while the batch went on;
+	// they must all be on disk before the transaction that names them
+	// commits. Syncing them (waits on the disk) runs beside the batch's
+	// last writes; a return before the wait below still waits for it
+	// (deferred before Discard runs). If a document failed, the careful
+	// path finds which.
+	var synced chan error
+	if saver.fast != nil {
+		synced = make(chan error, 1)
+		go func() { synced <- saver.fast.Sync() }()
+		defer func() {
+			if synced != nil {
+				<-synced
+			}
+		}()
+	}
 	if err := ledger.flush(ctx, tx); err != nil {
 		return w, err
 	}
 	if err := indexTickets(ctx); err != nil {
 		return w, err
-	}
-	// The fast path's documents were written while the batch went on;
-	// they must all be on disk before the transaction that names them
-	// commits. If one failed, the careful path finds which.
-	if saver.fast != nil {
-		if err := saver.fast.Sync(); err != nil {
-			in.log.Info("collector: a document of the batch was not stored; redoing the batch mail by mail", "error", err)
-			return w, fmt.Errorf("%w: %w", errSlowPath, err)
-		}
 	}
 	// The cursor rule: it stops just before the first mail that failed
 	// (never below where it was), so the next run fetches that mail again.
@@ -287,6 +294,14 @@ func (c *Collector) writeBatch(ctx context.Context, tx *store.Store, lease *txLe
 	}
 	if err := tx.SetCursor(ctx, r.ID, in.uv, w.cursor); err != nil {
 		return w, err
+	}
+	if synced != nil {
+		err := <-synced
+		synced = nil
+		if err != nil {
+			in.log.Info("collector: a document of the batch was not stored; redoing the batch mail by mail", "error", err)
+			return w, fmt.Errorf("%w: %w", errSlowPath, err)
+		}
 	}
 	// Renewed again at the end: a long batch commits a lease that runs a
 	// full TTL from now, not from its start.

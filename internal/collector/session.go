@@ -326,16 +326,27 @@ func (c *Collector) sizes(ctx context.Context, s *mailbox.Session, uids []uint32
 	return out, err
 }
 
+// rampFrom is the smallest batch size that plan starts smaller.
+const rampFrom = 64
+
 // plan cuts items into batches of at most BatchSize messages and about
 // BatchBytes bytes.
 func (c *Collector) plan(items []item) [][]item {
 	var out [][]item
 	var bytes int64
 	start := 0
+	// A large batch size starts at an eighth and doubles: the writer
+	// begins on the first mails while the next batch is downloaded and
+	// decided, instead of waiting for a whole batch first.
+	size := c.o.BatchSize
+	if size >= rampFrom {
+		size /= 8
+	}
 	for i, it := range items {
-		if i > start && (i-start >= c.o.BatchSize || bytes+it.size > c.o.BatchBytes) {
+		if i > start && (i-start >= size || bytes+it.size > c.o.BatchBytes) {
 			out = append(out, items[start:i])
 			start, bytes = i, 0
+			size = min(2*size, c.o.BatchSize)
 		}
 		if !it.tooLarge {
 			bytes += it.size
