@@ -129,6 +129,10 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		mc.Params["time_zone"] = "'+00:00'"
 		mc.Collation = "utf8mb4_unicode_ci"
 		mc.MultiStatements = true // goose runs a migration file as one script
+		// Arguments are escaped into the statement by the driver: one
+		// round trip a statement, where a server-side prepared statement
+		// costs a prepare, an execute and a close for each call.
+		mc.InterpolateParams = true
 		d = gmysql.New(gmysql.Config{DSNConfig: mc})
 	}
 	db, err := gorm.Open(d, cfg)
