@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"io"
 	"slices"
 	"time"
 
@@ -72,17 +73,13 @@ func (s *Session) Fetch(ctx context.Context, uids []uint32, maxSize int64, fn fu
 	if len(want) > 0 {
 		cmd := s.c.Fetch(uidSet(want), &imap.FetchOptions{UID: true, RFC822Size: true, Flags: true, InternalDate: true, BodySection: peekWhole})
 		for data := cmd.Next(); data != nil; data = cmd.Next() {
-			buf, err := data.Collect()
+			msg, err := collectMessage(data)
 			if err != nil {
 				cmd.Close()
 				return s.wrap(ctx, "fetch", err)
 			}
-			if buf.UID == 0 {
+			if msg.UID == 0 {
 				continue // an unsolicited flag update, not our answer
-			}
-			msg := messageOf(buf)
-			if len(buf.BodySection) > 0 {
-				msg.Raw = buf.BodySection[0].Bytes
 			}
 			if err := flush(msg.UID); err != nil {
 				cmd.Close()
@@ -98,6 +95,55 @@ func (s *Session) Fetch(ctx context.Context, uids []uint32, maxSize int64, fn fu
 		}
 	}
 	return flush(^uint32(0))
+}
+
+// preallocMax is the largest body read into a buffer of the size its
+// literal announces; a larger announcement (a server's mistake or worse)
+// is read as it comes, the buffer growing with what actually arrives.
+const preallocMax = 64 << 20
+
+// collectMessage reads one message of a FETCH answer: its items, and its
+// whole body (BODY[]) into one buffer of the literal's size, where
+// imapclient's Collect grows a buffer from 512 bytes (about two and a
+// half times a message's size allocated, and as much copied).
+func collectMessage(data *imapclient.FetchMessageData) (Message, error) {
+	var m Message
+	for item := data.Next(); item != nil; item = data.Next() {
+		switch item := item.(type) {
+		case imapclient.FetchItemDataUID:
+			m.UID = uint32(item.UID)
+		case imapclient.FetchItemDataRFC822Size:
+			m.Size = item.Size
+		case imapclient.FetchItemDataInternalDate:
+			m.InternalDate = item.Time
+		case imapclient.FetchItemDataFlags:
+			for _, f := range item.Flags {
+				m.Flags = append(m.Flags, string(f))
+			}
+		case imapclient.FetchItemDataBodySection:
+			if item.Literal == nil || m.Raw != nil {
+				continue
+			}
+			raw, err := readLiteral(item.Literal)
+			if err != nil {
+				return m, err
+			}
+			m.Raw = raw
+		}
+	}
+	return m, nil
+}
+
+func readLiteral(lit imap.LiteralReader) ([]byte, error) {
+	n := lit.Size()
+	if n < 0 || n > preallocMax {
+		return io.ReadAll(lit)
+	}
+	raw := make([]byte, n)
+	if _, err := io.ReadFull(lit, raw); err != nil {
+		return nil, err
+	}
+	return raw, nil
 }
 
 func messageOf(b *imapclient.FetchMessageBuffer) Message {
