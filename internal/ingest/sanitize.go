@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/microcosm-cc/bluemonday"
 	xhtml "golang.org/x/net/html"
@@ -200,12 +201,31 @@ func TextToHTML(text string) string {
 	if text == "" {
 		return ""
 	}
-	lines := strings.Split(text, "\n")
-	for i, l := range lines {
-		// A lone carriage return is a space, as the HTML parser reads it.
-		lines[i] = linkify(strings.ToValidUTF8(strings.ReplaceAll(l, "\r", "\n"), "\uFFFD"))
+	if !utf8.ValidString(text) {
+		text = strings.ToValidUTF8(text, "\uFFFD")
 	}
-	return "<p>" + strings.Join(lines, "<br>\n") + "</p>"
+	// One buffer for the whole text: escaping adds little to most mail.
+	var b strings.Builder
+	b.Grow(len(text) + len(text)/8 + 16)
+	b.WriteString("<p>")
+	first := true
+	for l := range strings.SplitSeq(text, "\n") {
+		if !first {
+			b.WriteString("<br>\n")
+		}
+		first = false
+		// A lone carriage return is a space, as the HTML parser reads it.
+		linkify(&b, strings.ReplaceAll(l, "\r", "\n"))
+	}
+	b.WriteString("</p>")
+	return b.String()
+}
+
+// htmlEscaper escapes as html.EscapeString does, writing into a buffer.
+var htmlEscaper = strings.NewReplacer(`&`, "&amp;", `'`, "&#39;", `<`, "&lt;", `>`, "&gt;", `"`, "&#34;")
+
+func escapeTo(b *strings.Builder, s string) {
+	_, _ = htmlEscaper.WriteString(b, s)
 }
 
 // textLink finds the links of plain text: http, https and mailto URLs and
@@ -223,18 +243,15 @@ const (
 	mailRel = "nofollow noreferrer"
 )
 
-// linkify escapes one line of text and makes its links clickable, opening
-// in a new tab. Trailing punctuation stays text, unless it closes a
-// parenthesis opened inside the link (Wikipedia-style URLs).
-func linkify(line string) string {
+// linkify writes one line of text escaped into b, its links made
+// clickable, opening in a new tab. Trailing punctuation stays text, unless
+// it closes a parenthesis opened inside the link (Wikipedia-style URLs).
+func linkify(b *strings.Builder, line string) {
 	if !mayHoldLink(line) {
-		return html.EscapeString(line) // most lines: no regexp run
+		escapeTo(b, line) // most lines: no regexp run
+		return
 	}
 	locs := textLink.FindAllStringIndex(line, 100)
-	if locs == nil {
-		return html.EscapeString(line)
-	}
-	var b strings.Builder
 	last := 0
 	for _, loc := range locs {
 		url := trimLinkEnd(line[loc[0]:loc[1]])
@@ -243,7 +260,6 @@ func linkify(line string) string {
 			continue
 		}
 		end := loc[0] + len(url)
-		b.WriteString(html.EscapeString(line[last:loc[0]]))
 		href := url
 		if hasPrefixFold(href, "www.") {
 			href = "http://" + href
@@ -252,19 +268,19 @@ func linkify(line string) string {
 		// lower case, the rest escaped as net/url does); one it would
 		// drop stays text.
 		u, err := neturl.Parse(href)
-		if err != nil {
-			continue
+		if err != nil || u.Scheme != "http" && u.Scheme != "https" && u.Scheme != "mailto" {
+			continue // "MailTo" cut short by its trailing punctuation
 		}
 		href = u.String()
 		rel, target := linkRel, ` target="_blank"`
 		if u.Host == "" {
 			rel, target = mailRel, "" // mailto: a mail client opens, not a tab
 		}
-		fmt.Fprintf(&b, `<a href="%s" rel="%s"%s>%s</a>`, html.EscapeString(href), rel, target, html.EscapeString(url))
+		escapeTo(b, line[last:loc[0]])
+		fmt.Fprintf(b, `<a href="%s" rel="%s"%s>%s</a>`, html.EscapeString(href), rel, target, html.EscapeString(url))
 		last = end
 	}
-	b.WriteString(html.EscapeString(line[last:]))
-	return b.String()
+	escapeTo(b, line[last:])
 }
 
 // mayHoldLink reports whether line holds what every textLink match starts
