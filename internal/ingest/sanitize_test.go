@@ -147,6 +147,8 @@ func TestTextToHTMLLinks(t *testing.T) {
 		{"javascript:alert(1) data:text/html,<b>x</b> JaVaScRiPt:x", `<p>javascript:alert(1) data:text/html,&lt;b&gt;x&lt;/b&gt; JaVaScRiPt:x</p>`},
 		{`https://d.example/"><script>`, `<p><a href="https://d.example/" rel="nofollow noreferrer noopener" target="_blank">https://d.example/</a>&#34;&gt;&lt;script&gt;</p>`},
 		{"https:// and www. alone", `<p>https:// and www. alone</p>`},
+		{"a http://a%zz b then https://f.example", `<p>a http://a%zz b then <a href="https://f.example" rel="nofollow noreferrer noopener" target="_blank">https://f.example</a></p>`},
+		{"MailTo:! and mailto:", `<p>MailTo:! and mailto:</p>`},
 		{"Visit WWW.E.example or MailTo:it@e.example", `<p>Visit <a href="http://WWW.E.example" rel="nofollow noreferrer noopener" target="_blank">WWW.E.example</a> or <a href="mailto:it@e.example" rel="nofollow noreferrer">MailTo:it@e.example</a></p>`},
 	} {
 		if got := TextToHTML(tc.in); got != tc.want {
