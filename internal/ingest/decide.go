@@ -395,7 +395,10 @@ var cidRef = regexp.MustCompile(`(?i)\bcid:([^"'\s<>)]{1,500})`)
 func (c *compiled) documents(raw []rawDoc, b body, trimmed bool) ([]Document, []string) {
 	cids := map[string]bool{}
 	for _, s := range b {
-		if !s.html {
+		// The pattern has no literal prefix for the regexp engine to look
+		// for (it ignores case): most HTML holds no "cid:" at all, and
+		// this look costs a fortieth of the match (10 KB: 9.5 µs, 388 µs).
+		if !s.html || !containsFold(s.s, "cid:") {
 			continue
 		}
 		for _, m := range cidRef.FindAllStringSubmatch(s.s, -1) {
