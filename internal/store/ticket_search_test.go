@@ -150,7 +150,11 @@ func TestSearchAgreesWithTheExactQuery(t *testing.T) {
 					// On SQLite the search of common words in a filtered
 					// list, whichever plan it takes.
 					if words, prefix := searchWords(search); s.dialect == SQLite && len(words) > 0 && f.filtered() {
-						ids, plan, err := s.searchFilteredSQLite(ctx, f, words, prefix)
+						q, err := s.ftsMatch(ctx, words, prefix)
+						if err != nil {
+							t.Fatal(err)
+						}
+						ids, plan, err := s.searchFilteredSQLite(ctx, f, q)
 						if err != nil {
 							t.Fatal(err)
 						}
@@ -288,4 +292,68 @@ func sortedPage(t *testing.T, s *Store, ids []int64, q ListQuery) []int64 {
 		t.Fatal(err)
 	}
 	return page
+}
+
+// TestHalfTypedWordStandsForItsWords checks, on SQLite, the expression a
+// search's last word becomes while it is being typed: the words of the
+// index that start with it, up to maxPrefixTerms of them, or FTS5's
+// prefix query; and that each finds what the prefix query finds, also
+// once the only ticket holding one of the words is gone.
+func TestHalfTypedWordStandsForItsWords(t *testing.T) {
+	s := openDialect(t, SQLite)
+	ctx := context.Background()
+	contents := []string{"route printer", "router", "routers printer", "routing", "Route printer", "tunnel_x", "café"}
+	for i := range maxPrefixTerms + 4 {
+		contents = append(contents, fmt.Sprintf("host%d", i))
+	}
+	now := s.now()
+	var routing int64
+	for i, c := range contents {
+		tk := Ticket{Title: fmt.Sprintf("Ticket %d", i), Content: "<p>" + c + "</p>", Status: StatusNew, Urgency: 3, RequestSource: SourceEmail, OpenedAt: now, UpdatedAt: now}
+		if err := s.db.Create(&tk).Error; err != nil {
+			t.Fatal(err)
+		}
+		if c == "routing" {
+			routing = tk.ID
+		}
+	}
+	check := func(search, want string) {
+		t.Helper()
+		words, prefix := searchWords(search)
+		got, err := s.ftsMatch(ctx, words, prefix)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != want && want != "" {
+			t.Errorf("search %q: got %s, want %s", search, got, want)
+		}
+		var found, exact []int64
+		if err := s.db.Raw("SELECT rowid FROM ticket_search WHERE ticket_search MATCH ? ORDER BY rowid", got).Scan(&found).Error; err != nil {
+			t.Fatal(err)
+		}
+		if err := s.db.Raw("SELECT rowid FROM ticket_search WHERE ticket_search MATCH ? ORDER BY rowid", ftsQuery(words, prefix)).Scan(&exact).Error; err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(found, exact) || search == "routi" && len(found) != 0 {
+			t.Errorf("search %q: %s finds %v, the prefix query %v", search, got, found, exact)
+		}
+	}
+	check("rout", `("route" OR "router" OR "routers" OR "routing")`)
+	check("ROUTER", `("router" OR "routers")`)
+	check("printer rout", `"printer" AND ("route" OR "router" OR "routers" OR "routing")`)
+	check("route ", `"route"`)
+	check("caf", `"cafe"`)
+	check("routx", `"routx"`)
+	check("host1", `("host1" OR "host10" OR "host11" OR "host12" OR "host13" OR "host14" OR "host15" OR "host16" OR "host17" OR "host18" OR "host19")`)
+	// More words than maxPrefixTerms, or a word FTS5 cuts or folds: the
+	// prefix query.
+	check("host", `"host"*`)
+	check("tunnel_x", `"tunnel_x"*`)
+	check("cafè", `"cafè"*`)
+	// Whether the index still lists the word of a deleted ticket depends
+	// on its merges: either way, nothing is found.
+	if err := s.db.Delete(&Ticket{}, routing).Error; err != nil {
+		t.Fatal(err)
+	}
+	check("routi", "")
 }
