@@ -485,7 +485,7 @@ func TestTicketListAt100k(t *testing.T) {
 	for _, d := range []Dialect{SQLite, MySQL} {
 		t.Run(string(d), func(t *testing.T) {
 			if path := os.Getenv("OAUTHIMAP_SCALE_SQLITE"); d == SQLite && path != "" {
-				s := openScaleSQLite(t, path)
+				s := openMigrated(t, Options{Keyring: testKeyring(t), SQLitePath: path})
 				if cases, ok := seededListCases(t, s); ok {
 					timeTicketList(t, s, cases)
 					return
@@ -497,21 +497,6 @@ func TestTicketListAt100k(t *testing.T) {
 			timeTicketList(t, s, ticketListCases(t, s, seed100kTickets(t, s)))
 		})
 	}
-}
-
-// openScaleSQLite opens (creating it if need be) and migrates the SQLite
-// database at path, which outlives the test.
-func openScaleSQLite(t *testing.T, path string) *Store {
-	t.Helper()
-	s, err := Open(context.Background(), Options{Keyring: testKeyring(t), SQLitePath: path})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	if _, err := s.Migrate(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	return s
 }
 
 // seededListCases are the list's shapes of a database that a former run
