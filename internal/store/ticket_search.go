@@ -201,8 +201,7 @@ const matchTickets = "MATCH (tickets.title, tickets.search_text, tickets.request
 // full-text index gives the newest matches itself. With filters, ask it for at most allMatches+1
 // matches (they cost no row read). Fewer than that is every match: keep
 // those in the filters. More means the words are common: walk the filters'
-// own ticket IDs newest first, in chunks, keeping those that match, or
-// join the filters with the index when the words are rare in them
+// own ticket IDs newest first, in chunks, keeping those that match
 // (searchFilteredSQLite). A search with no indexable word (one or two
 // letters, "%") walks the filters with a substring match. MySQL, whose
 // index costs a row read per match, plans by the share of the filters'
@@ -257,27 +256,17 @@ func (f TicketFilter) filtered() bool {
 	return f.Status != 0 || f.NotSolved || f.ReceiverID != 0 || f.CategoryID != 0 || f.View != ViewAll
 }
 
-// sqliteWalkShare is the share of the first chunk of a walk that must
-// hold a search's words for SQLite to walk on; below, the filters are
-// intersected with every match of the index at once (searchFilteredSQLite).
-var sqliteWalkShare = 1.0 / 4 // a variable for the tests: 0 always walks, 2 never
-
 // searchFilteredSQLite is a search on SQLite whose words are in more
-// than allMatches tickets, in a list narrowed by filters or a view. It
-// walks a first chunk of the filters' newest tickets asking the index for
-// its matches in the chunk's ID range (ftsChunk); if at least
-// sqliteWalkShare of them match, the walk goes on (a few chunks find the
-// newest matches). Otherwise the
-// words are rare in the filters, and a walk would read most of them, a
-// chunk at a time, each reading the index's matches in its ID range (a
-// word in a fifth of 100,000 tickets and in none of a status: 0.1 s):
-// every match of the index below the chunk is then listed once (a few
-// hundred ns each), and the walk goes on comparing each chunk with that
-// list. (Joining the filters with the index's matches in SQL built a
-// temporary index of the matches first, four times slower: 16 to 29 ms
-// for the word in a fifth of 100,000 tickets, 0.25 to 0.47 s at a
-// million.) plan names the plan taken, for the tests: "sample" (the first chunk was
-// enough), "walk" or "join".
+// than allMatches tickets, in a list narrowed by filters or a view: it
+// walks the filters' tickets newest first, a chunk at a time, keeping
+// those the index finds in the chunk's ID range (ftsChunk), until the
+// cap is passed. Words rare in the filters make the walk read most of
+// them, and every match of the index in their ID range once: 13 ms for a
+// word in a fifth of 100,000 tickets and in none of a status. (Joining
+// the filters with the index's matches in SQL, for such words, built a
+// temporary index of the matches first: 16 to 29 ms, and 0.25 to 0.47 s
+// at a million tickets.) plan names the plan taken, for the tests:
+// "sample" (the first chunk was enough) or "walk".
 func (s *Store) searchFilteredSQLite(ctx context.Context, f TicketFilter, q string) (ids []int64, plan string, err error) {
 	limit := TicketSearchCountCap + 1
 	w := newWalk()
@@ -285,17 +274,8 @@ func (s *Store) searchFilteredSQLite(ctx context.Context, f TicketFilter, q stri
 	if err := s.walkTicketIDs(ctx, f, "", nil, limit, w, 1); err != nil || w.done || len(w.kept) >= limit {
 		return w.kept, "sample", err
 	}
-	if w.share() >= sqliteWalkShare {
-		err := s.walkTicketIDs(ctx, f, "", nil, limit, w, 0)
-		return w.kept, "walk", err
-	}
-	matches, err := s.ftsIDs(ctx, q, 0, w.below-1)
-	if err != nil {
-		return nil, "", err
-	}
-	w.match = func(_ context.Context, chunk []int64) ([]int64, error) { return listedIn(chunk, matches), nil }
 	err = s.walkTicketIDs(ctx, f, "", nil, limit, w, 0)
-	return w.kept, "join", err
+	return w.kept, "walk", err
 }
 
 // ftsChunk narrows a chunk of a walk on SQLite (ticket IDs, highest
