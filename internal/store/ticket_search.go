@@ -135,7 +135,7 @@ func (s *Store) ftsMatch(ctx context.Context, words []string, prefix bool) (stri
 			UNION ALL
 			SELECT (SELECT term FROM ticket_search_terms WHERE term >= t.term || char(1) AND term <= ? LIMIT 1) FROM t WHERE t.term IS NOT NULL
 			LIMIT ?)
-		SELECT term FROM t WHERE term IS NOT NULL`, last, last+"􏿿", last+"􏿿", maxPrefixTerms+1).Scan(&terms).Error
+		SELECT term FROM t WHERE term IS NOT NULL`, last, last+"\U0010FFFF", last+"\U0010FFFF", maxPrefixTerms+1).Scan(&terms).Error
 	if err != nil {
 		return "", translate(err)
 	}
@@ -198,9 +198,9 @@ const matchTickets = "MATCH (tickets.title, tickets.search_text, tickets.request
 //
 // The plan on SQLite: a half-typed last word is first turned into the
 // words of the index it stands for (ftsMatch). Without filters the
-// full-text index gives the newest matches itself. With filters, ask it for at most allMatches+1
-// matches (they cost no row read). Fewer than that is every match: keep
-// those in the filters. More means the words are common: walk the filters'
+// full-text index gives the newest matches itself. With filters, ask it
+// for at most allMatches+1 matches (they cost no row read). Fewer than
+// that is every match: keep those in the filters. More means the words are common: walk the filters'
 // own ticket IDs newest first, in chunks, keeping those that match
 // (searchFilteredSQLite). A search with no indexable word (one or two
 // letters, "%") walks the filters with a substring match. MySQL, whose
