@@ -38,6 +38,13 @@ func openDialect(t testing.TB, d Dialect) *Store {
 	} else {
 		o.DSN = testpeer.MariaDB(t)
 	}
+	return openMigrated(t, o)
+}
+
+// openMigrated opens the store of o, migrated, and closes it when the
+// test ends.
+func openMigrated(t testing.TB, o Options) *Store {
+	t.Helper()
 	s, err := Open(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)

@@ -101,6 +101,73 @@ func ftsQuery(words []string, prefix bool) string {
 	return b.String()
 }
 
+// maxPrefixTerms is how many words of the index a half-typed last word
+// may stand for, for ftsMatch to search those words instead of the
+// prefix.
+const maxPrefixTerms = 16
+
+// ftsMatch is the FTS5 MATCH expression of a search on SQLite. FTS5 reads
+// a prefix query ("network"*) by first building the list of every ticket
+// holding a word that starts so, whatever the query's LIMIT or rowid
+// bounds: 5 ms for a word in 40% of 100,000 tickets, and a filtered
+// search asks the index up to three times. So when the last word is
+// still being typed, the words of the index that start with it are
+// looked up (migration 00024's ticket_search_terms), and with at most
+// maxPrefixTerms of them the expression asks for those whole words
+// (ftsTermsQuery), which FTS5 reads lazily: newest first with a LIMIT,
+// or from a rowid on. The lookup reads the index's word list, about
+// 1 ms for such a word (the last step reads past the pages of the last
+// word's list). The prefix query stays for more words (each one a
+// lookup), and for a last word that FTS5 may not keep as is: anything
+// but ASCII letters and digits (the tokenizer folds accents and cuts at
+// "_" and apostrophes).
+func (s *Store) ftsMatch(ctx context.Context, words []string, prefix bool) (string, error) {
+	last := words[len(words)-1]
+	if !prefix || strings.IndexFunc(last, func(r rune) bool { return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9') }) >= 0 {
+		return ftsQuery(words, prefix), nil
+	}
+	// The words from last to the last word starting with it (no word of
+	// the index holds U+10FFFF, nor char(1), which makes the smallest
+	// word after a word: a step).
+	var terms []string
+	err := s.db.WithContext(ctx).Raw(`WITH RECURSIVE t(term) AS (
+			SELECT (SELECT term FROM ticket_search_terms WHERE term >= ? AND term <= ? LIMIT 1)
+			UNION ALL
+			SELECT (SELECT term FROM ticket_search_terms WHERE term >= t.term || char(1) AND term <= ? LIMIT 1) FROM t WHERE t.term IS NOT NULL
+			LIMIT ?)
+		SELECT term FROM t WHERE term IS NOT NULL`, last, last+"\U0010FFFF", last+"\U0010FFFF", maxPrefixTerms+1).Scan(&terms).Error
+	if err != nil {
+		return "", translate(err)
+	}
+	switch {
+	case len(terms) > maxPrefixTerms:
+		return ftsQuery(words, prefix), nil
+	case len(terms) == 0:
+		// No word of the index starts so: the whole word, which it does
+		// not hold either, finds nothing.
+		terms = []string{last}
+	}
+	return ftsTermsQuery(words[:len(words)-1], terms), nil
+}
+
+// ftsTermsQuery is the FTS5 MATCH expression for every one of words and
+// any one of terms (at least one: the words of the index a half-typed
+// word stands for).
+func ftsTermsQuery(words, terms []string) string {
+	q := ftsQuery(words, false)
+	alts := ftsQuery(terms[:1], false)
+	for _, t := range terms[1:] {
+		alts += " OR " + ftsQuery([]string{t}, false)
+	}
+	if len(terms) > 1 {
+		alts = "(" + alts + ")"
+	}
+	if q == "" {
+		return alts
+	}
+	return q + " AND " + alts
+}
+
 // booleanQuery is the MySQL boolean-mode expression for words: each one
 // required with "+". Words hold only letters, digits, "_" and inner
 // apostrophes, none of which is an operator.
@@ -129,12 +196,12 @@ const matchTickets = "MATCH (tickets.title, tickets.search_text, tickets.request
 // the filters: sorting every match of a word found in each ticket was the
 // worst case (a second on MariaDB at 100,000 tickets).
 //
-// The plan on SQLite: without filters the full-text index gives the
-// newest matches itself. With filters, ask it for at most allMatches+1
-// matches (they cost no row read). Fewer than that is every match: keep
-// those in the filters. More means the words are common: walk the filters'
-// own ticket IDs newest first, in chunks, keeping those that match, or
-// join the filters with the index when the words are rare in them
+// The plan on SQLite: a half-typed last word is first turned into the
+// words of the index it stands for (ftsMatch). Without filters the
+// full-text index gives the newest matches itself. With filters, ask it
+// for at most allMatches+1 matches (they cost no row read). Fewer than
+// that is every match: keep those in the filters. More means the words are common: walk the filters'
+// own ticket IDs newest first, in chunks, keeping those that match
 // (searchFilteredSQLite). A search with no indexable word (one or two
 // letters, "%") walks the filters with a substring match. MySQL, whose
 // index costs a row read per match, plans by the share of the filters'
@@ -152,21 +219,30 @@ func (s *Store) searchTicketIDs(ctx context.Context, f TicketFilter) (ids []int6
 		ids = w.kept
 	case s.dialect == MySQL:
 		ids, _, err = s.searchWordsMySQL(ctx, f, words, prefix)
-	case !filtered:
-		// The newest matches, FTS5 reading the word's list backwards:
-		// fewer than asked is every match.
-		err = s.db.WithContext(ctx).Raw("SELECT rowid FROM ticket_search WHERE ticket_search MATCH ? ORDER BY rowid DESC LIMIT ?",
-			ftsQuery(words, prefix), n+1).Scan(&ids).Error
 	default:
-		// The index's matches cost no row: learn up to allMatches of them.
-		var cands []int64
-		if cands, err = s.matchTicketIDs(ctx, words, prefix, allMatches+1); err != nil {
+		var q string
+		if q, err = s.ftsMatch(ctx, words, prefix); err != nil {
 			return nil, false, err
+		}
+		if !filtered {
+			// The newest matches, FTS5 reading the word's list backwards:
+			// fewer than asked is every match.
+			err = s.db.WithContext(ctx).Raw("SELECT rowid FROM ticket_search WHERE ticket_search MATCH ? ORDER BY rowid DESC LIMIT ?",
+				q, n+1).Scan(&ids).Error
+			break
+		}
+		// The index's matches cost no row: learn up to allMatches of them,
+		// in the index's order (the oldest first: FTS5 reads a long list
+		// backwards only by loading it whole).
+		var cands []int64
+		err = s.db.WithContext(ctx).Raw("SELECT rowid FROM ticket_search WHERE ticket_search MATCH ? LIMIT ?", q, allMatches+1).Scan(&cands).Error
+		if err != nil {
+			break
 		}
 		if len(cands) <= allMatches {
 			ids, err = s.keepInScope(ctx, f, cands)
 		} else {
-			ids, _, err = s.searchFilteredSQLite(ctx, f, words, prefix)
+			ids, _, err = s.searchFilteredSQLite(ctx, f, q)
 		}
 	}
 	if err != nil {
@@ -180,43 +256,71 @@ func (f TicketFilter) filtered() bool {
 	return f.Status != 0 || f.NotSolved || f.ReceiverID != 0 || f.CategoryID != 0 || f.View != ViewAll
 }
 
-// sqliteWalkShare is the share of the first chunk of a walk that must
-// hold a search's words for SQLite to walk on; below, the filters are
-// intersected with every match of the index at once (searchFilteredSQLite).
-var sqliteWalkShare = 1.0 / 4 // a variable for the tests: 0 always walks, 2 never
-
 // searchFilteredSQLite is a search on SQLite whose words are in more
-// than allMatches tickets, in a list narrowed by filters or a view. It
-// walks a first chunk of the filters' newest tickets asking the index for
-// the chunk's ID range; if at least sqliteWalkShare of them match, the
-// walk goes on (a few chunks find the newest matches). Otherwise the
-// words are rare in the filters, and a walk would read most of them, a
-// chunk at a time, each reading the index's matches in its ID range (a
-// word in a fifth of 100,000 tickets and in none of a status: 0.1 s):
-// the filters' tickets below the chunk are then joined with the index's
-// matches in one query, newest first (SQLite lists the matches once, a
-// few ms for tens of thousands, and probes the filters' index for each).
-// plan names the plan taken, for the tests: "sample" (the first chunk was
-// enough), "walk" or "join".
-func (s *Store) searchFilteredSQLite(ctx context.Context, f TicketFilter, words []string, prefix bool) (ids []int64, plan string, err error) {
+// than allMatches tickets, in a list narrowed by filters or a view: it
+// walks the filters' tickets newest first, a chunk at a time, keeping
+// those the index finds in the chunk's ID range (ftsChunk), until the
+// cap is passed. Words rare in the filters make the walk read most of
+// them, and every match of the index in their ID range once: 13 ms for a
+// word in a fifth of 100,000 tickets and in none of a status. (Joining
+// the filters with the index's matches in SQL, for such words, built a
+// temporary index of the matches first: 16 to 29 ms, and 0.25 to 0.47 s
+// at a million tickets.) plan names the plan taken, for the tests:
+// "sample" (the first chunk was enough) or "walk".
+func (s *Store) searchFilteredSQLite(ctx context.Context, f TicketFilter, q string) (ids []int64, plan string, err error) {
 	limit := TicketSearchCountCap + 1
-	cond, args := s.matchEachCond(words, prefix)
 	w := newWalk()
-	if err := s.walkTicketIDs(ctx, f, cond, args, limit, w, 1); err != nil || w.done || len(w.kept) >= limit {
+	w.match = s.ftsChunk(q)
+	if err := s.walkTicketIDs(ctx, f, "", nil, limit, w, 1); err != nil || w.done || len(w.kept) >= limit {
 		return w.kept, "sample", err
 	}
-	if w.share() >= sqliteWalkShare {
-		err := s.walkTicketIDs(ctx, f, cond, args, limit, w, 0)
-		return w.kept, "walk", err
+	err = s.walkTicketIDs(ctx, f, "", nil, limit, w, 0)
+	return w.kept, "walk", err
+}
+
+// ftsChunk narrows a chunk of a walk on SQLite (ticket IDs, highest
+// first) to the tickets the FTS5 expression q finds: the index lists its
+// matches in the chunk's ID range, compared here with the chunk. Asking
+// SQLite the same (tickets.id IN (SELECT rowid ...)) built a temporary
+// index of the matches in the range, four times slower (13 ms for the
+// 10,000 matches of a chunk of a filter holding one ticket in fifty, for
+// a word in 40% of the tickets); testing each ticket of the chunk
+// (rowid = ?) costs a lookup in each segment of the index, slower still.
+func (s *Store) ftsChunk(q string) func(ctx context.Context, chunk []int64) ([]int64, error) {
+	return func(ctx context.Context, chunk []int64) ([]int64, error) {
+		matches, err := s.ftsIDs(ctx, q, chunk[len(chunk)-1], chunk[0])
+		return listedIn(chunk, matches), err
 	}
-	db, err := s.ticketScope(ctx, f, true)
+}
+
+// ftsIDs lists the tickets from lo to hi that the FTS5 expression q
+// finds, lowest first (the index's order).
+func (s *Store) ftsIDs(ctx context.Context, q string, lo, hi int64) ([]int64, error) {
+	rows, err := s.db.WithContext(ctx).Raw("SELECT rowid FROM ticket_search WHERE ticket_search MATCH ? AND rowid BETWEEN ? AND ?", q, lo, hi).Rows()
 	if err != nil {
-		return nil, "", err
+		return nil, translate(err)
 	}
-	var more []int64
-	err = db.Where("tickets.id < ? AND tickets.id IN (SELECT rowid FROM ticket_search WHERE ticket_search MATCH ?)", w.below, ftsQuery(words, prefix)).
-		Order("tickets.id DESC").Limit(limit-len(w.kept)).Pluck("tickets.id", &more).Error
-	return append(w.kept, more...), "join", translate(err)
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, translate(err)
+		}
+		ids = append(ids, id)
+	}
+	return ids, translate(rows.Err())
+}
+
+// listedIn keeps the IDs of chunk found in sorted (lowest first).
+func listedIn(chunk, sorted []int64) []int64 {
+	var kept []int64
+	for _, id := range chunk {
+		if _, ok := slices.BinarySearch(sorted, id); ok {
+			kept = append(kept, id)
+		}
+	}
+	return kept
 }
 
 // keepInScope keeps, of every match of a search (cands), those in the
@@ -290,7 +394,11 @@ func (s *Store) searchWordsMySQL(ctx context.Context, f TicketFilter, words []st
 	if err != nil {
 		return nil, "", err
 	}
-	matchCond, matchArgs := s.matchEachCond(words, prefix)
+	// The condition that tests each ticket of a chunk against the index:
+	// "OR tickets.id = 0" (no ticket has ID 0) keeps MATCH from being the
+	// table's access path, which would read every match's row, so the
+	// chunk is read by primary key and each row tested.
+	matchCond, matchArgs := "("+matchTickets+" OR tickets.id = 0)", []any{booleanQuery(words, prefix)}
 	// all is the first chunk of the newest tickets of all, read with the
 	// same patterns: the share of all tickets holding the words.
 	all := w
@@ -389,42 +497,16 @@ func (s *Store) finishSearch(ctx context.Context, f TicketFilter, ids []int64) (
 	return ids, capped, nil
 }
 
-// matchTicketIDs asks the full-text index alone for up to limit tickets
-// holding every word, in the index's own order: the oldest first on
-// SQLite (FTS5 reads a long doclist backwards only by loading it whole),
-// in document order on MySQL (asking InnoDB for an order would read every
-// match's row). Only their number matters when it reaches limit.
+// matchTicketIDs asks MySQL's full-text index alone for up to limit
+// tickets holding every word, in document order (asking InnoDB for an
+// order would read every match's row). Only their number matters when it
+// reaches limit.
 func (s *Store) matchTicketIDs(ctx context.Context, words []string, prefix bool, limit int) ([]int64, error) {
 	var ids []int64
-	var err error
-	if s.dialect == MySQL {
-		err = s.db.WithContext(ctx).Model(&Ticket{}).Where(matchTickets, booleanQuery(words, prefix)).
-			Limit(limit).Pluck("id", &ids).Error
-	} else {
-		err = s.db.WithContext(ctx).Raw("SELECT rowid FROM ticket_search WHERE ticket_search MATCH ? LIMIT ?",
-			ftsQuery(words, prefix), limit).Scan(&ids).Error
-	}
+	err := s.db.WithContext(ctx).Model(&Ticket{}).Where(matchTickets, booleanQuery(words, prefix)).
+		Limit(limit).Pluck("id", &ids).Error
 	return ids, translate(err)
 }
-
-// matchEachCond is the condition that tests each ticket of a chunk
-// (tickets.id BETWEEN ? AND ?, the two bounds appended by the walk)
-// against the full-text index. On SQLite the index is asked for the
-// chunk's ID range only; on MySQL the "OR tickets.id = 0" (no ticket has
-// ID 0) keeps MATCH from being the table's access path, which would read
-// every match's row, so the chunk is read by primary key and each row
-// tested.
-func (s *Store) matchEachCond(words []string, prefix bool) (string, []any) {
-	if s.dialect == MySQL {
-		return "(" + matchTickets + " OR tickets.id = 0)", []any{booleanQuery(words, prefix)}
-	}
-	return "tickets.id IN (SELECT rowid FROM ticket_search WHERE ticket_search MATCH ? AND rowid BETWEEN ? AND ?)",
-		[]any{ftsQuery(words, prefix), chunkBounds}
-}
-
-// chunkBounds stands in matchEachCond's arguments for the chunk's lowest
-// and highest ID.
-var chunkBounds = new(int)
 
 // allMatches is how many matches of a search SQLite's index lists before
 // the search walks the filters instead: with more, the word is in more
@@ -466,6 +548,9 @@ type walk struct {
 	below     int64
 	size, got int
 	done      bool
+	// match, when set, narrows each chunk to the tickets that match
+	// (SQLite's full-text index, ftsChunk) before cond is tested.
+	match func(ctx context.Context, chunk []int64) ([]int64, error)
 }
 
 // share is the share of the last chunk that was kept.
@@ -496,21 +581,24 @@ func (s *Store) walkTicketIDs(ctx context.Context, f TicketFilter, cond string, 
 			return nil
 		}
 		w.top, w.below = max(w.top, chunk[0]), chunk[len(chunk)-1]
-		a := make([]any, 0, len(args)+2)
-		for _, v := range args {
-			if v == chunkBounds {
-				a = append(a, chunk[len(chunk)-1], chunk[0])
-			} else {
-				a = append(a, v)
+		if w.match != nil {
+			if chunk, err = w.match(ctx, chunk); err != nil {
+				return err
 			}
 		}
-		db, err := s.ticketScope(ctx, f, true)
-		if err != nil {
-			return err
-		}
 		var got []int64
-		if err := db.Where("tickets.id IN ?", chunk).Where(cond, a...).Pluck("tickets.id", &got).Error; err != nil {
-			return translate(err)
+		if len(chunk) > 0 {
+			db, err := s.ticketScope(ctx, f, true)
+			if err != nil {
+				return err
+			}
+			db = db.Where("tickets.id IN ?", chunk)
+			if cond != "" {
+				db = db.Where(cond, args...)
+			}
+			if err := db.Pluck("tickets.id", &got).Error; err != nil {
+				return translate(err)
+			}
 		}
 		w.kept, w.got = append(w.kept, got...), len(got)
 	}

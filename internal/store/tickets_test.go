@@ -472,6 +472,10 @@ func TestTicketSearchIndexesExistingTickets(t *testing.T) {
 // OAUTHIMAP_SCALE=1 go test -timeout 60m -run TestTicketListAt100k -v.
 // OAUTHIMAP_SCALE_TICKETS=1000000 seeds that many tickets instead (a
 // multiple of 1,000; a million takes a while).
+// OAUTHIMAP_SCALE_SQLITE=/path/file.db keeps the SQLite database in that
+// file: a later run with the same file (and the same size) times the
+// tickets already there instead of seeding them again (with -run
+// TestTicketListAt100k/sqlite).
 // (The upgrade of such a table is TestTicketSearchIndexesExistingTickets
 // in small; its time at this size is in the search's notes.)
 func TestTicketListAt100k(t *testing.T) {
@@ -480,10 +484,46 @@ func TestTicketListAt100k(t *testing.T) {
 	}
 	for _, d := range []Dialect{SQLite, MySQL} {
 		t.Run(string(d), func(t *testing.T) {
+			if path := os.Getenv("OAUTHIMAP_SCALE_SQLITE"); d == SQLite && path != "" {
+				s := openMigrated(t, Options{Keyring: testKeyring(t), SQLitePath: path})
+				if cases, ok := seededListCases(t, s); ok {
+					timeTicketList(t, s, cases)
+					return
+				}
+				timeTicketList(t, s, ticketListCases(t, s, seed100kTickets(t, s)))
+				return
+			}
 			s := openDialect(t, d)
 			timeTicketList(t, s, ticketListCases(t, s, seed100kTickets(t, s)))
 		})
 	}
+}
+
+// seededListCases are the list's shapes of a database that a former run
+// of TestTicketListAt100k seeded with as many tickets as this one would;
+// ok is false when it holds no tickets (it is then seeded).
+func seededListCases(t *testing.T, s *Store) (_ []listCase, ok bool) {
+	t.Helper()
+	var n int64
+	if err := s.db.Model(&Ticket{}).Count(&n).Error; err != nil {
+		t.Fatal(err)
+	}
+	if n == 0 {
+		return nil, false
+	}
+	if n != int64(scaleTickets(t)) {
+		t.Fatalf("the kept database holds %d tickets, this run wants %d: remove it or set OAUTHIMAP_SCALE_TICKETS", n, scaleTickets(t))
+	}
+	id := func(model any, name string) int64 {
+		var ids []int64
+		if err := s.db.Model(model).Where("name = ?", name).Pluck("id", &ids).Error; err != nil || len(ids) != 1 {
+			t.Fatalf("the kept database has no %T %q (%v): remove it to seed again", model, name, err)
+		}
+		return ids[0]
+	}
+	rids := []int64{id(&Receiver{}, "alpha"), id(&Receiver{}, "beta"), id(&Receiver{}, "gamma")}
+	t.Logf("%s: timing the %d tickets kept from a former run", s.Dialect(), n)
+	return append(plainListCases(int(n), rids), ticketWorkCases(id(&User{}, "Technician 06"), id(&Category{}, "Category 17"))...), true
 }
 
 // scaleTickets is how many tickets TestTicketListAt100k seeds:
