@@ -259,18 +259,7 @@ func (s *Store) TicketsByMessageID(ctx context.Context, ids []string) (map[strin
 	if len(ids) == 0 {
 		return out, nil
 	}
-	byNorm := map[string][]string{}
-	norms := make([]string, 0, len(ids))
-	for _, id := range ids {
-		n := NormalMessageID(id)
-		if n == "" {
-			continue
-		}
-		if _, ok := byNorm[n]; !ok {
-			norms = append(norms, n)
-		}
-		byNorm[n] = append(byNorm[n], id)
-	}
+	norms, byNorm := groupMessageIDs(ids)
 	if len(norms) == 0 {
 		return out, nil
 	}
@@ -469,6 +458,24 @@ type DuplicateCandidate struct {
 	ContentSHA256 string
 }
 
+// groupMessageIDs normalises ids (NormalMessageID), dropping empty ones:
+// the distinct normal forms in the order first met, and for each the ids
+// given that have it.
+func groupMessageIDs(ids []string) (norms []string, byNorm map[string][]string) {
+	byNorm = map[string][]string{}
+	for _, id := range ids {
+		n := NormalMessageID(id)
+		if n == "" {
+			continue
+		}
+		if _, ok := byNorm[n]; !ok {
+			norms = append(norms, n)
+		}
+		byNorm[n] = append(byNorm[n], id)
+	}
+	return norms, byNorm
+}
+
 // DuplicateTickets answers DuplicateTicket for many Message-IDs with one
 // query: for each of ids it lists the tickets opened since since from a
 // mail with that Message-ID, oldest first, with their fingerprints
@@ -478,18 +485,11 @@ type DuplicateCandidate struct {
 // by the column's collation).
 func (s *Store) DuplicateTickets(ctx context.Context, ids []string, since time.Time) (map[string][]DuplicateCandidate, error) {
 	out := map[string][]DuplicateCandidate{}
-	asked := map[string][]string{} // normalised Message-ID → the ids asked
-	var keys []string
-	for _, id := range ids {
-		n := NormalMessageID(id)
-		if n == "" {
-			continue
+	keys, asked := groupMessageIDs(ids)
+	for _, same := range asked {
+		for _, id := range same {
+			out[id] = nil
 		}
-		if _, ok := asked[n]; !ok {
-			keys = append(keys, n)
-		}
-		asked[n] = append(asked[n], id)
-		out[id] = nil
 	}
 	for chunk := range slices.Chunk(keys, 200) {
 		// The keys as a table joined on message_id: the database says
