@@ -3,10 +3,13 @@ package collector
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"testing"
 	"time"
 
+	"github.com/oauthimap/oauthimap/internal/docstore"
 	"github.com/oauthimap/oauthimap/internal/ingest"
 	"github.com/oauthimap/oauthimap/internal/mailbox/imaptest"
 	"github.com/oauthimap/oauthimap/internal/store"
@@ -77,6 +80,49 @@ func TestFailingMailIsSkippedAloneInABatch(t *testing.T) {
 	}
 	if got := len(e.srv.Messages(alice, "INBOX")); got != 1 {
 		t.Errorf("got %d mails left in INBOX, want 1 (the poisoned one)", got)
+	}
+}
+
+// TestUnstorableDocumentIsSkippedAloneInABatch: a mail whose original
+// cannot be written to the document store fails its batch's document
+// sync; the batch is redone mail by mail, that mail alone stays
+// in the folder for the next run, and no ticket names a missing document.
+func TestUnstorableDocumentIsSkippedAloneInABatch(t *testing.T) {
+	e := newEnv(t, store.SQLite, imaptest.Options{})
+	r := e.receiver("support", nil)
+	// The bad mail comes last, so that no later Put reports its failure:
+	// the batch learns of it from the document sync.
+	raws := [][]byte{mail("", "first"), mail("", "second"), mail("", "unstorable")}
+	// A file where the bad mail's directory would go (the first two hex
+	// digits of its hash); the other mails must not share it.
+	dir := docstore.Sum(raws[2])[:2]
+	for i := 0; docstore.Sum(raws[0])[:2] == dir || docstore.Sum(raws[1])[:2] == dir; i++ {
+		raws[0], raws[1] = mail("", fmt.Sprintf("first %d", i)), mail("", fmt.Sprintf("second %d", i))
+	}
+	if err := os.MkdirAll(e.docs, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(e.docs, dir), []byte("not a directory"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, raw := range raws {
+		e.srv.Deliver(alice, "INBOX", raw)
+	}
+	run, _ := e.collectNow(e.collector(nil), r.ID)
+	if run == nil {
+		t.Fatal("got no run")
+	}
+	if got, want := countsOf(run), (runCounts{available: 3, retrieved: 2, errors: 1}); got != want {
+		t.Errorf("run counts: got %+v, want %+v", got, want)
+	}
+	if got := e.count("SELECT COUNT(*) FROM tickets WHERE title LIKE 'unstorable%'"); got != 0 {
+		t.Errorf("the unstorable mail made %d tickets, want none", got)
+	}
+	if got := e.tickets(); got != 2 {
+		t.Errorf("got %d tickets, want 2", got)
+	}
+	if got := len(e.srv.Messages(alice, "INBOX")); got != 1 {
+		t.Errorf("got %d mails left in INBOX, want 1 (the unstorable one)", got)
 	}
 }
 
