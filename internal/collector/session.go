@@ -201,25 +201,17 @@ func (c *Collector) drain(ctx context.Context, s *mailbox.Session, in *intake, f
 			return true, file()
 		}
 		// The session is used by one goroutine at a time: the one ahead
-		// files the previous batch, then downloads the next (fetching is
-		// BODY.PEEK[] and changes nothing). Preparing reads the store and
-		// writes nothing.
+		// downloads the next batch (fetching is BODY.PEEK[] and changes
+		// nothing), then files the previous one while the next is
+		// prepared: the server moves mail while the processor decides.
+		// Preparing reads the store and writes nothing.
 		done := make(chan aheadResult, 1)
 		prev := unfiled
 		unfiled = nil
 		ahead.Add(1)
 		go func() {
 			defer ahead.Done()
-			var res aheadResult
-			if prev != nil {
-				res.fileErr = c.apply(ctx, s, &r, prev.acts)
-			}
-			if res.fileErr == nil && i+1 < len(batches) {
-				if res.err = c.fetch(ctx, s, batches[i+1]); res.err == nil {
-					res.next, res.err = c.prepare(ctx, in, batches[i+1])
-				}
-			}
-			done <- res
+			done <- c.ahead(ctx, s, &r, in, prev, batches[i+1:])
 		}()
 		rec, err := c.recordBatch(ctx, in, p)
 		res := <-done
@@ -255,6 +247,27 @@ type aheadResult struct {
 	fileErr error
 	next    *prepared
 	err     error
+}
+
+// ahead is the work beside the writer: the next of batches (if any)
+// fetched, then prev (if any) filed on the session while that batch is
+// prepared. The session is free again when it returns.
+func (c *Collector) ahead(ctx context.Context, s *mailbox.Session, r *store.Receiver, in *intake, prev *recorded, batches [][]item) (res aheadResult) {
+	if len(batches) > 0 {
+		res.err = c.fetch(ctx, s, batches[0])
+	}
+	var filed chan error
+	if prev != nil {
+		filed = make(chan error, 1)
+		go func() { filed <- c.apply(ctx, s, r, prev.acts) }()
+	}
+	if len(batches) > 0 && res.err == nil {
+		res.next, res.err = c.prepare(ctx, in, batches[0])
+	}
+	if filed != nil {
+		res.fileErr = <-filed
+	}
+	return res
 }
 
 // firstContact applies the receiver's first-collection choice to a folder
