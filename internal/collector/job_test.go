@@ -320,6 +320,42 @@ func TestFailedMoveDeletesNothingAndIsReplayed(t *testing.T) {
 	}
 }
 
+// TestFailedMoveBesideTheNextBatchIsReplayed: a batch is filed while the
+// batch after the next is prepared (the next one is being written). When
+// that move fails, the run stops after the batch being written; the batch
+// fetched and prepared meanwhile is not recorded, and the next run files
+// the two recorded batches and collects the rest, each mail once.
+func TestFailedMoveBesideTheNextBatchIsReplayed(t *testing.T) {
+	e := newEnv(t, store.SQLite, imaptest.Options{})
+	r := e.receiver("mover", nil)
+	deliverN(e.srv, alice, 6, "beside")
+	c := e.collector(func(o *Options) { o.BatchSize = 2 })
+	e.srv.FailNext("MOVE", &imap.Error{Type: imap.StatusResponseTypeNo, Text: "Mailbox is locked, try again later"})
+	run, err := e.collectNow(c, r.ID)
+	if err == nil || run.Retrieved != 4 {
+		t.Fatalf("first run: %v, retrieved %d; want an error after recording 4 (two batches)", err, run.Retrieved)
+	}
+	if inbox := e.srv.Messages(alice, "INBOX"); len(inbox) != 6 {
+		t.Fatalf("INBOX has %d messages after the failed move, want 6", len(inbox))
+	}
+	if p, _ := e.st.PendingActions(context.Background(), r.ID); len(p) != 4 {
+		t.Fatalf("got %d pending actions, want 4", len(p))
+	}
+	run = e.mustCollect(c, r.ID)
+	if run.Retrieved != 2 {
+		t.Fatalf("second run retrieved %d, want the 2 not recorded", run.Retrieved)
+	}
+	if got, dup := e.tickets(), e.duplicates(); got != 6 || dup != 0 {
+		t.Fatalf("got %d tickets (%d duplicated), want 6", got, dup)
+	}
+	if inbox, acc := len(e.srv.Messages(alice, "INBOX")), len(e.srv.Messages(alice, "Accepted")); inbox != 0 || acc != 6 {
+		t.Fatalf("after the second run: INBOX %d, Accepted %d; want 0 and 6", inbox, acc)
+	}
+	if p, _ := e.st.PendingActions(context.Background(), r.ID); len(p) != 0 {
+		t.Fatalf("got %d pending actions after the second run, want 0", len(p))
+	}
+}
+
 func TestMissingFolderIsClassified(t *testing.T) {
 	e := newEnv(t, store.SQLite, imaptest.Options{})
 	r := e.receiver("typo", func(r *store.Receiver) { r.Folder = "Inbox/Helpdesk" })
