@@ -28,8 +28,8 @@
 // (UIDVALIDITY), replay, find new, then per batch record batch (one
 // transaction) and file batch (the IMAP actions). Four speed-ups sit
 // around the protocol without changing it: while a batch is written, the
-// previous one is filed and the next one fetched and prepared (hashed,
-// looked up, decided; nothing written), and its transaction checks what
+// next one is fetched, then prepared (hashed, looked up, decided; nothing
+// written) while the previous one is filed, and its transaction checks what
 // the current one wrote; mails are saved without a savepoint each and the
 // batch is redone with one per mail if a save fails; the documents a batch
 // keeps (originals, attachments) are written in the background and synced
