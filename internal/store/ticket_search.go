@@ -54,14 +54,20 @@ var searchStopwords = map[string]bool{
 	"where": true, "who": true, "will": true, "with": true, "und": true, "www": true,
 }
 
+// facetMark starts the words of search_facets (migration 00025), which
+// hold the list's filters in MySQL's full-text index: a searched word
+// starting so is dropped on both dialects, so that no search finds them.
+const facetMark = "zqx"
+
 // searchWords cuts a search into the words the full-text index can find,
 // and reports whether the last of them may be the start of a longer word.
+// Words starting with facetMark are left out.
 func searchWords(search string) (words []string, prefix bool) {
 	isWord := func(r rune) bool { return r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r) }
 	var cur []rune
 	flush := func() {
 		w := strings.ToLower(string(cur))
-		if n := len(cur); n >= minSearchWord && n <= maxSearchWord && !searchStopwords[w] {
+		if n := len(cur); n >= minSearchWord && n <= maxSearchWord && !searchStopwords[w] && !strings.HasPrefix(w, facetMark) {
 			words = append(words, w)
 		}
 		cur = cur[:0]
@@ -186,7 +192,20 @@ func booleanQuery(words []string, prefix bool) string {
 }
 
 // matchTickets is the MySQL full-text condition of a search.
-const matchTickets = "MATCH (tickets.title, tickets.search_text, tickets.requester_email, tickets.requester_name) AGAINST (? IN BOOLEAN MODE)"
+const matchTickets = "MATCH (tickets.title, tickets.search_text, tickets.requester_email, tickets.requester_name, tickets.search_facets) AGAINST (? IN BOOLEAN MODE)"
+
+// searchFacet is the word of search_facets (migration 00025) that stands
+// for one of the list's filters (assigned to nobody, a status), or ""
+// when neither is set.
+func (f TicketFilter) searchFacet() string {
+	switch {
+	case f.View == ViewUnassigned:
+		return facetMark + "u"
+	case f.Status != 0:
+		return fmt.Sprintf("%ss%d", facetMark, f.Status)
+	}
+	return ""
+}
 
 // searchTicketIDs returns the tickets of the list's filters and view that
 // match f.Search, newest (highest ID) first. When more than
@@ -399,6 +418,10 @@ func (s *Store) searchWordsMySQL(ctx context.Context, f TicketFilter, words []st
 	// table's access path, which would read every match's row, so the
 	// chunk is read by primary key and each row tested.
 	matchCond, matchArgs := "("+matchTickets+" OR tickets.id = 0)", []any{booleanQuery(words, prefix)}
+	facet := f.searchFacet()
+	if facetPlan == facetNever {
+		facet = ""
+	}
 	// all is the first chunk of the newest tickets of all, read with the
 	// same patterns: the share of all tickets holding the words.
 	all := w
@@ -408,6 +431,10 @@ func (s *Store) searchWordsMySQL(ctx context.Context, f TicketFilter, words []st
 		}
 		all = newWalk()
 		return s.walkTicketIDs(ctx, TicketFilter{}, textCond, textArgs, limit, all, 1)
+	}
+	if facet != "" && (!ok || facetPlan == facetAlways) {
+		ids, err := s.facetTicketIDs(ctx, f, words, prefix, facet, -1, limit)
+		return ids, "facet", err
 	}
 	if ok {
 		if err := s.walkTicketIDs(ctx, f, textCond, textArgs, limit, w, 1); err != nil {
@@ -420,6 +447,9 @@ func (s *Store) searchWordsMySQL(ctx context.Context, f TicketFilter, words []st
 		case share >= commonShare:
 			err := s.walkTicketIDs(ctx, f, textCond, textArgs, limit, w, 0)
 			return w.kept, "text", err
+		case facet != "" && facetFirst(w, limit):
+			more, err := s.facetTicketIDs(ctx, f, words, prefix, facet, w.below, limit-len(w.kept))
+			return append(w.kept, more...), "facet", err
 		case share >= walkShare:
 			if err := readAll(); err != nil {
 				return nil, "", err
@@ -464,6 +494,56 @@ func (s *Store) searchWordsMySQL(ctx context.Context, f TicketFilter, words []st
 	err = s.walkTicketIDs(ctx, f, matchCond, matchArgs, limit, w, 0)
 	return w.kept, "list", err
 }
+
+// facetTicketIDs is the newest n tickets of the list's filters below the
+// ID below (-1: no bound) that hold words, found by MySQL's full-text
+// index together with facet, the word of search_facets that stands for
+// one of the filters: the index intersects the words' lists of tickets
+// (about 0.6 µs a ticket in each list, 20 ms for a word in a fifth of
+// 100,000 tickets and a status in a sixth), and only the tickets in both
+// are read, each tested against every filter. The search_facets word in
+// a ticket's own text (which no search can find) only costs a row read.
+func (s *Store) facetTicketIDs(ctx context.Context, f TicketFilter, words []string, prefix bool, facet string, below int64, n int) ([]int64, error) {
+	db, err := s.ticketScope(ctx, f, false)
+	if err != nil {
+		return nil, err
+	}
+	if below >= 0 {
+		db = db.Where("tickets.id < ?", below)
+	}
+	var ids []int64
+	err = db.Where(matchTickets, booleanQuery(words, prefix)+" +"+facet).
+		Order("tickets.id DESC").Limit(n).Pluck("tickets.id", &ids).Error
+	return ids, translate(err)
+}
+
+// facetFirst reports whether, after the first chunk of a walk through
+// the filters (w, which found too few matches to go on reading text),
+// asking the index for the words and a filter's facet (facetTicketIDs)
+// likely reads fewer rows than walking on: the index reads the row of
+// every ticket in both, about as many as the chunk's share of matches
+// tells of the filters' tickets below it (from the chunk's span of IDs),
+// the walk about (limit - kept) / share. A word in none of the chunk
+// (and likely in few of the filters) is always asked so.
+func facetFirst(w *walk, limit int) bool {
+	if facetPlan == facetNever {
+		return false
+	}
+	inFilter := float64(w.size) * float64(w.below) / float64(max(w.top-w.below+1, 1))
+	share := w.share()
+	return share*inFilter <= float64(limit-len(w.kept))/max(share, 0.5/float64(walkChunk))
+}
+
+// facetPlan picks when MySQL asks the index for a filter's facet:
+// facetAuto by facetFirst; the tests force it never, or always (then
+// before reading any text).
+var facetPlan = facetAuto
+
+const (
+	facetAuto = iota
+	facetAlways
+	facetNever
+)
 
 // joinRowCost is how many tickets a walk reads in the time the full-text
 // index reads one match's row (searchWordsMySQL); a variable for the

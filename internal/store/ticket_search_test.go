@@ -76,15 +76,15 @@ func TestSearchAgreesWithTheExactQuery(t *testing.T) {
 			"cafe", "cafe ", "CAFÉ ", "strasse ", "stras", "file ", "fil", "cafe strasse ", "straße ", "ﬁle "}
 		sawCapped, sawExact := false, false
 		sawPlan := map[string]bool{}
-		defer func(m, my, wm int, common, walk, join float64) {
-			allMatches, allMatchesMySQL, walkMatches, commonShare, walkShare, joinRowCost = m, my, wm, common, walk, join
-		}(allMatches, allMatchesMySQL, walkMatches, commonShare, walkShare, joinRowCost)
+		defer func(m, my, wm, fp int, common, walk, join float64) {
+			allMatches, allMatchesMySQL, walkMatches, facetPlan, commonShare, walkShare, joinRowCost = m, my, wm, fp, common, walk, join
+		}(allMatches, allMatchesMySQL, walkMatches, facetPlan, commonShare, walkShare, joinRowCost)
 		// Each plan, forced: the matches listed up to allMatches; walking
 		// the filters as soon as the cap is passed; and on MySQL, after
 		// reading the text of the newest tickets, going on reading text
 		// whatever the share, going on asking the index per chunk
-		// whatever the share, and listing the index's matches whatever
-		// the share.
+		// whatever the share, listing the index's matches whatever the
+		// share, and asking the index for the words and a filter's facet.
 		const always, never = 0, 2
 		modes := []struct {
 			name         string
@@ -93,13 +93,15 @@ func TestSearchAgreesWithTheExactQuery(t *testing.T) {
 			walkMatches  int
 			plan         string // the plan the walk of the newest tickets must pick, on MySQL
 			joinRowCost  float64
+			facets       int
 		}{
-			{"defaults", allMatches, commonShare, walkShare, walkMatches, "", joinRowCost},
-			{"walk past the cap", TicketSearchCountCap, commonShare, walkShare, 2 * TicketSearchCountCap, "", joinRowCost},
-			{"read text", TicketSearchCountCap, always, never, 0, "text", 1e9},
-			{"index per chunk", TicketSearchCountCap, never, always, -1, "chunks", 1e9},
-			{"index lists", TicketSearchCountCap, never, never, 0, "list", 1e9},
-			{"index joins", TicketSearchCountCap, never, never, 0, "join", 0},
+			{"defaults", allMatches, commonShare, walkShare, walkMatches, "", joinRowCost, facetAuto},
+			{"walk past the cap", TicketSearchCountCap, commonShare, walkShare, 2 * TicketSearchCountCap, "", joinRowCost, facetAuto},
+			{"read text", TicketSearchCountCap, always, never, 0, "text", 1e9, facetNever},
+			{"index per chunk", TicketSearchCountCap, never, always, -1, "chunks", 1e9, facetNever},
+			{"index lists", TicketSearchCountCap, never, never, 0, "list", 1e9, facetNever},
+			{"index joins", TicketSearchCountCap, never, never, 0, "join", 0, facetNever},
+			{"index with a filter's facet", TicketSearchCountCap, never, never, 0, "facet", 1e9, facetAlways},
 		}
 		ranSQLite := map[int]bool{}
 		for _, mode := range modes {
@@ -113,7 +115,7 @@ func TestSearchAgreesWithTheExactQuery(t *testing.T) {
 				ranSQLite[key] = true
 			}
 			allMatches, allMatchesMySQL, commonShare, walkShare = mode.known, min(mode.known, allMatchesMySQL), mode.common, mode.walk
-			walkMatches, joinRowCost = mode.walkMatches, mode.joinRowCost
+			walkMatches, joinRowCost, facetPlan = mode.walkMatches, mode.joinRowCost, mode.facets
 			for _, fl := range filters {
 				for _, search := range searches {
 					f := fl.f
@@ -138,8 +140,8 @@ func TestSearchAgreesWithTheExactQuery(t *testing.T) {
 					sawCapped, sawExact = sawCapped || capped, sawExact || (!capped && len(got) > 0)
 					// On MySQL every search with words reads the text of
 					// the newest tickets first, and the forced plan is
-					// the one taken.
-					if words, prefix := searchWords(search); s.dialect == MySQL && mode.plan != "" && len(words) > 0 {
+					// the one taken (a facet's, when the filters have one).
+					if words, prefix := searchWords(search); s.dialect == MySQL && mode.plan != "" && len(words) > 0 && (mode.plan != "facet" || f.searchFacet() != "") {
 						if _, plan, err := s.searchWordsMySQL(ctx, f, words, prefix); err != nil || plan != mode.plan && plan != "sample" && (mode.plan != "join" || plan != "list") {
 							t.Fatalf("%s: %s, search %q: plan %q (%v), want %q", mode.name, fl.name, search, plan, err, mode.plan)
 						} else if plan == mode.plan {
@@ -188,8 +190,8 @@ func TestSearchAgreesWithTheExactQuery(t *testing.T) {
 		if !sawCapped || !sawExact {
 			t.Fatalf("the cases must cover both a capped and an exact search (capped %v, exact %v)", sawCapped, sawExact)
 		}
-		if s.dialect == MySQL && len(sawPlan) != 4 {
-			t.Fatalf("the forced plans taken: %v, want text, chunks, list and join", sawPlan)
+		if s.dialect == MySQL && len(sawPlan) != 5 {
+			t.Fatalf("the forced plans taken: %v, want text, chunks, list, join and facet", sawPlan)
 		}
 		if s.dialect == SQLite && !sawPlan["sqlite walk"] {
 			t.Fatalf("the plans taken: %v, want a walk past its first chunk", sawPlan)
