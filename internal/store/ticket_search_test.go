@@ -358,3 +358,85 @@ func TestHalfTypedWordStandsForItsWords(t *testing.T) {
 	}
 	check("routi", "")
 }
+
+// TestSearchFacetsFollowTheFilters changes the status and the
+// assignments of tickets through the store and checks, after each change,
+// that a search in the status and "Unassigned" filters finds what the
+// exact query finds; on MySQL through the filter's words in the index
+// (search_facets, migration 00025), which must follow every change.
+func TestSearchFacetsFollowTheFilters(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		defer func(p int) { facetPlan = p }(facetPlan)
+		facetPlan = facetAlways
+		now := s.now()
+		var ids []int64
+		for i := range 3 {
+			tk := Ticket{Title: fmt.Sprintf("Ticket %d", i), Content: "<p>kestrel nest</p>", Status: StatusNew, Urgency: 3, RequestSource: SourceEmail, OpenedAt: now, UpdatedAt: now}
+			if err := s.db.Create(&tk).Error; err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, tk.ID)
+		}
+		u := &User{Login: "tech", Name: "Technician", Role: RoleTechnician, IsActive: true}
+		if err := s.CreateUser(ctx, u, "a long password"); err != nil {
+			t.Fatal(err)
+		}
+		g := &Group{Name: "Team", IsAssign: true}
+		if err := s.SaveGroup(ctx, g, []int64{u.ID}, nil); err != nil {
+			t.Fatal(err)
+		}
+		check := func(step string, f TicketFilter, want ...int64) {
+			t.Helper()
+			f.Search = "kestrel"
+			got, _, err := s.searchTicketIDs(ctx, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			slices.SortFunc(want, func(a, b int64) int { return cmp.Compare(b, a) })
+			if exact := exactSearchIDs(t, s, f, false); !slices.Equal(got, want) || !slices.Equal(exact, want) {
+				t.Fatalf("%s: got %v, the exact query %v, want %v", step, got, exact, want)
+			}
+			if words, prefix := searchWords(f.Search); s.dialect == MySQL {
+				if _, plan, err := s.searchWordsMySQL(ctx, f, words, prefix); err != nil || plan != "facet" {
+					t.Fatalf("%s: plan %q (%v), want the filter's words in the index", step, plan, err)
+				}
+			}
+		}
+		status := func(st int) TicketFilter { return TicketFilter{Status: st} }
+		unassigned := TicketFilter{View: ViewUnassigned, UserID: u.ID}
+		check("new tickets", status(StatusNew), ids...)
+		check("new tickets", status(StatusPending))
+		check("new tickets", unassigned, ids...)
+		if _, err := s.SetTicketStatus(ctx, ids[0], StatusPending, 0, EventStatus); err != nil {
+			t.Fatal(err)
+		}
+		check("a status changed", status(StatusPending), ids[0])
+		check("a status changed", status(StatusNew), ids[1], ids[2])
+		if _, err := s.AddTicketUser(ctx, ids[1], u.ID, ActorAssigned); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.AddTicketGroup(ctx, ids[2], g.ID, ActorAssigned); err != nil {
+			t.Fatal(err)
+		}
+		check("assigned", unassigned, ids[0])
+		check("assigned", TicketFilter{View: ViewUnassigned, UserID: u.ID, Status: StatusNew})
+		if _, err := s.RemoveTicketUser(ctx, ids[1], u.ID, ActorAssigned); err != nil {
+			t.Fatal(err)
+		}
+		check("unassigned again", unassigned, ids[0], ids[1])
+		if _, err := s.SetTicketStatus(ctx, ids[0], StatusNew, 0, EventReopen); err != nil {
+			t.Fatal(err)
+		}
+		check("status back", status(StatusNew), ids...)
+		check("status back", status(StatusPending))
+		// A word shaped like the filters' words is no search word: the
+		// search falls back to the substring match, which finds no ticket.
+		if words, _ := searchWords("kestrel zqxs1 zqxu"); !slices.Equal(words, []string{"kestrel"}) {
+			t.Fatalf("the filters' words were searched: %q", words)
+		}
+		if got, _, err := s.searchTicketIDs(ctx, TicketFilter{ListQuery: ListQuery{Search: "zqxs1"}}); err != nil || len(got) != 0 {
+			t.Fatalf("search zqxs1: got %v (%v), want nothing", got, err)
+		}
+	})
+}
