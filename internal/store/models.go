@@ -318,9 +318,9 @@ type Ticket struct {
 	// writes it on every insert path unless the caller set it (with
 	// SearchText, off its writer's path); it is never read back.
 	SearchText string `gorm:"<-:create;->:false"`
-	// SearchFacets is the list's filters as words of MySQL's search index
-	// (status, assigned to nobody), a column the
-	// database computes (migration 00025); never written nor read.
+	// SearchFacets is the ticket's status as a word of MySQL's search
+	// index, a column the database computes (migration 00025); never
+	// written nor read.
 	SearchFacets string `gorm:"<-:false;->:false"`
 }
 

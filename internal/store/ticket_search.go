@@ -195,16 +195,12 @@ func booleanQuery(words []string, prefix bool) string {
 const matchTickets = "MATCH (tickets.title, tickets.search_text, tickets.requester_email, tickets.requester_name, tickets.search_facets) AGAINST (? IN BOOLEAN MODE)"
 
 // searchFacet is the word of search_facets (migration 00025) that stands
-// for one of the list's filters (assigned to nobody, a status), or ""
-// when neither is set.
+// for the list's status filter, or "" without one.
 func (f TicketFilter) searchFacet() string {
-	switch {
-	case f.View == ViewUnassigned:
-		return facetMark + "u"
-	case f.Status != 0:
-		return fmt.Sprintf("%ss%d", facetMark, f.Status)
+	if f.Status == 0 {
+		return ""
 	}
-	return ""
+	return fmt.Sprintf("%ss%d", facetMark, f.Status)
 }
 
 // searchTicketIDs returns the tickets of the list's filters and view that

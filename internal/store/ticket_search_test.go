@@ -362,8 +362,8 @@ func TestHalfTypedWordStandsForItsWords(t *testing.T) {
 // TestSearchFacetsFollowTheFilters changes the status and the
 // assignments of tickets through the store and checks, after each change,
 // that a search in the status and "Unassigned" filters finds what the
-// exact query finds; on MySQL through the filter's words in the index
-// (search_facets, migration 00025), which must follow every change.
+// exact query finds; on MySQL a status filter's through its word in the
+// index (search_facets, migration 00025), which must follow every change.
 func TestSearchFacetsFollowTheFilters(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, s *Store) {
 		ctx := context.Background()
@@ -397,7 +397,7 @@ func TestSearchFacetsFollowTheFilters(t *testing.T) {
 			if exact := exactSearchIDs(t, s, f, false); !slices.Equal(got, want) || !slices.Equal(exact, want) {
 				t.Fatalf("%s: got %v, the exact query %v, want %v", step, got, exact, want)
 			}
-			if words, prefix := searchWords(f.Search); s.dialect == MySQL {
+			if words, prefix := searchWords(f.Search); s.dialect == MySQL && f.searchFacet() != "" {
 				if _, plan, err := s.searchWordsMySQL(ctx, f, words, prefix); err != nil || plan != "facet" {
 					t.Fatalf("%s: plan %q (%v), want the filter's words in the index", step, plan, err)
 				}
