@@ -239,6 +239,7 @@ func (s *Store) searchTicketIDs(ctx context.Context, f TicketFilter) (ids []int6
 		if q, err = s.ftsMatch(ctx, words, prefix); err != nil {
 			return nil, false, err
 		}
+		q += f.ftsFacets()
 		if !filtered {
 			// The newest matches, FTS5 reading the word's list backwards:
 			// fewer than asked is every match.
@@ -264,6 +265,23 @@ func (s *Store) searchTicketIDs(ctx context.Context, f TicketFilter) (ids []int6
 		return nil, false, translate(err)
 	}
 	return s.finishSearch(ctx, f, ids)
+}
+
+// ftsFacets is what the FTS5 expression of a search adds for the list's
+// status and category filters: their words in search_facets (migration
+// 00025), which FTS5 intersects with the searched words' lists, newest
+// first, seeking through both. A word common in all tickets but in none
+// of a status ("vpn" in a fifth of them) is then found in none at once,
+// where a walk read the whole filter (170 ms at a million tickets).
+func (f TicketFilter) ftsFacets() string {
+	var b strings.Builder
+	if f.Status != 0 {
+		fmt.Fprintf(&b, ` AND search_facets : "%ss%d"`, facetMark, f.Status)
+	}
+	if f.CategoryID != 0 {
+		fmt.Fprintf(&b, ` AND search_facets : "%sc%d"`, facetMark, f.CategoryID)
+	}
+	return b.String()
 }
 
 // filtered reports whether the list is narrowed by a filter or a view.

@@ -430,6 +430,34 @@ func TestSearchFacetsFollowTheFilters(t *testing.T) {
 		}
 		check("status back", status(StatusNew), ids...)
 		check("status back", status(StatusPending))
+		// The category (a word of SQLite's index only), set, changed,
+		// saved unchanged and removed through the ticket's form.
+		var cats []int64
+		for i := range 2 {
+			c := &Category{Name: fmt.Sprintf("Category %d", i), IsActive: true}
+			if err := s.SaveCategory(ctx, c, nil); err != nil {
+				t.Fatal(err)
+			}
+			cats = append(cats, c.ID)
+		}
+		category := func(id int64) TicketFilter { return TicketFilter{CategoryID: id} }
+		classify := func(id int64, cat *int64) {
+			t.Helper()
+			if err := s.SetTicketFields(ctx, id, TicketFields{Type: TypeIncident, Urgency: 3, Impact: 3, Priority: 3, CategoryID: cat}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		check("no category", category(cats[0]))
+		classify(ids[2], &cats[0])
+		check("a category set", category(cats[0]), ids[2])
+		check("a category set", TicketFilter{CategoryID: cats[0], Status: StatusNew}, ids[2])
+		classify(ids[2], &cats[0])
+		check("a category saved unchanged", category(cats[0]), ids[2])
+		classify(ids[2], &cats[1])
+		check("a category changed", category(cats[0]))
+		check("a category changed", category(cats[1]), ids[2])
+		classify(ids[2], nil)
+		check("a category removed", category(cats[1]))
 		// A word shaped like the filters' words is no search word: the
 		// search falls back to the substring match, which finds no ticket.
 		if words, _ := searchWords("kestrel zqxs1 zqxu"); !slices.Equal(words, []string{"kestrel"}) {
