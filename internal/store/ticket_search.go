@@ -213,11 +213,13 @@ func (f TicketFilter) searchFacet() string {
 //
 // The plan on SQLite: a half-typed last word is first turned into the
 // words of the index it stands for (ftsMatch). Without filters the
-// full-text index gives the newest matches itself. With filters, ask it
+// full-text index gives the newest matches itself. A status or category
+// filter joins the expression as its word in the index (ftsFacets), so
+// the index's matches are in that filter already. With filters, ask it
 // for at most allMatches+1 matches (they cost no row read). Fewer than
-// that is every match: keep those in the filters. More means the words are common: walk the filters'
-// own ticket IDs newest first, in chunks, keeping those that match
-// (searchFilteredSQLite). A search with no indexable word (one or two
+// that is every match: keep those in the filters. More means the words
+// are common: walk the filters' own ticket IDs newest first, in chunks,
+// keeping those that match (searchFilteredSQLite). A search with no indexable word (one or two
 // letters, "%") walks the filters with a substring match. MySQL, whose
 // index costs a row read per match, plans by the share of the filters'
 // newest tickets that hold the words (searchWordsMySQL).
@@ -417,9 +419,13 @@ var walkMatches = 2000
 // through the view's scattered rows. When the index holds more matches
 // than it lists, the filters are walked on, or joined with the index's
 // matches when that reads fewer rows (a word common in all tickets but
-// rare in the filters). plan names the plan taken, for the tests:
-// "sample" (the first chunk was enough), "text", "chunks", "list" or
-// "join".
+// rare in the filters). With a status filter, a word too rare in the
+// newest tickets to read text on is asked of the index together with the
+// status's word when that likely reads fewer rows than a walk
+// (facetFirst, facetTicketIDs): a word in none of the status is then
+// found in none without reading a row. plan names the plan taken, for the
+// tests: "sample" (the first chunk was enough), "text", "facet",
+// "chunks", "list" or "join".
 func (s *Store) searchWordsMySQL(ctx context.Context, f TicketFilter, words []string, prefix bool) (ids []int64, plan string, err error) {
 	limit := TicketSearchCountCap + 1
 	w := newWalk()
