@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"math"
 	"regexp"
 	"slices"
 	"strings"
@@ -213,9 +214,9 @@ func (f TicketFilter) searchFacet() string {
 //
 // The plan on SQLite: a half-typed last word is first turned into the
 // words of the index it stands for (ftsMatch). Without filters the
-// full-text index gives the newest matches itself. A status or category
-// filter joins the expression as its word in the index (ftsFacets), so
-// the index's matches are in that filter already. With filters, ask it
+// full-text index gives the newest matches itself, and so it does with a
+// status or category filter, whose words in the index join the
+// expression (ftsFacets, searchFacetsSQLite). With other filters, ask it
 // for at most allMatches+1 matches (they cost no row read). Fewer than
 // that is every match: keep those in the filters. More means the words
 // are common: walk the filters' own ticket IDs newest first, in chunks,
@@ -241,7 +242,10 @@ func (s *Store) searchTicketIDs(ctx context.Context, f TicketFilter) (ids []int6
 		if q, err = s.ftsMatch(ctx, words, prefix); err != nil {
 			return nil, false, err
 		}
-		q += f.ftsFacets()
+		if facets := f.ftsFacets(); facets != "" {
+			ids, err = s.searchFacetsSQLite(ctx, f, q+facets)
+			break
+		}
 		if !filtered {
 			// The newest matches, FTS5 reading the word's list backwards:
 			// fewer than asked is every match.
@@ -284,6 +288,38 @@ func (f TicketFilter) ftsFacets() string {
 		fmt.Fprintf(&b, ` AND search_facets : "%sc%d"`, facetMark, f.CategoryID)
 	}
 	return b.String()
+}
+
+// searchFacetsSQLite is a search on SQLite in a list filtered by status
+// or category, whose FTS5 expression q holds their words (ftsFacets): the
+// index lists its matches newest first, a page at a time (from 101, each
+// page twice the last, up to maxChunk), keeping those in the other
+// filters, until the cap is passed or the matches end. FTS5 reads the
+// lists of an AND lazily from the newest: 2 ms for the newest 101
+// tickets holding a word found in 40% of a million tickets and in one
+// category of fifty. A word in none of the filter's tickets reads both
+// lists to their end (40 ms at a million tickets for a word in a fifth of
+// them and a status in a sixth).
+func (s *Store) searchFacetsSQLite(ctx context.Context, f TicketFilter, q string) ([]int64, error) {
+	limit := TicketSearchCountCap + 1
+	var kept []int64
+	below, size := int64(math.MaxInt64), limit
+	for {
+		var page []int64
+		err := s.db.WithContext(ctx).Raw("SELECT rowid FROM ticket_search WHERE ticket_search MATCH ? AND rowid < ? ORDER BY rowid DESC LIMIT ?",
+			q, below, size).Scan(&page).Error
+		if err != nil {
+			return nil, translate(err)
+		}
+		in, err := s.keepInScope(ctx, f, page)
+		if err != nil {
+			return nil, err
+		}
+		if kept = append(kept, in...); len(kept) >= limit || len(page) < size {
+			return kept, nil
+		}
+		below, size = page[len(page)-1], min(2*size, maxChunk)
+	}
 }
 
 // filtered reports whether the list is narrowed by a filter or a view.
