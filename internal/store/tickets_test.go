@@ -689,6 +689,14 @@ func seedTicketWork(t *testing.T, s *Store) []listCase {
 		t.Fatal("seed ids are not contiguous; the INSERT ... SELECT below relies on it")
 	}
 	now := s.now()
+	if s.dialect == SQLite {
+		// The category of every ticket at once re-indexes them all
+		// (migration 00025): with deletion markers, then merged, rather
+		// than removing each ticket's entries in place (~0.7 ms each).
+		s.db.Exec("INSERT INTO ticket_search (ticket_search, rank) VALUES ('secure-delete', 0)")
+		defer s.db.Exec("INSERT INTO ticket_search (ticket_search, rank) VALUES ('secure-delete', 1)")
+		defer s.db.Exec("INSERT INTO ticket_search (ticket_search) VALUES ('optimize')")
+	}
 	for _, q := range []struct {
 		sql  string
 		args []any

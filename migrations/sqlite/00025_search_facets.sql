@@ -26,6 +26,12 @@ CREATE VIRTUAL TABLE ticket_search USING fts5(
     tokenize='unicode61 remove_diacritics 2'
 );
 INSERT INTO ticket_search (ticket_search) VALUES ('rebuild');
+-- A re-indexed ticket's old entries are removed from the index at once,
+-- not left as deletion markers until segments merge: 40,000 status
+-- changes among 100,000 tickets made searches two to ten times slower
+-- until the index was optimized; removing them costs about 0.7 ms a
+-- change instead of 0.04 (2 KB of text).
+INSERT INTO ticket_search (ticket_search, rank) VALUES ('secure-delete', 1);
 CREATE VIRTUAL TABLE ticket_search_terms USING fts5vocab(ticket_search, instance);
 
 -- +goose StatementBegin
