@@ -489,8 +489,10 @@ func (s *Store) searchWordsMySQL(ctx context.Context, f TicketFilter, words []st
 		return s.walkTicketIDs(ctx, TicketFilter{}, textCond, textArgs, limit, all, 1)
 	}
 	if facet != "" && (!ok || facetPlan == facetAlways) {
-		ids, err := s.facetTicketIDs(ctx, f, words, prefix, facet, -1, limit)
-		return ids, "facet", err
+		ids, every, err := s.facetTicketIDs(ctx, f, words, prefix, facet, -1)
+		if err != nil || every {
+			return ids, "facet", err
+		}
 	}
 	if ok {
 		if err := s.walkTicketIDs(ctx, f, textCond, textArgs, limit, w, 1); err != nil {
@@ -503,10 +505,14 @@ func (s *Store) searchWordsMySQL(ctx context.Context, f TicketFilter, words []st
 		case share >= commonShare:
 			err := s.walkTicketIDs(ctx, f, textCond, textArgs, limit, w, 0)
 			return w.kept, "text", err
-		case facet != "" && facetFirst(w, limit):
-			more, err := s.facetTicketIDs(ctx, f, words, prefix, facet, w.below, limit-len(w.kept))
-			return append(w.kept, more...), "facet", err
-		case share >= walkShare:
+		}
+		if facet != "" && facetFirst(w, limit) {
+			more, every, err := s.facetTicketIDs(ctx, f, words, prefix, facet, w.below)
+			if err != nil || every {
+				return append(w.kept, more...), "facet", err
+			}
+		}
+		if share >= walkShare {
 			if err := readAll(); err != nil {
 				return nil, "", err
 			}
@@ -551,27 +557,38 @@ func (s *Store) searchWordsMySQL(ctx context.Context, f TicketFilter, words []st
 	return w.kept, "list", err
 }
 
-// facetTicketIDs is the newest n tickets of the list's filters below the
-// ID below (-1: no bound) that hold words, found by MySQL's full-text
-// index together with facet, the word of search_facets that stands for
-// one of the filters: the index intersects the words' lists of tickets
-// (about 0.6 µs a ticket in each list, 20 ms for a word in a fifth of
-// 100,000 tickets and a status in a sixth), and only the tickets in both
-// are read, each tested against every filter. The search_facets word in
-// a ticket's own text (which no search can find) only costs a row read.
-func (s *Store) facetTicketIDs(ctx context.Context, f TicketFilter, words []string, prefix bool, facet string, below int64, n int) ([]int64, error) {
+// facetTicketIDs lists the tickets of the list's filters below the ID
+// below (-1: no bound) that hold words, found by MySQL's full-text index
+// together with facet, the word of search_facets that stands for the
+// status filter: the index intersects the words' lists of tickets (about
+// 0.6 µs a ticket in each list, 20 ms for a word in a fifth of 100,000
+// tickets and a status in a sixth), and only the tickets in both are
+// read, in the index's order, each tested against every filter. every
+// is false, and ids nil, when more than facetMatches are found: the
+// words are common in the filter after all (only the newest tickets
+// lacked them), and reading every match to sort them could take
+// seconds; at most facetMatches+1 rows were read. The search_facets
+// word in a ticket's own text (which no search can find) only costs a
+// row read.
+func (s *Store) facetTicketIDs(ctx context.Context, f TicketFilter, words []string, prefix bool, facet string, below int64) (ids []int64, every bool, err error) {
 	db, err := s.ticketScope(ctx, f, false)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if below >= 0 {
 		db = db.Where("tickets.id < ?", below)
 	}
-	var ids []int64
 	err = db.Where(matchTickets, booleanQuery(words, prefix)+" +"+facet).
-		Order("tickets.id DESC").Limit(n).Pluck("tickets.id", &ids).Error
-	return ids, translate(err)
+		Limit(facetMatches+1).Pluck("tickets.id", &ids).Error
+	if err != nil || len(ids) > facetMatches {
+		return nil, false, translate(err)
+	}
+	return ids, true, nil
 }
+
+// facetMatches is how many matches facetTicketIDs reads at most (a
+// variable for the tests).
+var facetMatches = 1000
 
 // facetFirst reports whether, after the first chunk of a walk through
 // the filters (w, which found too few matches to go on reading text),

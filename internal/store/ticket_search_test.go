@@ -76,15 +76,17 @@ func TestSearchAgreesWithTheExactQuery(t *testing.T) {
 			"cafe", "cafe ", "CAFÉ ", "strasse ", "stras", "file ", "fil", "cafe strasse ", "straße ", "ﬁle "}
 		sawCapped, sawExact := false, false
 		sawPlan := map[string]bool{}
-		defer func(m, my, wm, fp int, common, walk, join float64) {
-			allMatches, allMatchesMySQL, walkMatches, facetPlan, commonShare, walkShare, joinRowCost = m, my, wm, fp, common, walk, join
-		}(allMatches, allMatchesMySQL, walkMatches, facetPlan, commonShare, walkShare, joinRowCost)
+		defer func(m, my, wm, fp, fm int, common, walk, join float64) {
+			allMatches, allMatchesMySQL, walkMatches, facetPlan, facetMatches, commonShare, walkShare, joinRowCost = m, my, wm, fp, fm, common, walk, join
+		}(allMatches, allMatchesMySQL, walkMatches, facetPlan, facetMatches, commonShare, walkShare, joinRowCost)
 		// Each plan, forced: the matches listed up to allMatches; walking
 		// the filters as soon as the cap is passed; and on MySQL, after
 		// reading the text of the newest tickets, going on reading text
 		// whatever the share, going on asking the index per chunk
 		// whatever the share, listing the index's matches whatever the
-		// share, and asking the index for the words and a filter's facet.
+		// share, and asking the index for the words and a filter's facet
+		// (and going on as by default when it finds more than
+		// facetMatches).
 		const always, never = 0, 2
 		modes := []struct {
 			name         string
@@ -94,14 +96,16 @@ func TestSearchAgreesWithTheExactQuery(t *testing.T) {
 			plan         string // the plan the walk of the newest tickets must pick, on MySQL
 			joinRowCost  float64
 			facets       int
+			facetMatches int
 		}{
-			{"defaults", allMatches, commonShare, walkShare, walkMatches, "", joinRowCost, facetAuto},
-			{"walk past the cap", TicketSearchCountCap, commonShare, walkShare, 2 * TicketSearchCountCap, "", joinRowCost, facetAuto},
-			{"read text", TicketSearchCountCap, always, never, 0, "text", 1e9, facetNever},
-			{"index per chunk", TicketSearchCountCap, never, always, -1, "chunks", 1e9, facetNever},
-			{"index lists", TicketSearchCountCap, never, never, 0, "list", 1e9, facetNever},
-			{"index joins", TicketSearchCountCap, never, never, 0, "join", 0, facetNever},
-			{"index with a filter's facet", TicketSearchCountCap, never, never, 0, "facet", 1e9, facetAlways},
+			{"defaults", allMatches, commonShare, walkShare, walkMatches, "", joinRowCost, facetAuto, facetMatches},
+			{"walk past the cap", TicketSearchCountCap, commonShare, walkShare, 2 * TicketSearchCountCap, "", joinRowCost, facetAuto, facetMatches},
+			{"read text", TicketSearchCountCap, always, never, 0, "text", 1e9, facetNever, facetMatches},
+			{"index per chunk", TicketSearchCountCap, never, always, -1, "chunks", 1e9, facetNever, facetMatches},
+			{"index lists", TicketSearchCountCap, never, never, 0, "list", 1e9, facetNever, facetMatches},
+			{"index joins", TicketSearchCountCap, never, never, 0, "join", 0, facetNever, facetMatches},
+			{"index with a filter's facet", TicketSearchCountCap, never, never, 0, "facet", 1e9, facetAlways, facetMatches},
+			{"a filter's facet finds too many", TicketSearchCountCap, never, never, 0, "", joinRowCost, facetAlways, 0},
 		}
 		ranSQLite := map[int]bool{}
 		for _, mode := range modes {
@@ -115,7 +119,7 @@ func TestSearchAgreesWithTheExactQuery(t *testing.T) {
 				ranSQLite[key] = true
 			}
 			allMatches, allMatchesMySQL, commonShare, walkShare = mode.known, min(mode.known, allMatchesMySQL), mode.common, mode.walk
-			walkMatches, joinRowCost, facetPlan = mode.walkMatches, mode.joinRowCost, mode.facets
+			walkMatches, joinRowCost, facetPlan, facetMatches = mode.walkMatches, mode.joinRowCost, mode.facets, mode.facetMatches
 			for _, fl := range filters {
 				for _, search := range searches {
 					f := fl.f
