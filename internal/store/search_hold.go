@@ -43,8 +43,8 @@ func (s *Store) HoldSearchIndex(ctx context.Context) (index func(context.Context
 // and ends the hold.
 func (s *Store) indexPendingTickets(ctx context.Context) error {
 	db := s.db.WithContext(ctx)
-	err := db.Exec(`INSERT INTO ticket_search (rowid, title, search_text, requester_email, requester_name)
-		SELECT t.id, t.title, t.search_text, t.requester_email, t.requester_name
+	err := db.Exec(`INSERT INTO ticket_search (rowid, title, search_text, requester_email, requester_name, search_facets)
+		SELECT t.id, t.title, t.search_text, t.requester_email, t.requester_name, t.search_facets
 		FROM ticket_search_pending p JOIN tickets t ON t.id = p.ticket_id`).Error
 	if err == nil {
 		err = db.Exec("DELETE FROM ticket_search_pending").Error

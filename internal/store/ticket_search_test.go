@@ -76,15 +76,17 @@ func TestSearchAgreesWithTheExactQuery(t *testing.T) {
 			"cafe", "cafe ", "CAFÉ ", "strasse ", "stras", "file ", "fil", "cafe strasse ", "straße ", "ﬁle "}
 		sawCapped, sawExact := false, false
 		sawPlan := map[string]bool{}
-		defer func(m, my, wm int, common, walk, join float64) {
-			allMatches, allMatchesMySQL, walkMatches, commonShare, walkShare, joinRowCost = m, my, wm, common, walk, join
-		}(allMatches, allMatchesMySQL, walkMatches, commonShare, walkShare, joinRowCost)
+		defer func(m, my, wm, fp, fm int, common, walk, join float64) {
+			allMatches, allMatchesMySQL, walkMatches, facetPlan, facetMatches, commonShare, walkShare, joinRowCost = m, my, wm, fp, fm, common, walk, join
+		}(allMatches, allMatchesMySQL, walkMatches, facetPlan, facetMatches, commonShare, walkShare, joinRowCost)
 		// Each plan, forced: the matches listed up to allMatches; walking
 		// the filters as soon as the cap is passed; and on MySQL, after
 		// reading the text of the newest tickets, going on reading text
 		// whatever the share, going on asking the index per chunk
-		// whatever the share, and listing the index's matches whatever
-		// the share.
+		// whatever the share, listing the index's matches whatever the
+		// share, and asking the index for the words and a filter's facet
+		// (and going on as by default when it finds more than
+		// facetMatches).
 		const always, never = 0, 2
 		modes := []struct {
 			name         string
@@ -93,13 +95,17 @@ func TestSearchAgreesWithTheExactQuery(t *testing.T) {
 			walkMatches  int
 			plan         string // the plan the walk of the newest tickets must pick, on MySQL
 			joinRowCost  float64
+			facets       int
+			facetMatches int
 		}{
-			{"defaults", allMatches, commonShare, walkShare, walkMatches, "", joinRowCost},
-			{"walk past the cap", TicketSearchCountCap, commonShare, walkShare, 2 * TicketSearchCountCap, "", joinRowCost},
-			{"read text", TicketSearchCountCap, always, never, 0, "text", 1e9},
-			{"index per chunk", TicketSearchCountCap, never, always, -1, "chunks", 1e9},
-			{"index lists", TicketSearchCountCap, never, never, 0, "list", 1e9},
-			{"index joins", TicketSearchCountCap, never, never, 0, "join", 0},
+			{"defaults", allMatches, commonShare, walkShare, walkMatches, "", joinRowCost, facetAuto, facetMatches},
+			{"walk past the cap", TicketSearchCountCap, commonShare, walkShare, 2 * TicketSearchCountCap, "", joinRowCost, facetAuto, facetMatches},
+			{"read text", TicketSearchCountCap, always, never, 0, "text", 1e9, facetNever, facetMatches},
+			{"index per chunk", TicketSearchCountCap, never, always, -1, "chunks", 1e9, facetNever, facetMatches},
+			{"index lists", TicketSearchCountCap, never, never, 0, "list", 1e9, facetNever, facetMatches},
+			{"index joins", TicketSearchCountCap, never, never, 0, "join", 0, facetNever, facetMatches},
+			{"index with a filter's facet", TicketSearchCountCap, never, never, 0, "facet", 1e9, facetAlways, facetMatches},
+			{"a filter's facet finds too many", TicketSearchCountCap, never, never, 0, "", joinRowCost, facetAlways, 0},
 		}
 		ranSQLite := map[int]bool{}
 		for _, mode := range modes {
@@ -113,7 +119,7 @@ func TestSearchAgreesWithTheExactQuery(t *testing.T) {
 				ranSQLite[key] = true
 			}
 			allMatches, allMatchesMySQL, commonShare, walkShare = mode.known, min(mode.known, allMatchesMySQL), mode.common, mode.walk
-			walkMatches, joinRowCost = mode.walkMatches, mode.joinRowCost
+			walkMatches, joinRowCost, facetPlan, facetMatches = mode.walkMatches, mode.joinRowCost, mode.facets, mode.facetMatches
 			for _, fl := range filters {
 				for _, search := range searches {
 					f := fl.f
@@ -138,8 +144,8 @@ func TestSearchAgreesWithTheExactQuery(t *testing.T) {
 					sawCapped, sawExact = sawCapped || capped, sawExact || (!capped && len(got) > 0)
 					// On MySQL every search with words reads the text of
 					// the newest tickets first, and the forced plan is
-					// the one taken.
-					if words, prefix := searchWords(search); s.dialect == MySQL && mode.plan != "" && len(words) > 0 {
+					// the one taken (a facet's, when the filters have one).
+					if words, prefix := searchWords(search); s.dialect == MySQL && mode.plan != "" && len(words) > 0 && (mode.plan != "facet" || f.searchFacet() != "") {
 						if _, plan, err := s.searchWordsMySQL(ctx, f, words, prefix); err != nil || plan != mode.plan && plan != "sample" && (mode.plan != "join" || plan != "list") {
 							t.Fatalf("%s: %s, search %q: plan %q (%v), want %q", mode.name, fl.name, search, plan, err, mode.plan)
 						} else if plan == mode.plan {
@@ -188,8 +194,8 @@ func TestSearchAgreesWithTheExactQuery(t *testing.T) {
 		if !sawCapped || !sawExact {
 			t.Fatalf("the cases must cover both a capped and an exact search (capped %v, exact %v)", sawCapped, sawExact)
 		}
-		if s.dialect == MySQL && len(sawPlan) != 4 {
-			t.Fatalf("the forced plans taken: %v, want text, chunks, list and join", sawPlan)
+		if s.dialect == MySQL && len(sawPlan) != 5 {
+			t.Fatalf("the forced plans taken: %v, want text, chunks, list, join and facet", sawPlan)
 		}
 		if s.dialect == SQLite && !sawPlan["sqlite walk"] {
 			t.Fatalf("the plans taken: %v, want a walk past its first chunk", sawPlan)
@@ -355,4 +361,122 @@ func TestHalfTypedWordStandsForItsWords(t *testing.T) {
 		t.Fatal(err)
 	}
 	check("routi", "")
+}
+
+// TestSearchFacetsFollowTheFilters changes the status and the
+// assignments of tickets through the store and checks, after each change,
+// that a search in the status and "Unassigned" filters finds what the
+// exact query finds; on MySQL a status filter's through its word in the
+// index (search_facets, migration 00025), which must follow every change.
+func TestSearchFacetsFollowTheFilters(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		defer func(p int) { facetPlan = p }(facetPlan)
+		facetPlan = facetAlways
+		now := s.now()
+		var ids []int64
+		for i := range 3 {
+			tk := Ticket{Title: fmt.Sprintf("Ticket %d", i), Content: "<p>kestrel nest</p>", Status: StatusNew, Urgency: 3, RequestSource: SourceEmail, OpenedAt: now, UpdatedAt: now}
+			if err := s.db.Create(&tk).Error; err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, tk.ID)
+		}
+		u := &User{Login: "tech", Name: "Technician", Role: RoleTechnician, IsActive: true}
+		if err := s.CreateUser(ctx, u, "a long password"); err != nil {
+			t.Fatal(err)
+		}
+		g := &Group{Name: "Team", IsAssign: true}
+		if err := s.SaveGroup(ctx, g, []int64{u.ID}, nil); err != nil {
+			t.Fatal(err)
+		}
+		check := func(step string, f TicketFilter, want ...int64) {
+			t.Helper()
+			f.Search = "kestrel"
+			got, _, err := s.searchTicketIDs(ctx, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			slices.SortFunc(want, func(a, b int64) int { return cmp.Compare(b, a) })
+			if exact := exactSearchIDs(t, s, f, false); !slices.Equal(got, want) || !slices.Equal(exact, want) {
+				t.Fatalf("%s: got %v, the exact query %v, want %v", step, got, exact, want)
+			}
+			if words, prefix := searchWords(f.Search); s.dialect == MySQL && f.searchFacet() != "" {
+				if _, plan, err := s.searchWordsMySQL(ctx, f, words, prefix); err != nil || plan != "facet" {
+					t.Fatalf("%s: plan %q (%v), want the filter's words in the index", step, plan, err)
+				}
+			}
+		}
+		status := func(st int) TicketFilter { return TicketFilter{Status: st} }
+		unassigned := TicketFilter{View: ViewUnassigned, UserID: u.ID}
+		check("new tickets", status(StatusNew), ids...)
+		check("new tickets", status(StatusPending))
+		check("new tickets", unassigned, ids...)
+		if _, err := s.SetTicketStatus(ctx, ids[0], StatusPending, 0, EventStatus); err != nil {
+			t.Fatal(err)
+		}
+		check("a status changed", status(StatusPending), ids[0])
+		check("a status changed", status(StatusNew), ids[1], ids[2])
+		if _, err := s.AddTicketUser(ctx, ids[1], u.ID, ActorAssigned); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.AddTicketGroup(ctx, ids[2], g.ID, ActorAssigned); err != nil {
+			t.Fatal(err)
+		}
+		check("assigned", unassigned, ids[0])
+		check("assigned", TicketFilter{View: ViewUnassigned, UserID: u.ID, Status: StatusNew})
+		if _, err := s.RemoveTicketUser(ctx, ids[1], u.ID, ActorAssigned); err != nil {
+			t.Fatal(err)
+		}
+		check("unassigned again", unassigned, ids[0], ids[1])
+		if _, err := s.SetTicketStatus(ctx, ids[0], StatusNew, 0, EventReopen); err != nil {
+			t.Fatal(err)
+		}
+		check("status back", status(StatusNew), ids...)
+		check("status back", status(StatusPending))
+		// The category (a word of SQLite's index only), set, changed,
+		// saved unchanged and removed through the ticket's form.
+		var cats []int64
+		for i := range 2 {
+			c := &Category{Name: fmt.Sprintf("Category %d", i), IsActive: true}
+			if err := s.SaveCategory(ctx, c, nil); err != nil {
+				t.Fatal(err)
+			}
+			cats = append(cats, c.ID)
+		}
+		category := func(id int64) TicketFilter { return TicketFilter{CategoryID: id} }
+		classify := func(id int64, cat *int64) {
+			t.Helper()
+			if err := s.SetTicketFields(ctx, id, TicketFields{Type: TypeIncident, Urgency: 3, Impact: 3, Priority: 3, CategoryID: cat}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		check("no category", category(cats[0]))
+		classify(ids[2], &cats[0])
+		check("a category set", category(cats[0]), ids[2])
+		check("a category set", TicketFilter{CategoryID: cats[0], Status: StatusNew}, ids[2])
+		classify(ids[2], &cats[0])
+		check("a category saved unchanged", category(cats[0]), ids[2])
+		classify(ids[2], &cats[1])
+		check("a category changed", category(cats[0]))
+		check("a category changed", category(cats[1]), ids[2])
+		classify(ids[2], nil)
+		check("a category removed", category(cats[1]))
+		// On SQLite a re-indexed ticket's old entries leave the index at
+		// once (secure-delete, migration 00025).
+		if s.dialect == SQLite {
+			var on []string
+			if err := s.db.Raw("SELECT v FROM ticket_search_config WHERE k = 'secure-delete'").Scan(&on).Error; err != nil || !slices.Equal(on, []string{"1"}) {
+				t.Fatalf("secure-delete: %q (%v), want on", on, err)
+			}
+		}
+		// A word shaped like the filters' words is no search word: the
+		// search falls back to the substring match, which finds no ticket.
+		if words, _ := searchWords("kestrel zqxs1 zqxu"); !slices.Equal(words, []string{"kestrel"}) {
+			t.Fatalf("the filters' words were searched: %q", words)
+		}
+		if got, _, err := s.searchTicketIDs(ctx, TicketFilter{ListQuery: ListQuery{Search: "zqxs1"}}); err != nil || len(got) != 0 {
+			t.Fatalf("search zqxs1: got %v (%v), want nothing", got, err)
+		}
+	})
 }

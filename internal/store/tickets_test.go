@@ -475,7 +475,9 @@ func TestTicketSearchIndexesExistingTickets(t *testing.T) {
 // OAUTHIMAP_SCALE_SQLITE=/path/file.db keeps the SQLite database in that
 // file: a later run with the same file (and the same size) times the
 // tickets already there instead of seeding them again (with -run
-// TestTicketListAt100k/sqlite).
+// TestTicketListAt100k/sqlite). OAUTHIMAP_SCALE_MYSQL=<DSN> does the
+// same with a MariaDB database of a server of one's own (with -run
+// TestTicketListAt100k/mysql).
 // (The upgrade of such a table is TestTicketSearchIndexesExistingTickets
 // in small; its time at this size is in the search's notes.)
 func TestTicketListAt100k(t *testing.T) {
@@ -484,8 +486,14 @@ func TestTicketListAt100k(t *testing.T) {
 	}
 	for _, d := range []Dialect{SQLite, MySQL} {
 		t.Run(string(d), func(t *testing.T) {
-			if path := os.Getenv("OAUTHIMAP_SCALE_SQLITE"); d == SQLite && path != "" {
-				s := openMigrated(t, Options{Keyring: testKeyring(t), SQLitePath: path})
+			kept := Options{Keyring: testKeyring(t), SQLitePath: os.Getenv("OAUTHIMAP_SCALE_SQLITE")}
+			if d == MySQL {
+				kept = Options{Keyring: kept.Keyring, DSN: os.Getenv("OAUTHIMAP_SCALE_MYSQL")}
+			}
+			if kept.SQLitePath != "" || kept.DSN != "" {
+				t0 := time.Now()
+				s := openMigrated(t, kept)
+				t.Logf("%s: opened and migrated in %v", d, time.Since(t0).Round(time.Millisecond))
 				if cases, ok := seededListCases(t, s); ok {
 					timeTicketList(t, s, cases)
 					return
@@ -681,6 +689,14 @@ func seedTicketWork(t *testing.T, s *Store) []listCase {
 		t.Fatal("seed ids are not contiguous; the INSERT ... SELECT below relies on it")
 	}
 	now := s.now()
+	if s.dialect == SQLite {
+		// The category of every ticket at once re-indexes them all
+		// (migration 00025): with deletion markers, then merged, rather
+		// than removing each ticket's entries in place (~0.7 ms each).
+		s.db.Exec("INSERT INTO ticket_search (ticket_search, rank) VALUES ('secure-delete', 0)")
+		defer s.db.Exec("INSERT INTO ticket_search (ticket_search, rank) VALUES ('secure-delete', 1)")
+		defer s.db.Exec("INSERT INTO ticket_search (ticket_search) VALUES ('optimize')")
+	}
 	for _, q := range []struct {
 		sql  string
 		args []any
