@@ -318,10 +318,6 @@ type Ticket struct {
 	// writes it on every insert path unless the caller set it (with
 	// SearchText, off its writer's path); it is never read back.
 	SearchText string `gorm:"<-:create;->:false"`
-	// SearchFacets is the ticket's status as a word of MySQL's search
-	// index, a column the database computes (migration 00025); never
-	// written nor read.
-	SearchFacets string `gorm:"<-:false;->:false"`
 }
 
 // TicketReceiver records a receiver that collected a copy of the mail

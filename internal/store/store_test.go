@@ -63,6 +63,14 @@ func forEachDialect(t *testing.T, fn func(t *testing.T, s *Store)) {
 	}
 }
 
+// computedColumns are columns a dialect's database computes for its own
+// indexes, which the application never reads nor writes, so no model
+// holds them: SQLite's search index reads the list's filters as words
+// (migration 00025).
+var computedColumns = map[Dialect]map[string]bool{
+	SQLite: {"tickets.search_facets": true},
+}
+
 func TestMigrateAndSchemaAgreement(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, s *Store) {
 		ctx := context.Background()
@@ -97,7 +105,7 @@ func TestMigrateAndSchemaAgreement(t *testing.T) {
 				}
 			}
 			for name := range inDB {
-				if !inModel[name] {
+				if !inModel[name] && !computedColumns[s.Dialect()][sch.Table+"."+name] {
 					t.Errorf("%s.%s: in the %s schema, not in the model", sch.Table, name, s.Dialect())
 				}
 			}

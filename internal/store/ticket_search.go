@@ -56,8 +56,9 @@ var searchStopwords = map[string]bool{
 }
 
 // facetMark starts the words of search_facets (migration 00025), which
-// hold the list's filters in MySQL's full-text index: a searched word
-// starting so is dropped on both dialects, so that no search finds them.
+// hold the list's status and category filters in SQLite's full-text
+// index: a searched word starting so is dropped on both dialects, so that
+// no search finds them and both dialects find the same tickets.
 const facetMark = "zqx"
 
 // searchWords cuts a search into the words the full-text index can find,
@@ -193,16 +194,7 @@ func booleanQuery(words []string, prefix bool) string {
 }
 
 // matchTickets is the MySQL full-text condition of a search.
-const matchTickets = "MATCH (tickets.title, tickets.search_text, tickets.requester_email, tickets.requester_name, tickets.search_facets) AGAINST (? IN BOOLEAN MODE)"
-
-// searchFacet is the word of search_facets (migration 00025) that stands
-// for the list's status filter, or "" without one.
-func (f TicketFilter) searchFacet() string {
-	if f.Status == 0 {
-		return ""
-	}
-	return fmt.Sprintf("%ss%d", facetMark, f.Status)
-}
+const matchTickets = "MATCH (tickets.title, tickets.search_text, tickets.requester_email, tickets.requester_name) AGAINST (? IN BOOLEAN MODE)"
 
 // searchTicketIDs returns the tickets of the list's filters and view that
 // match f.Search, newest (highest ID) first. When more than
@@ -455,13 +447,9 @@ var walkMatches = 2000
 // through the view's scattered rows. When the index holds more matches
 // than it lists, the filters are walked on, or joined with the index's
 // matches when that reads fewer rows (a word common in all tickets but
-// rare in the filters). With a status filter, a word too rare in the
-// newest tickets to read text on is asked of the index together with the
-// status's word when that likely reads fewer rows than a walk
-// (facetFirst, facetTicketIDs): a word in none of the status is then
-// found in none without reading a row. plan names the plan taken, for the
-// tests: "sample" (the first chunk was enough), "text", "facet",
-// "chunks", "list" or "join".
+// rare in the filters). plan names the plan taken, for the tests:
+// "sample" (the first chunk was enough), "text", "chunks", "list" or
+// "join".
 func (s *Store) searchWordsMySQL(ctx context.Context, f TicketFilter, words []string, prefix bool) (ids []int64, plan string, err error) {
 	limit := TicketSearchCountCap + 1
 	w := newWalk()
@@ -474,10 +462,6 @@ func (s *Store) searchWordsMySQL(ctx context.Context, f TicketFilter, words []st
 	// table's access path, which would read every match's row, so the
 	// chunk is read by primary key and each row tested.
 	matchCond, matchArgs := "("+matchTickets+" OR tickets.id = 0)", []any{booleanQuery(words, prefix)}
-	facet := f.searchFacet()
-	if facetPlan == facetNever {
-		facet = ""
-	}
 	// all is the first chunk of the newest tickets of all, read with the
 	// same patterns: the share of all tickets holding the words.
 	all := w
@@ -487,12 +471,6 @@ func (s *Store) searchWordsMySQL(ctx context.Context, f TicketFilter, words []st
 		}
 		all = newWalk()
 		return s.walkTicketIDs(ctx, TicketFilter{}, textCond, textArgs, limit, all, 1)
-	}
-	if facet != "" && (!ok || facetPlan == facetAlways) {
-		ids, every, err := s.facetTicketIDs(ctx, f, words, prefix, facet, -1)
-		if err != nil || every {
-			return ids, "facet", err
-		}
 	}
 	if ok {
 		if err := s.walkTicketIDs(ctx, f, textCond, textArgs, limit, w, 1); err != nil {
@@ -505,14 +483,7 @@ func (s *Store) searchWordsMySQL(ctx context.Context, f TicketFilter, words []st
 		case share >= commonShare:
 			err := s.walkTicketIDs(ctx, f, textCond, textArgs, limit, w, 0)
 			return w.kept, "text", err
-		}
-		if facet != "" && facetFirst(w, limit) {
-			more, every, err := s.facetTicketIDs(ctx, f, words, prefix, facet, w.below)
-			if err != nil || every {
-				return append(w.kept, more...), "facet", err
-			}
-		}
-		if share >= walkShare {
+		case share >= walkShare:
 			if err := readAll(); err != nil {
 				return nil, "", err
 			}
@@ -556,67 +527,6 @@ func (s *Store) searchWordsMySQL(ctx context.Context, f TicketFilter, words []st
 	err = s.walkTicketIDs(ctx, f, matchCond, matchArgs, limit, w, 0)
 	return w.kept, "list", err
 }
-
-// facetTicketIDs lists the tickets of the list's filters below the ID
-// below (-1: no bound) that hold words, found by MySQL's full-text index
-// together with facet, the word of search_facets that stands for the
-// status filter: the index intersects the words' lists of tickets (about
-// 0.6 µs a ticket in each list, 20 ms for a word in a fifth of 100,000
-// tickets and a status in a sixth), and only the tickets in both are
-// read, in the index's order, each tested against every filter. every
-// is false, and ids nil, when more than facetMatches are found: the
-// words are common in the filter after all (only the newest tickets
-// lacked them), and reading every match to sort them could take
-// seconds; at most facetMatches+1 rows were read. The search_facets
-// word in a ticket's own text (which no search can find) only costs a
-// row read.
-func (s *Store) facetTicketIDs(ctx context.Context, f TicketFilter, words []string, prefix bool, facet string, below int64) (ids []int64, every bool, err error) {
-	db, err := s.ticketScope(ctx, f, false)
-	if err != nil {
-		return nil, false, err
-	}
-	if below >= 0 {
-		db = db.Where("tickets.id < ?", below)
-	}
-	err = db.Where(matchTickets, booleanQuery(words, prefix)+" +"+facet).
-		Limit(facetMatches+1).Pluck("tickets.id", &ids).Error
-	if err != nil || len(ids) > facetMatches {
-		return nil, false, translate(err)
-	}
-	return ids, true, nil
-}
-
-// facetMatches is how many matches facetTicketIDs reads at most (a
-// variable for the tests).
-var facetMatches = 1000
-
-// facetFirst reports whether, after the first chunk of a walk through
-// the filters (w, which found too few matches to go on reading text),
-// asking the index for the words and a filter's facet (facetTicketIDs)
-// likely reads fewer rows than walking on: the index reads the row of
-// every ticket in both, about as many as the chunk's share of matches
-// tells of the filters' tickets below it (from the chunk's span of IDs),
-// the walk about (limit - kept) / share. A word in none of the chunk
-// (and likely in few of the filters) is always asked so.
-func facetFirst(w *walk, limit int) bool {
-	if facetPlan == facetNever {
-		return false
-	}
-	inFilter := float64(w.size) * float64(w.below) / float64(max(w.top-w.below+1, 1))
-	share := w.share()
-	return share*inFilter <= float64(limit-len(w.kept))/max(share, 0.5/float64(walkChunk))
-}
-
-// facetPlan picks when MySQL asks the index for a filter's facet:
-// facetAuto by facetFirst; the tests force it never, or always (then
-// before reading any text).
-var facetPlan = facetAuto
-
-const (
-	facetAuto = iota
-	facetAlways
-	facetNever
-)
 
 // joinRowCost is how many tickets a walk reads in the time the full-text
 // index reads one match's row (searchWordsMySQL); a variable for the

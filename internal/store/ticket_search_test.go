@@ -76,17 +76,15 @@ func TestSearchAgreesWithTheExactQuery(t *testing.T) {
 			"cafe", "cafe ", "CAFÉ ", "strasse ", "stras", "file ", "fil", "cafe strasse ", "straße ", "ﬁle "}
 		sawCapped, sawExact := false, false
 		sawPlan := map[string]bool{}
-		defer func(m, my, wm, fp, fm int, common, walk, join float64) {
-			allMatches, allMatchesMySQL, walkMatches, facetPlan, facetMatches, commonShare, walkShare, joinRowCost = m, my, wm, fp, fm, common, walk, join
-		}(allMatches, allMatchesMySQL, walkMatches, facetPlan, facetMatches, commonShare, walkShare, joinRowCost)
+		defer func(m, my, wm int, common, walk, join float64) {
+			allMatches, allMatchesMySQL, walkMatches, commonShare, walkShare, joinRowCost = m, my, wm, common, walk, join
+		}(allMatches, allMatchesMySQL, walkMatches, commonShare, walkShare, joinRowCost)
 		// Each plan, forced: the matches listed up to allMatches; walking
 		// the filters as soon as the cap is passed; and on MySQL, after
 		// reading the text of the newest tickets, going on reading text
 		// whatever the share, going on asking the index per chunk
-		// whatever the share, listing the index's matches whatever the
-		// share, and asking the index for the words and a filter's facet
-		// (and going on as by default when it finds more than
-		// facetMatches).
+		// whatever the share, and listing the index's matches whatever
+		// the share.
 		const always, never = 0, 2
 		modes := []struct {
 			name         string
@@ -95,17 +93,13 @@ func TestSearchAgreesWithTheExactQuery(t *testing.T) {
 			walkMatches  int
 			plan         string // the plan the walk of the newest tickets must pick, on MySQL
 			joinRowCost  float64
-			facets       int
-			facetMatches int
 		}{
-			{"defaults", allMatches, commonShare, walkShare, walkMatches, "", joinRowCost, facetAuto, facetMatches},
-			{"walk past the cap", TicketSearchCountCap, commonShare, walkShare, 2 * TicketSearchCountCap, "", joinRowCost, facetAuto, facetMatches},
-			{"read text", TicketSearchCountCap, always, never, 0, "text", 1e9, facetNever, facetMatches},
-			{"index per chunk", TicketSearchCountCap, never, always, -1, "chunks", 1e9, facetNever, facetMatches},
-			{"index lists", TicketSearchCountCap, never, never, 0, "list", 1e9, facetNever, facetMatches},
-			{"index joins", TicketSearchCountCap, never, never, 0, "join", 0, facetNever, facetMatches},
-			{"index with a filter's facet", TicketSearchCountCap, never, never, 0, "facet", 1e9, facetAlways, facetMatches},
-			{"a filter's facet finds too many", TicketSearchCountCap, never, never, 0, "", joinRowCost, facetAlways, 0},
+			{"defaults", allMatches, commonShare, walkShare, walkMatches, "", joinRowCost},
+			{"walk past the cap", TicketSearchCountCap, commonShare, walkShare, 2 * TicketSearchCountCap, "", joinRowCost},
+			{"read text", TicketSearchCountCap, always, never, 0, "text", 1e9},
+			{"index per chunk", TicketSearchCountCap, never, always, -1, "chunks", 1e9},
+			{"index lists", TicketSearchCountCap, never, never, 0, "list", 1e9},
+			{"index joins", TicketSearchCountCap, never, never, 0, "join", 0},
 		}
 		ranSQLite := map[int]bool{}
 		for _, mode := range modes {
@@ -119,7 +113,7 @@ func TestSearchAgreesWithTheExactQuery(t *testing.T) {
 				ranSQLite[key] = true
 			}
 			allMatches, allMatchesMySQL, commonShare, walkShare = mode.known, min(mode.known, allMatchesMySQL), mode.common, mode.walk
-			walkMatches, joinRowCost, facetPlan, facetMatches = mode.walkMatches, mode.joinRowCost, mode.facets, mode.facetMatches
+			walkMatches, joinRowCost = mode.walkMatches, mode.joinRowCost
 			for _, fl := range filters {
 				for _, search := range searches {
 					f := fl.f
@@ -144,8 +138,8 @@ func TestSearchAgreesWithTheExactQuery(t *testing.T) {
 					sawCapped, sawExact = sawCapped || capped, sawExact || (!capped && len(got) > 0)
 					// On MySQL every search with words reads the text of
 					// the newest tickets first, and the forced plan is
-					// the one taken (a facet's, when the filters have one).
-					if words, prefix := searchWords(search); s.dialect == MySQL && mode.plan != "" && len(words) > 0 && (mode.plan != "facet" || f.searchFacet() != "") {
+					// the one taken.
+					if words, prefix := searchWords(search); s.dialect == MySQL && mode.plan != "" && len(words) > 0 {
 						if _, plan, err := s.searchWordsMySQL(ctx, f, words, prefix); err != nil || plan != mode.plan && plan != "sample" && (mode.plan != "join" || plan != "list") {
 							t.Fatalf("%s: %s, search %q: plan %q (%v), want %q", mode.name, fl.name, search, plan, err, mode.plan)
 						} else if plan == mode.plan {
@@ -194,8 +188,8 @@ func TestSearchAgreesWithTheExactQuery(t *testing.T) {
 		if !sawCapped || !sawExact {
 			t.Fatalf("the cases must cover both a capped and an exact search (capped %v, exact %v)", sawCapped, sawExact)
 		}
-		if s.dialect == MySQL && len(sawPlan) != 5 {
-			t.Fatalf("the forced plans taken: %v, want text, chunks, list, join and facet", sawPlan)
+		if s.dialect == MySQL && len(sawPlan) != 4 {
+			t.Fatalf("the forced plans taken: %v, want text, chunks, list and join", sawPlan)
 		}
 		if s.dialect == SQLite && !sawPlan["sqlite walk"] {
 			t.Fatalf("the plans taken: %v, want a walk past its first chunk", sawPlan)
@@ -363,16 +357,15 @@ func TestHalfTypedWordStandsForItsWords(t *testing.T) {
 	check("routi", "")
 }
 
-// TestSearchFacetsFollowTheFilters changes the status and the
-// assignments of tickets through the store and checks, after each change,
-// that a search in the status and "Unassigned" filters finds what the
-// exact query finds; on MySQL a status filter's through its word in the
-// index (search_facets, migration 00025), which must follow every change.
+// TestSearchFacetsFollowTheFilters changes the status, the assignments
+// and the category of tickets through the store and checks, after each
+// change, that a search in the status, category and "Unassigned" filters
+// finds what the exact query finds; on SQLite the status and category
+// filters are searched through their words in the index (search_facets,
+// migration 00025), which must follow every change.
 func TestSearchFacetsFollowTheFilters(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, s *Store) {
 		ctx := context.Background()
-		defer func(p int) { facetPlan = p }(facetPlan)
-		facetPlan = facetAlways
 		now := s.now()
 		var ids []int64
 		for i := range 3 {
@@ -400,11 +393,6 @@ func TestSearchFacetsFollowTheFilters(t *testing.T) {
 			slices.SortFunc(want, func(a, b int64) int { return cmp.Compare(b, a) })
 			if exact := exactSearchIDs(t, s, f, false); !slices.Equal(got, want) || !slices.Equal(exact, want) {
 				t.Fatalf("%s: got %v, the exact query %v, want %v", step, got, exact, want)
-			}
-			if words, prefix := searchWords(f.Search); s.dialect == MySQL && f.searchFacet() != "" {
-				if _, plan, err := s.searchWordsMySQL(ctx, f, words, prefix); err != nil || plan != "facet" {
-					t.Fatalf("%s: plan %q (%v), want the filter's words in the index", step, plan, err)
-				}
 			}
 		}
 		status := func(st int) TicketFilter { return TicketFilter{Status: st} }
@@ -434,7 +422,7 @@ func TestSearchFacetsFollowTheFilters(t *testing.T) {
 		}
 		check("status back", status(StatusNew), ids...)
 		check("status back", status(StatusPending))
-		// The category (a word of SQLite's index only), set, changed,
+		// The category, set, changed,
 		// saved unchanged and removed through the ticket's form.
 		var cats []int64
 		for i := range 2 {
