@@ -8,7 +8,10 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
+	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -73,7 +76,10 @@ func startDovecot(t testing.TB, introspectURL string, d *Dovecot) *Dovecot {
 		t.Fatal(err)
 	}
 	d.t, d.bin, d.dir, d.conf = t, bin, dir, filepath.Join(dir, "dovecot.conf")
-	d.addr, d.tlsAddr, d.Password = FreeAddr(t), FreeAddr(t), randomHex(12)
+	if d.addr == "" { // (a test may hand a taken one)
+		d.addr = FreeAddr(t)
+	}
+	d.tlsAddr, d.Password = FreeAddr(t), randomHex(12)
 	d.pool = writeCert(t, dir)
 	if err := d.writeConfig(introspectURL); err != nil {
 		t.Fatal(err)
@@ -84,8 +90,25 @@ func startDovecot(t testing.TB, introspectURL string, d *Dovecot) *Dovecot {
 			t.Logf("dovecot log:\n%s", d.Log())
 		}
 	})
-	d.start()
-	return d
+	// A port taken between FreeAddr and Dovecot's listen: new ports, again.
+	for try := 1; ; try++ {
+		err := d.launch()
+		if err == nil {
+			return d
+		}
+		if !errors.Is(err, errPortTaken) || try == 5 {
+			t.Fatal(err)
+		}
+		t.Logf("dovecot: a port was taken, starting again on others:\n%s", d.Log())
+		d.addr, d.tlsAddr = FreeAddr(t), FreeAddr(t)
+		if d.subAddr != "" {
+			d.subAddr, d.subTLSAddr = FreeAddr(t), FreeAddr(t)
+		}
+		_ = os.Remove(filepath.Join(d.dir, "dovecot.log"))
+		if err := d.writeConfig(introspectURL); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
 
 // Addr is the plain listener, which offers STARTTLS.
@@ -163,8 +186,21 @@ func (d *Dovecot) Restart() {
 
 func (d *Dovecot) start() {
 	d.t.Helper()
+	if err := d.launch(); err != nil {
+		d.t.Fatal(err)
+	}
+}
+
+// errPortTaken: a port picked for Dovecot was taken by another process
+// before Dovecot listened on it (FreeAddr closes its listener to hand the
+// port out, and test binaries run side by side).
+var errPortTaken = errors.New("dovecot: a listener's port was taken")
+
+// launch starts the master and waits until every listener answers. When
+// Dovecot reports a port already in use, it stops it and returns
+// errPortTaken.
+func (d *Dovecot) launch() error {
 	d.mu.Lock()
-	defer d.mu.Unlock()
 	// -F keeps the master our child, so Stop can Wait on it instead of
 	// polling a pid file.
 	cmd := exec.Command(d.bin, "-F", "-c", d.conf)
@@ -174,15 +210,39 @@ func (d *Dovecot) start() {
 	cmd.Stdout, cmd.Stderr = stderr, stderr
 	t0 := time.Now()
 	if err := cmd.Start(); err != nil {
-		d.t.Fatalf("dovecot: %v", err)
+		d.mu.Unlock()
+		return fmt.Errorf("dovecot: %v", err)
 	}
 	d.cmd = cmd
-	for !listening(d.addr) || !listening(d.tlsAddr) || d.subAddr != "" && !listening(d.subAddr) {
+	// The plain listener's greeting, not only a connection: another
+	// process may listen on a port handed out for Dovecot.
+	for !greets(d.addr) || !listening(d.tlsAddr) || d.subAddr != "" && !listening(d.subAddr) {
+		if strings.Contains(d.Log(), "Address already in use") {
+			d.mu.Unlock()
+			d.Stop()
+			return errPortTaken
+		}
 		if time.Since(t0) > 10*time.Second {
-			d.t.Fatalf("dovecot did not start in 10s:\n%s\n%s", stderr.String(), d.Log())
+			d.mu.Unlock()
+			return fmt.Errorf("dovecot did not start in 10s:\n%s\n%s", stderr.String(), d.Log())
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+	d.mu.Unlock()
+	return nil
+}
+
+// greets reports whether an IMAP server answers on addr with its greeting.
+func greets(addr string) bool {
+	c, err := net.DialTimeout("tcp", addr, time.Second)
+	if err != nil {
+		return false
+	}
+	defer c.Close()
+	_ = c.SetReadDeadline(time.Now().Add(time.Second))
+	b := make([]byte, 4)
+	_, err = io.ReadFull(c, b)
+	return err == nil && string(b) == "* OK"
 }
 
 func listening(addr string) bool {
@@ -198,8 +258,8 @@ func listening(addr string) bool {
 // /etc/dovecot and listens on loopback only.
 func (d *Dovecot) writeConfig(introspectURL string) error {
 	mail := filepath.Join(d.dir, "mail")
-	if err := os.Mkdir(mail, 0o755); err != nil {
-		return err
+	if err := os.Mkdir(mail, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
+		return err // (it exists when the configuration is written again)
 	}
 	mailUser, mailGroup, rootless := "nobody", "nogroup", ""
 	chroot := ""
