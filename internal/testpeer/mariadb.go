@@ -90,28 +90,53 @@ func startMariaDB() *mariadb {
 		m.err = fmt.Errorf("mariadb-install-db: %v\n%s", err, out)
 		return m
 	}
-	// The port is picked just before start; a clash makes mariadbd exit and
-	// the readiness loop below reports it.
-	addr := strings.Split(freeAddr(), ":")
-	m.port = addr[len(addr)-1]
-	m.cmd = exec.Command("/usr/sbin/mariadbd", append([]string{"--no-defaults", "--datadir=" + data,
-		"--socket=" + m.sock, "--pid-file=" + filepath.Join(dir, "mysqld.pid"),
-		"--bind-address=127.0.0.1", "--port=" + m.port, "--skip-name-resolve",
-		"--skip-log-bin", "--innodb-buffer-pool-size=64M", "--innodb-flush-log-at-trx-commit=0",
-		"--max-connections=500", "--log-error=" + filepath.Join(dir, "error.log")}, userArg...)...)
-	if err := m.cmd.Start(); err != nil {
-		m.err = err
-		return m
+	// The port is picked just before start. Another process may take it
+	// first (test binaries run side by side): mariadbd then exits, and it
+	// starts again on another port.
+	errLog := filepath.Join(dir, "error.log")
+	for try := 1; ; try++ {
+		addr := strings.Split(mariaAddr(), ":")
+		m.port = addr[len(addr)-1]
+		m.cmd = exec.Command("/usr/sbin/mariadbd", append([]string{"--no-defaults", "--datadir=" + data,
+			"--socket=" + m.sock, "--pid-file=" + filepath.Join(dir, "mysqld.pid"),
+			"--bind-address=127.0.0.1", "--port=" + m.port, "--skip-name-resolve",
+			"--skip-log-bin", "--innodb-buffer-pool-size=64M", "--innodb-flush-log-at-trx-commit=0",
+			"--max-connections=500", "--log-error=" + errLog}, userArg...)...)
+		if err := m.cmd.Start(); err != nil {
+			m.err = err
+			return m
+		}
+		taken, err := m.ready(errLog)
+		if err == nil {
+			return m
+		}
+		if !taken || try == 3 {
+			m.err = err
+			return m
+		}
+		_ = m.cmd.Wait()
+		_ = os.Remove(errLog)
 	}
+}
+
+// mariaAddr picks the server's address (a variable for a test that hands
+// a taken one).
+var mariaAddr = freeAddr
+
+// ready waits until the server started by startMariaDB answers; taken
+// reports that it exited because its port was in use.
+func (m *mariadb) ready(errLog string) (taken bool, err error) {
 	t0 := time.Now()
 	for {
 		if _, err := m.sql("CREATE USER IF NOT EXISTS 'app'@'127.0.0.1' IDENTIFIED BY 'app-pw';"); err == nil {
-			return m
+			return false, nil
+		}
+		b, _ := os.ReadFile(errLog)
+		if strings.Contains(string(b), "Address already in use") {
+			return true, fmt.Errorf("mariadbd: port %s taken:\n%s", m.port, b)
 		}
 		if time.Since(t0) > 30*time.Second {
-			b, _ := os.ReadFile(filepath.Join(dir, "error.log"))
-			m.err = fmt.Errorf("mariadbd did not come up:\n%s", b)
-			return m
+			return false, fmt.Errorf("mariadbd did not come up:\n%s", b)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
