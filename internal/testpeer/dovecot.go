@@ -99,6 +99,7 @@ func startDovecot(t testing.TB, introspectURL string, d *Dovecot) *Dovecot {
 		if !errors.Is(err, errPortTaken) || try == 5 {
 			t.Fatal(err)
 		}
+		d.Stop()
 		t.Logf("dovecot: a port was taken, starting again on others:\n%s", d.Log())
 		d.addr, d.tlsAddr = FreeAddr(t), FreeAddr(t)
 		if d.subAddr != "" {
@@ -196,11 +197,12 @@ func (d *Dovecot) start() {
 // port out, and test binaries run side by side).
 var errPortTaken = errors.New("dovecot: a listener's port was taken")
 
-// launch starts the master and waits until every listener answers. When
-// Dovecot reports a port already in use, it stops it and returns
-// errPortTaken.
+// launch starts the master and waits until every listener answers; it
+// returns errPortTaken when Dovecot reports a port already in use (the
+// caller stops it).
 func (d *Dovecot) launch() error {
 	d.mu.Lock()
+	defer d.mu.Unlock()
 	// -F keeps the master our child, so Stop can Wait on it instead of
 	// polling a pid file.
 	cmd := exec.Command(d.bin, "-F", "-c", d.conf)
@@ -210,7 +212,6 @@ func (d *Dovecot) launch() error {
 	cmd.Stdout, cmd.Stderr = stderr, stderr
 	t0 := time.Now()
 	if err := cmd.Start(); err != nil {
-		d.mu.Unlock()
 		return fmt.Errorf("dovecot: %v", err)
 	}
 	d.cmd = cmd
@@ -218,17 +219,13 @@ func (d *Dovecot) launch() error {
 	// process may listen on a port handed out for Dovecot.
 	for !greets(d.addr) || !listening(d.tlsAddr) || d.subAddr != "" && !listening(d.subAddr) {
 		if strings.Contains(d.Log(), "Address already in use") {
-			d.mu.Unlock()
-			d.Stop()
 			return errPortTaken
 		}
 		if time.Since(t0) > 10*time.Second {
-			d.mu.Unlock()
 			return fmt.Errorf("dovecot did not start in 10s:\n%s\n%s", stderr.String(), d.Log())
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	d.mu.Unlock()
 	return nil
 }
 
