@@ -80,12 +80,21 @@ func startMariaDB() *mariadb {
 	m.dir = dir
 	data := filepath.Join(dir, "data")
 	m.sock = filepath.Join(dir, "mysqld.sock")
-	var userArg []string
+	// A temporary directory of its own: a server starting deletes every
+	// "#sql…" file it finds in its tmpdir, and the servers of test
+	// binaries run side by side would share /tmp (a bootstrap failed so,
+	// its temporary table deleted under it).
+	tmp := filepath.Join(dir, "tmp")
+	if err := os.Mkdir(tmp, 0o700); err != nil {
+		m.err = err
+		return m
+	}
+	serverArgs := []string{"--tmpdir=" + tmp}
 	if os.Geteuid() == 0 {
-		userArg = []string{"--user=root"} // mariadbd refuses to run as root without it
+		serverArgs = append(serverArgs, "--user=root") // mariadbd refuses to run as root without it
 	}
 	install := exec.Command("mariadb-install-db", append([]string{"--no-defaults", "--datadir=" + data,
-		"--auth-root-authentication-method=normal", "--skip-test-db"}, userArg...)...)
+		"--auth-root-authentication-method=normal", "--skip-test-db"}, serverArgs...)...)
 	if out, err := install.CombinedOutput(); err != nil {
 		m.err = fmt.Errorf("mariadb-install-db: %v\n%s", err, out)
 		return m
@@ -101,7 +110,7 @@ func startMariaDB() *mariadb {
 			"--socket=" + m.sock, "--pid-file=" + filepath.Join(dir, "mysqld.pid"),
 			"--bind-address=127.0.0.1", "--port=" + m.port, "--skip-name-resolve",
 			"--skip-log-bin", "--innodb-buffer-pool-size=64M", "--innodb-flush-log-at-trx-commit=0",
-			"--max-connections=500", "--log-error=" + errLog}, userArg...)...)
+			"--max-connections=500", "--log-error=" + errLog}, serverArgs...)...)
 		if err := m.cmd.Start(); err != nil {
 			m.err = err
 			return m
