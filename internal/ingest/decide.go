@@ -358,6 +358,9 @@ func trimBody(b body) (body, bool) {
 // (FuzzTextContentIsAlreadySanitized), so the sanitiser, a tenth of the
 // collector's work on such mail, is not run.
 func contentHTML(b body, notes []string) string {
+	if len(b) == 1 && !b[0].html && len(notes) == 0 {
+		return TextToHTML(b[0].s) // most plain-text mail, without a copy
+	}
 	h := segmentsHTML(b) + notesHTML(notes)
 	if b.hasHTML() {
 		return SanitizeHTML(h)

@@ -196,18 +196,57 @@ func asciiEqualFold(a, b string) bool {
 // TextToHTML escapes plain text and keeps its line breaks, for showing a
 // text/plain mail or a staff follow-up typed in a textarea.
 func TextToHTML(text string) string {
-	text = strings.ReplaceAll(text, "\r\n", "\n")
-	text = strings.TrimRight(text, "\n \t")
-	if text == "" {
-		return ""
-	}
 	if !utf8.ValidString(text) {
 		text = strings.ToValidUTF8(text, "\uFFFD")
 	}
 	// One buffer for the whole text: escaping adds little to most mail.
 	var b strings.Builder
-	b.Grow(len(text) + len(text)/8 + 16)
-	b.WriteString("<p>")
+	if mayHoldLink(text) {
+		text = strings.ReplaceAll(text, "\r\n", "\n")
+		text = strings.TrimRight(text, "\n \t")
+		if text == "" {
+			return ""
+		}
+		b.Grow(len(text) + len(text)/8 + 16)
+		b.WriteString("<p>")
+		textLinesHTML(&b, text)
+	} else {
+		// Most mail: no line holds a link; the text is read once.
+		text = text[:textEnd(text)]
+		if text == "" {
+			return ""
+		}
+		b.Grow(len(text) + len(text)/8 + 16)
+		b.WriteString("<p>")
+		textHTML(&b, text)
+	}
+	b.WriteString("</p>")
+	return b.String()
+}
+
+// textEnd is where text ends without its trailing blanks and line
+// breaks ("\r\n" being one, as textLinesHTML reads them).
+func textEnd(text string) int {
+	i := len(text)
+	for i > 0 {
+		switch text[i-1] {
+		case ' ', '\t':
+			i--
+		case '\n':
+			i--
+			if i > 0 && text[i-1] == '\r' {
+				i--
+			}
+		default:
+			return i
+		}
+	}
+	return 0
+}
+
+// textLinesHTML writes text's lines escaped, their links made clickable,
+// with a line break between them.
+func textLinesHTML(b *strings.Builder, text string) {
 	first := true
 	for l := range strings.SplitSeq(text, "\n") {
 		if !first {
@@ -215,10 +254,45 @@ func TextToHTML(text string) string {
 		}
 		first = false
 		// A lone carriage return is a space, as the HTML parser reads it.
-		linkify(&b, strings.ReplaceAll(l, "\r", "\n"))
+		linkify(b, strings.ReplaceAll(l, "\r", "\n"))
 	}
-	b.WriteString("</p>")
-	return b.String()
+}
+
+// textHTML writes what textLinesHTML writes for a text none of whose
+// lines holds a link, in one pass over it.
+func textHTML(b *strings.Builder, text string) {
+	last := 0
+	for i := 0; i < len(text); i++ {
+		var with string
+		next := i + 1
+		switch text[i] {
+		case '\n':
+			with = "<br>\n"
+		case '\r':
+			// A line break, or a lone carriage return: a space, as
+			// the HTML parser reads it.
+			with = "\n"
+			if next < len(text) && text[next] == '\n' {
+				with, next = "<br>\n", next+1
+			}
+		case '&':
+			with = "&amp;"
+		case '\'':
+			with = "&#39;"
+		case '<':
+			with = "&lt;"
+		case '>':
+			with = "&gt;"
+		case '"':
+			with = "&#34;"
+		default:
+			continue
+		}
+		b.WriteString(text[last:i])
+		b.WriteString(with)
+		last, i = next, next-1
+	}
+	b.WriteString(text[last:])
 }
 
 // htmlEscaper escapes as html.EscapeString does, writing into a buffer.
@@ -283,25 +357,30 @@ func linkify(b *strings.Builder, line string) {
 	escapeTo(b, line[last:])
 }
 
-// mayHoldLink reports whether line holds what every textLink match starts
-// with ("://", "www." or "mailto:", in any case); it allocates nothing.
-func mayHoldLink(line string) bool {
-	if strings.Contains(line, "://") {
+// mayHoldLink reports whether s holds what every textLink match starts
+// with ("://", "www." or "mailto:", in any case); it allocates nothing
+// and looks only at the dots and colons of s.
+func mayHoldLink(s string) bool {
+	if strings.Contains(s, "://") {
 		return true
 	}
-	for i := 0; i+4 <= len(line); i++ {
-		switch line[i] | 0x20 {
-		case 'w':
-			if strings.EqualFold(line[i:i+4], "www.") {
-				return true
-			}
-		case 'm':
-			if i+7 <= len(line) && strings.EqualFold(line[i:i+7], "mailto:") {
-				return true
-			}
+	return holdsBefore(s, '.', "www") || holdsBefore(s, ':', "mailto")
+}
+
+// holdsBefore reports whether some c in s follows word (lower-case ASCII
+// letters) in any case.
+func holdsBefore(s string, c byte, word string) bool {
+	for i := 0; ; {
+		j := strings.IndexByte(s[i:], c)
+		if j < 0 {
+			return false
 		}
+		at := i + j
+		if at >= len(word) && asciiEqualFold(s[at-len(word):at], word) {
+			return true
+		}
+		i = at + 1
 	}
-	return false
 }
 
 func trimLinkEnd(url string) string {

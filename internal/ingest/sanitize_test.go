@@ -202,3 +202,57 @@ func TestContainsFold(t *testing.T) {
 		}
 	}
 }
+
+// FuzzTextToHTMLInOnePass: for a text with no link, TextToHTML's one pass
+// (textHTML, textEnd) writes what the line-by-line path writes
+// (textLinesHTML, after CRLF are made LF and the end trimmed), which
+// FuzzTextContentIsAlreadySanitized and the tests above hold to.
+func FuzzTextToHTMLInOnePass(f *testing.F) {
+	for _, s := range []string{"hello", "a\r\nb\n\nc\n", "a\r\r\n", "a\rb", "\r\n\r\n \t", "x\r", "\r", "\n\r", "a & b < c > d \"q\" 'x'",
+		"line1\r\nline2\n\n\nline3\r", "bad \xff utf8\r\n", "tab\there\t\r\n ", "ends with cr\r\r", "www. only", "mail to: x"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		if mayHoldLink(text) {
+			t.Skip("a text with a link goes line by line")
+		}
+		want := strings.TrimRight(strings.ReplaceAll(strings.ToValidUTF8(text, "\uFFFD"), "\r\n", "\n"), "\n \t")
+		if want != "" {
+			var b strings.Builder
+			b.WriteString("<p>")
+			textLinesHTML(&b, want)
+			b.WriteString("</p>")
+			want = b.String()
+		}
+		if got := TextToHTML(text); got != want {
+			t.Fatalf("TextToHTML(%q)\n got %q\nwant %q (line by line)", text, got, want)
+		}
+	})
+}
+
+// TestMayHoldLinkLooksEverywhere: mayHoldLink, which looks only at the
+// dots and colons, finds "www." and "mailto:" in any case wherever they
+// are, as a test of every position does.
+func TestMayHoldLinkLooksEverywhere(t *testing.T) {
+	everyPosition := func(s string) bool {
+		for i := range len(s) {
+			if strings.HasPrefix(s[i:], "://") || i+4 <= len(s) && strings.EqualFold(s[i:i+4], "www.") ||
+				i+7 <= len(s) && strings.EqualFold(s[i:i+7], "mailto:") {
+				return true
+			}
+		}
+		return false
+	}
+	parts := []string{"www", "WwW", "ww", ".", ":", "mailto", "MailTo", "ailto", "m", "w", ":/", "/", "x", "é", "\u212a", " "}
+	rng := rand.New(rand.NewPCG(3, 4))
+	for range 50000 {
+		var b strings.Builder
+		for range rng.IntN(7) {
+			b.WriteString(parts[rng.IntN(len(parts))])
+		}
+		s := b.String()
+		if got, want := mayHoldLink(s), everyPosition(s); got != want {
+			t.Fatalf("mayHoldLink(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
