@@ -743,6 +743,14 @@ func SearchText(content string) string { return searchText(content) }
 // text nodes with entities decoded, a space for every tag (so
 // "<p>a</p><p>b</p>" is two words), style and script left out.
 func searchText(content string) string {
+	if text, ok := plainSearchText(content); ok {
+		return text
+	}
+	return tokenSearchText(content)
+}
+
+// tokenSearchText is searchText read by the HTML tokenizer.
+func tokenSearchText(content string) string {
 	z := xhtml.NewTokenizer(strings.NewReader(content))
 	var b strings.Builder
 	b.Grow(len(content))
@@ -767,6 +775,161 @@ func searchText(content string) string {
 			b.WriteByte(' ')
 		}
 	}
+}
+
+// plainSearchText is searchText for content written as the sanitiser and
+// TextToHTML write it (tags with plain attributes, text with the escapes
+// they use), read in one pass without the HTML tokenizer, five times as
+// fast; ok is false for anything else (a comment, a raw-text element such
+// as style or script, another entity, a stray "<"), which the tokenizer
+// then reads. FuzzPlainSearchText holds the two to the same text.
+func plainSearchText(content string) (_ string, ok bool) {
+	var b strings.Builder
+	b.Grow(len(content))
+	for i := 0; i < len(content); {
+		j := i
+		for j < len(content) && !searchTextSpecial[content[j]] {
+			j++
+		}
+		b.WriteString(content[i:j])
+		if j == len(content) {
+			break
+		}
+		switch content[j] {
+		case '\r': // a line break or a lone CR: "\n", as the tokenizer reads it
+			b.WriteByte('\n')
+			i = j + 1
+			if i < len(content) && content[i] == '\n' {
+				i++
+			}
+		case '&':
+			n := 0
+			for _, e := range plainEntities {
+				if strings.HasPrefix(content[j:], e.name) {
+					b.WriteString(e.text)
+					n = len(e.name)
+					break
+				}
+			}
+			if n == 0 {
+				return "", false
+			}
+			i = j + n
+		case '<':
+			n := plainTagLen(content[j:])
+			if n == 0 {
+				return "", false
+			}
+			b.WriteByte(' ')
+			i = j + n
+		default: // NUL
+			return "", false
+		}
+	}
+	return strings.TrimSpace(b.String()), true
+}
+
+// searchTextSpecial are the bytes plainSearchText stops at.
+var searchTextSpecial = [256]bool{'<': true, '&': true, '\r': true, 0: true}
+
+// plainEntities are the escapes the sanitiser and TextToHTML write.
+var plainEntities = []struct{ name, text string }{
+	{"&amp;", "&"}, {"&lt;", "<"}, {"&gt;", ">"}, {"&#34;", `"`}, {"&#39;", "'"},
+	{"&quot;", `"`}, {"&apos;", "'"}, {"&nbsp;", "\u00a0"},
+}
+
+// plainTagLen is the length of the start or end tag s begins with, when
+// it is one with a name of letters and digits, not of a raw-text element,
+// and plain attributes (a name of letters, digits and "-_:.", a value
+// quoted or of plain characters); 0 otherwise.
+func plainTagLen(s string) int {
+	i := 1
+	if i < len(s) && s[i] == '/' {
+		i++
+	}
+	start := i
+	for i < len(s) && isAlnum(s[i]) {
+		i++
+	}
+	if i == start || !isLetter(s[start]) || rawTextElement(s[start:i]) {
+		return 0
+	}
+	for {
+		spaced := false
+		for i < len(s) && isHTMLSpace(s[i]) {
+			i, spaced = i+1, true
+		}
+		if i == len(s) {
+			return 0
+		}
+		switch {
+		case s[i] == '>':
+			return i + 1
+		case s[i] == '/':
+			if i+1 < len(s) && s[i+1] == '>' {
+				return i + 2
+			}
+			return 0
+		case !spaced:
+			return 0 // an attribute right after the name or a value
+		}
+		at := i
+		for i < len(s) && (isAlnum(s[i]) || strings.IndexByte("-_:.", s[i]) >= 0) {
+			i++
+		}
+		if i == at {
+			return 0
+		}
+		for i < len(s) && isHTMLSpace(s[i]) {
+			i++
+		}
+		if i == len(s) || s[i] != '=' {
+			continue // an attribute without a value
+		}
+		i++
+		for i < len(s) && isHTMLSpace(s[i]) {
+			i++
+		}
+		if i == len(s) {
+			return 0
+		}
+		if q := s[i]; q == '"' || q == '\'' {
+			end := strings.IndexByte(s[i+1:], q)
+			if end < 0 {
+				return 0
+			}
+			i += end + 2
+			continue
+		}
+		at = i
+		for i < len(s) && !isHTMLSpace(s[i]) && s[i] != '>' {
+			if strings.IndexByte("\"'<=`/", s[i]) >= 0 {
+				return 0
+			}
+			i++
+		}
+		if i == at {
+			return 0
+		}
+	}
+}
+
+func isLetter(c byte) bool { return 'a' <= c|0x20 && c|0x20 <= 'z' }
+func isAlnum(c byte) bool  { return isLetter(c) || '0' <= c && c <= '9' }
+
+// isHTMLSpace is the HTML tokenizer's white space.
+func isHTMLSpace(c byte) bool {
+	return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\f'
+}
+
+// rawTextElement reports whether the tokenizer reads what follows a tag
+// of this name as raw text (or leaves it out: style, script).
+func rawTextElement(name string) bool {
+	switch strings.ToLower(name) {
+	case "script", "style", "textarea", "title", "xmp", "iframe", "noembed", "noframes", "noscript", "plaintext":
+		return true
+	}
+	return false
 }
 
 // searchTextBatch is how many tickets fillSearchText writes per transaction.
