@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/oauthimap/oauthimap/internal/docstore"
 	"github.com/oauthimap/oauthimap/internal/helpdesk"
 	"github.com/oauthimap/oauthimap/internal/ingest"
 	"github.com/oauthimap/oauthimap/internal/mailbox"
@@ -55,6 +56,7 @@ type prepared struct {
 	seen  map[string]store.LedgerMatch // by content hash, before the batch
 	pre   []preDecision                // by index in items
 	now   time.Time
+	kept  *docstore.Kept // the new mails' documents, being stored (keepDocuments)
 }
 
 // prepare hashes, looks up and pre-decides a fetched batch.
@@ -76,7 +78,25 @@ func (c *Collector) prepare(ctx context.Context, in *intake, batch []item) (*pre
 	if err != nil {
 		return nil, err
 	}
-	return &prepared{items: batch, seen: seen, now: now, pre: c.predecide(ctx, batch, seen, in.settings, now, dups)}, nil
+	p := &prepared{items: batch, seen: seen, now: now, pre: c.predecide(ctx, batch, seen, in.settings, now, dups)}
+	c.keepDocuments(p)
+	return p, nil
+}
+
+// keepDocuments starts storing the documents of a prepared batch
+// (helpdesk.Service.KeepDocuments): prepare runs beside the previous
+// batch's transaction, so the files are written and synced while the
+// database is, and the batch's own transaction waits for them only at
+// its end, if at all.
+func (c *Collector) keepDocuments(p *prepared) {
+	raws := make([][]byte, 0, len(p.pre))
+	decided := make([]*ingest.Decision, 0, len(p.pre))
+	for i, pre := range p.pre {
+		if pre.d != nil {
+			raws, decided = append(raws, p.items[i].raw), append(decided, pre.d)
+		}
+	}
+	p.kept = c.o.Helpdesk.KeepDocuments(raws, decided)
 }
 
 // duplicates reads, with one query, the tickets that the mails to decide
@@ -194,7 +214,7 @@ func (c *Collector) writeBatch(ctx context.Context, tx *store.Store, lease *txLe
 	}
 	saver := batchWriter{c: c, tx: tx, rid: r.ID, careful: careful, log: in.log}
 	if !careful {
-		if saver.fast, err = c.o.Helpdesk.NewBatch(ctx, tx, r.ID, decisions(p.pre)); err != nil {
+		if saver.fast, err = c.o.Helpdesk.NewBatch(ctx, tx, r.ID, decisions(p.pre), p.kept); err != nil {
 			return w, err
 		}
 		defer saver.fast.Discard() // after Sync: nothing

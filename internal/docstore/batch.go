@@ -56,6 +56,48 @@ type Batch struct {
 	staged []staged        // written, not yet synced nor renamed (wholeFS)
 	err    error
 	done   bool
+
+	after *Kept // a batch finishing beside this one (NewBatchAfter)
+}
+
+// Kept is a Batch syncing in the background (Batch.SyncLater): its
+// documents were queued ahead of the transaction that names them.
+type Kept struct {
+	b    *Batch
+	done chan struct{}
+	err  error
+}
+
+// SyncLater syncs the batch in the background (see Sync); the returned
+// Kept says when it is done. No Put may follow.
+func (b *Batch) SyncLater() *Kept {
+	k := &Kept{b: b, done: make(chan struct{})}
+	if !b.stop() { // here, so that a Put after it is refused
+		k.err = errors.New("docstore: batch already finished")
+		close(k.done)
+		return k
+	}
+	go func() {
+		defer close(k.done)
+		b.wg.Wait()
+		k.err = b.synced()
+	}()
+	return k
+}
+
+// Wait waits until the kept batch's documents are durable, or one failed.
+func (k *Kept) Wait() error {
+	<-k.done
+	return k.err
+}
+
+// NewBatchAfter starts a batch beside kept, whose documents it does not
+// write again: its Put returns at once for them, and its Sync returns
+// only once kept's documents are durable too (with kept's error, if any).
+func (s *Store) NewBatchAfter(kept *Kept) *Batch {
+	b := s.NewBatch()
+	b.after = kept
+	return b
 }
 
 // staged is a document written to its temporary file.
@@ -77,6 +119,10 @@ func (s *Store) NewBatch() *Batch {
 // change until Sync or Discard returns.
 func (b *Batch) Put(data []byte) (string, error) {
 	sha := Sum(data)
+	// kept's queue no longer changes: its Puts came before SyncLater.
+	if b.after != nil && b.after.b.queued[sha] {
+		return sha, nil
+	}
 	b.mu.Lock()
 	if b.done {
 		b.mu.Unlock()
@@ -126,6 +172,16 @@ func (b *Batch) writer() {
 func (b *Batch) Sync() error {
 	if !b.finish() {
 		return errors.New("docstore: batch already finished")
+	}
+	return b.synced()
+}
+
+// synced is Sync once the batch's writers are done.
+func (b *Batch) synced() error {
+	if b.after != nil {
+		if err := b.after.Wait(); err != nil && b.err == nil {
+			b.err = err
+		}
 	}
 	if b.err != nil {
 		b.removeStaged()
@@ -196,8 +252,19 @@ func (b *Batch) Discard() {
 	}
 }
 
-// finish stops the writers once; false when the batch was already over.
+// finish stops the writers once and waits for them; false when the batch
+// was already over.
 func (b *Batch) finish() bool {
+	if !b.stop() {
+		return false
+	}
+	b.wg.Wait()
+	return true
+}
+
+// stop takes no more Puts and lets the writers end once the queue is
+// written; false when the batch was already over.
+func (b *Batch) stop() bool {
 	b.mu.Lock()
 	if b.done {
 		b.mu.Unlock()
@@ -206,7 +273,6 @@ func (b *Batch) finish() bool {
 	b.done = true
 	b.mu.Unlock()
 	close(b.work)
-	b.wg.Wait()
 	return true
 }
 

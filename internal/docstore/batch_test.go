@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -119,5 +120,93 @@ func TestBatchDiscard(t *testing.T) {
 	}
 	if _, err := b.Put([]byte("y")); err == nil {
 		t.Fatal("Put after Discard was accepted")
+	}
+}
+
+// TestBatchAfterKeptWritesOnlyWhatIsNew: a batch made after a kept one
+// (documents queued ahead of their transaction) does not queue what the
+// kept one holds, writes the rest, and its Sync returns only once both
+// are durable, with every document whole under its hash.
+func TestBatchAfterKeptWritesOnlyWhatIsNew(t *testing.T) {
+	s, err := New(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ahead := s.NewBatch()
+	var kept [][]byte
+	for i := range 20 {
+		kept = append(kept, bytes.Repeat([]byte{byte('k'), byte(i)}, 4000))
+		if _, err := ahead.Put(kept[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	k := ahead.SyncLater()
+	if _, err := ahead.Put([]byte("late")); err == nil {
+		t.Fatal("Put after SyncLater was accepted")
+	}
+	b := s.NewBatchAfter(k)
+	fresh := []byte("decided again in the transaction: not kept ahead")
+	for _, d := range append(slices.Clone(kept), fresh) {
+		sha, err := b.Put(d)
+		if err != nil || sha != Sum(d) {
+			t.Fatalf("Put: %s, %v; want %s", sha, err, Sum(d))
+		}
+	}
+	b.mu.Lock()
+	queued, freshQueued := len(b.queued), b.queued[Sum(fresh)]
+	b.mu.Unlock()
+	if queued != 1 || !freshQueued {
+		t.Fatalf("the batch after queued %d documents, want only the one not kept", queued)
+	}
+	if err := b.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-k.done:
+	default:
+		t.Fatal("Sync returned before the kept batch was durable")
+	}
+	for i, d := range append(kept, fresh) {
+		rc, err := s.Open(Sum(d))
+		if err != nil {
+			t.Fatalf("document %d after Sync: %v", i, err)
+		}
+		got, _ := io.ReadAll(rc)
+		rc.Close()
+		if !bytes.Equal(got, d) {
+			t.Fatalf("document %d: %d bytes back, want %d", i, len(got), len(d))
+		}
+	}
+}
+
+// TestBatchAfterAFailedKeptFails: when a document kept ahead could not be
+// written, the batch after it fails its Sync (its transaction must not
+// commit a row naming that document), although its own writes succeeded.
+func TestBatchAfterAFailedKeptFails(t *testing.T) {
+	s, err := New(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := []byte("a kept document whose directory is blocked")
+	if err := os.WriteFile(filepath.Join(s.Root(), Sum(data)[:2]), []byte("in the way"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ahead := s.NewBatch()
+	if _, err := ahead.Put(data); err != nil {
+		t.Fatal(err)
+	}
+	k := ahead.SyncLater()
+	b := s.NewBatchAfter(k)
+	if _, err := b.Put(data); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Put([]byte("its own document")); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Sync(); err == nil {
+		t.Fatal("Sync succeeded although a kept document was not written")
+	}
+	if k.Wait() == nil {
+		t.Fatal("the kept batch reports no error")
 	}
 }

@@ -36,11 +36,18 @@ type Batch struct {
 // NewBatch starts a batch for receiverID (0: none) in tx. decisions, when
 // given, are the batch's decisions known in advance: the users of all
 // their requesters and observers are then looked up in one query.
-func (s *Service) NewBatch(ctx context.Context, tx *store.Store, receiverID int64, decisions []*ingest.Decision) (*Batch, error) {
+//
+// kept, when not nil, holds documents stored ahead (KeepDocuments): the
+// batch does not write them again, and its Sync waits for them too.
+func (s *Service) NewBatch(ctx context.Context, tx *store.Store, receiverID int64, decisions []*ingest.Decision, kept *docstore.Kept) (*Batch, error) {
 	if !tx.InTransaction() {
 		return nil, ErrNotInTransaction
 	}
-	b := &Batch{s: s, tx: tx, lk: newCachedLookups(tx), docs: s.docs.NewBatch()}
+	docs := s.docs.NewBatch()
+	if kept != nil {
+		docs = s.docs.NewBatchAfter(kept)
+	}
+	b := &Batch{s: s, tx: tx, lk: newCachedLookups(tx), docs: docs}
 	if receiverID != 0 {
 		b.rid = &receiverID
 	}
@@ -61,6 +68,35 @@ func (s *Service) NewBatch(ctx context.Context, tx *store.Store, receiverID int6
 		return nil, fmt.Errorf("helpdesk: batch: %w", err)
 	}
 	return b, nil
+}
+
+// KeepDocuments starts storing, ahead of their transaction, the
+// documents that saving decisions will name: each decision's documents
+// and raws[i], the mail it was made of (kept for a ticket, a follow-up or
+// a refusal). A Batch made with the returned Kept (NewBatch) does not
+// write them again and waits for them only in its Sync, so the files are
+// written and synced while the transaction before it goes on. What a
+// transaction then does not save (a batch rolled back, a mail decided
+// again) stays unreferenced, as the documents of a rolled-back Batch do.
+// A write that fails fails that Batch's Sync.
+func (s *Service) KeepDocuments(raws [][]byte, decisions []*ingest.Decision) *docstore.Kept {
+	b := s.docs.NewBatch()
+	for i, d := range decisions {
+		if d == nil {
+			continue
+		}
+		// A Put's error is that of an earlier write, which Sync returns.
+		switch d.Kind {
+		case ingest.KindTicket, ingest.KindFollowup:
+			_ = putDocuments(b, d.Documents)
+			if len(raws[i]) > 0 {
+				_, _ = b.Put(raws[i])
+			}
+		case ingest.KindRefused:
+			_, _ = b.Put(raws[i])
+		}
+	}
+	return b.SyncLater()
 }
 
 // Save records one decision like Service.Save, without a savepoint: on

@@ -1,9 +1,13 @@
 package helpdesk
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/oauthimap/oauthimap/internal/docstore"
@@ -14,7 +18,7 @@ import (
 func TestBatchSavesLikeSave(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, d *desk) {
 		ctx := context.Background()
-		if _, err := d.svc.NewBatch(ctx, d.st, 0, nil); !errors.Is(err, ErrNotInTransaction) {
+		if _, err := d.svc.NewBatch(ctx, d.st, 0, nil, nil); !errors.Is(err, ErrNotInTransaction) {
 			t.Fatalf("outside a transaction: got %v, want ErrNotInTransaction", err)
 		}
 		r := d.receiver("support", "helpdesk@example.com", true)
@@ -122,7 +126,7 @@ func (d *desk) saveBatch(r *store.Receiver, raws [][]byte) []int64 {
 			}
 			decs = append(decs, dec)
 		}
-		b, err := d.svc.NewBatch(ctx, tx, r.ID, decs)
+		b, err := d.svc.NewBatch(ctx, tx, r.ID, decs, nil)
 		if err != nil {
 			return err
 		}
@@ -175,4 +179,110 @@ func TestBatchAcknowledgesEveryTicket(t *testing.T) {
 			t.Errorf("%d acknowledgments, want 3", len(acks))
 		}
 	})
+}
+
+// TestDocumentsKeptAheadOfTheBatch: the documents of decisions kept ahead
+// of their transaction (KeepDocuments, as the collector does beside the
+// previous batch) are what the batch's tickets name, whole; when one of
+// them could not be written, the batch's Sync fails, so its transaction
+// commits no ticket naming it.
+func TestDocumentsKeptAheadOfTheBatch(t *testing.T) {
+	d := openDesk(t, store.SQLite)
+	ctx := context.Background()
+	r := d.receiver("support", "support@example.com", false)
+	set, err := d.svc.Settings(ctx, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	set.FileSizeMax = 4 << 20
+	decide := func(raws [][]byte) []*ingest.Decision {
+		var decs []*ingest.Decision
+		for _, raw := range raws {
+			dec, err := ingest.Decide(ctx, raw, set, Knowledge(d.st), d.now)
+			if err != nil || dec.Kind != ingest.KindTicket || len(dec.Documents) != 1 {
+				t.Fatalf("decision %v, %v: want a ticket with its attachment", dec, err)
+			}
+			decs = append(decs, dec)
+		}
+		return decs
+	}
+	save := func(raws [][]byte, decs []*ingest.Decision, between func(*docstore.Kept)) (ids []int64, err error) {
+		kept := d.svc.KeepDocuments(raws, decs)
+		between(kept)
+		err = d.st.InTx(ctx, func(tx *store.Store) error {
+			b, err := d.svc.NewBatch(ctx, tx, r.ID, decs, kept)
+			if err != nil {
+				return err
+			}
+			defer b.Discard()
+			for i, dec := range decs {
+				s, err := b.Save(ctx, raws[i], dec)
+				if err != nil {
+					return err
+				}
+				ids = append(ids, s.TicketID)
+			}
+			return b.Sync()
+		})
+		return ids, err
+	}
+
+	raws := [][]byte{benchMail(1, 20<<10), benchMail(2, 20<<10), benchMail(3, 20<<10)}
+	decs := decide(raws)
+	ids, err := save(raws, decs, func(*docstore.Kept) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, id := range ids {
+		tk, err := d.st.Ticket(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		docs, err := d.st.TicketDocuments(ctx, id)
+		if err != nil || len(docs) != 1 {
+			t.Fatalf("ticket %d: documents %v, %v", id, docs, err)
+		}
+		for sha, want := range map[string][]byte{tk.RawSHA256: raws[i], docs[0].SHA256: decs[i].Documents[0].Data} {
+			rc, err := d.docs.Open(sha)
+			if err != nil {
+				t.Fatalf("ticket %d: %s: %v", id, sha, err)
+			}
+			got, _ := io.ReadAll(rc)
+			rc.Close()
+			if !bytes.Equal(got, want) {
+				t.Fatalf("ticket %d: %s holds %d bytes, want %d", id, sha, len(got), len(want))
+			}
+		}
+	}
+
+	// A kept attachment that could not be written: nothing commits, even
+	// when its directory is free again by the time of the transaction (the
+	// batch does not write again what was kept: it takes the kept error).
+	raws = [][]byte{benchMail(4, 20<<10), benchMail(5, 20<<10)}
+	decs = decide(raws)
+	blocked := docstore.Sum(decs[1].Documents[0].Data)
+	if err := os.WriteFile(filepath.Join(d.docs.Root(), blocked[:2]), []byte("in the way"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	count := func() int64 {
+		_, n, _, err := d.st.ListTickets(ctx, store.TicketFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	before := count()
+	if _, err := save(raws, decs, func(k *docstore.Kept) {
+		if k.Wait() == nil {
+			t.Fatal("keeping a document whose directory is blocked succeeded")
+		}
+		if err := os.Remove(filepath.Join(d.docs.Root(), blocked[:2])); err != nil {
+			t.Fatal(err)
+		}
+	}); err == nil {
+		t.Fatal("the batch committed although a kept document was not written")
+	}
+	if after := count(); after != before {
+		t.Fatalf("%d tickets after the failed batch, want %d", after, before)
+	}
 }
