@@ -79,7 +79,7 @@ func (c *Collector) prepare(ctx context.Context, in *intake, batch []item) (*pre
 		return nil, err
 	}
 	p := &prepared{items: batch, seen: seen, now: now, pre: c.predecide(ctx, batch, seen, in.settings, now, dups)}
-	c.keepDocuments(p)
+	c.keepDocuments(in, p)
 	return p, nil
 }
 
@@ -88,7 +88,7 @@ func (c *Collector) prepare(ctx context.Context, in *intake, batch []item) (*pre
 // batch's transaction, so the files are written and synced while the
 // database is, and the batch's own transaction waits for them only at
 // its end, if at all.
-func (c *Collector) keepDocuments(p *prepared) {
+func (c *Collector) keepDocuments(in *intake, p *prepared) {
 	raws := make([][]byte, 0, len(p.pre))
 	decided := make([]*ingest.Decision, 0, len(p.pre))
 	for i, pre := range p.pre {
@@ -97,6 +97,7 @@ func (c *Collector) keepDocuments(p *prepared) {
 		}
 	}
 	p.kept = c.o.Helpdesk.KeepDocuments(raws, decided)
+	in.kept = append(in.kept, p.kept)
 }
 
 // duplicates reads, with one query, the tickets that the mails to decide

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/oauthimap/oauthimap/internal/docstore"
 	"github.com/oauthimap/oauthimap/internal/ingest"
 	"github.com/oauthimap/oauthimap/internal/mailbox"
 	"github.com/oauthimap/oauthimap/internal/store"
@@ -149,6 +150,11 @@ type intake struct {
 		hashes map[string]store.LedgerMatch // content hashes recorded
 		writes *writes
 	}
+	// kept are the documents of prepared batches being stored ahead of
+	// their transactions (keepDocuments); the drain waits for them all
+	// before it returns, the abandoned batches' too, so no file is still
+	// being written once the session is over.
+	kept []*docstore.Kept
 }
 
 // drain records and files the fresh mail batch by batch. It sizes the
@@ -172,6 +178,12 @@ func (c *Collector) drain(ctx context.Context, s *mailbox.Session, in *intake, f
 	if c.closed() {
 		return true, nil // shutdown: the rest is for the next run
 	}
+	defer func() { // after ahead.Wait (deferred below): no more are started
+		for _, k := range in.kept {
+			_ = k.Wait() // a transaction that needed them took their error
+		}
+		in.kept = nil
+	}()
 	if err := c.fetch(ctx, s, batches[0]); err != nil {
 		return false, err
 	}
