@@ -43,9 +43,11 @@ func (s *Service) NewBatch(ctx context.Context, tx *store.Store, receiverID int6
 	if !tx.InTransaction() {
 		return nil, ErrNotInTransaction
 	}
-	docs := s.docs.NewBatch()
+	var docs *docstore.Batch
 	if kept != nil {
 		docs = s.docs.NewBatchAfter(kept)
+	} else {
+		docs = s.docs.NewBatch()
 	}
 	b := &Batch{s: s, tx: tx, lk: newCachedLookups(tx), docs: docs}
 	if receiverID != 0 {
