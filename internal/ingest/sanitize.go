@@ -157,22 +157,32 @@ func hasPrefixFold(s, prefix string) bool {
 
 // containsFold reports whether s holds sub, an ASCII string, in any case
 // (ASCII letters only: "<IMG" and "<Img" hold "<img"). It copies nothing:
-// a whole mail body is searched this way.
+// a whole mail body is searched this way, by strings.IndexByte for a byte
+// of sub that is not a letter (the "<" of "<img"), when it has one.
 func containsFold(s, sub string) bool {
 	if sub == "" {
 		return true
 	}
-	c := sub[0] | 0x20
-	letter := 'a' <= c && c <= 'z'
-	for i := 0; i+len(sub) <= len(s); i++ {
-		b := s[i]
-		if letter {
-			b |= 0x20
-		}
-		if b == c || b == sub[0] {
-			if asciiEqualFold(s[i:i+len(sub)], sub) {
-				return true
+	for k := range len(sub) {
+		if c := sub[k] | 0x20; c < 'a' || c > 'z' {
+			for i := k; i < len(s); {
+				j := strings.IndexByte(s[i:], sub[k])
+				if j < 0 {
+					return false
+				}
+				at := i + j - k // where sub would start
+				if at+len(sub) <= len(s) && asciiEqualFold(s[at:at+len(sub)], sub) {
+					return true
+				}
+				i += j + 1
 			}
+			return false
+		}
+	}
+	c := sub[0] | 0x20
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if s[i]|0x20 == c && asciiEqualFold(s[i:i+len(sub)], sub) {
+			return true
 		}
 	}
 	return false

@@ -256,3 +256,30 @@ func TestMayHoldLinkLooksEverywhere(t *testing.T) {
 		}
 	}
 }
+
+// TestContainsFoldAgreesWithEveryPosition: containsFold, which jumps to a
+// byte of sub that is not a letter when it has one, finds sub exactly
+// where a test of every position does.
+func TestContainsFoldAgreesWithEveryPosition(t *testing.T) {
+	everyPosition := func(s, sub string) bool {
+		for i := 0; i+len(sub) <= len(s); i++ {
+			if asciiEqualFold(s[i:i+len(sub)], sub) {
+				return true
+			}
+		}
+		return false
+	}
+	parts := []string{"<", "i", "I", "m", "M", "g", "G", "c", "C", "d", ":", "-", "é", "\u0130", "x", " ", "<im", "ci", "D:"}
+	subs := []string{"<img", "cid:", "content-id", "img", "i", ":", "<", "x<y"}
+	rng := rand.New(rand.NewPCG(5, 6))
+	for range 100000 {
+		var b strings.Builder
+		for range rng.IntN(9) {
+			b.WriteString(parts[rng.IntN(len(parts))])
+		}
+		s, sub := b.String(), subs[rng.IntN(len(subs))]
+		if got, want := containsFold(s, sub), everyPosition(s, sub); got != want {
+			t.Fatalf("containsFold(%q, %q) = %v, want %v", s, sub, got, want)
+		}
+	}
+}
