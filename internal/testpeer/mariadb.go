@@ -66,6 +66,21 @@ func MariaDB(t testing.TB) string {
 	return fmt.Sprintf("app:app-pw@tcp(127.0.0.1:%s)/%s?charset=utf8mb4&parseTime=true&loc=UTC", maria.port, name)
 }
 
+// MariaDBCPU is the processor time the MariaDB server of this test
+// process has used so far (user and system, from /proc), for a benchmark
+// to tell the database server's share of a shared machine.
+func MariaDBCPU() (time.Duration, error) {
+	if maria == nil || maria.err != nil || maria.cmd == nil || maria.cmd.Process == nil {
+		return 0, fmt.Errorf("mariadb: not running")
+	}
+	f, err := procStat(maria.cmd.Process.Pid)
+	if err != nil {
+		return 0, err
+	}
+	// USER_HZ is 100 on every Linux this runs on (sysconf(_SC_CLK_TCK)).
+	return time.Duration(f.utime+f.stime) * 10 * time.Millisecond, nil
+}
+
 func (m *mariadb) sql(q string) ([]byte, error) {
 	return exec.Command("mariadb", "--no-defaults", "-S", m.sock, "-uroot", "-e", q).CombinedOutput()
 }
