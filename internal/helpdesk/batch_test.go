@@ -126,23 +126,32 @@ func (d *desk) saveBatch(r *store.Receiver, raws [][]byte) []int64 {
 			}
 			decs = append(decs, dec)
 		}
-		b, err := d.svc.NewBatch(ctx, tx, r.ID, decs, nil)
-		if err != nil {
-			return err
-		}
-		for i, dec := range decs {
-			s, err := b.Save(ctx, raws[i], dec)
-			if err != nil {
-				return err
-			}
-			ids = append(ids, s.TicketID)
-		}
-		return b.Sync()
+		ids, err = d.saveAll(ctx, tx, r, raws, decs, nil)
+		return err
 	})
 	if err != nil {
 		d.t.Fatal(err)
 	}
 	return ids
+}
+
+// saveAll saves decs (made of raws) in one batch in tx, after kept when
+// not nil, and syncs its documents; it returns the tickets.
+func (d *desk) saveAll(ctx context.Context, tx *store.Store, r *store.Receiver, raws [][]byte, decs []*ingest.Decision, kept *docstore.Kept) ([]int64, error) {
+	b, err := d.svc.NewBatch(ctx, tx, r.ID, decs, kept)
+	if err != nil {
+		return nil, err
+	}
+	defer b.Discard() // after Sync: nothing
+	var ids []int64
+	for i, dec := range decs {
+		s, err := b.Save(ctx, raws[i], dec)
+		if err != nil {
+			return nil, err
+		}
+		ids = append(ids, s.TicketID)
+	}
+	return ids, b.Sync()
 }
 
 // TestBatchAcknowledgesEveryTicket: a batch reads the receiver's outgoing
@@ -209,20 +218,9 @@ func TestDocumentsKeptAheadOfTheBatch(t *testing.T) {
 	save := func(raws [][]byte, decs []*ingest.Decision, between func(*docstore.Kept)) (ids []int64, err error) {
 		kept := d.svc.KeepDocuments(raws, decs)
 		between(kept)
-		err = d.st.InTx(ctx, func(tx *store.Store) error {
-			b, err := d.svc.NewBatch(ctx, tx, r.ID, decs, kept)
-			if err != nil {
-				return err
-			}
-			defer b.Discard()
-			for i, dec := range decs {
-				s, err := b.Save(ctx, raws[i], dec)
-				if err != nil {
-					return err
-				}
-				ids = append(ids, s.TicketID)
-			}
-			return b.Sync()
+		err = d.st.InTx(ctx, func(tx *store.Store) (err error) {
+			ids, err = d.saveAll(ctx, tx, r, raws, decs, kept)
+			return err
 		})
 		return ids, err
 	}

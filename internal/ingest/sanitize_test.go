@@ -163,11 +163,7 @@ func TestMayHoldLinkNeverMissesALink(t *testing.T) {
 	parts := []string{"http://", "HTTPS://x", "www.", "WwW.a", "mailto:", "MAILTO:b", "ww.", "mail to:", "w", "m", ":/", "/", " ", "é", "x", ".", "<"}
 	rng := rand.New(rand.NewPCG(1, 2))
 	for range 20000 {
-		var b strings.Builder
-		for range rng.IntN(6) {
-			b.WriteString(parts[rng.IntN(len(parts))])
-		}
-		line := b.String()
+		line := joinSome(rng, parts, 6)
 		if textLink.MatchString(line) && !mayHoldLink(line) {
 			t.Fatalf("mayHoldLink(%q) = false, yet the link pattern matches", line)
 		}
@@ -246,11 +242,7 @@ func TestMayHoldLinkLooksEverywhere(t *testing.T) {
 	parts := []string{"www", "WwW", "ww", ".", ":", "mailto", "MailTo", "ailto", "m", "w", ":/", "/", "x", "é", "\u212a", " "}
 	rng := rand.New(rand.NewPCG(3, 4))
 	for range 50000 {
-		var b strings.Builder
-		for range rng.IntN(7) {
-			b.WriteString(parts[rng.IntN(len(parts))])
-		}
-		s := b.String()
+		s := joinSome(rng, parts, 7)
 		if got, want := mayHoldLink(s), everyPosition(s); got != want {
 			t.Fatalf("mayHoldLink(%q) = %v, want %v", s, got, want)
 		}
@@ -273,13 +265,19 @@ func TestContainsFoldAgreesWithEveryPosition(t *testing.T) {
 	subs := []string{"<img", "cid:", "content-id", "img", "i", ":", "<", "x<y"}
 	rng := rand.New(rand.NewPCG(5, 6))
 	for range 100000 {
-		var b strings.Builder
-		for range rng.IntN(9) {
-			b.WriteString(parts[rng.IntN(len(parts))])
-		}
-		s, sub := b.String(), subs[rng.IntN(len(subs))]
+		s, sub := joinSome(rng, parts, 9), subs[rng.IntN(len(subs))]
 		if got, want := containsFold(s, sub), everyPosition(s, sub); got != want {
 			t.Fatalf("containsFold(%q, %q) = %v, want %v", s, sub, got, want)
 		}
 	}
+}
+
+// joinSome joins fewer than n of parts, drawn at random: the strings the
+// tests above try their finders on.
+func joinSome(rng *rand.Rand, parts []string, n int) string {
+	var b strings.Builder
+	for range rng.IntN(n) {
+		b.WriteString(parts[rng.IntN(len(parts))])
+	}
+	return b.String()
 }
