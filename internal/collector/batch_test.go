@@ -3,8 +3,10 @@ package collector
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"testing"
 	"time"
@@ -294,5 +296,25 @@ func TestProbeAnswersDuplicatesReadForTheBatch(t *testing.T) {
 	}
 	if !slices.Contains(p.ids, "copy@example.org") || !slices.Contains(p.tickets, 9) {
 		t.Fatalf("the probe did not remember what it answered: ids %q, tickets %v", p.ids, p.tickets)
+	}
+}
+
+// TestBatchLogSaysWhereItsTimeWent: at debug level, each recorded batch
+// says how long it took and how long saving, indexing and waiting for
+// its documents took, for an operator asking why a drain is slow.
+func TestBatchLogSaysWhereItsTimeWent(t *testing.T) {
+	e := newEnv(t, store.SQLite, imaptest.Options{})
+	rec := e.receiver("support", nil)
+	c := e.collector(func(o *Options) {
+		o.BatchSize = 2
+		o.Logger = slog.New(slog.NewTextHandler(e.log, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	})
+	deliverN(e.srv, alice, 3, "timed")
+	if run, err := e.collectNow(c, rec.ID); err != nil || run.Retrieved != 3 {
+		t.Fatalf("run %+v, %v; want 3 retrieved", run, err)
+	}
+	line := regexp.MustCompile(`msg="collector: batch recorded" .*took=[0-9.]+m?s saving=[0-9.]+m?s indexing=[0-9.]+m?s documents_wait=[0-9.]+m?s`)
+	if got := line.FindAllString(e.log.String(), -1); len(got) != 2 {
+		t.Fatalf("%d batch lines with their times, want 2 (batches of 2 for 3 mails); log:\n%s", len(got), e.log.String())
 	}
 }
