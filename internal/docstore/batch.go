@@ -94,6 +94,7 @@ func (k *Kept) Wait() error {
 // NewBatchAfter starts a batch beside kept, whose documents it does not
 // write again: its Put returns at once for them, and its Sync returns
 // only once kept's documents are durable too (with kept's error, if any).
+// With kept nil it is NewBatch.
 func (s *Store) NewBatchAfter(kept *Kept) *Batch {
 	b := s.NewBatch()
 	b.after = kept

@@ -43,13 +43,7 @@ func (s *Service) NewBatch(ctx context.Context, tx *store.Store, receiverID int6
 	if !tx.InTransaction() {
 		return nil, ErrNotInTransaction
 	}
-	var docs *docstore.Batch
-	if kept != nil {
-		docs = s.docs.NewBatchAfter(kept)
-	} else {
-		docs = s.docs.NewBatch()
-	}
-	b := &Batch{s: s, tx: tx, lk: newCachedLookups(tx), docs: docs}
+	b := &Batch{s: s, tx: tx, lk: newCachedLookups(tx), docs: s.docs.NewBatchAfter(kept)}
 	if receiverID != 0 {
 		b.rid = &receiverID
 	}

@@ -209,27 +209,22 @@ func TextToHTML(text string) string {
 	if !utf8.ValidString(text) {
 		text = strings.ToValidUTF8(text, "\uFFFD")
 	}
+	// Most mail: no line holds a link, and the text is read once.
+	write := textHTML
+	if mayHoldLink(text) {
+		text = strings.TrimRight(strings.ReplaceAll(text, "\r\n", "\n"), "\n \t")
+		write = textLinesHTML
+	} else {
+		text = text[:textEnd(text)]
+	}
+	if text == "" {
+		return ""
+	}
 	// One buffer for the whole text: escaping adds little to most mail.
 	var b strings.Builder
-	if mayHoldLink(text) {
-		text = strings.ReplaceAll(text, "\r\n", "\n")
-		text = strings.TrimRight(text, "\n \t")
-		if text == "" {
-			return ""
-		}
-		b.Grow(len(text) + len(text)/8 + 16)
-		b.WriteString("<p>")
-		textLinesHTML(&b, text)
-	} else {
-		// Most mail: no line holds a link; the text is read once.
-		text = text[:textEnd(text)]
-		if text == "" {
-			return ""
-		}
-		b.Grow(len(text) + len(text)/8 + 16)
-		b.WriteString("<p>")
-		textHTML(&b, text)
-	}
+	b.Grow(len(text) + len(text)/8 + 16)
+	b.WriteString("<p>")
+	write(&b, text)
 	b.WriteString("</p>")
 	return b.String()
 }
@@ -369,28 +364,9 @@ func linkify(b *strings.Builder, line string) {
 
 // mayHoldLink reports whether s holds what every textLink match starts
 // with ("://", "www." or "mailto:", in any case); it allocates nothing
-// and looks only at the dots and colons of s.
+// and looks only at the dots and colons of s (containsFold).
 func mayHoldLink(s string) bool {
-	if strings.Contains(s, "://") {
-		return true
-	}
-	return holdsBefore(s, '.', "www") || holdsBefore(s, ':', "mailto")
-}
-
-// holdsBefore reports whether some c in s follows word (lower-case ASCII
-// letters) in any case.
-func holdsBefore(s string, c byte, word string) bool {
-	for i := 0; ; {
-		j := strings.IndexByte(s[i:], c)
-		if j < 0 {
-			return false
-		}
-		at := i + j
-		if at >= len(word) && asciiEqualFold(s[at-len(word):at], word) {
-			return true
-		}
-		i = at + 1
-	}
+	return strings.Contains(s, "://") || containsFold(s, "www.") || containsFold(s, "mailto:")
 }
 
 func trimLinkEnd(url string) string {

@@ -855,10 +855,9 @@ func plainTagLen(s string) int {
 		return 0
 	}
 	for {
-		spaced := false
-		for i < len(s) && isHTMLSpace(s[i]) {
-			i, spaced = i+1, true
-		}
+		from := i
+		i = skipHTMLSpace(s, i)
+		spaced := i > from
 		if i == len(s) {
 			return 0
 		}
@@ -880,17 +879,10 @@ func plainTagLen(s string) int {
 		if i == at {
 			return 0
 		}
-		for i < len(s) && isHTMLSpace(s[i]) {
-			i++
-		}
-		if i == len(s) || s[i] != '=' {
+		if i = skipHTMLSpace(s, i); i == len(s) || s[i] != '=' {
 			continue // an attribute without a value
 		}
-		i++
-		for i < len(s) && isHTMLSpace(s[i]) {
-			i++
-		}
-		if i == len(s) {
+		if i = skipHTMLSpace(s, i+1); i == len(s) {
 			return 0
 		}
 		if q := s[i]; q == '"' || q == '\'' {
@@ -920,6 +912,14 @@ func isAlnum(c byte) bool  { return isLetter(c) || '0' <= c && c <= '9' }
 // isHTMLSpace is the HTML tokenizer's white space.
 func isHTMLSpace(c byte) bool {
 	return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\f'
+}
+
+// skipHTMLSpace is where the white space of s from i ends.
+func skipHTMLSpace(s string, i int) int {
+	for i < len(s) && isHTMLSpace(s[i]) {
+		i++
+	}
+	return i
 }
 
 // rawTextElement reports whether the tokenizer reads what follows a tag

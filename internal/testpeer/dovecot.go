@@ -453,9 +453,12 @@ func (d *Dovecot) CPU() (time.Duration, error) {
 			ticks += f.cutime + f.cstime
 		}
 	}
-	// USER_HZ is 100 on every Linux this runs on (sysconf(_SC_CLK_TCK)).
-	return time.Duration(ticks) * 10 * time.Millisecond, nil
+	return clockTicks(ticks), nil
 }
+
+// clockTicks is the time of n clock ticks of /proc/PID/stat: USER_HZ is
+// 100 on every Linux this runs on (sysconf(_SC_CLK_TCK)).
+func clockTicks(n int64) time.Duration { return time.Duration(n) * 10 * time.Millisecond }
 
 // procStatFields are the fields of /proc/PID/stat that CPU reads.
 type procStatFields struct {

@@ -77,8 +77,7 @@ func MariaDBCPU() (time.Duration, error) {
 	if err != nil {
 		return 0, err
 	}
-	// USER_HZ is 100 on every Linux this runs on (sysconf(_SC_CLK_TCK)).
-	return time.Duration(f.utime+f.stime) * 10 * time.Millisecond, nil
+	return clockTicks(f.utime + f.stime), nil
 }
 
 func (m *mariadb) sql(q string) ([]byte, error) {
