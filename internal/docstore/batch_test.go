@@ -179,6 +179,57 @@ func TestBatchAfterKeptWritesOnlyWhatIsNew(t *testing.T) {
 	}
 }
 
+// TestBatchAfterKnowsKeptSums: a slice Put ahead is not hashed again by
+// the batch after (the collector's writer saves the very slices it kept
+// ahead); another slice of the same bytes, or a shorter slice of the same
+// memory, is hashed as any other.
+func TestBatchAfterKnowsKeptSums(t *testing.T) {
+	s, err := New(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ahead := s.NewBatch()
+	mail := bytes.Repeat([]byte("a kept mail "), 1000)
+	want := Sum(mail)
+	if _, err := ahead.Put(mail); err != nil {
+		t.Fatal(err)
+	}
+	k := ahead.SyncLater()
+	if err := k.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	b := s.NewBatchAfter(k)
+	defer b.Discard()
+	// Not hashed again: the slice's sum is the one kept, even with its
+	// bytes changed (which Put's callers must not do; no writer reads
+	// them here).
+	mail[0] = 'A'
+	if sha, err := b.Put(mail); err != nil || sha != want {
+		t.Fatalf("the kept slice: Put returned %s, %v; want the kept sum %s", sha, err, want)
+	}
+	mail[0] = 'a'
+	copied := slices.Clone(mail)
+	prefix := mail[:len(mail)-1]
+	for _, c := range []struct {
+		name string
+		data []byte
+		want string
+	}{
+		{"the same bytes elsewhere", copied, want},
+		{"a shorter slice of the same memory", prefix, Sum(prefix)},
+	} {
+		if sha, err := b.Put(c.data); err != nil || sha != c.want {
+			t.Fatalf("%s: Put returned %s, %v; want %s", c.name, sha, err, c.want)
+		}
+	}
+	b.mu.Lock()
+	queued := len(b.queued)
+	b.mu.Unlock()
+	if queued != 1 {
+		t.Fatalf("the batch after queued %d documents, want only the shorter slice", queued)
+	}
+}
+
 // TestBatchAfterAFailedKeptFails: when a document kept ahead could not be
 // written, the batch after it fails its Sync (its transaction must not
 // commit a row naming that document), although its own writes succeeded.

@@ -72,6 +72,8 @@ type Store struct {
 	path    string    // the SQLite file; names per-process locks
 	pool    *stmtPool // SQLite's connections, with statements kept
 	wal     *walCheckpointer
+
+	ticketInsert *rowInsert // CreateTicket's INSERT (row_insert.go)
 }
 
 // Open connects to the database; it does not migrate.
@@ -157,6 +159,10 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	s := &Store{db: db, dialect: dialect, keys: o.Keyring, cost: o.PasswordCost, now: cfg.NowFunc, path: o.SQLitePath, pool: pool}
 	if dialect == SQLite {
 		s.wal = startWALCheckpoints(sqlDB, o.SQLitePath, o.walCheckEvery)
+	}
+	if s.ticketInsert, err = newRowInsert(db, &Ticket{}, cfg.NowFunc); err != nil {
+		s.Close()
+		return nil, err
 	}
 	if err := s.Ping(ctx); err != nil {
 		s.Close()

@@ -110,8 +110,8 @@ func (s *Store) CreateTicket(ctx context.Context, t *Ticket, actors []TicketActo
 			}
 			t.Priority = p
 		}
-		if err := s.db.WithContext(ctx).Create(t).Error; err != nil {
-			return translate(err)
+		if err := s.insertTicket(ctx, t); err != nil {
+			return err
 		}
 		rows := actorRows(t.ID, actors)
 		if len(rows) == 0 {
@@ -120,6 +120,26 @@ func (s *Store) CreateTicket(ctx context.Context, t *Ticket, actors []TicketActo
 		// One multi-row INSERT: a mail with observers costs one statement.
 		return translate(s.db.WithContext(ctx).Create(&rows).Error)
 	})
+}
+
+// insertTicket inserts t's row, as GORM's Create would (its BeforeCreate
+// too), through the INSERT written once at Open: the collector's writer
+// inserts a ticket per mail. A ticket given its ID (an import) goes
+// through Create.
+func (s *Store) insertTicket(ctx context.Context, t *Ticket) error {
+	db := s.db.WithContext(ctx)
+	if t.ID != 0 {
+		return translate(db.Create(t).Error)
+	}
+	if err := t.BeforeCreate(db); err != nil {
+		return err
+	}
+	id, err := s.ticketInsert.insert(ctx, db, t)
+	if err != nil {
+		return err
+	}
+	t.ID = id
+	return nil
 }
 
 // actorRows prepares actors for ticketID: e-mails lower-cased, fields cut

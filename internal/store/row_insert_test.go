@@ -1,0 +1,99 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+)
+
+// TestTicketInsertWritesWhatCreateWrites: a ticket inserted by
+// CreateTicket's own INSERT is the same row, column by column, as the
+// same ticket written by GORM's Create (nulls, pointers, times, the
+// search text), and is found by the search index.
+func TestTicketInsertWritesWhatCreateWrites(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		cat := Category{Name: "Printers"}
+		if err := s.db.Create(&cat).Error; err != nil {
+			t.Fatal(err)
+		}
+		solved := time.Date(2026, 3, 4, 5, 6, 7, 123456000, time.UTC)
+		opened := solved.Add(-time.Hour)
+		// Every value CreateTicket would default is given, so that Create
+		// writes the same ticket.
+		for _, tk := range []Ticket{
+			{Title: "Kookaburra printer", Content: "<p>Toner &amp; paper</p>", RequesterEmail: "a@example.com", RequesterName: "Ann",
+				MessageID: "k1@example.com", ContentSHA256: "c1", RawSHA256: "r1", DecisionReason: "new mail",
+				CategoryID: &cat.ID, SolvedAt: &solved, Status: StatusSolved, Urgency: 4, Impact: 2, Priority: 3, Type: TypeRequest,
+				RequestSource: SourceEmail, OpenedAt: opened},
+			{Title: "Bare minimum", Status: StatusNew, Urgency: 3, Impact: 3, Priority: 3, Type: TypeIncident, RequestSource: SourceEmail, OpenedAt: opened},
+		} {
+			byInsert, byCreate := tk, tk
+			if err := s.CreateTicket(ctx, &byInsert, nil); err != nil {
+				t.Fatal(err)
+			}
+			byCreate.UpdatedAt = byInsert.UpdatedAt
+			if err := s.db.Create(&byCreate).Error; err != nil {
+				t.Fatal(err)
+			}
+			if byInsert.ID == 0 || byCreate.ID <= byInsert.ID {
+				t.Fatalf("IDs: inserted %d, created %d", byInsert.ID, byCreate.ID)
+			}
+			got, want := ticketRow(t, s, byInsert.ID), ticketRow(t, s, byCreate.ID)
+			if len(got) < 20 {
+				t.Fatalf("read %d columns, want every column of tickets", len(got))
+			}
+			for col, w := range want {
+				if col == "id" {
+					continue
+				}
+				if g := got[col]; g != w {
+					t.Errorf("%s: inserted %q, created %q", col, g, w)
+				}
+			}
+			if got := searchTitles(t, s, tk.Title); len(got) != 2 {
+				t.Errorf("search %q: found %q, want both", tk.Title, got)
+			}
+		}
+	})
+}
+
+// ticketRow reads every column of a ticket, as text.
+func ticketRow(t *testing.T, s *Store, id int64) map[string]string {
+	t.Helper()
+	rows, err := s.db.Raw("SELECT * FROM tickets WHERE id = ?", id).Rows()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rows.Next() {
+		t.Fatalf("ticket %d: no row", id)
+	}
+	vals := make([]any, len(cols))
+	ptrs := make([]any, len(cols))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	if err := rows.Scan(ptrs...); err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for i, c := range cols {
+		switch v := vals[i].(type) {
+		case nil:
+			out[c] = "NULL"
+		case []byte:
+			out[c] = string(v)
+		case time.Time:
+			out[c] = v.UTC().Format(time.RFC3339Nano)
+		default:
+			out[c] = fmt.Sprint(v)
+		}
+	}
+	return out
+}
