@@ -15,8 +15,7 @@ import (
 // reading of the model and run on the transaction's connection without
 // GORM's callbacks: GORM's Create spent ~45 µs of the collector writer's
 // ~350 µs a ticket building the same statement again (the schema, the
-// clauses, the values), as much as SQLite's own work for the row's
-// sixteen indexes. The statement and its values are those Create writes:
+// clauses, the values). The statement and its values are those Create writes:
 // every column GORM creates, but an auto-incremented key, which the
 // database gives (LastInsertId).
 type rowInsert struct {
@@ -30,6 +29,9 @@ func newRowInsert(db *gorm.DB, model any, now func() time.Time) (*rowInsert, err
 	stmt := &gorm.Statement{DB: db}
 	if err := stmt.Parse(model); err != nil {
 		return nil, fmt.Errorf("store: read the model %T: %w", model, err)
+	}
+	if len(stmt.Schema.Relationships.Relations) > 0 {
+		return nil, fmt.Errorf("store: the model %T has associations, which only GORM's Create saves", model)
 	}
 	ins := &rowInsert{now: now}
 	var cols, marks []string

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 )
@@ -96,4 +97,41 @@ func ticketRow(t *testing.T, s *Store, id int64) map[string]string {
 		}
 	}
 	return out
+}
+
+// TestRowInsertRefusesWhatOnlyCreateWrites: a model with a column that
+// GORM's Create fills itself (a default, a serializer, a Unix time) or
+// with associations is refused when the statement is written, at Open,
+// instead of losing that value at each insert.
+func TestRowInsertRefusesWhatOnlyCreateWrites(t *testing.T) {
+	s := openDialect(t, SQLite)
+	type withDefault struct {
+		ID    int64
+		State string `gorm:"default:open"`
+	}
+	type withSerializer struct {
+		ID   int64
+		Tags []string `gorm:"serializer:json"`
+	}
+	type withUnixTime struct {
+		ID        int64
+		CreatedAt int64
+	}
+	type withAssociation struct {
+		ID     int64
+		Actors []TicketActor `gorm:"foreignKey:TicketID"`
+	}
+	for _, m := range []any{&withDefault{}, &withSerializer{}, &withUnixTime{}, &withAssociation{}} {
+		if _, err := newRowInsert(s.db, m, s.now); err == nil || !strings.Contains(err.Error(), "only GORM's Create") {
+			t.Errorf("%T: %v, want it refused", m, err)
+		}
+	}
+	ins, err := newRowInsert(s.db, &Ticket{}, s.now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cols := strings.NewReplacer("`", "", `"`, "").Replace(ins.sql)
+	if strings.Contains(cols, "(id,") || strings.Contains(cols, " id,") || !strings.Contains(cols, " search_text)") || strings.Contains(cols, "search_facets") {
+		t.Errorf("ticket insert %s: want every column but the ID and the computed ones", ins.sql)
+	}
 }
