@@ -460,6 +460,37 @@ func (d *Dovecot) CPU() (time.Duration, error) {
 // 100 on every Linux this runs on (sysconf(_SC_CLK_TCK)).
 func clockTicks(n int64) time.Duration { return time.Duration(n) * 10 * time.Millisecond }
 
+// MachineCPU is the processor time every core of the machine has spent
+// busy so far (user, nice, system, interrupts and steal of /proc/stat's
+// "cpu" line; not idle, nor waiting for the disk): a benchmark takes it
+// before and after a run to tell how much of the cores were in use, the
+// kernel's own threads (the file system's journal, a loop device) and
+// other processes included.
+func MachineCPU() (time.Duration, error) {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0, err
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	f := strings.Fields(line)
+	if len(f) < 9 || f[0] != "cpu" {
+		return 0, fmt.Errorf("/proc/stat: unexpected first line %q", line)
+	}
+	var ticks int64
+	// user nice system idle iowait irq softirq steal: all but idle, iowait.
+	for i, v := range f[1:9] {
+		if i == 3 || i == 4 {
+			continue
+		}
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("/proc/stat: %w", err)
+		}
+		ticks += n
+	}
+	return clockTicks(ticks), nil
+}
+
 // procStatFields are the fields of /proc/PID/stat that CPU reads.
 type procStatFields struct {
 	pgrp                         int
