@@ -20,6 +20,8 @@ import (
 // database gives (LastInsertId).
 type rowInsert struct {
 	sql    string
+	table  string   // quoted
+	cols   []string // quoted, in the order of fields
 	fields []*schema.Field
 	now    func() time.Time // for a zero CreatedAt or UpdatedAt, as Create
 }
@@ -34,7 +36,7 @@ func newRowInsert(db *gorm.DB, model any, now func() time.Time) (*rowInsert, err
 		return nil, fmt.Errorf("store: the model %T has associations, which only GORM's Create saves", model)
 	}
 	ins := &rowInsert{now: now}
-	var cols, marks []string
+	var marks []string
 	for _, f := range stmt.Schema.Fields {
 		if f.DBName == "" || !f.Creatable || f.PrimaryKey && f.AutoIncrement {
 			continue
@@ -45,25 +47,62 @@ func newRowInsert(db *gorm.DB, model any, now func() time.Time) (*rowInsert, err
 			return nil, fmt.Errorf("store: the model %T has a column (%s) only GORM's Create writes", model, f.DBName)
 		}
 		ins.fields = append(ins.fields, f)
-		cols = append(cols, stmt.Quote(f.DBName))
+		ins.cols = append(ins.cols, stmt.Quote(f.DBName))
 		marks = append(marks, "?")
 	}
-	ins.sql = "INSERT INTO " + stmt.Quote(stmt.Schema.Table) + " (" + strings.Join(cols, ", ") + ") VALUES (" + strings.Join(marks, ", ") + ")"
+	ins.table = stmt.Quote(stmt.Schema.Table)
+	ins.sql = "INSERT INTO " + ins.table + " (" + strings.Join(ins.cols, ", ") + ") VALUES (" + strings.Join(marks, ", ") + ")"
 	return ins, nil
 }
 
-// insert writes the row of model (of the type newRowInsert read) and
-// returns the key the database gave it. Pointer fields are written as
-// their value, nil as NULL, as Create writes them.
-func (ins *rowInsert) insert(ctx context.Context, db *gorm.DB, model any) (int64, error) {
-	rv := reflect.ValueOf(model).Elem()
-	args := make([]any, len(ins.fields))
+// rowsSQL is the INSERT of n rows, with the column named col (unquoted)
+// given by the SQL expression expr in every row instead of a value: the
+// arguments are those of values for each row, without col's.
+func (ins *rowInsert) rowsSQL(n int, col, expr string) (string, error) {
+	var row strings.Builder
+	found := false
 	for i, f := range ins.fields {
+		if i > 0 {
+			row.WriteString(", ")
+		}
+		if f.DBName == col {
+			row.WriteString(expr)
+			found = true
+			continue
+		}
+		row.WriteByte('?')
+	}
+	if !found {
+		return "", fmt.Errorf("store: %s has no column %s", ins.table, col)
+	}
+	var b strings.Builder
+	b.WriteString("INSERT INTO " + ins.table + " (" + strings.Join(ins.cols, ", ") + ") VALUES ")
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("(" + row.String() + ")")
+	}
+	return b.String(), nil
+}
+
+// values are the arguments of model's row (of the type newRowInsert
+// read), in the order of the columns, but skip's (unquoted; "" for none).
+// Pointer fields are written as their value, nil as NULL, as Create
+// writes them; a zero CreatedAt or UpdatedAt is set to now, as Create
+// does.
+func (ins *rowInsert) values(ctx context.Context, model any, skip string) ([]any, error) {
+	rv := reflect.ValueOf(model).Elem()
+	args := make([]any, 0, len(ins.fields))
+	for _, f := range ins.fields {
+		if f.DBName == skip {
+			continue
+		}
 		v, zero := f.ValueOf(ctx, rv)
 		if zero && (f.AutoCreateTime != 0 || f.AutoUpdateTime != 0) {
 			now := ins.now()
 			if err := f.Set(ctx, rv, now); err != nil {
-				return 0, fmt.Errorf("store: %w", err)
+				return nil, fmt.Errorf("store: %w", err)
 			}
 			v = now
 		}
@@ -74,18 +113,34 @@ func (ins *rowInsert) insert(ctx context.Context, db *gorm.DB, model any) (int64
 				v = p.Elem().Interface()
 			}
 		}
-		args[i] = v
+		args = append(args, v)
+	}
+	return args, nil
+}
+
+// insert writes the row of model (of the type newRowInsert read) and
+// returns the key the database gave it.
+func (ins *rowInsert) insert(ctx context.Context, db *gorm.DB, model any) (int64, error) {
+	args, err := ins.values(ctx, model, "")
+	if err != nil {
+		return 0, err
 	}
 	res, err := db.Statement.ConnPool.ExecContext(ctx, ins.sql, args...)
 	if err != nil {
-		if t, ok := db.Dialector.(gorm.ErrorTranslator); ok {
-			err = t.Translate(err)
-		}
-		return 0, translate(err)
+		return 0, driverError(db, err)
 	}
 	id, err := res.LastInsertId()
 	if err != nil {
 		return 0, translate(err)
 	}
 	return id, nil
+}
+
+// driverError is err, from a statement run without GORM, as GORM's
+// Create returns it (the dialect's duplicate key as ErrDuplicate).
+func driverError(db *gorm.DB, err error) error {
+	if t, ok := db.Dialector.(gorm.ErrorTranslator); ok {
+		err = t.Translate(err)
+	}
+	return translate(err)
 }

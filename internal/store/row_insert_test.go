@@ -135,3 +135,73 @@ func TestRowInsertRefusesWhatOnlyCreateWrites(t *testing.T) {
 		t.Errorf("ticket insert %s: want every column but the ID and the computed ones", ins.sql)
 	}
 }
+
+// TestCreateTicketWithActors: a ticket's actors are written with it (on
+// MySQL in the same round trip as the ticket), each role and e-mail once,
+// with their user and contact; an actor that cannot be written (a user
+// that does not exist) fails the call, and its transaction leaves neither
+// the ticket nor any actor behind.
+func TestCreateTicketWithActors(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		contact, err := s.EnsureContact(ctx, "obs@example.com", "Obi")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var before int64
+		s.db.Raw("SELECT COUNT(*) FROM tickets").Scan(&before)
+		tk := Ticket{Title: "Wallaby with actors", Content: "<p>hop</p>"}
+		err = s.CreateTicket(ctx, &tk, []TicketActor{
+			{Role: ActorRequester, Email: "Req@Example.com", Name: "Rea"},
+			{Role: ActorObserver, Email: "obs@example.com", Name: "Obi", ContactID: &contact},
+			{Role: ActorObserver, Email: "OBS@example.com", Name: "again"},
+			{Role: ActorObserver, Email: ""},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tk.ID == 0 {
+			t.Fatal("no ticket ID")
+		}
+		got, err := s.TicketActors(ctx, tk.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		type actor struct {
+			role, email, name string
+			contact           bool
+		}
+		var seen []actor
+		for _, a := range got {
+			if a.TicketID != tk.ID {
+				t.Errorf("actor %s of ticket %d, want %d", a.Email, a.TicketID, tk.ID)
+			}
+			seen = append(seen, actor{a.Role, a.Email, a.Name, a.ContactID != nil && *a.ContactID == contact})
+		}
+		want := []actor{{ActorRequester, "req@example.com", "Rea", false}, {ActorObserver, "obs@example.com", "Obi", true}}
+		if len(seen) != len(want) || seen[0] != want[0] || seen[1] != want[1] {
+			t.Errorf("actors %+v, want %+v", seen, want)
+		}
+		if got := searchTitles(t, s, "wallaby"); len(got) != 1 {
+			t.Errorf("search: %q, want the ticket", got)
+		}
+
+		// An actor naming a user that does not exist.
+		missing := int64(987654)
+		err = s.InTx(ctx, func(tx *Store) error {
+			return tx.CreateTicket(ctx, &Ticket{Title: "Never a numbat"}, []TicketActor{
+				{Role: ActorRequester, Email: "ok@example.com"},
+				{Role: ActorObserver, Email: "ghost@example.com", UserID: &missing},
+			})
+		})
+		if err == nil {
+			t.Fatal("an actor with a missing user was accepted")
+		}
+		var after, orphans int64
+		s.db.Raw("SELECT COUNT(*) FROM tickets").Scan(&after)
+		s.db.Raw("SELECT COUNT(*) FROM ticket_actors WHERE email IN ('ok@example.com', 'ghost@example.com')").Scan(&orphans)
+		if after != before+1 || orphans != 0 {
+			t.Errorf("after the failed call: %d tickets (want %d), %d of its actors", after, before+1, orphans)
+		}
+	})
+}

@@ -73,7 +73,8 @@ type Store struct {
 	pool    *stmtPool // SQLite's connections, with statements kept
 	wal     *walCheckpointer
 
-	ticketInsert *rowInsert // CreateTicket's INSERT (row_insert.go)
+	ticketInsert *rowInsert // CreateTicket's INSERTs (row_insert.go)
+	actorInsert  *rowInsert
 }
 
 // Open connects to the database; it does not migrate.
@@ -160,7 +161,10 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	if dialect == SQLite {
 		s.wal = startWALCheckpoints(sqlDB, o.SQLitePath, o.walCheckEvery)
 	}
-	if s.ticketInsert, err = newRowInsert(db, &Ticket{}, cfg.NowFunc); err != nil {
+	if s.ticketInsert, err = newRowInsert(db, &Ticket{}, cfg.NowFunc); err == nil {
+		s.actorInsert, err = newRowInsert(db, &TicketActor{}, cfg.NowFunc)
+	}
+	if err != nil {
 		s.Close()
 		return nil, err
 	}
