@@ -105,7 +105,8 @@ func (s *Store) NewBatchAfter(kept *Kept) *Batch {
 	return b
 }
 
-// span names a slice by its memory: the same bytes, Put twice.
+// span names a slice by its memory: the same bytes, Put twice. Empty
+// slices may share one (every one has the same sum).
 type span struct {
 	p *byte
 	n int
@@ -134,7 +135,7 @@ func (b *Batch) Put(data []byte) (string, error) {
 	// kept's queue no longer changes: its Puts came before SyncLater. The
 	// writer of a collector batch saves the slices kept ahead for it:
 	// their hashes are known (a 10 KB mail costs ~15 µs to hash).
-	if b.after != nil && len(data) > 0 {
+	if b.after != nil {
 		if sha, ok := b.after.b.sums[spanOf(data)]; ok {
 			return sha, nil
 		}
@@ -154,9 +155,7 @@ func (b *Batch) Put(data []byte) (string, error) {
 		return sha, err
 	}
 	b.queued[sha] = true
-	if len(data) > 0 {
-		b.sums[spanOf(data)] = sha
-	}
+	b.sums[spanOf(data)] = sha
 	b.mu.Unlock()
 	b.work <- doc{sha, data}
 	return sha, nil
