@@ -205,3 +205,29 @@ func TestCreateTicketWithActors(t *testing.T) {
 		}
 	})
 }
+
+// TestCreateTicketWithActorsIsOneStatementListOnMySQL: on MySQL a ticket
+// with actors goes through the statement list that keeps its ID in a
+// session variable (one round trip), not through two INSERTs (SQLite has
+// no round trips to save).
+func TestCreateTicketWithActorsIsOneStatementListOnMySQL(t *testing.T) {
+	s := openDialect(t, MySQL)
+	ctx := context.Background()
+	err := s.InTx(ctx, func(tx *Store) error {
+		tk := Ticket{Title: "Quoll in one trip"}
+		if err := tx.CreateTicket(ctx, &tk, []TicketActor{{Role: ActorRequester, Email: "q@example.com"}}); err != nil {
+			return err
+		}
+		var kept *int64
+		if err := tx.db.Raw("SELECT " + ticketIDVar).Scan(&kept).Error; err != nil {
+			return err
+		}
+		if kept == nil || *kept != tk.ID {
+			t.Errorf("the connection's %s is %v, want the ticket's ID %d", ticketIDVar, kept, tk.ID)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
