@@ -74,7 +74,7 @@ func (c *compiled) decide(ctx context.Context, raw []byte, k Knowledge, now time
 	}
 
 	limit := c.FileSizeMax
-	w := &walker{readLimit: max(limit, 0), ev: ev}
+	w := &walker{readLimit: max(limit, 0), rawLen: len(raw), ev: ev}
 	b := c.removeBlacklistedContent(w.entity(ent, 0))
 	*why = append(*why, w.why...)
 

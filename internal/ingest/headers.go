@@ -69,10 +69,31 @@ func readEnvelope(h message.Header, ev *evidence) envelope {
 	}
 	e.InReplyTo = msgIDs(h.Get("In-Reply-To"))
 	e.References = msgIDs(h.Get("References"))
-	if t, err := mh.Date(); err == nil {
+	if t, err := parseDate(mh.Get("Date")); err == nil {
 		e.SentAt = t
 	}
 	return e
+}
+
+// dateLayout is the Date header's form of RFC 5322 (section 3.3) that
+// nearly every mailer writes.
+const dateLayout = "Mon, 2 Jan 2006 15:04:05 -0700"
+
+// parseDate reads a Date header as net/mail's ParseDate does (the zero
+// time for none): a date of dateLayout, between spaces and tabs only (a
+// lone CR, for one, is an error to ParseDate), is read directly; ParseDate tries
+// its forms one after the other, the day of the week last, and builds an
+// error for each form that fails (~7 µs a mail). Such a date has no other
+// "+" or "-" than its zone's, so ParseDate reads the same text with a
+// form that gives the same time.
+func parseDate(v string) (time.Time, error) {
+	if v == "" {
+		return time.Time{}, nil
+	}
+	if t, err := time.Parse(dateLayout, strings.Trim(v, " \t")); err == nil {
+		return t, nil
+	}
+	return netmail.ParseDate(v)
 }
 
 var wordCharset = regexp.MustCompile(`=\?([^?\s*]{1,60})(?:\*[^?\s]*)?\?[QqBb]\?`)
