@@ -24,6 +24,7 @@ type rowInsert struct {
 	cols   []string // quoted, in the order of fields
 	fields []*schema.Field
 	now    func() time.Time // for a zero CreatedAt or UpdatedAt, as Create
+	key    *schema.Field    // the auto-incremented key, nil for none
 }
 
 // newRowInsert reads model (a pointer to a struct) as GORM does.
@@ -38,7 +39,11 @@ func newRowInsert(db *gorm.DB, model any, now func() time.Time) (*rowInsert, err
 	ins := &rowInsert{now: now}
 	var marks []string
 	for _, f := range stmt.Schema.Fields {
-		if f.DBName == "" || !f.Creatable || f.PrimaryKey && f.AutoIncrement {
+		if f.DBName == "" || !f.Creatable {
+			continue
+		}
+		if f.PrimaryKey && f.AutoIncrement {
+			ins.key = f
 			continue
 		}
 		autoTime := f.AutoCreateTime != 0 || f.AutoUpdateTime != 0
@@ -57,7 +62,8 @@ func newRowInsert(db *gorm.DB, model any, now func() time.Time) (*rowInsert, err
 
 // rowsSQL is the INSERT of n rows, with the column named col (unquoted)
 // given by the SQL expression expr in every row instead of a value: the
-// arguments are those of values for each row, without col's.
+// arguments are those of values for each row, without col's. With col
+// "", every column takes an argument.
 func (ins *rowInsert) rowsSQL(n int, col, expr string) (string, error) {
 	var row strings.Builder
 	found := false
@@ -72,7 +78,7 @@ func (ins *rowInsert) rowsSQL(n int, col, expr string) (string, error) {
 		}
 		row.WriteByte('?')
 	}
-	if !found {
+	if !found && col != "" {
 		return "", fmt.Errorf("store: %s has no column %s", ins.table, col)
 	}
 	var b strings.Builder
@@ -134,6 +140,49 @@ func (ins *rowInsert) insert(ctx context.Context, db *gorm.DB, model any) (int64
 		return 0, translate(err)
 	}
 	return id, nil
+}
+
+// insertRows writes rows (pointers to the model newRowInsert read) with
+// one INSERT on SQLite, and sets each row's auto-incremented key, as
+// Create does there: the rows of one INSERT take keys that follow each
+// other, the last one LastInsertId (a key of SQLite's is one more than the
+// highest so far).
+func (ins *rowInsert) insertRows(ctx context.Context, db *gorm.DB, rows []any) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	q := ins.sql
+	if len(rows) > 1 {
+		var err error
+		if q, err = ins.rowsSQL(len(rows), "", ""); err != nil {
+			return err
+		}
+	}
+	args := make([]any, 0, len(rows)*len(ins.fields))
+	for _, r := range rows {
+		a, err := ins.values(ctx, r, "")
+		if err != nil {
+			return err
+		}
+		args = append(args, a...)
+	}
+	res, err := db.Statement.ConnPool.ExecContext(ctx, q, args...)
+	if err != nil {
+		return driverError(db, err)
+	}
+	if ins.key == nil {
+		return nil
+	}
+	last, err := res.LastInsertId()
+	if err != nil {
+		return translate(err)
+	}
+	for i, r := range rows {
+		if err := ins.key.Set(ctx, reflect.ValueOf(r).Elem(), last-int64(len(rows)-1-i)); err != nil {
+			return fmt.Errorf("store: %w", err)
+		}
+	}
+	return nil
 }
 
 // driverError is err, from a statement run without GORM, as GORM's

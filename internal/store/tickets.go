@@ -122,10 +122,15 @@ func (s *Store) CreateTicket(ctx context.Context, t *Ticket, actors []TicketActo
 		if len(rows) == 0 {
 			return nil
 		}
-		for _, r := range rows {
-			r.TicketID = t.ID
-		}
 		// One multi-row INSERT: a mail with observers costs one statement.
+		ptrs := make([]any, len(rows))
+		for i, r := range rows {
+			r.TicketID, ptrs[i] = t.ID, r
+		}
+		if s.dialect == SQLite {
+			return s.actorInsert.insertRows(ctx, s.db.WithContext(ctx), ptrs)
+		}
+		// MySQL, a ticket given its ID (an import).
 		return translate(s.db.WithContext(ctx).Create(&rows).Error)
 	})
 }
