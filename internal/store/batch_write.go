@@ -10,7 +10,8 @@ import (
 const ledgerChunk = 100
 
 // AddLedgerEntries records ledger rows with multi-row INSERTs (a batch of
-// mail costs a statement per hundred rows instead of one per row) and sets
+// mail costs a statement per hundred rows instead of one per row; written
+// at Open, row_insert.go) and sets
 // each row's ID. The IDs are read back by the unique key (receiver,
 // UIDVALIDITY, UID): MySQL reports only the first ID of a multi-row
 // insert, and under interleaved auto-increment locking the others need
@@ -30,8 +31,15 @@ func (s *Store) AddLedgerEntries(ctx context.Context, entries []LedgerEntry) err
 		e.Reason = clip(e.Reason, 255)
 	}
 	return s.atomic(ctx, func(s *Store) error {
-		if err := s.db.WithContext(ctx).CreateInBatches(entries, ledgerChunk).Error; err != nil {
-			return translate(err)
+		db := s.db.WithContext(ctx)
+		rows := make([]any, len(entries))
+		for i := range entries {
+			rows[i] = &entries[i]
+		}
+		for chunk := range slices.Chunk(rows, ledgerChunk) {
+			if _, err := s.ledgerInsert.execRows(ctx, db, chunk); err != nil {
+				return err
+			}
 		}
 		type key struct {
 			receiver int64

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"reflect"
 	"strings"
@@ -148,30 +149,9 @@ func (ins *rowInsert) insert(ctx context.Context, db *gorm.DB, model any) (int64
 // other, the last one LastInsertId (a key of SQLite's is one more than the
 // highest so far).
 func (ins *rowInsert) insertRows(ctx context.Context, db *gorm.DB, rows []any) error {
-	if len(rows) == 0 {
-		return nil
-	}
-	q := ins.sql
-	if len(rows) > 1 {
-		var err error
-		if q, err = ins.rowsSQL(len(rows), "", ""); err != nil {
-			return err
-		}
-	}
-	args := make([]any, 0, len(rows)*len(ins.fields))
-	for _, r := range rows {
-		a, err := ins.values(ctx, r, "")
-		if err != nil {
-			return err
-		}
-		args = append(args, a...)
-	}
-	res, err := db.Statement.ConnPool.ExecContext(ctx, q, args...)
-	if err != nil {
-		return driverError(db, err)
-	}
-	if ins.key == nil {
-		return nil
+	res, err := ins.execRows(ctx, db, rows)
+	if err != nil || ins.key == nil || len(rows) == 0 {
+		return err
 	}
 	last, err := res.LastInsertId()
 	if err != nil {
@@ -183,6 +163,34 @@ func (ins *rowInsert) insertRows(ctx context.Context, db *gorm.DB, rows []any) e
 		}
 	}
 	return nil
+}
+
+// execRows writes rows (pointers to the model newRowInsert read) with one
+// INSERT, on either dialect; the rows' keys are not read back.
+func (ins *rowInsert) execRows(ctx context.Context, db *gorm.DB, rows []any) (sql.Result, error) {
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	q := ins.sql
+	if len(rows) > 1 {
+		var err error
+		if q, err = ins.rowsSQL(len(rows), "", ""); err != nil {
+			return nil, err
+		}
+	}
+	args := make([]any, 0, len(rows)*len(ins.fields))
+	for _, r := range rows {
+		a, err := ins.values(ctx, r, "")
+		if err != nil {
+			return nil, err
+		}
+		args = append(args, a...)
+	}
+	res, err := db.Statement.ConnPool.ExecContext(ctx, q, args...)
+	if err != nil {
+		return nil, driverError(db, err)
+	}
+	return res, nil
 }
 
 // driverError is err, from a statement run without GORM, as GORM's

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"maps"
 	"strings"
 	"testing"
 	"time"
@@ -41,7 +42,7 @@ func TestTicketInsertWritesWhatCreateWrites(t *testing.T) {
 			if byInsert.ID == 0 || byCreate.ID <= byInsert.ID {
 				t.Fatalf("IDs: inserted %d, created %d", byInsert.ID, byCreate.ID)
 			}
-			got, want := ticketRow(t, s, byInsert.ID), ticketRow(t, s, byCreate.ID)
+			got, want := tableRow(t, s, "tickets", byInsert.ID), tableRow(t, s, "tickets", byCreate.ID)
 			if len(got) < 20 {
 				t.Fatalf("read %d columns, want every column of tickets", len(got))
 			}
@@ -60,10 +61,10 @@ func TestTicketInsertWritesWhatCreateWrites(t *testing.T) {
 	})
 }
 
-// ticketRow reads every column of a ticket, as text.
-func ticketRow(t *testing.T, s *Store, id int64) map[string]string {
+// tableRow reads every column of a table's row, as text.
+func tableRow(t *testing.T, s *Store, table string, id int64) map[string]string {
 	t.Helper()
-	rows, err := s.db.Raw("SELECT * FROM tickets WHERE id = ?", id).Rows()
+	rows, err := s.db.Raw("SELECT * FROM "+table+" WHERE id = ?", id).Rows()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,7 +74,7 @@ func ticketRow(t *testing.T, s *Store, id int64) map[string]string {
 		t.Fatal(err)
 	}
 	if !rows.Next() {
-		t.Fatalf("ticket %d: no row", id)
+		t.Fatalf("%s %d: no row", table, id)
 	}
 	vals := make([]any, len(cols))
 	ptrs := make([]any, len(cols))
@@ -97,6 +98,54 @@ func ticketRow(t *testing.T, s *Store, id int64) map[string]string {
 		}
 	}
 	return out
+}
+
+// TestLedgerEntriesWriteWhatCreateWrites: a ledger row written by
+// AddLedgerEntries (the INSERT written at Open) is the row GORM's Create
+// writes, column by column, one with every pointer set and one with none.
+func TestLedgerEntriesWriteWhatCreateWrites(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		r := addCollectReceiver(t, s, "ledger rows", nil)
+		tk := Ticket{Title: "Ledger's ticket"}
+		if err := s.CreateTicket(ctx, &tk, nil); err != nil {
+			t.Fatal(err)
+		}
+		at := time.Date(2026, 11, 30, 6, 30, 0, 123456000, time.UTC)
+		full := LedgerEntry{ReceiverID: r.ID, UIDValidity: 7, MessageID: "m@x", ContentHash: "abc", Decision: DecisionTicket,
+			Reason: "a reason", TicketID: &tk.ID, ActionDone: true, RefileFrom: "Refused", CreatedAt: at}
+		bare := LedgerEntry{ReceiverID: r.ID, UIDValidity: 7, Decision: DecisionRefused}
+		for i, e := range []LedgerEntry{full, bare} {
+			byCreate, byInsert := e, e
+			byCreate.UID, byInsert.UID = uint32(10+i), uint32(20+i)
+			if err := s.db.Create(&byCreate).Error; err != nil {
+				t.Fatal(err)
+			}
+			rows := []LedgerEntry{byInsert}
+			if err := s.AddLedgerEntries(ctx, rows); err != nil {
+				t.Fatal(err)
+			}
+			got, want := tableRow(t, s, "messages", rows[0].ID), tableRow(t, s, "messages", byCreate.ID)
+			if got["uid"] != fmt.Sprint(20+i) || want["uid"] != fmt.Sprint(10+i) {
+				t.Errorf("uids %s and %s", got["uid"], want["uid"])
+			}
+			skip := []string{"id", "uid"}
+			if e.CreatedAt.IsZero() {
+				// Each row gets its own now.
+				if got["created_at"] == "NULL" || want["created_at"] == "NULL" {
+					t.Errorf("created_at %s and %s, want times", got["created_at"], want["created_at"])
+				}
+				skip = append(skip, "created_at")
+			}
+			for _, c := range skip {
+				delete(got, c)
+				delete(want, c)
+			}
+			if len(got) < 10 || !maps.Equal(got, want) {
+				t.Errorf("row %d:\nAddLedgerEntries %v\nCreate           %v", i, got, want)
+			}
+		}
+	})
 }
 
 // TestRowInsertRefusesWhatOnlyCreateWrites: a model with a column that

@@ -75,6 +75,7 @@ type Store struct {
 
 	ticketInsert *rowInsert // CreateTicket's INSERTs (row_insert.go)
 	actorInsert  *rowInsert
+	ledgerInsert *rowInsert // AddLedgerEntries's
 }
 
 // Open connects to the database; it does not migrate.
@@ -162,7 +163,9 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		s.wal = startWALCheckpoints(sqlDB, o.SQLitePath, o.walCheckEvery)
 	}
 	if s.ticketInsert, err = newRowInsert(db, &Ticket{}, cfg.NowFunc); err == nil {
-		s.actorInsert, err = newRowInsert(db, &TicketActor{}, cfg.NowFunc)
+		if s.actorInsert, err = newRowInsert(db, &TicketActor{}, cfg.NowFunc); err == nil {
+			s.ledgerInsert, err = newRowInsert(db, &LedgerEntry{}, cfg.NowFunc)
+		}
 	}
 	if err != nil {
 		s.Close()
