@@ -72,13 +72,31 @@ func benchMessage(size int) []byte {
 	return []byte(b.String())
 }
 
+// textMessage is a plain text mail of about size bytes, with a Date and
+// a Message-ID as mailers write them: the collector drain benchmark's
+// mail.
+func textMessage(size int) []byte {
+	var b strings.Builder
+	b.WriteString("From: carol@example.org\r\nTo: helpdesk@example.com\r\nSubject: Benchmark\r\nMessage-ID: <bench@example.org>\r\n" +
+		"Date: Mon, 2 Jun 2025 10:00:00 +0000\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nHello.\r\n")
+	for b.Len() < size {
+		b.WriteString("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.\r\n")
+	}
+	return []byte(b.String())
+}
+
 func BenchmarkDecide(b *testing.B) {
 	for _, bc := range []struct {
 		name string
 		size int
-	}{{"10KB", 10 << 10}, {"1MB", 1 << 20}} {
+		text bool
+	}{{"10KB", 10 << 10, false}, {"1MB", 1 << 20, false}, {"text_10KB", 10 << 10, true}} {
 		b.Run(bc.name, func(b *testing.B) {
 			raw := benchMessage(bc.size)
+			docs := 1
+			if bc.text {
+				raw, docs = textMessage(bc.size), 0
+			}
 			s := testSettings()
 			s.FileSizeMax = 2 << 20
 			k := newFakeKnowledge()
@@ -86,7 +104,7 @@ func BenchmarkDecide(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				d, err := Decide(context.Background(), raw, s, k, testNow)
-				if err != nil || d.Kind != KindTicket || len(d.Documents) != 1 {
+				if err != nil || d.Kind != KindTicket || len(d.Documents) != docs {
 					b.Fatalf("got %v, %v", d, err)
 				}
 			}
