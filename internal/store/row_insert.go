@@ -128,13 +128,9 @@ func (ins *rowInsert) values(ctx context.Context, model any, skip string) ([]any
 // insert writes the row of model (of the type newRowInsert read) and
 // returns the key the database gave it.
 func (ins *rowInsert) insert(ctx context.Context, db *gorm.DB, model any) (int64, error) {
-	args, err := ins.values(ctx, model, "")
+	res, err := ins.execRows(ctx, db, []any{model})
 	if err != nil {
 		return 0, err
-	}
-	res, err := db.Statement.ConnPool.ExecContext(ctx, ins.sql, args...)
-	if err != nil {
-		return 0, driverError(db, err)
 	}
 	id, err := res.LastInsertId()
 	if err != nil {
