@@ -11,11 +11,29 @@ var errRecordNotFound = gorm.ErrRecordNotFound
 
 // tx runs fn in a transaction on a copy of the store bound to it.
 func (s *Store) tx(ctx context.Context, fn func(s *Store) error) error {
-	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	note := &txNote{}
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		c := *s
-		c.db = tx
+		c.db, c.txNote = tx, note
 		return fn(&c)
 	})
+	if err == nil && note.tickets {
+		s.words.poke()
+	}
+	return err
+}
+
+// txNote is what a transaction did that matters once it is committed.
+type txNote struct {
+	tickets bool // tickets were queued for the word index
+}
+
+// noteTickets records that the transaction s is bound to queued tickets
+// for the word index, whose indexer is poked once it commits.
+func (s *Store) noteTickets() {
+	if s.txNote != nil {
+		s.txNote.tickets = true
+	}
 }
 
 // InTx runs fn in one database transaction; every store call made through

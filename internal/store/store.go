@@ -76,6 +76,9 @@ type Store struct {
 	ticketInsert *rowInsert // CreateTicket's INSERTs (row_insert.go)
 	actorInsert  *rowInsert
 	ledgerInsert *rowInsert // AddLedgerEntries's
+
+	words  *wordIndexer // MySQL's word index, behind the writers (word_index.go)
+	txNote *txNote      // what the transaction s is bound to did, for after its commit
 }
 
 // Open connects to the database; it does not migrate.
@@ -183,6 +186,7 @@ func (s *Store) Dialect() Dialect { return s.dialect }
 
 // Close releases the connections.
 func (s *Store) Close() error {
+	s.words.close()
 	if s.wal != nil {
 		s.wal.close()
 	}
@@ -245,6 +249,7 @@ func (s *Store) Migrate(ctx context.Context) (int, error) {
 		return len(res), fmt.Errorf("store: migrate: held search index: %w", err)
 	}
 	s.warmSearch()
+	s.startWordIndexer()
 	return len(res), nil
 }
 

@@ -3,6 +3,7 @@ package store
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"regexp"
@@ -436,7 +437,8 @@ var (
 // allMatchesMySQL: an estimate, and listing is the safer plan).
 var walkMatches = 2000
 
-// searchWordsMySQL is a search with words on MySQL. The newest walkChunk
+// searchWordsMySQL is a search with words on MySQL. The store's word
+// index answers first (searchWordIndex), when it can. Otherwise the newest walkChunk
 // tickets of the filters are read first with the regular expressions of
 // wordPattern (which find what the index finds); the share of them that
 // match picks the plan (commonShare, walkShare), and every plan goes on
@@ -449,8 +451,8 @@ var walkMatches = 2000
 // than it lists, the filters are walked on, or joined with the index's
 // matches when that reads fewer rows (a word common in all tickets but
 // rare in the filters). plan names the plan taken, for the tests:
-// "sample" (the first chunk was enough), "text", "chunks", "list" or
-// "join".
+// "words", "sample" (the first chunk was enough), "text", "chunks",
+// "list" or "join".
 func (s *Store) searchWordsMySQL(ctx context.Context, f TicketFilter, words []string, prefix bool) (ids []int64, plan string, err error) {
 	limit := TicketSearchCountCap + 1
 	w := newWalk()
@@ -472,6 +474,12 @@ func (s *Store) searchWordsMySQL(ctx context.Context, f TicketFilter, words []st
 		}
 		all = newWalk()
 		return s.walkTicketIDs(ctx, TicketFilter{}, textCond, textArgs, limit, all, 1)
+	}
+	if ok && useWordIndex {
+		ids, err := s.searchWordIndex(ctx, f, words, prefix, textCond, textArgs)
+		if !errors.Is(err, errNoWordIndex) {
+			return ids, "words", err
+		}
 	}
 	if ok {
 		if err := s.walkTicketIDs(ctx, f, textCond, textArgs, limit, w, 1); err != nil {
@@ -731,6 +739,17 @@ func (t *Ticket) BeforeCreate(*gorm.DB) error {
 		t.SearchText = searchText(t.Content)
 	}
 	return nil
+}
+
+// AfterCreate queues a ticket inserted through GORM (one given its ID, or
+// rows written in batches) for MySQL's word index (word_index.go); the
+// store's own INSERTs queue theirs themselves. INSERT IGNORE: a ticket
+// is queued once.
+func (t *Ticket) AfterCreate(tx *gorm.DB) error {
+	if tx.Dialector.Name() != "mysql" {
+		return nil
+	}
+	return tx.Session(&gorm.Session{NewDB: true}).Exec("INSERT IGNORE INTO ticket_word_queue (ticket_id) VALUES (?)", t.ID).Error
 }
 
 // SearchText is the text the search index holds for a ticket's content.
@@ -1012,9 +1031,10 @@ func (s *Store) wordsTextCond(ctx context.Context, words []string, prefix bool) 
 // Multilingual Plane and their collation weights (hex), which are runs of
 // elements of elem hex digits: "ß" weighs two, "ss".
 type weightUnits struct {
-	weight   map[rune]string   // character → weight
-	byWeight map[string][]rune // weight → characters
-	starting map[string][]rune // a weight's first elements → the characters weighing more
+	weight   map[rune]string       // character → weight
+	ascii    [utf8.RuneSelf]string // the weights of ASCII, for the word index's keys
+	byWeight map[string][]rune     // weight → characters
+	starting map[string][]rune     // a weight's first elements → the characters weighing more
 	elem     int
 	maxElems int // the most elements of a character
 }
@@ -1092,6 +1112,9 @@ func (s *Store) loadUnits(ctx context.Context, coll string) (*weightUnits, error
 			continue // ignored by the collation, or not in elements
 		}
 		u.weight[rune(r.R)] = r.W
+		if r.R < utf8.RuneSelf {
+			u.ascii[r.R] = r.W
+		}
 		u.byWeight[r.W] = append(u.byWeight[r.W], rune(r.R))
 		u.maxElems = max(u.maxElems, len(r.W)/u.elem)
 		for k := u.elem; k < len(r.W); k += u.elem {

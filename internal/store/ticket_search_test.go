@@ -76,9 +76,16 @@ func TestSearchAgreesWithTheExactQuery(t *testing.T) {
 			"cafe", "cafe ", "CAFÉ ", "strasse ", "stras", "file ", "fil", "cafe strasse ", "straße ", "ﬁle "}
 		sawCapped, sawExact := false, false
 		sawPlan := map[string]bool{}
-		defer func(m, my, wm int, common, walk, join float64) {
+		defer func(m, my, wm int, common, walk, join float64, words bool, direct, queued int) {
 			allMatches, allMatchesMySQL, walkMatches, commonShare, walkShare, joinRowCost = m, my, wm, common, walk, join
-		}(allMatches, allMatchesMySQL, walkMatches, commonShare, walkShare, joinRowCost)
+			useWordIndex, wordScopeDirect, maxQueuedWords = words, direct, queued
+		}(allMatches, allMatchesMySQL, walkMatches, commonShare, walkShare, joinRowCost, useWordIndex, wordScopeDirect, maxQueuedWords)
+		if s.dialect == MySQL {
+			// The word index is brought up to date by each mode, not
+			// behind its back.
+			s.words.close()
+			s.words = nil
+		}
 		// Each plan, forced: the matches listed up to allMatches; walking
 		// the filters as soon as the cap is passed; and on MySQL, after
 		// reading the text of the newest tickets, going on reading text
@@ -93,13 +100,22 @@ func TestSearchAgreesWithTheExactQuery(t *testing.T) {
 			walkMatches  int
 			plan         string // the plan the walk of the newest tickets must pick, on MySQL
 			joinRowCost  float64
+			// MySQL's word index: "" not asked, "indexed" every ticket
+			// indexed, "queued" none (each is checked against its
+			// text), "half" the older half indexed.
+			words  string
+			direct int // wordScopeDirect
 		}{
-			{"defaults", allMatches, commonShare, walkShare, walkMatches, "", joinRowCost},
-			{"walk past the cap", TicketSearchCountCap, commonShare, walkShare, 2 * TicketSearchCountCap, "", joinRowCost},
-			{"read text", TicketSearchCountCap, always, never, 0, "text", 1e9},
-			{"index per chunk", TicketSearchCountCap, never, always, -1, "chunks", 1e9},
-			{"index lists", TicketSearchCountCap, never, never, 0, "list", 1e9},
-			{"index joins", TicketSearchCountCap, never, never, 0, "join", 0},
+			{"defaults", allMatches, commonShare, walkShare, walkMatches, "", joinRowCost, "indexed", wordScopeDirect},
+			{"walk past the cap", TicketSearchCountCap, commonShare, walkShare, 2 * TicketSearchCountCap, "", joinRowCost, "indexed", wordScopeDirect},
+			{"read text", TicketSearchCountCap, always, never, 0, "text", 1e9, "", 0},
+			{"index per chunk", TicketSearchCountCap, never, always, -1, "chunks", 1e9, "", 0},
+			{"index lists", TicketSearchCountCap, never, never, 0, "list", 1e9, "", 0},
+			{"index joins", TicketSearchCountCap, never, never, 0, "join", 0, "", 0},
+			{"word index, by ID", TicketSearchCountCap, never, never, 0, "words", 0, "indexed", 1 << 30},
+			{"word index, walking the filters", TicketSearchCountCap, never, never, 0, "words", 0, "indexed", 0},
+			{"word index, all queued", TicketSearchCountCap, never, never, 0, "words", 0, "queued", 0},
+			{"word index, half queued", TicketSearchCountCap, never, never, 0, "words", 0, "half", 0},
 		}
 		ranSQLite := map[int]bool{}
 		for _, mode := range modes {
@@ -114,6 +130,10 @@ func TestSearchAgreesWithTheExactQuery(t *testing.T) {
 			}
 			allMatches, allMatchesMySQL, commonShare, walkShare = mode.known, min(mode.known, allMatchesMySQL), mode.common, mode.walk
 			walkMatches, joinRowCost = mode.walkMatches, mode.joinRowCost
+			useWordIndex, wordScopeDirect, maxQueuedWords = mode.words != "", mode.direct, 1<<30
+			if s.dialect == MySQL && mode.words != "" {
+				setWordIndex(t, s, mode.words)
+			}
 			for _, fl := range filters {
 				for _, search := range searches {
 					f := fl.f
@@ -140,7 +160,7 @@ func TestSearchAgreesWithTheExactQuery(t *testing.T) {
 					// the newest tickets first, and the forced plan is
 					// the one taken.
 					if words, prefix := searchWords(search); s.dialect == MySQL && mode.plan != "" && len(words) > 0 {
-						if _, plan, err := s.searchWordsMySQL(ctx, f, words, prefix); err != nil || plan != mode.plan && plan != "sample" && (mode.plan != "join" || plan != "list") {
+						if _, plan, err := s.searchWordsMySQL(ctx, f, words, prefix); err != nil || plan != mode.plan && (plan != "sample" || mode.plan == "words") && (mode.plan != "join" || plan != "list") {
 							t.Fatalf("%s: %s, search %q: plan %q (%v), want %q", mode.name, fl.name, search, plan, err, mode.plan)
 						} else if plan == mode.plan {
 							sawPlan[mode.plan] = true
@@ -188,13 +208,52 @@ func TestSearchAgreesWithTheExactQuery(t *testing.T) {
 		if !sawCapped || !sawExact {
 			t.Fatalf("the cases must cover both a capped and an exact search (capped %v, exact %v)", sawCapped, sawExact)
 		}
-		if s.dialect == MySQL && len(sawPlan) != 4 {
-			t.Fatalf("the forced plans taken: %v, want text, chunks, list and join", sawPlan)
+		if s.dialect == MySQL && len(sawPlan) != 5 {
+			t.Fatalf("the forced plans taken: %v, want text, chunks, list, join and words", sawPlan)
 		}
 		if s.dialect == SQLite && !sawPlan["sqlite walk"] {
 			t.Fatalf("the plans taken: %v, want a walk past its first chunk", sawPlan)
 		}
 	})
+}
+
+// setWordIndex puts MySQL's word index in a state: "indexed" (every
+// ticket's words written), "queued" (none: every ticket in the queue) or
+// "half" (the older half written, the newer queued).
+func setWordIndex(t *testing.T, s *Store, state string) {
+	t.Helper()
+	ctx := context.Background()
+	for _, q := range []string{"DELETE FROM ticket_word_blocks", "DELETE FROM ticket_word_queue", "INSERT INTO ticket_word_queue (ticket_id) SELECT id FROM tickets"} {
+		if err := s.db.Exec(q).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	switch state {
+	case "queued":
+		return
+	case "half":
+		var ids []int64
+		if err := s.db.Raw("SELECT ticket_id FROM ticket_word_queue ORDER BY ticket_id DESC").Scan(&ids).Error; err != nil {
+			t.Fatal(err)
+		}
+		newer := ids[:len(ids)/2]
+		if err := s.db.Exec("DELETE FROM ticket_word_queue WHERE ticket_id IN ?", newer).Error; err != nil {
+			t.Fatal(err)
+		}
+		defer func() {
+			if err := s.db.Exec("INSERT INTO ticket_word_queue (ticket_id) SELECT id FROM tickets WHERE id IN ?", newer).Error; err != nil {
+				t.Fatal(err)
+			}
+		}()
+	}
+	n, err := s.IndexQueuedWords(ctx)
+	if err != nil || n == 0 {
+		t.Fatalf("indexed %d tickets (%v)", n, err)
+	}
+	var left int64
+	if err := s.db.Raw("SELECT COUNT(*) FROM ticket_word_queue").Scan(&left).Error; err != nil || left != 0 {
+		t.Fatalf("%d tickets left queued (%v)", left, err)
+	}
 }
 
 // head is the first IDs of a list, for messages.

@@ -1,0 +1,32 @@
+-- +goose Up
+-- An index of the words of each ticket, of the store's own, beside InnoDB's
+-- FULLTEXT index (word_index.go). A search for a word found in many
+-- tickets but in none or few of a filter's (a status, a category) asked
+-- InnoDB's index for every ticket holding the word, ~1 µs each: 60 to
+-- 130 ms for a word in a fifth of 100,000 tickets, however few the
+-- filter's. Here a word's tickets are a bitmap: a row per word and block
+-- of 64 ticket IDs, read in a few milliseconds and intersected with the
+-- filter's tickets. A word is its collation weights (hex), so that it
+-- finds what the collation of the indexed columns finds (any case, with
+-- or without accents). The rows are a superset: a search checks each
+-- ticket it lists against its text.
+CREATE TABLE ticket_word_blocks (
+  word VARCHAR(255) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+  block BIGINT NOT NULL,
+  bits BIGINT UNSIGNED NOT NULL,
+  PRIMARY KEY (word, block)
+) ENGINE=InnoDB;
+
+-- The tickets whose words are not in ticket_word_blocks yet: a ticket's
+-- row is added in the transaction that creates it, and removed by the
+-- store's indexer once its words are written. A search counts each of
+-- them as a possible match. Every ticket stored before this migration is
+-- queued here.
+CREATE TABLE ticket_word_queue (
+  ticket_id BIGINT NOT NULL PRIMARY KEY
+) ENGINE=InnoDB;
+INSERT INTO ticket_word_queue (ticket_id) SELECT id FROM tickets;
+
+-- +goose Down
+DROP TABLE ticket_word_queue;
+DROP TABLE ticket_word_blocks;
