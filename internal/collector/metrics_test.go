@@ -96,6 +96,9 @@ func TestMetricsFollowACollection(t *testing.T) {
 	if days := sample(before, "oauthimap_client_secret_expiry_seconds", `name="Contoso mail"`) / 86400; days < 9 || days > 11 {
 		t.Errorf("client secret expires in %.1f days, want about 10", days)
 	}
+	if got := sample(before, "oauthimap_search_index_backlog"); got != 0 {
+		t.Errorf("before: search index backlog %v, want 0 (SQLite's index is written with the ticket)", got)
+	}
 	if got := sample(before, "go_goroutines"); got <= 0 {
 		t.Errorf("no Go runtime metrics: go_goroutines %v", got)
 	}

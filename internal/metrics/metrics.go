@@ -193,12 +193,14 @@ var (
 		[]string{"application_id", "name"}, nil)
 	descOutbox = prometheus.NewDesc("oauthimap_outbox_mails",
 		"Outgoing mails in the outbox by state.", []string{"state"}, nil)
+	descSearchBacklog = prometheus.NewDesc("oauthimap_search_index_backlog",
+		"Tickets waiting to enter the search's word index (MySQL/MariaDB; always 0 on SQLite). Searches find them meanwhile, slower as they pile up.", nil, nil)
 	descScrapeErr = prometheus.NewDesc("oauthimap_store_scrape_error",
 		"1 when the store could not be read for this scrape.", nil, nil)
 )
 
 func (c *stateCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descReceivers, descReceiverUp, descReceiverLast, descAuthState, descAuthLeft, descSecretLeft, descOutbox, descScrapeErr} {
+	for _, d := range []*prometheus.Desc{descReceivers, descReceiverUp, descReceiverLast, descAuthState, descAuthLeft, descSecretLeft, descOutbox, descSearchBacklog, descScrapeErr} {
 		ch <- d
 	}
 }
@@ -211,7 +213,13 @@ func (c *stateCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(descScrapeErr, prometheus.GaugeValue, 1)
 		return
 	}
+	backlog, err := c.st.WordIndexBacklog(ctx)
+	if err != nil {
+		ch <- prometheus.MustNewConstMetric(descScrapeErr, prometheus.GaugeValue, 1)
+		return
+	}
 	ch <- prometheus.MustNewConstMetric(descScrapeErr, prometheus.GaugeValue, 0)
+	ch <- prometheus.MustNewConstMetric(descSearchBacklog, prometheus.GaugeValue, float64(backlog))
 	now := c.now()
 	byState := map[string]float64{"ok": 0, "failing": 0, "reauth_required": 0, "inactive": 0}
 	for _, r := range v.Receivers {

@@ -77,6 +77,7 @@ type Store struct {
 	actorInsert  *rowInsert
 	ledgerInsert *rowInsert // AddLedgerEntries's
 
+	log    *slog.Logger // nil: nothing logged
 	words  *wordIndexer // MySQL's word index, behind the writers (word_index.go)
 	txNote *txNote      // what the transaction s is bound to did, for after its commit
 }
@@ -161,7 +162,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		sqlDB.SetMaxOpenConns(32)
 		sqlDB.SetConnMaxLifetime(5 * time.Minute)
 	}
-	s := &Store{db: db, dialect: dialect, keys: o.Keyring, cost: o.PasswordCost, now: cfg.NowFunc, path: o.SQLitePath, pool: pool}
+	s := &Store{db: db, dialect: dialect, keys: o.Keyring, cost: o.PasswordCost, now: cfg.NowFunc, path: o.SQLitePath, pool: pool, log: o.Logger}
 	if dialect == SQLite {
 		s.wal = startWALCheckpoints(sqlDB, o.SQLitePath, o.walCheckEvery)
 	}
@@ -248,8 +249,7 @@ func (s *Store) Migrate(ctx context.Context) (int, error) {
 	if err := s.releaseSearchIndex(ctx); err != nil {
 		return len(res), fmt.Errorf("store: migrate: held search index: %w", err)
 	}
-	s.warmSearch()
-	s.startWordIndexer()
+	s.background()
 	return len(res), nil
 }
 
@@ -275,7 +275,16 @@ func (s *Store) CheckSchema(ctx context.Context) error {
 	if cur < latest {
 		return fmt.Errorf("%w (at version %d of %d)", ErrSchemaOutdated, cur, latest)
 	}
+	s.background()
 	return nil
+}
+
+// background starts, once the schema is known to be current, what runs
+// beside the store's callers on MySQL: reading the collation's weights
+// for the search, and the word index's indexer. Close stops it.
+func (s *Store) background() {
+	s.warmSearch()
+	s.startWordIndexer()
 }
 
 // SQLDB exposes the connection pool for tests and tools that need raw SQL.

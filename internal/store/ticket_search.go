@@ -13,6 +13,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/go-sql-driver/mysql"
 	xhtml "golang.org/x/net/html"
 	"gorm.io/gorm"
 )
@@ -744,12 +745,17 @@ func (t *Ticket) BeforeCreate(*gorm.DB) error {
 // AfterCreate queues a ticket inserted through GORM (one given its ID, or
 // rows written in batches) for MySQL's word index (word_index.go); the
 // store's own INSERTs queue theirs themselves. INSERT IGNORE: a ticket
-// is queued once.
+// is queued once. Before migration 00026 there is no queue (the
+// migration queues every ticket then stored).
 func (t *Ticket) AfterCreate(tx *gorm.DB) error {
 	if tx.Dialector.Name() != "mysql" {
 		return nil
 	}
-	return tx.Session(&gorm.Session{NewDB: true}).Exec("INSERT IGNORE INTO ticket_word_queue (ticket_id) VALUES (?)", t.ID).Error
+	err := tx.Session(&gorm.Session{NewDB: true}).Exec("INSERT IGNORE INTO ticket_word_queue (ticket_id) VALUES (?)", t.ID).Error
+	if me := (*mysql.MySQLError)(nil); errors.As(err, &me) && me.Number == 1146 { // ER_NO_SUCH_TABLE
+		return nil
+	}
+	return err
 }
 
 // SearchText is the text the search index holds for a ticket's content.

@@ -3,13 +3,16 @@ package store
 import (
 	"cmp"
 	"context"
+	"database/sql"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"gorm.io/gorm"
 )
 
 // The store's own index of the words of tickets, on MySQL/MariaDB
@@ -37,9 +40,52 @@ import (
 // match, checked against its text. A ticket's title, text and requester
 // do not change once stored, so a ticket is indexed once.
 
-// wordBlock is how many ticket IDs a row of ticket_word_blocks holds:
-// block = id / wordBlock, bit id % wordBlock.
-const wordBlock = 64
+// wordBlock is how many ticket IDs a row of ticket_word_blocks holds, in
+// wordCols columns of 64 bits: block = id / wordBlock, column b<n> with
+// n = id % wordBlock / 64, bit id % 64. A batch of new tickets (IDs that
+// follow each other) is then one row or two per word: with a column a
+// row, a batch of 500 prose mails wrote 80 rows a mail.
+const (
+	wordBlock = wordCols * 64
+	wordCols  = 16
+)
+
+// wordBits is a row's bitmap.
+type wordBits [wordCols]uint64
+
+// set marks the ticket id in its block's bitmap.
+func (w *wordBits) set(id int64) { w[id%wordBlock/64] |= 1 << (id % 64) }
+
+// wordColumns is "b0, b1, ..., b15".
+var wordColumns = func() string {
+	cols := make([]string, wordCols)
+	for i := range cols {
+		cols[i] = fmt.Sprintf("b%d", i)
+	}
+	return strings.Join(cols, ", ")
+}()
+
+// wordUpsert is the INSERT of rows rows into ticket_word_blocks, OR-ing
+// each row's bits into a row already there.
+func wordUpsert(rows int) string {
+	var q strings.Builder
+	q.WriteString("INSERT INTO ticket_word_blocks (word, block, " + wordColumns + ") VALUES ")
+	row := "(?,?" + strings.Repeat(",?", wordCols) + ")"
+	for i := range rows {
+		if i > 0 {
+			q.WriteByte(',')
+		}
+		q.WriteString(row)
+	}
+	q.WriteString(" ON DUPLICATE KEY UPDATE ")
+	for i := range wordCols {
+		if i > 0 {
+			q.WriteByte(',')
+		}
+		fmt.Fprintf(&q, "b%d = b%d | VALUES(b%d)", i, i, i)
+	}
+	return q.String()
+}
 
 // minKeyElems is the fewest collation elements a word the index holds
 // weighs: a searched word has at least minSearchWord characters, each
@@ -78,19 +124,44 @@ func (u *weightUnits) wordKey(b []byte, w string) (key []byte, whole bool) {
 // letter, a number or "_" (PCRE's \p{L}, \p{N}).
 func isWordRune(r rune) bool {
 	if r < utf8.RuneSelf {
-		return r == '_' || 'a' <= r|0x20 && r|0x20 <= 'z' || '0' <= r && r <= '9'
+		return asciiWord[r]
 	}
 	return unicode.IsLetter(r) || unicode.IsNumber(r)
 }
 
+// asciiWord marks the ASCII characters of words.
+var asciiWord = func() (t [utf8.RuneSelf]bool) {
+	for c := range t {
+		t[c] = c == '_' || 'a' <= c|0x20 && c|0x20 <= 'z' || '0' <= c && c <= '9'
+	}
+	return t
+}()
+
 // eachWord calls fn with each run of letters, numbers and "_" of text.
+// Runs of ASCII are scanned a byte at a time, without decoding.
 func eachWord(text string, fn func(w string)) {
 	start := -1
 	for i := 0; i < len(text); {
-		r, n := rune(text[i]), 1
-		if r >= utf8.RuneSelf {
-			r, n = utf8.DecodeRuneInString(text[i:])
+		c := text[i]
+		if c < utf8.RuneSelf {
+			if asciiWord[c] {
+				if start < 0 {
+					start = i
+				}
+				i++
+				for i < len(text) && text[i] < utf8.RuneSelf && asciiWord[text[i]] {
+					i++
+				}
+				continue
+			}
+			if start >= 0 {
+				fn(text[start:i])
+				start = -1
+			}
+			i++
+			continue
 		}
+		r, n := utf8.DecodeRuneInString(text[i:])
 		if isWordRune(r) {
 			if start < 0 {
 				start = i
@@ -131,18 +202,16 @@ type wordIndexer struct {
 	kick chan struct{}
 	stop context.CancelFunc
 	done chan struct{}
-
-	mu   sync.Mutex
-	err  error // the last pass's error, nil once one worked
-	idle chan struct{}
 }
 
 // wordIndexBatch is how many queued tickets one transaction of the
 // indexer writes the words of; wordIndexPoll is how often it looks for
-// tickets queued by another process.
+// tickets queued by another process; wordIndexGather is how long it lets
+// new tickets gather once poked.
 const (
-	wordIndexBatch = 500
-	wordIndexPoll  = 2 * time.Second
+	wordIndexBatch  = 1000
+	wordIndexPoll   = 2 * time.Second
+	wordIndexGather = time.Second
 )
 
 // startWordIndexer starts the store's indexer (MySQL only), once.
@@ -180,23 +249,38 @@ func (wi *wordIndexer) run(ctx context.Context, s *Store) {
 	defer close(wi.done)
 	poll := time.NewTimer(0)
 	defer poll.Stop()
+	var was error // the last pass's error
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-wi.kick:
-			// Let the commits of a burst gather into one pass.
+			// Let the commits of a burst gather into one pass: the more
+			// tickets a pass writes, the fewer rows a ticket costs (the
+			// words they share), and a search finds the tickets waiting
+			// meanwhile.
 			select {
 			case <-ctx.Done():
 				return
-			case <-time.After(50 * time.Millisecond):
+			case <-time.After(wordIndexGather):
 			}
 		case <-poll.C:
 		}
 		_, err := s.IndexQueuedWords(ctx)
-		wi.mu.Lock()
-		wi.err = err
-		wi.mu.Unlock()
+		if ctx.Err() != nil {
+			return
+		}
+		// Said once when it starts failing (or fails otherwise), and
+		// once when it works again: a search meanwhile finds the tickets
+		// waiting by their text, slower as they pile up.
+		switch {
+		case s.log == nil:
+		case err != nil && (was == nil || was.Error() != err.Error()):
+			s.log.Warn("search word index: tickets wait to be indexed", "err", err)
+		case err == nil && was != nil:
+			s.log.Info("search word index: indexing again")
+		}
+		was = err
 		poll.Reset(wordIndexPoll)
 	}
 }
@@ -227,17 +311,19 @@ func (s *Store) IndexQueuedWords(ctx context.Context) (int, error) {
 type wordBlockRow struct {
 	word  string
 	block int64
-	bits  uint64
+	bits  *wordBits
 }
 
 // indexWordBatch writes the words of up to wordIndexBatch queued tickets
 // and takes them off the queue, in one transaction. Tickets queued by a
 // transaction not yet committed, or taken by another process's indexer,
-// are skipped (SKIP LOCKED).
+// are skipped (SKIP LOCKED). READ COMMITTED: the queue's rows read are
+// locked, not the gaps between them, where writers queue new tickets
+// (under REPEATABLE READ the writers' inserts waited for the indexer,
+// and 8 batches of 2,000 mails died in deadlocks).
 func (s *Store) indexWordBatch(ctx context.Context, u *weightUnits) (int, error) {
 	done := 0
-	err := s.tx(ctx, func(s *Store) error {
-		db := s.db.WithContext(ctx)
+	err := s.db.WithContext(ctx).Transaction(func(db *gorm.DB) error {
 		var ids []int64
 		err := db.Raw("SELECT ticket_id FROM ticket_word_queue ORDER BY ticket_id LIMIT ? FOR UPDATE SKIP LOCKED", wordIndexBatch).Scan(&ids).Error
 		if err != nil || len(ids) == 0 {
@@ -247,7 +333,7 @@ func (s *Store) indexWordBatch(ctx context.Context, u *weightUnits) (int, error)
 		if err != nil {
 			return translate(err)
 		}
-		bits := map[string]map[int64]uint64{}
+		bits := map[string]map[int64]*wordBits{}
 		keys, seen := map[string]struct{}{}, map[string]struct{}{}
 		for rows.Next() {
 			var (
@@ -264,10 +350,15 @@ func (s *Store) indexWordBatch(ctx context.Context, u *weightUnits) (int, error)
 			for k := range keys {
 				m := bits[k]
 				if m == nil {
-					m = map[int64]uint64{}
+					m = map[int64]*wordBits{}
 					bits[k] = m
 				}
-				m[id/wordBlock] |= 1 << (id % wordBlock)
+				w := m[id/wordBlock]
+				if w == nil {
+					w = new(wordBits)
+					m[id/wordBlock] = w
+				}
+				w.set(id)
 			}
 		}
 		rows.Close()
@@ -285,18 +376,14 @@ func (s *Store) indexWordBatch(ctx context.Context, u *weightUnits) (int, error)
 			return cmp.Or(strings.Compare(a.word, b.word), cmp.Compare(a.block, b.block))
 		})
 		for chunk := range slices.Chunk(out, 500) {
-			var q strings.Builder
-			q.WriteString("INSERT INTO ticket_word_blocks (word, block, bits) VALUES ")
-			args := make([]any, 0, 3*len(chunk))
-			for i, r := range chunk {
-				if i > 0 {
-					q.WriteByte(',')
+			args := make([]any, 0, (2+wordCols)*len(chunk))
+			for _, r := range chunk {
+				args = append(args, r.word, r.block)
+				for _, v := range r.bits {
+					args = append(args, v)
 				}
-				q.WriteString("(?,?,?)")
-				args = append(args, r.word, r.block, r.bits)
 			}
-			q.WriteString(" ON DUPLICATE KEY UPDATE bits = bits | VALUES(bits)")
-			if err := db.Exec(q.String(), args...).Error; err != nil {
+			if err := db.Exec(wordUpsert(len(chunk)), args...).Error; err != nil {
 				return translate(err)
 			}
 		}
@@ -305,8 +392,8 @@ func (s *Store) indexWordBatch(ctx context.Context, u *weightUnits) (int, error)
 		}
 		done = len(ids)
 		return nil
-	})
-	return done, err
+	}, &sql.TxOptions{Isolation: sql.LevelReadCommitted})
+	return done, translate(err)
 }
 
 // queueTicketWords queues a new ticket for the word index, in the
@@ -326,7 +413,7 @@ func (s *Store) queueTicketWords(ctx context.Context, id int64) error {
 // standing for many words, or a word in most of a million tickets).
 // Variables for the tests.
 var (
-	maxQueuedWords = 500
+	maxQueuedWords = 1000
 	maxWordRows    = 50000
 )
 
@@ -349,7 +436,7 @@ func (s *Store) wordIndexMatches(ctx context.Context, words []string, prefix boo
 		return nil, nil, errNoWordIndex
 	}
 	var (
-		set   map[int64]uint64
+		set   map[int64]*wordBits
 		rows  int
 		key   []byte
 		whole bool
@@ -359,26 +446,38 @@ func (s *Store) wordIndexMatches(ctx context.Context, words []string, prefix boo
 		if !whole || len(key) < minKeyElems*u.elem {
 			return nil, nil, errNoWordIndex
 		}
-		q, arg := "SELECT block, bits FROM ticket_word_blocks WHERE word = ? LIMIT ?", string(key)
+		q, arg := "SELECT block, "+wordColumns+" FROM ticket_word_blocks WHERE word = ? LIMIT ?", string(key)
 		if prefix && i == len(words)-1 {
 			// Hex digits only: nothing LIKE reads as a wildcard.
-			q, arg = "SELECT block, bits FROM ticket_word_blocks WHERE word LIKE ? LIMIT ?", string(key)+"%"
+			q, arg = "SELECT block, "+wordColumns+" FROM ticket_word_blocks WHERE word LIKE ? LIMIT ?", string(key)+"%"
 		}
 		r, err := db.Raw(q, arg, maxWordRows-rows+1).Rows()
 		if err != nil {
 			return nil, nil, translate(err)
 		}
-		got := map[int64]uint64{}
+		got := map[int64]*wordBits{}
+		var (
+			block int64
+			row   wordBits
+			dest  = make([]any, 1+wordCols)
+		)
+		dest[0] = &block
+		for i := range row {
+			dest[1+i] = &row[i]
+		}
 		for r.Next() {
-			var (
-				block int64
-				bits  uint64
-			)
-			if err := r.Scan(&block, &bits); err != nil {
+			if err := r.Scan(dest...); err != nil {
 				r.Close()
 				return nil, nil, translate(err)
 			}
-			got[block] |= bits
+			w := got[block]
+			if w == nil {
+				w = new(wordBits)
+				got[block] = w
+			}
+			for i, v := range row {
+				w[i] |= v
+			}
 			rows++
 		}
 		r.Close()
@@ -393,10 +492,18 @@ func (s *Store) wordIndexMatches(ctx context.Context, words []string, prefix boo
 			continue
 		}
 		for b, v := range set {
-			if v &= got[b]; v == 0 {
+			g := got[b]
+			any := uint64(0)
+			for i := range v {
+				if g == nil {
+					v[i] = 0
+				} else {
+					v[i] &= g[i]
+				}
+				any |= v[i]
+			}
+			if any == 0 {
 				delete(set, b)
-			} else {
-				set[b] = v
 			}
 		}
 	}
@@ -407,9 +514,11 @@ func (s *Store) wordIndexMatches(ctx context.Context, words []string, prefix boo
 	slices.SortFunc(blocks, func(a, b int64) int { return cmp.Compare(b, a) })
 	for _, b := range blocks {
 		v := set[b]
-		for bit := wordBlock - 1; bit >= 0; bit-- {
-			if v&(1<<bit) != 0 {
-				found = append(found, b*wordBlock+int64(bit))
+		for col := wordCols - 1; col >= 0; col-- {
+			for bit := 63; bit >= 0; bit-- {
+				if v[col]&(1<<bit) != 0 {
+					found = append(found, b*wordBlock+int64(col*64+bit))
+				}
 			}
 		}
 	}
@@ -487,4 +596,15 @@ func (s *Store) searchWordIndex(ctx context.Context, f TicketFilter, words []str
 func newestOnce(ids []int64) []int64 {
 	slices.SortFunc(ids, func(a, b int64) int { return cmp.Compare(b, a) })
 	return slices.Compact(ids)
+}
+
+// WordIndexBacklog is how many tickets wait for the word index (MySQL;
+// 0 on SQLite, whose full-text index is written with the ticket).
+func (s *Store) WordIndexBacklog(ctx context.Context) (int64, error) {
+	if s.dialect != MySQL {
+		return 0, nil
+	}
+	var n int64
+	err := s.db.WithContext(ctx).Raw("SELECT COUNT(*) FROM ticket_word_queue").Scan(&n).Error
+	return n, translate(err)
 }
