@@ -20,7 +20,7 @@ import (
 // wordBlock ticket IDs. InnoDB's FULLTEXT index lists a word's tickets at
 // about 1 µs each, whatever the filters: a word in a fifth of 100,000
 // tickets and in none of a status's cost 80 to 130 ms to find in none.
-// Here the same word is ~1,600 rows of 8 bytes, intersected with the
+// Here the same word is ~100 rows of 128 bytes, intersected with the
 // status's tickets in a few milliseconds (searchWordIndex).
 //
 // A word is the collation weights of its characters (weightUnits, hex),
@@ -34,8 +34,8 @@ import (
 // (a search for them is left to the other plans).
 //
 // A new ticket is queued in ticket_word_queue by the transaction that
-// creates it; the indexer (one goroutine per store, started by Migrate)
-// writes the words of the queued tickets a batch at a time, just behind
+// creates it; the indexer (one goroutine per store, started once the
+// schema is current: Migrate, CheckSchema) writes the words of the queued tickets a batch at a time, just behind
 // the writers, and a search counts every queued ticket as a possible
 // match, checked against its text. A ticket's title, text and requester
 // do not change once stored, so a ticket is indexed once.
@@ -177,24 +177,67 @@ func eachWord(text string, fn func(w string)) {
 	}
 }
 
-// ticketWordKeys adds to keys the index's keys of the words of a
-// ticket's searched columns, each once.
-func (u *weightUnits) ticketWordKeys(keys map[string]struct{}, seen map[string]struct{}, cols ...string) {
-	var buf []byte
+// wordBatch gathers the rows a batch of tickets adds to the index: for
+// each key, the bitmaps of its blocks. A word found twice sets its bit
+// twice, which costs less than remembering the words seen.
+type wordBatch struct {
+	u    *weightUnits
+	keys map[string]*wordEntry
+	buf  []byte
+}
+
+// wordEntry is a key's bitmaps in a wordBatch; last is the block most
+// recently set (tickets come in ID order).
+type wordEntry struct {
+	blocks    map[int64]*wordBits
+	lastBlock int64
+	last      *wordBits
+}
+
+func newWordBatch(u *weightUnits) *wordBatch {
+	return &wordBatch{u: u, keys: map[string]*wordEntry{}}
+}
+
+// add adds the words of a ticket's searched columns.
+func (wb *wordBatch) add(id int64, cols ...string) {
+	block := id / wordBlock
 	for _, col := range cols {
 		eachWord(col, func(w string) {
-			if _, ok := seen[w]; ok {
+			wb.buf, _ = wb.u.wordKey(wb.buf[:0], w)
+			if len(wb.buf) < minKeyElems*wb.u.elem {
 				return
 			}
-			seen[w] = struct{}{}
-			buf, _ = u.wordKey(buf[:0], w)
-			if len(buf) >= minKeyElems*u.elem {
-				if _, ok := keys[string(buf)]; !ok {
-					keys[string(buf)] = struct{}{}
-				}
+			e := wb.keys[string(wb.buf)]
+			if e == nil {
+				e = &wordEntry{blocks: map[int64]*wordBits{}}
+				wb.keys[string(wb.buf)] = e
 			}
+			if e.last == nil || e.lastBlock != block {
+				e.last = e.blocks[block]
+				if e.last == nil {
+					e.last = new(wordBits)
+					e.blocks[block] = e.last
+				}
+				e.lastBlock = block
+			}
+			e.last.set(id)
 		})
 	}
+}
+
+// rows are the batch's rows, in one order for every writer (so that two
+// never wait on each other's rows).
+func (wb *wordBatch) rows() []wordBlockRow {
+	out := make([]wordBlockRow, 0, len(wb.keys))
+	for k, e := range wb.keys {
+		for b, v := range e.blocks {
+			out = append(out, wordBlockRow{k, b, v})
+		}
+	}
+	slices.SortFunc(out, func(a, b wordBlockRow) int {
+		return cmp.Or(strings.Compare(a.word, b.word), cmp.Compare(a.block, b.block))
+	})
+	return out
 }
 
 // wordIndexer runs the index's writes behind the writers of a store.
@@ -320,7 +363,8 @@ type wordBlockRow struct {
 // are skipped (SKIP LOCKED). READ COMMITTED: the queue's rows read are
 // locked, not the gaps between them, where writers queue new tickets
 // (under REPEATABLE READ the writers' inserts waited for the indexer,
-// and 8 batches of 2,000 mails died in deadlocks).
+// and 8 of the collector's batches of a 2,000-mail drain died in
+// deadlocks).
 func (s *Store) indexWordBatch(ctx context.Context, u *weightUnits) (int, error) {
 	done := 0
 	err := s.db.WithContext(ctx).Transaction(func(db *gorm.DB) error {
@@ -333,8 +377,7 @@ func (s *Store) indexWordBatch(ctx context.Context, u *weightUnits) (int, error)
 		if err != nil {
 			return translate(err)
 		}
-		bits := map[string]map[int64]*wordBits{}
-		keys, seen := map[string]struct{}{}, map[string]struct{}{}
+		wb := newWordBatch(u)
 		for rows.Next() {
 			var (
 				id                       int64
@@ -344,37 +387,13 @@ func (s *Store) indexWordBatch(ctx context.Context, u *weightUnits) (int, error)
 				rows.Close()
 				return translate(err)
 			}
-			clear(keys)
-			clear(seen)
-			u.ticketWordKeys(keys, seen, title, text, mail, named)
-			for k := range keys {
-				m := bits[k]
-				if m == nil {
-					m = map[int64]*wordBits{}
-					bits[k] = m
-				}
-				w := m[id/wordBlock]
-				if w == nil {
-					w = new(wordBits)
-					m[id/wordBlock] = w
-				}
-				w.set(id)
-			}
+			wb.add(id, title, text, mail, named)
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
 			return translate(err)
 		}
-		out := make([]wordBlockRow, 0, len(bits))
-		for k, m := range bits {
-			for b, v := range m {
-				out = append(out, wordBlockRow{k, b, v})
-			}
-		}
-		// One order for every writer, so two never wait on each other's rows.
-		slices.SortFunc(out, func(a, b wordBlockRow) int {
-			return cmp.Or(strings.Compare(a.word, b.word), cmp.Compare(a.block, b.block))
-		})
+		out := wb.rows()
 		for chunk := range slices.Chunk(out, 500) {
 			args := make([]any, 0, (2+wordCols)*len(chunk))
 			for _, r := range chunk {
