@@ -215,9 +215,11 @@ const matchTickets = "MATCH (tickets.title, tickets.search_text, tickets.request
 // that is every match: keep those in the filters. More means the words
 // are common: walk the filters' own ticket IDs newest first, in chunks,
 // keeping those that match (searchFilteredSQLite). A search with no indexable word (one or two
-// letters, "%") walks the filters with a substring match. MySQL, whose
-// index costs a row read per match, plans by the share of the filters'
-// newest tickets that hold the words (searchWordsMySQL).
+// letters, "%") walks the filters with a substring match. On MySQL the
+// store's own word index answers first (word_index.go); when it cannot
+// (tickets of an upgrade still being indexed), the plan goes by the share
+// of the filters' newest tickets that hold the words, InnoDB's index
+// costing a row read per match (searchWordsMySQL).
 func (s *Store) searchTicketIDs(ctx context.Context, f TicketFilter) (ids []int64, capped bool, err error) {
 	n := TicketSearchCountCap
 	words, prefix := searchWords(f.Search)

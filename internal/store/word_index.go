@@ -178,24 +178,28 @@ func eachWord(text string, fn func(w string)) {
 }
 
 // wordBatch gathers the rows a batch of tickets adds to the index: for
-// each key, the bitmaps of its blocks. A word found twice sets its bit
-// twice, which costs less than remembering the words seen.
+// each word as written, its key and the bitmaps of its blocks. A word
+// found twice sets its bit twice, which costs less than remembering the
+// words seen; words written differently with one key ("Printer",
+// "printer") are merged by rows.
 type wordBatch struct {
-	u    *weightUnits
-	keys map[string]*wordEntry
-	buf  []byte
+	u     *weightUnits
+	words map[string]*wordEntry
+	buf   []byte
 }
 
-// wordEntry is a key's bitmaps in a wordBatch; last is the block most
-// recently set (tickets come in ID order).
+// wordEntry is a word's key and bitmaps in a wordBatch (no key: the word
+// is too short to be searched); last is the block most recently set
+// (tickets come in ID order).
 type wordEntry struct {
+	key       string
 	blocks    map[int64]*wordBits
 	lastBlock int64
 	last      *wordBits
 }
 
 func newWordBatch(u *weightUnits) *wordBatch {
-	return &wordBatch{u: u, keys: map[string]*wordEntry{}}
+	return &wordBatch{u: u, words: map[string]*wordEntry{}}
 }
 
 // add adds the words of a ticket's searched columns.
@@ -203,14 +207,16 @@ func (wb *wordBatch) add(id int64, cols ...string) {
 	block := id / wordBlock
 	for _, col := range cols {
 		eachWord(col, func(w string) {
-			wb.buf, _ = wb.u.wordKey(wb.buf[:0], w)
-			if len(wb.buf) < minKeyElems*wb.u.elem {
-				return
-			}
-			e := wb.keys[string(wb.buf)]
+			e := wb.words[w]
 			if e == nil {
-				e = &wordEntry{blocks: map[int64]*wordBits{}}
-				wb.keys[string(wb.buf)] = e
+				e = &wordEntry{}
+				if wb.buf, _ = wb.u.wordKey(wb.buf[:0], w); len(wb.buf) >= minKeyElems*wb.u.elem {
+					e.key, e.blocks = string(wb.buf), map[int64]*wordBits{}
+				}
+				wb.words[strings.Clone(w)] = e
+			}
+			if e.key == "" {
+				return
 			}
 			if e.last == nil || e.lastBlock != block {
 				e.last = e.blocks[block]
@@ -225,13 +231,25 @@ func (wb *wordBatch) add(id int64, cols ...string) {
 	}
 }
 
-// rows are the batch's rows, in one order for every writer (so that two
-// never wait on each other's rows).
+// rows are the batch's rows, each key and block once, in one order for
+// every writer (so that two never wait on each other's rows).
 func (wb *wordBatch) rows() []wordBlockRow {
-	out := make([]wordBlockRow, 0, len(wb.keys))
-	for k, e := range wb.keys {
+	type at struct {
+		key   string
+		block int64
+	}
+	merged := map[at]*wordBits{}
+	out := make([]wordBlockRow, 0, len(wb.words))
+	for _, e := range wb.words {
 		for b, v := range e.blocks {
-			out = append(out, wordBlockRow{k, b, v})
+			if m := merged[at{e.key, b}]; m != nil {
+				for i := range m {
+					m[i] |= v[i]
+				}
+				continue
+			}
+			merged[at{e.key, b}] = v
+			out = append(out, wordBlockRow{e.key, b, v})
 		}
 	}
 	slices.SortFunc(out, func(a, b wordBlockRow) int {
@@ -402,8 +420,10 @@ func (s *Store) indexWordBatch(ctx context.Context, u *weightUnits) (int, error)
 					args = append(args, v)
 				}
 			}
-			if err := db.Exec(wordUpsert(len(chunk)), args...).Error; err != nil {
-				return translate(err)
+			// Straight to the driver: GORM would read the statement
+			// through for its 9,000 placeholders.
+			if _, err := db.Statement.ConnPool.ExecContext(ctx, wordUpsert(len(chunk)), args...); err != nil {
+				return driverError(db, err)
 			}
 		}
 		if err := db.Exec("DELETE FROM ticket_word_queue WHERE ticket_id IN ?", ids).Error; err != nil {

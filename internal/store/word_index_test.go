@@ -111,6 +111,7 @@ func TestEveryNewTicketIsQueuedForTheWordIndex(t *testing.T) {
 		t.Fatal(err)
 	}
 	alone := mk("alone")
+	alone.Content = "<p>QUOKKA Quokka quokka alone</p>"
 	if err := s.CreateTicket(ctx, alone, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -150,6 +151,16 @@ func TestEveryNewTicketIsQueuedForTheWordIndex(t *testing.T) {
 	}
 	if n, err := s.WordIndexBacklog(ctx); err != nil || n != 0 {
 		t.Fatalf("backlog %d (%v), want 0", n, err)
+	}
+	// One row per key and block: "QUOKKA", "Quokka" and "quokka" merged,
+	// the imported ticket's ID in a block of its own.
+	u, err := s.collationUnits(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows int64
+	if err := s.db.Raw("SELECT COUNT(*) FROM ticket_word_blocks WHERE word = ?", mustKey(t, u, "quokka")).Scan(&rows).Error; err != nil || rows != 2 {
+		t.Fatalf("%d rows for quokka (%v), want 2", rows, err)
 	}
 	newest := slices.Clone(ids)
 	slices.Reverse(newest)
@@ -292,5 +303,5 @@ func BenchmarkTicketWordKeys(b *testing.B) {
 		}
 		wb.add(id, "Printer jammed", text.String(), "user12@example.com", "Ann Example")
 	}
-	b.ReportMetric(float64(len(wb.keys)), "keys")
+	b.ReportMetric(float64(len(wb.rows())), "rows")
 }
