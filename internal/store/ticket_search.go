@@ -441,11 +441,11 @@ var (
 var walkMatches = 2000
 
 // searchWordsMySQL is a search with words on MySQL. The store's word
-// index answers first (searchWordIndex), when it can. Otherwise the newest walkChunk
-// tickets of the filters are read first with the regular expressions of
-// wordPattern (which find what the index finds); the share of them that
-// match picks the plan (commonShare, walkShare), and every plan goes on
-// from there. A walk that asks the index per chunk is taken only when the
+// index answers first (searchWordIndex), when it can. Otherwise the
+// newest walkChunk tickets of the filters are read first with the
+// regular expressions of wordPattern (which find what the index finds);
+// the share of them that match picks the plan (commonShare, walkShare),
+// and every plan goes on from there. A walk that asks the index per chunk is taken only when the
 // words are also in more than walkMatches tickets by the same
 // share of the newest tickets of all (read too when the list is
 // filtered): a word in a tenth of a view's tickets but in a few hundred

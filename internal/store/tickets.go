@@ -143,10 +143,11 @@ const ticketIDVar = "@oauthimap_ticket_id"
 // to MySQL/MariaDB, where each statement costs one: the ticket, its ID
 // kept in a session variable, the actors with that ID, its entry in the
 // word index's queue, and the ID read back (GORM's transaction gives no
-// access to the driver's list of each statement's insert ID). A mail collected into a ticket is then one
-// round trip instead of two: 4,023 INSERTs for 2,000 mails, each waited
-// for, while the cores were 40% idle. An error of any statement is the
-// call's, and the caller's transaction is rolled back.
+// access to the driver's list of each statement's insert ID). A mail
+// collected into a ticket is then one round trip instead of two: 4,023
+// INSERTs for 2,000 mails, each waited for, while the cores were 40%
+// idle. An error of any statement is the call's, and the caller's
+// transaction is rolled back.
 func (s *Store) insertTicketWithActors(ctx context.Context, t *Ticket, rows []*TicketActor) error {
 	db := s.db.WithContext(ctx)
 	if err := t.BeforeCreate(db); err != nil {
