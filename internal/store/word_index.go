@@ -30,8 +30,9 @@ import (
 // requester as the search's regular expressions cut them (wordPattern):
 // runs of letters, numbers and "_". A word whose characters all weigh,
 // and whose weights fit the column, is indexed whole: a search finding it
-// here finds what wordPattern finds. Others are indexed by their start
-// (a search for them is left to the other plans).
+// here finds what wordPattern finds. Others are indexed by their start,
+// marked (cutMark), which only a half-typed word finds; a search for such
+// a word itself is left to the other plans.
 //
 // A new ticket is queued in ticket_word_queue by the transaction that
 // creates it; the indexer (one goroutine per store, started once the
@@ -95,10 +96,11 @@ const minKeyElems = minSearchWord
 // wordKey is the index's key of a word (a run of letters, numbers and
 // "_"): its characters' weights, up to the first character with none
 // (one the collation ignores, or outside the Basic Multilingual Plane),
-// cut to the whole elements the column holds. whole is false when
-// something was left out: the key then stands for the start of the word.
+// cut to the whole elements the column holds (with cutMark). whole is
+// false when something was left out: the key then stands for the start
+// of the word.
 func (u *weightUnits) wordKey(b []byte, w string) (key []byte, whole bool) {
-	limit := 255 / u.elem * u.elem
+	limit := (255 - len(cutMark)) / u.elem * u.elem
 	for i := 0; i < len(w); {
 		var wt string
 		if c := w[i]; c < utf8.RuneSelf {
@@ -119,6 +121,12 @@ func (u *weightUnits) wordKey(b []byte, w string) (key []byte, whole bool) {
 	}
 	return b, true
 }
+
+// cutMark ends the key of a word indexed by its start (wordKey's whole
+// false): a search for a whole word (word = key) does not find it, a
+// half-typed one (word LIKE 'key%') does. Not a hex digit, so no whole
+// key ends so.
+const cutMark = "~"
 
 // isWordRune is a character of a word, as wordPattern reads words: a
 // letter, a number or "_" (PCRE's \p{L}, \p{N}).
@@ -210,7 +218,11 @@ func (wb *wordBatch) add(id int64, cols ...string) {
 			e := wb.words[w]
 			if e == nil {
 				e = &wordEntry{}
-				if wb.buf, _ = wb.u.wordKey(wb.buf[:0], w); len(wb.buf) >= minKeyElems*wb.u.elem {
+				var whole bool
+				if wb.buf, whole = wb.u.wordKey(wb.buf[:0], w); len(wb.buf) >= minKeyElems*wb.u.elem {
+					if !whole {
+						wb.buf = append(wb.buf, cutMark...)
+					}
 					e.key, e.blocks = string(wb.buf), map[int64]*wordBits{}
 				}
 				wb.words[strings.Clone(w)] = e

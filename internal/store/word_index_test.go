@@ -76,7 +76,7 @@ func TestWordIndexKeys(t *testing.T) {
 	}
 	// A word longer than the column is cut to whole elements, and not whole.
 	long := strings.Repeat("a", 200)
-	if k, whole := key(long); whole || len(k) > 255 || len(k)%u.elem != 0 {
+	if k, whole := key(long); whole || len(k)+len(cutMark) > 255 || len(k)%u.elem != 0 {
 		t.Errorf("a word of 200 letters: key of %d digits, whole %v", len(k), whole)
 	}
 	// A character without weight ends the key: the word is not whole.
@@ -304,4 +304,43 @@ func BenchmarkTicketWordKeys(b *testing.B) {
 		wb.add(id, "Printer jammed", text.String(), "user12@example.com", "Ann Example")
 	}
 	b.ReportMetric(float64(len(wb.rows())), "rows")
+}
+
+// TestWordIndexFindsCutWordsOnlyByTheirStart: a word indexed by its start
+// (a letter outside the Basic Multilingual Plane, which has no weight, or
+// a word longer than the column) is found by a half-typed word, not by a
+// whole word equal to its start.
+func TestWordIndexFindsCutWordsOnlyByTheirStart(t *testing.T) {
+	s := openDialect(t, MySQL)
+	ctx := context.Background()
+	s.words.close()
+	s.words = nil
+	long := strings.Repeat("x", 60) + "tail" + strings.Repeat("y", 30) // past the column's 63 elements
+	cut := &Ticket{Title: "zorbax\U0001D400tail", Content: "<p>" + long + "</p>"}
+	plain := &Ticket{Title: "zorbax alone", Content: "<p>" + strings.Repeat("x", 60) + "tai</p>"}
+	for _, tk := range []*Ticket{cut, plain} {
+		if err := s.CreateTicket(ctx, tk, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.IndexQueuedWords(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		word   string
+		prefix bool
+		want   []int64
+	}{
+		{"zorbax", false, []int64{plain.ID}},
+		{"zorbax", true, []int64{cut.ID, plain.ID}},
+		{"zorb", true, []int64{cut.ID, plain.ID}},
+		{strings.Repeat("x", 60) + "tai", false, []int64{plain.ID}},
+		{strings.Repeat("x", 60) + "tai", true, []int64{cut.ID, plain.ID}},
+	} {
+		found, _, err := s.wordIndexMatches(ctx, []string{c.word}, c.prefix)
+		slices.Sort(found)
+		if err != nil || !slices.Equal(found, c.want) {
+			t.Errorf("%.12q (prefix %v): found %v (%v), want %v", c.word, c.prefix, found, err, c.want)
+		}
+	}
 }
