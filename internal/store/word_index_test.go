@@ -4,13 +4,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/oauthimap/oauthimap/internal/testpeer"
 )
 
 // wordRun is what wordPattern reads as a word: eachWord must cut text
@@ -343,4 +347,91 @@ func TestWordIndexFindsCutWordsOnlyByTheirStart(t *testing.T) {
 			t.Errorf("%.12q (prefix %v): found %v (%v), want %v", c.word, c.prefix, found, err, c.want)
 		}
 	}
+}
+
+// TestTwoInstancesIndexOneDatabase runs two stores on one database, each
+// with its indexer, while both write tickets: every ticket ends up
+// indexed, no bit of one instance's batch is lost to the other's
+// (the rows are ORed, never read and written back), and neither indexer
+// reports a failure.
+func TestTwoInstancesIndexOneDatabase(t *testing.T) {
+	dsn := testpeer.MariaDB(t)
+	var logs syncBuffer
+	o := Options{DSN: dsn, Keyring: testKeyring(t), Logger: slog.New(slog.NewTextHandler(&logs, nil))}
+	a := openMigrated(t, o)
+	b, err := Open(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	ctx := context.Background()
+	if err := b.CheckSchema(ctx); err != nil { // starts b's indexer
+		t.Fatal(err)
+	}
+	const batches, perBatch = 12, 25
+	errs := make(chan error, 2)
+	for _, s := range []*Store{a, b} {
+		go func() {
+			for range batches {
+				err := s.InTx(ctx, func(s *Store) error {
+					for range perBatch {
+						if err := s.CreateTicket(ctx, &Ticket{Title: "Shared printer", Content: "<p>numbat</p>"},
+							[]TicketActor{{Role: ActorRequester, Email: "ann@example.com"}}); err != nil {
+							return err
+						}
+					}
+					return nil
+				})
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		n, err := a.WordIndexBacklog(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d tickets still queued after 60 s", n)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	found, maybe, err := a.wordIndexMatches(ctx, []string{"numbat"}, false)
+	if err != nil || len(found) != 2*batches*perBatch || len(maybe) != 0 {
+		t.Fatalf("found %d, queued %d (%v), want %d found", len(found), len(maybe), err, 2*batches*perBatch)
+	}
+	if strings.Contains(logs.String(), "search word index") {
+		t.Fatalf("an indexer reported a failure:\n%s", logs.String())
+	}
+}
+
+// syncBuffer is a bytes.Buffer for several goroutines' logs.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
 }
