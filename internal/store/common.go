@@ -17,22 +17,22 @@ func (s *Store) tx(ctx context.Context, fn func(s *Store) error) error {
 		c.db, c.txNote = tx, note
 		return fn(&c)
 	})
-	if err == nil && note.tickets {
-		s.words.poke()
+	if err == nil && note.tickets > 0 {
+		s.words.poke(note.tickets)
 	}
 	return err
 }
 
 // txNote is what a transaction did that matters once it is committed.
 type txNote struct {
-	tickets bool // tickets were queued for the word index
+	tickets int // tickets queued for the word index
 }
 
-// noteTickets records that the transaction s is bound to queued tickets
+// noteTickets records that the transaction s is bound to queued a ticket
 // for the word index, whose indexer is poked once it commits.
 func (s *Store) noteTickets() {
 	if s.txNote != nil {
-		s.txNote.tickets = true
+		s.txNote.tickets++
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -272,19 +273,27 @@ func (wb *wordBatch) rows() []wordBlockRow {
 
 // wordIndexer runs the index's writes behind the writers of a store.
 type wordIndexer struct {
-	kick chan struct{}
-	stop context.CancelFunc
-	done chan struct{}
+	kick    chan struct{}
+	pending atomic.Int64 // tickets this store queued since the last pass
+	stop    context.CancelFunc
+	done    chan struct{}
 }
 
-// wordIndexBatch is how many queued tickets one transaction of the
-// indexer writes the words of; wordIndexPoll is how often it looks for
-// tickets queued by another process; wordIndexGather is how long it lets
-// new tickets gather once poked.
+// The indexer's pace. A pass writes the words of the tickets queued, up
+// to wordIndexBatch a transaction. It runs wordIndexGather after the
+// first commit that queued tickets, or as soon as wordIndexEnough were
+// queued, and every wordIndexPoll when nothing pokes it (at start: the
+// tickets of an upgrade; and those of an instance that stopped before
+// indexing its own). The more tickets a pass writes, the fewer rows a
+// ticket costs, as tickets share most of their words: 6 rows a 10 KB
+// prose mail in passes of a few hundred, but ~400 (one a distinct word)
+// in a pass of one. A search meanwhile checks the queued tickets by
+// their text.
 const (
 	wordIndexBatch  = 1000
-	wordIndexPoll   = 2 * time.Second
-	wordIndexGather = time.Second
+	wordIndexEnough = 500
+	wordIndexGather = 5 * time.Second
+	wordIndexPoll   = 15 * time.Second
 )
 
 // startWordIndexer starts the store's indexer (MySQL only), once.
@@ -298,11 +307,12 @@ func (s *Store) startWordIndexer() {
 	go wi.run(ctx, s)
 }
 
-// poke asks the indexer to look at the queue now.
-func (wi *wordIndexer) poke() {
+// poke tells the indexer that n more tickets were queued.
+func (wi *wordIndexer) poke(n int) {
 	if wi == nil {
 		return
 	}
+	wi.pending.Add(int64(n))
 	select {
 	case wi.kick <- struct{}{}:
 	default:
@@ -322,23 +332,26 @@ func (wi *wordIndexer) run(ctx context.Context, s *Store) {
 	defer close(wi.done)
 	poll := time.NewTimer(0)
 	defer poll.Stop()
-	var was error // the last pass's error
+	var (
+		due <-chan time.Time // wordIndexGather after the first poke since the last pass
+		was error            // the last pass's error
+	)
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-wi.kick:
-			// Let the commits of a burst gather into one pass: the more
-			// tickets a pass writes, the fewer rows a ticket costs (the
-			// words they share), and a search finds the tickets waiting
-			// meanwhile.
-			select {
-			case <-ctx.Done():
-				return
-			case <-time.After(wordIndexGather):
+			if wi.pending.Load() < wordIndexEnough {
+				if due == nil {
+					due = time.After(wordIndexGather)
+				}
+				continue
 			}
+		case <-due:
 		case <-poll.C:
 		}
+		due = nil
+		wi.pending.Store(0)
 		_, err := s.IndexQueuedWords(ctx)
 		if ctx.Err() != nil {
 			return
