@@ -22,8 +22,8 @@ CREATE TABLE ticket_word_blocks (
 
 -- The tickets whose words are not in ticket_word_blocks yet: a ticket's
 -- row is added in the transaction that creates it, and removed by the
--- store's indexer once its words are written. A search counts each of
--- them as a possible match. Every ticket stored before this migration is
+-- store's indexer once its words are written. A search checks each of
+-- them against its text. Every ticket stored before this migration is
 -- queued here.
 CREATE TABLE ticket_word_queue (
   ticket_id BIGINT NOT NULL PRIMARY KEY
