@@ -15,6 +15,14 @@ import (
 func TestHeldSearchIndex(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, s *Store) {
 		ctx := context.Background()
+		if s.dialect == MySQL {
+			// This is the full-text index's test. The word index holds a
+			// ticket's words as first written (no path of the store changes
+			// a title, text or requester; this test does, in SQL, behind the
+			// store's back), so it is left out here.
+			defer func(on bool) { useWordIndex = on }(useWordIndex)
+			useWordIndex = false
+		}
 		if _, err := s.HoldSearchIndex(ctx); err == nil {
 			t.Fatal("a hold outside a transaction was accepted")
 		}
