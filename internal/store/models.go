@@ -279,7 +279,10 @@ const (
 	DecisionDuplicate = "duplicate"
 )
 
-// Ticket is a helpdesk ticket.
+// Ticket is a helpdesk ticket. Its Title, Content, RequesterEmail and
+// RequesterName are written once, when it is created: MySQL's word index
+// holds their words as then written (word_index.go), so a path that comes
+// to change them must also re-index the ticket.
 type Ticket struct {
 	ID             int64
 	Title          string
