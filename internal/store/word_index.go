@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -13,6 +14,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/go-sql-driver/mysql"
 	"gorm.io/gorm"
 )
 
@@ -383,14 +385,32 @@ func (s *Store) IndexQueuedWords(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	total := 0
+	total, tries := 0, 0
 	for {
 		n, err := s.indexWordBatch(ctx, u)
 		total += n
+		if lockConflict(err) && tries < 5 {
+			// Two instances' passes met on the same rows and InnoDB gave
+			// one up: try it again after the other, as it asks.
+			tries++
+			select {
+			case <-ctx.Done():
+				return total, err
+			case <-time.After(time.Duration(tries*(20+rand.IntN(30))) * time.Millisecond):
+			}
+			continue
+		}
 		if err != nil || n < wordIndexBatch {
 			return total, err
 		}
 	}
+}
+
+// lockConflict reports a transaction InnoDB gave up for a lock held by
+// another (a deadlock, or a lock wait past innodb_lock_wait_timeout).
+func lockConflict(err error) bool {
+	var me *mysql.MySQLError
+	return errors.As(err, &me) && (me.Number == 1213 || me.Number == 1205)
 }
 
 // wordBlockRow is a row of ticket_word_blocks.
@@ -414,11 +434,11 @@ func (s *Store) indexWordBatch(ctx context.Context, u *weightUnits) (int, error)
 		var ids []int64
 		err := db.Raw("SELECT ticket_id FROM ticket_word_queue ORDER BY ticket_id LIMIT ? FOR UPDATE SKIP LOCKED", wordIndexBatch).Scan(&ids).Error
 		if err != nil || len(ids) == 0 {
-			return translate(err)
+			return err
 		}
 		rows, err := db.Raw("SELECT id, title, search_text, requester_email, requester_name FROM tickets WHERE id IN ?", ids).Rows()
 		if err != nil {
-			return translate(err)
+			return err
 		}
 		wb := newWordBatch(u)
 		for rows.Next() {
@@ -428,13 +448,13 @@ func (s *Store) indexWordBatch(ctx context.Context, u *weightUnits) (int, error)
 			)
 			if err := rows.Scan(&id, &title, &text, &mail, &named); err != nil {
 				rows.Close()
-				return translate(err)
+				return err
 			}
 			wb.add(id, title, text, mail, named)
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
-			return translate(err)
+			return err
 		}
 		out := wb.rows()
 		for chunk := range slices.Chunk(out, 500) {
@@ -448,11 +468,11 @@ func (s *Store) indexWordBatch(ctx context.Context, u *weightUnits) (int, error)
 			// Straight to the driver: GORM would read the statement
 			// through for its 9,000 placeholders.
 			if _, err := db.Statement.ConnPool.ExecContext(ctx, wordUpsert(len(chunk)), args...); err != nil {
-				return driverError(db, err)
+				return err
 			}
 		}
 		if err := db.Exec("DELETE FROM ticket_word_queue WHERE ticket_id IN ?", ids).Error; err != nil {
-			return translate(err)
+			return err
 		}
 		done = len(ids)
 		return nil

@@ -14,6 +14,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/go-sql-driver/mysql"
+
 	"github.com/oauthimap/oauthimap/internal/testpeer"
 )
 
@@ -434,4 +436,23 @@ func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.b.String()
+}
+
+// TestLockConflict: the indexer retries a pass InnoDB gave up for a
+// deadlock or a lock wait, as the store wraps them, and nothing else.
+func TestLockConflict(t *testing.T) {
+	for _, c := range []struct {
+		err  error
+		want bool
+	}{
+		{translate(&mysql.MySQLError{Number: 1213, Message: "Deadlock found when trying to get lock"}), true},
+		{translate(&mysql.MySQLError{Number: 1205, Message: "Lock wait timeout exceeded"}), true},
+		{translate(&mysql.MySQLError{Number: 1146, Message: "Table doesn't exist"}), false},
+		{errors.New("Deadlock found"), false},
+		{nil, false},
+	} {
+		if got := lockConflict(c.err); got != c.want {
+			t.Errorf("%v: %v, want %v", c.err, got, c.want)
+		}
+	}
 }
