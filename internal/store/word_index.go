@@ -577,16 +577,16 @@ func (s *Store) wordIndexMatches(ctx context.Context, words []string, prefix boo
 		}
 		for b, v := range set {
 			g := got[b]
-			any := uint64(0)
-			for i := range v {
-				if g == nil {
-					v[i] = 0
-				} else {
-					v[i] &= g[i]
-				}
-				any |= v[i]
+			if g == nil {
+				delete(set, b)
+				continue
 			}
-			if any == 0 {
+			left := uint64(0)
+			for i := range v {
+				v[i] &= g[i]
+				left |= v[i]
+			}
+			if left == 0 {
 				delete(set, b)
 			}
 		}

@@ -8,7 +8,6 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 	"unicode"
@@ -197,20 +196,7 @@ func TestWordIndexerFollowsTheWriters(t *testing.T) {
 	if err := s.CreateTicket(ctx, tk, []TicketActor{{Role: ActorRequester, Email: "ann@example.com"}}); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		n, err := s.WordIndexBacklog(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if n == 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d tickets still queued after 30 s", n)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	waitIndexed(t, s, 30*time.Second)
 	found, _, err := s.wordIndexMatches(ctx, []string{"jammed"}, false)
 	if err != nil || !slices.Equal(found, []int64{tk.ID}) {
 		t.Fatalf("found %v (%v), want the ticket", found, err)
@@ -358,7 +344,7 @@ func TestWordIndexFindsCutWordsOnlyByTheirStart(t *testing.T) {
 // reports a failure.
 func TestTwoInstancesIndexOneDatabase(t *testing.T) {
 	dsn := testpeer.MariaDB(t)
-	var logs syncBuffer
+	var logs testpeer.LogBuffer
 	o := Options{DSN: dsn, Keyring: testKeyring(t), Logger: slog.New(slog.NewTextHandler(&logs, nil))}
 	a := openMigrated(t, o)
 	b, err := Open(context.Background(), o)
@@ -397,20 +383,7 @@ func TestTwoInstancesIndexOneDatabase(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		n, err := a.WordIndexBacklog(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if n == 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d tickets still queued after 60 s", n)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	waitIndexed(t, a, 60*time.Second)
 	found, maybe, err := a.wordIndexMatches(ctx, []string{"numbat"}, false)
 	if err != nil || len(found) != 2*batches*perBatch || len(maybe) != 0 {
 		t.Fatalf("found %d, queued %d (%v), want %d found", len(found), len(maybe), err, 2*batches*perBatch)
@@ -420,22 +393,24 @@ func TestTwoInstancesIndexOneDatabase(t *testing.T) {
 	}
 }
 
-// syncBuffer is a bytes.Buffer for several goroutines' logs.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
+// waitIndexed waits until the store's indexer has emptied the queue, or
+// fails the test after within.
+func waitIndexed(t *testing.T, s *Store, within time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		n, err := s.WordIndexBacklog(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d tickets still queued after %v", n, within)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 // TestLockConflict: the indexer retries a pass InnoDB gave up for a
