@@ -23,9 +23,18 @@ func target(r *store.Receiver, decision string) string { return r.FolderFor(deci
 // apply does the actions in as few commands as possible: one UID MOVE per
 // destination folder, one STORE \Seen for the rest. On error the caller
 // leaves the ledger rows pending; the mail itself stays in place.
+//
+// The actions follow the commit of their ledger rows, which must outlive
+// a power cut before any mail leaves its folder or is marked read: a
+// commit lost after the move would leave the mail where no run looks
+// for it (moved) or skips it (read, collecting unread mail only), with
+// no ticket. So the store makes its commits durable first (store.Sync).
 func (c *Collector) apply(ctx context.Context, s *mailbox.Session, r *store.Receiver, acts []action) error {
 	if len(acts) == 0 {
 		return nil
+	}
+	if err := c.durable(ctx); err != nil {
+		return err
 	}
 	byFolder := map[string][]uint32{}
 	var seen []uint32
@@ -123,9 +132,16 @@ func (c *Collector) refile(ctx context.Context, s *mailbox.Session, r *store.Rec
 	if err != nil {
 		return err
 	}
+	synced := false
 	for _, e := range pending {
 		if e.RefileFrom == "" {
 			continue
+		}
+		if !synced { // the new decision's commit, as in apply
+			if err := c.durable(ctx); err != nil {
+				return err
+			}
+			synced = true
 		}
 		if err := c.refileOne(ctx, s, r, e, log); err != nil {
 			return err

@@ -119,6 +119,9 @@ type Collector struct {
 	// done before any lease is acquired.
 	reclaimed sync.Once
 	leases    leaseEnds
+	// durable makes the commits so far durable (store.Sync); it runs
+	// before mail is moved or flagged on the server.
+	durable func(context.Context) error
 }
 
 // New returns a Collector; nothing runs until Run (CollectNow works at once).
@@ -163,6 +166,7 @@ func New(o Options) *Collector {
 		pool: newPool(o.Workers, o.PerHostLimit), wake: make(chan struct{}, 1), idleReload: make(chan struct{}, 1)}
 	c.idleHits.init()
 	c.leases.m = map[int64]time.Time{}
+	c.durable = o.Store.Sync
 	return c
 }
 

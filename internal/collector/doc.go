@@ -10,9 +10,11 @@
 // records per message the ledger row (receiver, UIDVALIDITY, UID,
 // Message-ID, content hash, decision) with the ticket, follow-up or
 // quarantine entry the helpdesk makes of it, and moves the receiver's
-// cursor (last UID). Only after the commit is the IMAP action done for the
-// batch (move to the accepted or refused folder, or mark seen), and then
-// the ledger rows are marked done. A crash between the two leaves rows
+// cursor (last UID). Only after the commit, and once the store made it
+// durable (store.Sync: a power cut must not undo a commit whose mail has
+// left the folder), is the IMAP action done for the batch (move to the
+// accepted or refused folder, or mark seen), and then the ledger rows are
+// marked done. A crash between the two leaves rows
 // pending: the next run replays their action first, and never imports them
 // again because their UIDs are in the ledger and behind the cursor. A
 // failed move never deletes: the mail stays where it is and the action

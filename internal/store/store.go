@@ -179,6 +179,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		s.Close()
 		return nil, err
 	}
+	s.checkDurability(ctx)
 	return s, nil
 }
 
