@@ -8,8 +8,11 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
+	"github.com/oauthimap/oauthimap/internal/oauth"
 	"github.com/oauthimap/oauthimap/internal/testpeer"
 )
 
@@ -97,5 +100,38 @@ func TestMySQLWarnsWhenCommitsAreNotDurable(t *testing.T) {
 	}
 	if v != 1 && !strings.Contains(buf.String(), "innodb_flush_log_at_trx_commit="+strconv.Itoa(v)) {
 		t.Fatalf("the warning does not say the value %d:\n%s", v, buf.String())
+	}
+}
+
+// TestRotatedRefreshTokenIsSyncedAtOnce: on SQLite, a refresh that
+// brought a new refresh token is synced to disk before Locked returns;
+// one that kept the old token, or failed, is not.
+func TestRotatedRefreshTokenIsSyncedAtOnce(t *testing.T) {
+	var synced atomic.Int32
+	orig := syncFile
+	syncFile = func(f *os.File) error { synced.Add(1); return orig(f) }
+	t.Cleanup(func() { syncFile = orig })
+	s := openDialect(t, SQLite)
+	_, auth := rcvApp(t, s, "rotating", "helpdesk@example.com", string(oauth.StateValid))
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name string
+		o    oauth.Outcome
+		want int32
+	}{
+		{"rotated", oauth.Outcome{Kind: oauth.OutcomeRefreshed, Rotated: true}, 1},
+		{"same refresh token", oauth.Outcome{Kind: oauth.OutcomeRefreshed}, 0},
+		{"failed", oauth.Outcome{Kind: oauth.OutcomeFailed, Class: oauth.Transient, Message: "timeout"}, 0},
+	} {
+		synced.Store(0)
+		_, err := s.Locked(ctx, auth.ID, func(oauth.Application, oauth.TokenRecord) (oauth.TokenRecord, oauth.Outcome, error) {
+			return oauth.TokenRecord{AccessToken: "a-" + tc.name, RefreshToken: "r-" + tc.name, Expiry: time.Now().Add(time.Hour)}, tc.o, nil
+		})
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if got := synced.Load(); got != tc.want {
+			t.Errorf("%s: the log was synced %d times, want %d", tc.name, got, tc.want)
+		}
 	}
 }

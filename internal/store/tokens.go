@@ -107,6 +107,16 @@ func (s *Store) lockedSQLite(ctx context.Context, authorizationID int64, fn func
 	if err := s.tx(ctx, func(s *Store) error { return s.recordOutcome(ctx, &a, next, o) }); err != nil {
 		return oauth.TokenRecord{}, err
 	}
+	if o.Kind == oauth.OutcomeRefreshed && o.Rotated {
+		// The provider may have retired the refresh token this one
+		// replaces: a commit lost to a power cut would leave only that one,
+		// and some providers revoke the whole grant when a retired refresh
+		// token is used again. Made durable at once (Sync); on failure the
+		// commit stands and is durable at the next checkpoint.
+		if err := s.Sync(ctx); err != nil && s.log != nil {
+			s.log.Warn("store: a rotated refresh token is saved but not synced to disk yet", "authorization", authorizationID, "err", err)
+		}
+	}
 	return next, nil
 }
 
