@@ -431,3 +431,63 @@ func TestLockConflict(t *testing.T) {
 		}
 	}
 }
+
+// TestIndexerWaitsOutALockHeldElsewhere: a pass whose upsert waits past
+// innodb_lock_wait_timeout for a row another transaction holds (InnoDB
+// gives the statement up, error 1205) is tried again, and once the other
+// transaction ends the ticket is indexed; nothing is lost meanwhile.
+func TestIndexerWaitsOutALockHeldElsewhere(t *testing.T) {
+	dsn := testpeer.MariaDB(t)
+	sep := "?"
+	if strings.Contains(dsn, "?") {
+		sep = "&"
+	}
+	// A lock wait of one second, so the test waits one out quickly.
+	s := openMigrated(t, Options{DSN: dsn + sep + "innodb_lock_wait_timeout=1", Keyring: testKeyring(t)})
+	s.words.close() // the test runs the passes itself
+	s.words = nil
+	ctx := context.Background()
+	first := &Ticket{Title: "zebracorn one", Content: "<p>first</p>"}
+	if err := s.CreateTicket(ctx, first, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.IndexQueuedWords(ctx); err != nil {
+		t.Fatal(err)
+	}
+	second := &Ticket{Title: "zebracorn two", Content: "<p>second</p>"}
+	if err := s.CreateTicket(ctx, second, nil); err != nil {
+		t.Fatal(err)
+	}
+	sqlDB, err := s.SQLDB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Another transaction holds every row of the tickets' block, the one
+	// the second ticket's words go into, for 1.5 s.
+	other, err := sqlDB.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var held int
+	if err := other.QueryRow("SELECT COUNT(*) FROM (SELECT word FROM ticket_word_blocks WHERE block = 0 FOR UPDATE) AS l").Scan(&held); err != nil || held == 0 {
+		other.Rollback()
+		t.Fatalf("locked %d rows: %v", held, err)
+	}
+	go func() {
+		time.Sleep(1500 * time.Millisecond)
+		other.Rollback()
+	}()
+	t0 := time.Now()
+	n, err := s.IndexQueuedWords(ctx)
+	took := time.Since(t0)
+	if err != nil || n != 1 {
+		t.Fatalf("indexed %d tickets after %v: %v; want the one queued, the lock waited out", n, took, err)
+	}
+	if took < time.Second {
+		t.Fatalf("the pass took %v: it never waited for the lock, the test tests nothing", took)
+	}
+	found, _, err := s.wordIndexMatches(ctx, []string{"zebracorn"}, false)
+	if err != nil || !slices.Equal(found, []int64{second.ID, first.ID}) {
+		t.Fatalf("found %v (%v), want both tickets, newest first", found, err)
+	}
+}
