@@ -28,12 +28,16 @@ func target(r *store.Receiver, decision string) string { return r.FolderFor(deci
 // a power cut before any mail leaves its folder or is marked read: a
 // commit lost after the move would leave the mail where no run looks
 // for it (moved) or skips it (read, collecting unread mail only), with
-// no ticket. So the store makes its commits durable first (store.Sync).
-func (c *Collector) apply(ctx context.Context, s *mailbox.Session, r *store.Receiver, acts []action) error {
+// no ticket. So the store makes its commits durable first (store.Sync):
+// here, or, with synced, by a sync started after the commit (syncing).
+func (c *Collector) apply(ctx context.Context, s *mailbox.Session, r *store.Receiver, acts []action, synced func() error) error {
 	if len(acts) == 0 {
 		return nil
 	}
-	if err := c.durable(ctx); err != nil {
+	if synced == nil {
+		synced = func() error { return c.durable(ctx) }
+	}
+	if err := synced(); err != nil {
 		return err
 	}
 	byFolder := map[string][]uint32{}
@@ -56,6 +60,14 @@ func (c *Collector) apply(ctx context.Context, s *mailbox.Session, r *store.Rece
 		}
 	}
 	return s.MarkSeen(ctx, seen)
+}
+
+// syncing starts making the commits so far durable (store.Sync) beside
+// what the caller does next; the returned function waits for it (once).
+func (c *Collector) syncing(ctx context.Context) func() error {
+	done := make(chan error, 1)
+	go func() { done <- c.durable(ctx) }()
+	return func() error { return <-done }
 }
 
 // replay does the actions a previous run recorded but could not finish
@@ -84,7 +96,7 @@ func (c *Collector) replay(ctx context.Context, s *mailbox.Session, r *store.Rec
 	if err != nil {
 		return err
 	}
-	if err := c.apply(ctx, s, r, acts); err != nil {
+	if err := c.apply(ctx, s, r, acts, nil); err != nil {
 		return err
 	}
 	return c.st.MarkActionsDone(ctx, ids)

@@ -367,7 +367,7 @@ func (l *ledgerRows) flush(ctx context.Context, tx *store.Store) error {
 // fileBatch does a recorded batch's IMAP actions (move or mark seen) and
 // marks its ledger rows done.
 func (c *Collector) fileBatch(ctx context.Context, s *mailbox.Session, r *store.Receiver, rec recorded) error {
-	if err := c.apply(ctx, s, r, rec.acts); err != nil {
+	if err := c.apply(ctx, s, r, rec.acts, nil); err != nil {
 		return err
 	}
 	return c.st.MarkActionsDone(ctx, rec.ids)

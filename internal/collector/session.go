@@ -116,7 +116,7 @@ func (c *Collector) findNew(ctx context.Context, s *mailbox.Session, r *store.Re
 		}
 		fresh = append(fresh, u)
 	}
-	if err := c.apply(ctx, s, r, reseen); err != nil {
+	if err := c.apply(ctx, s, r, reseen, nil); err != nil {
 		return nil, false, err
 	}
 	budget := r.Budget
@@ -265,13 +265,19 @@ type aheadResult struct {
 // fetched, then prev (if any) filed on the session while that batch is
 // prepared. The session is free again when it returns.
 func (c *Collector) ahead(ctx context.Context, s *mailbox.Session, r *store.Receiver, in *intake, prev *recorded, batches [][]item) (res aheadResult) {
+	var synced func() error
+	if prev != nil && len(prev.acts) > 0 {
+		// prev's commit is made durable while the next batch downloads:
+		// the disk's wait hides behind the server's.
+		synced = c.syncing(ctx)
+	}
 	if len(batches) > 0 {
 		res.err = c.fetch(ctx, s, batches[0])
 	}
 	var filed chan error
 	if prev != nil {
 		filed = make(chan error, 1)
-		go func() { filed <- c.apply(ctx, s, r, prev.acts) }()
+		go func() { filed <- c.apply(ctx, s, r, prev.acts, synced) }()
 	}
 	if len(batches) > 0 && res.err == nil {
 		res.next, res.err = c.prepare(ctx, in, batches[0])
