@@ -135,3 +135,32 @@ func TestRotatedRefreshTokenIsSyncedAtOnce(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkSyncAfterBatch times Sync after each commit of a collector-sized
+// batch (200 tickets of 10 KB) on SQLite: what filing a batch waits for,
+// beside the next batch's download. Run it on the file system the data
+// directory would use (TMPDIR).
+func BenchmarkSyncAfterBatch(b *testing.B) {
+	s := openDialect(b, SQLite)
+	ctx := context.Background()
+	body := strings.Repeat("a line of a mail about a printer that jams again\n", 200)
+	b.ResetTimer()
+	for i := range b.N {
+		b.StopTimer()
+		err := s.InTx(ctx, func(tx *Store) error {
+			for j := range 200 {
+				if err := tx.CreateTicket(ctx, &Ticket{Title: "sync " + strconv.Itoa(i*200+j), Content: body}, nil); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		if err := s.Sync(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
