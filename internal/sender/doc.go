@@ -16,7 +16,9 @@
 // is longer than SendTimeout, so the lease cannot expire while the SMTP
 // transaction runs; a renewal that fails (the lease was lost) skips the
 // row. After the server's 250 to the end of DATA the row is marked sent,
-// conditional on the lease.
+// conditional on the lease. Before a pass sends anything, the store makes
+// the commits so far durable (store.Sync): a mail never leaves about a
+// commit (a new ticket, an answer) that a power cut could still undo.
 //
 // The window that remains: the server has answered 250 but the "sent"
 // UPDATE has not committed (the process dies, or the database is

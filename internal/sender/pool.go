@@ -70,6 +70,9 @@ type Options struct {
 type Pool struct {
 	o    Options
 	wake chan struct{}
+	// durable makes the commits so far durable (store.Sync); it runs
+	// before a pass sends anything.
+	durable func(context.Context) error
 }
 
 // New makes a Pool; Run starts it.
@@ -108,7 +111,7 @@ func New(o Options) *Pool {
 	def(&o.RetryMax, time.Hour)
 	def(&o.FixWait, 15*time.Minute)
 	def(&o.GiveUpAfter, 72*time.Hour)
-	return &Pool{o: o, wake: make(chan struct{}, 1)}
+	return &Pool{o: o, wake: make(chan struct{}, 1), durable: o.Store.Sync}
 }
 
 // Instance is the lease owner name of this pool.
@@ -165,6 +168,16 @@ func (p *Pool) SendDue(ctx context.Context) (Stats, error) {
 	rows, err := p.o.Store.ClaimMail(ctx, p.o.Instance, now, now.Add(p.o.LeaseTTL), p.o.Batch)
 	if err != nil {
 		return Stats{}, err
+	}
+	if len(rows) > 0 {
+		// A mail is sent about a commit (a new ticket, an answer) that must
+		// outlive a power cut once the mail is out: a lost commit would
+		// leave a ticket acknowledged that no longer exists, and its mail
+		// imported and acknowledged again. The claimed rows wait for their
+		// lease to end if this fails.
+		if err := p.durable(ctx); err != nil {
+			return Stats{Claimed: len(rows)}, fmt.Errorf("sender: %w", err)
+		}
 	}
 	groups := map[int64][]store.OutboxMail{}
 	for _, r := range rows {

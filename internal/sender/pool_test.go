@@ -3,6 +3,7 @@ package sender
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -422,5 +423,42 @@ func TestNoPasswordInRowsOrLog(t *testing.T) {
 		if strings.Contains(s, supportPW) || strings.Contains(s, "c210cC1Q") {
 			t.Errorf("password in %q", s)
 		}
+	}
+}
+
+// TestNothingIsSentBeforeItsCommitIsDurable: a pass makes the commits
+// that queued its mails durable (store.Sync) before the first one leaves;
+// a failed sync sends nothing, and the mails go at a later pass.
+func TestNothingIsSentBeforeItsCommitIsDurable(t *testing.T) {
+	st := openStore(t, store.SQLite)
+	srv := smtpServer(t, smtptest.Options{})
+	rid := receiverSending(t, st, addr(srv))
+	ids := queue(t, st, rid, 3, "bob@example.com")
+	clk := &clock{t: time.Now()}
+	p := newPool(st, "durable", clk, nil, nil)
+	var arrived []int // mails at the server at each sync
+	p.durable = func(ctx context.Context) error {
+		arrived = append(arrived, len(srv.Messages()))
+		return errors.New("disk gone")
+	}
+	if _, err := p.SendDue(context.Background()); err == nil || !strings.Contains(err.Error(), "disk gone") {
+		t.Fatalf("pass with a failing sync: %v, want its error", err)
+	}
+	if got := len(srv.Messages()); got != 0 {
+		t.Fatalf("%d mails sent although the sync failed", got)
+	}
+	p.durable = func(ctx context.Context) error {
+		arrived = append(arrived, len(srv.Messages()))
+		return st.Sync(ctx)
+	}
+	clk.add(3 * time.Minute) // past the failed pass's lease
+	if s := drain(t, p); s.Sent != len(ids) {
+		t.Fatalf("sent %d, want %d", s.Sent, len(ids))
+	}
+	if len(arrived) < 2 || arrived[0] != 0 || arrived[1] != 0 {
+		t.Fatalf("mails at the server at each sync: %v; want none before the sync of each pass that sent", arrived)
+	}
+	if got := messageIDs(srv); len(got) != len(ids) {
+		t.Fatalf("server holds %d mails, want %d", len(got), len(ids))
 	}
 }
