@@ -147,13 +147,8 @@ func BenchmarkSyncAfterBatch(b *testing.B) {
 	b.ResetTimer()
 	for i := range b.N {
 		b.StopTimer()
-		err := s.InTx(ctx, func(tx *Store) error {
-			for j := range 200 {
-				if err := tx.CreateTicket(ctx, &Ticket{Title: "sync " + strconv.Itoa(i*200+j), Content: body}, nil); err != nil {
-					return err
-				}
-			}
-			return nil
+		err := commitTickets(ctx, s, 1, 200, func(_, j int) *Ticket {
+			return &Ticket{Title: "sync " + strconv.Itoa(i*200+j), Content: body}
 		})
 		if err != nil {
 			b.Fatal(err)

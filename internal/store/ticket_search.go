@@ -214,12 +214,13 @@ const matchTickets = "MATCH (tickets.title, tickets.search_text, tickets.request
 // for at most allMatches+1 matches (they cost no row read). Fewer than
 // that is every match: keep those in the filters. More means the words
 // are common: walk the filters' own ticket IDs newest first, in chunks,
-// keeping those that match (searchFilteredSQLite). A search with no indexable word (one or two
-// letters, "%") walks the filters with a substring match. On MySQL the
-// store's own word index answers first (word_index.go); when it cannot
-// (tickets of an upgrade still being indexed), the plan goes by the share
-// of the filters' newest tickets that hold the words, InnoDB's index
-// costing a row read per match (searchWordsMySQL).
+// keeping those that match (searchFilteredSQLite). A search with no
+// indexable word (one or two letters, "%") walks the filters with a
+// substring match. On MySQL the store's own word index answers first
+// (word_index.go); when it cannot (tickets of an upgrade still being
+// indexed), the plan goes by the share of the filters' newest tickets
+// that hold the words, InnoDB's index costing a row read per match
+// (searchWordsMySQL).
 func (s *Store) searchTicketIDs(ctx context.Context, f TicketFilter) (ids []int64, capped bool, err error) {
 	n := TicketSearchCountCap
 	words, prefix := searchWords(f.Search)
@@ -445,17 +446,17 @@ var walkMatches = 2000
 // newest walkChunk tickets of the filters are read first with the
 // regular expressions of wordPattern (which find what the index finds);
 // the share of them that match picks the plan (commonShare, walkShare),
-// and every plan goes on from there. A walk that asks the index per chunk is taken only when the
-// words are also in more than walkMatches tickets by the same
-// share of the newest tickets of all (read too when the list is
-// filtered): a word in a tenth of a view's tickets but in a few hundred
-// tickets in all is listed by the index sooner than found by a walk
-// through the view's scattered rows. When the index holds more matches
-// than it lists, the filters are walked on, or joined with the index's
-// matches when that reads fewer rows (a word common in all tickets but
-// rare in the filters). plan names the plan taken, for the tests:
-// "words", "sample" (the first chunk was enough), "text", "chunks",
-// "list" or "join".
+// and every plan goes on from there. A walk that asks the index per
+// chunk is taken only when the words are also in more than walkMatches
+// tickets by the same share of the newest tickets of all (read too when
+// the list is filtered): a word in a tenth of a view's tickets but in a
+// few hundred tickets in all is listed by the index sooner than found by
+// a walk through the view's scattered rows. When the index holds more
+// matches than it lists, the filters are walked on, or joined with the
+// index's matches when that reads fewer rows (a word common in all
+// tickets but rare in the filters). plan names the plan taken, for the
+// tests: "words", "sample" (the first chunk was enough), "text",
+// "chunks", "list" or "join".
 func (s *Store) searchWordsMySQL(ctx context.Context, f TicketFilter, words []string, prefix bool) (ids []int64, plan string, err error) {
 	limit := TicketSearchCountCap + 1
 	w := newWalk()

@@ -39,10 +39,11 @@ import (
 //
 // A new ticket is queued in ticket_word_queue by the transaction that
 // creates it; the indexer (one goroutine per store, started once the
-// schema is current: Migrate, CheckSchema) writes the words of the queued tickets a batch at a time, just behind
-// the writers, and a search counts every queued ticket as a possible
-// match, checked against its text. A ticket's title, text and requester
-// do not change once stored, so a ticket is indexed once.
+// schema is current: Migrate, CheckSchema) writes the words of the
+// queued tickets a batch at a time, just behind the writers, and a
+// search counts every queued ticket as a possible match, checked against
+// its text. A ticket's title, text and requester do not change once
+// stored, so a ticket is indexed once.
 
 // wordBlock is how many ticket IDs a row of ticket_word_blocks holds, in
 // wordCols columns of 64 bits: block = id / wordBlock, column b<n> with

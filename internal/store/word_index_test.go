@@ -232,22 +232,9 @@ func TestWordIndexerBesideWriters(t *testing.T) {
 	errs := make(chan error, writers)
 	for w := range writers {
 		go func() {
-			for b := range batches {
-				err := s.InTx(ctx, func(s *Store) error {
-					for i := range perBatch {
-						tk := &Ticket{Title: fmt.Sprintf("writer%d batch%d mail%d", w, b, i), Content: "<p>wombat</p>"}
-						if err := s.CreateTicket(ctx, tk, []TicketActor{{Role: ActorRequester, Email: "ann@example.com"}}); err != nil {
-							return err
-						}
-					}
-					return nil
-				})
-				if err != nil {
-					errs <- err
-					return
-				}
-			}
-			errs <- nil
+			errs <- commitTickets(ctx, s, batches, perBatch, func(b, i int) *Ticket {
+				return &Ticket{Title: fmt.Sprintf("writer%d batch%d mail%d", w, b, i), Content: "<p>wombat</p>"}
+			})
 		}()
 	}
 	for range writers {
@@ -360,22 +347,9 @@ func TestTwoInstancesIndexOneDatabase(t *testing.T) {
 	errs := make(chan error, 2)
 	for _, s := range []*Store{a, b} {
 		go func() {
-			for range batches {
-				err := s.InTx(ctx, func(s *Store) error {
-					for range perBatch {
-						if err := s.CreateTicket(ctx, &Ticket{Title: "Shared printer", Content: "<p>numbat</p>"},
-							[]TicketActor{{Role: ActorRequester, Email: "ann@example.com"}}); err != nil {
-							return err
-						}
-					}
-					return nil
-				})
-				if err != nil {
-					errs <- err
-					return
-				}
-			}
-			errs <- nil
+			errs <- commitTickets(ctx, s, batches, perBatch, func(int, int) *Ticket {
+				return &Ticket{Title: "Shared printer", Content: "<p>numbat</p>"}
+			})
 		}()
 	}
 	for range 2 {
@@ -391,6 +365,26 @@ func TestTwoInstancesIndexOneDatabase(t *testing.T) {
 	if strings.Contains(logs.String(), "search word index") {
 		t.Fatalf("an indexer reported a failure:\n%s", logs.String())
 	}
+}
+
+// commitTickets commits batches transactions of perBatch tickets each,
+// made by mk (batch, ticket in it), every one with ann@example.com as
+// its requester; the first error stops it.
+func commitTickets(ctx context.Context, s *Store, batches, perBatch int, mk func(b, i int) *Ticket) error {
+	for b := range batches {
+		err := s.InTx(ctx, func(s *Store) error {
+			for i := range perBatch {
+				if err := s.CreateTicket(ctx, mk(b, i), []TicketActor{{Role: ActorRequester, Email: "ann@example.com"}}); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // waitIndexed waits until the store's indexer has emptied the queue, or
