@@ -405,7 +405,7 @@ func (c *Collector) decide(ctx context.Context, it item, settings ingest.Setting
 			Reason: ingest.Reason{Code: ingest.ReasonTooLarge, Text: fmt.Sprintf(
 				"The message (%d bytes) is larger than the limit of %d bytes; it was not downloaded.", it.size, settings.MaxMessageSize)}}, nil
 	}
-	return ingest.Decide(ctx, it.raw, settings, know, now)
+	return ingest.DecideSum(ctx, it.raw, it.hash, settings, know, now)
 }
 
 func (n *counts) count(d *ingest.Decision) {

@@ -261,3 +261,49 @@ func TestBatchAfterAFailedKeptFails(t *testing.T) {
 		t.Fatal("the kept batch reports no error")
 	}
 }
+
+// TestBatchPutSumTakesTheCallersHash: a document put with its hash is
+// stored under it whole and queued once whatever the hash's case; a
+// malformed hash is refused and queues nothing; "" is Put.
+func TestBatchPutSumTakesTheCallersHash(t *testing.T) {
+	s, err := New(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := s.NewBatch()
+	data := []byte("a mail hashed by its caller")
+	sum := Sum(data)
+	for _, given := range []string{sum, strings.ToUpper(sum), ""} {
+		sha, err := b.PutSum(data, given)
+		if err != nil || sha != sum {
+			t.Fatalf("PutSum(%q) = %q, %v; want %s", given, sha, err, sum)
+		}
+	}
+	for _, bad := range []string{"../../etc/passwd", sum[:63], sum[:63] + "g"} {
+		if _, err := b.PutSum([]byte("other"), bad); err == nil {
+			t.Fatalf("PutSum with hash %q was accepted", bad)
+		}
+	}
+	if err := b.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	rc, err := s.Open(sum)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(rc)
+	rc.Close()
+	if !bytes.Equal(got, data) {
+		t.Fatalf("stored %q, want %q", got, data)
+	}
+	files := 0
+	_ = filepath.WalkDir(s.Root(), func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			files++
+		}
+		return nil
+	})
+	if files != 1 {
+		t.Fatalf("%d files in the store, want 1 (the document, once)", files)
+	}
+}

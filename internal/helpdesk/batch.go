@@ -86,10 +86,10 @@ func (s *Service) KeepDocuments(raws [][]byte, decisions []*ingest.Decision) *do
 		case ingest.KindTicket, ingest.KindFollowup:
 			_ = putDocuments(b, d.Documents)
 			if len(raws[i]) > 0 {
-				_, _ = b.Put(raws[i])
+				_, _ = b.PutSum(raws[i], d.SHA256) // the raw mail's, from Decide
 			}
 		case ingest.KindRefused:
-			_, _ = b.Put(raws[i])
+			_, _ = b.PutSum(raws[i], d.SHA256)
 		}
 	}
 	return b.SyncLater()

@@ -133,3 +133,21 @@ func FuzzTextContentIsAlreadySanitized(f *testing.F) {
 		}
 	})
 }
+
+// TestDecideSumKeepsTheCallersHash: a decision made with the mail's hash
+// carries that hash, not one computed again (a marker stands for it
+// here), for every kind of decision; "" computes it.
+func TestDecideSumKeepsTheCallersHash(t *testing.T) {
+	marker := strings.Repeat("ab", 32)
+	for _, raw := range [][]byte{textMessage(2 << 10), benchMessage(4 << 10), []byte("not a mail at all")} {
+		for given, want := range map[string]string{marker: marker, "": sha256Hex(raw)} {
+			d, err := DecideSum(context.Background(), raw, given, testSettings(), newFakeKnowledge(), testNow)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d.SHA256 != want {
+				t.Fatalf("%s decision with hash %q: SHA256 %q, want %q", d.Kind, given, d.SHA256, want)
+			}
+		}
+	}
+}

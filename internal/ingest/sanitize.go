@@ -268,6 +268,15 @@ func textLinesHTML(b *strings.Builder, text string) {
 func textHTML(b *strings.Builder, text string) {
 	last := 0
 	for i := 0; i < len(text); i++ {
+		// Most bytes are written as they are: skip them by table (a
+		// switch on every byte cost 2.4 ns a byte, most of Decide's time
+		// on a text mail).
+		for i < len(text) && !textHTMLSpecial[text[i]] {
+			i++
+		}
+		if i == len(text) {
+			break
+		}
 		var with string
 		next := i + 1
 		switch text[i] {
@@ -299,6 +308,9 @@ func textHTML(b *strings.Builder, text string) {
 	}
 	b.WriteString(text[last:])
 }
+
+// textHTMLSpecial are the bytes textHTML replaces.
+var textHTMLSpecial = [256]bool{'\n': true, '\r': true, '&': true, '\'': true, '<': true, '>': true, '"': true}
 
 // htmlEscaper escapes as html.EscapeString does, writing into a buffer.
 var htmlEscaper = strings.NewReplacer(`&`, "&amp;", `'`, "&#39;", `<`, "&lt;", `>`, "&gt;", `"`, "&#34;")
