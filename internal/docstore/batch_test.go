@@ -307,3 +307,53 @@ func TestBatchPutSumTakesTheCallersHash(t *testing.T) {
 		t.Fatalf("%d files in the store, want 1 (the document, once)", files)
 	}
 }
+
+// TestBatchPutNewDoesNotLookFirst: PutSum leaves a stored document's file
+// as it is (found first), PutNew writes it again without looking, whole
+// under the same name (another file, the same bytes), with no temporary
+// file left.
+func TestBatchPutNewDoesNotLookFirst(t *testing.T) {
+	s, err := New(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := []byte("a mail the ledger has never seen")
+	sha, err := s.Put(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, final, _ := s.path(sha)
+	stored := func() os.FileInfo {
+		t.Helper()
+		fi, err := os.Stat(final)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fi
+	}
+	first := stored()
+	for _, fresh := range []bool{false, true} {
+		b := s.NewBatch()
+		put := b.PutSum
+		if fresh {
+			put = b.PutNew
+		}
+		if got, err := put(data, sha); err != nil || got != sha {
+			t.Fatalf("fresh %v: %q, %v", fresh, got, err)
+		}
+		if err := b.Sync(); err != nil {
+			t.Fatal(err)
+		}
+		if same := os.SameFile(first, stored()); same == fresh {
+			t.Fatalf("fresh %v: the stored file was kept: %v", fresh, same)
+		}
+	}
+	got, err := os.ReadFile(final)
+	if err != nil || !bytes.Equal(got, data) {
+		t.Fatalf("after PutNew: %q, %v", got, err)
+	}
+	entries, _ := os.ReadDir(filepath.Dir(final))
+	if len(entries) != 1 {
+		t.Fatalf("%d entries beside the document, want only it", len(entries))
+	}
+}

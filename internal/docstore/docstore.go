@@ -109,7 +109,7 @@ func lower(s string) string {
 // already present is a no-op, so retries and duplicates are cheap.
 func (s *Store) Put(data []byte) (string, error) {
 	sha := Sum(data)
-	dirs, err := s.write(sha, data)
+	dirs, err := s.write(sha, data, false)
 	if err != nil {
 		return "", err
 	}

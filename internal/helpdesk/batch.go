@@ -74,7 +74,11 @@ func (s *Service) NewBatch(ctx context.Context, tx *store.Store, receiverID int6
 // written and synced while the transaction before it goes on. What a
 // transaction then does not save (a batch rolled back, a mail decided
 // again) stays unreferenced, as the documents of a rolled-back Batch do.
-// A write that fails fails that Batch's Sync.
+// A write that fails fails that Batch's Sync. The raws are new mail (the
+// collector decides only mail its ledger has never seen): their files
+// are written without looking for a stored copy first (docstore's
+// PutNew); attachments, often shared (a signature's logo), are looked
+// for.
 func (s *Service) KeepDocuments(raws [][]byte, decisions []*ingest.Decision) *docstore.Kept {
 	b := s.docs.NewBatch()
 	for i, d := range decisions {
@@ -86,10 +90,10 @@ func (s *Service) KeepDocuments(raws [][]byte, decisions []*ingest.Decision) *do
 		case ingest.KindTicket, ingest.KindFollowup:
 			_ = putDocuments(b, d.Documents)
 			if len(raws[i]) > 0 {
-				_, _ = b.PutSum(raws[i], d.SHA256) // the raw mail's, from Decide
+				_, _ = b.PutNew(raws[i], d.SHA256) // the raw mail's, from Decide
 			}
 		case ingest.KindRefused:
-			_, _ = b.PutSum(raws[i], d.SHA256)
+			_, _ = b.PutNew(raws[i], d.SHA256)
 		}
 	}
 	return b.SyncLater()
