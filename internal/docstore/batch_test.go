@@ -56,18 +56,14 @@ func TestBatchStoresEveryDocumentBySync(t *testing.T) {
 			t.Fatalf("document %d: %d bytes back, want %d", i, len(got), len(docs[i]))
 		}
 	}
-	files := 0
-	_ = filepath.WalkDir(s.Root(), func(p string, d os.DirEntry, err error) error {
-		if err == nil && !d.IsDir() {
-			files++
-			if strings.HasPrefix(d.Name(), ".tmp-") {
-				t.Errorf("temporary file left: %s", p)
-			}
+	files := storedFiles(s)
+	for _, p := range files {
+		if strings.HasPrefix(filepath.Base(p), ".tmp-") {
+			t.Errorf("temporary file left: %s", p)
 		}
-		return nil
-	})
-	if files != 51 { // 50 new, the repeat once, the old one once
-		t.Fatalf("%d files in the store, want 51", files)
+	}
+	if len(files) != 51 { // 50 new, the repeat once, the old one once
+		t.Fatalf("%d files in the store, want 51", len(files))
 	}
 	if _, err := b.Put([]byte("late")); err == nil {
 		t.Fatal("Put after Sync was accepted")
@@ -266,10 +262,7 @@ func TestBatchAfterAFailedKeptFails(t *testing.T) {
 // stored under it whole and queued once whatever the hash's case; a
 // malformed hash is refused and queues nothing; "" is Put.
 func TestBatchPutSumTakesTheCallersHash(t *testing.T) {
-	s, err := New(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := newStore(t)
 	b := s.NewBatch()
 	data := []byte("a mail hashed by its caller")
 	sum := Sum(data)
@@ -287,25 +280,24 @@ func TestBatchPutSumTakesTheCallersHash(t *testing.T) {
 	if err := b.Sync(); err != nil {
 		t.Fatal(err)
 	}
-	rc, err := s.Open(sum)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, _ := io.ReadAll(rc)
-	rc.Close()
-	if !bytes.Equal(got, data) {
+	if got := readAll(t, s, sum); !bytes.Equal(got, data) {
 		t.Fatalf("stored %q, want %q", got, data)
 	}
-	files := 0
+	if files := storedFiles(s); len(files) != 1 {
+		t.Fatalf("%d files in the store, want 1 (the document, once): %v", len(files), files)
+	}
+}
+
+// storedFiles lists every file under the store's root.
+func storedFiles(s *Store) []string {
+	var files []string
 	_ = filepath.WalkDir(s.Root(), func(p string, d os.DirEntry, err error) error {
 		if err == nil && !d.IsDir() {
-			files++
+			files = append(files, p)
 		}
 		return nil
 	})
-	if files != 1 {
-		t.Fatalf("%d files in the store, want 1 (the document, once)", files)
-	}
+	return files
 }
 
 // TestBatchPutNewDoesNotLookFirst: PutSum leaves a stored document's file
@@ -313,10 +305,7 @@ func TestBatchPutSumTakesTheCallersHash(t *testing.T) {
 // under the same name (another file, the same bytes), with no temporary
 // file left.
 func TestBatchPutNewDoesNotLookFirst(t *testing.T) {
-	s, err := New(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := newStore(t)
 	data := []byte("a mail the ledger has never seen")
 	sha, err := s.Put(data)
 	if err != nil {
@@ -348,9 +337,8 @@ func TestBatchPutNewDoesNotLookFirst(t *testing.T) {
 			t.Fatalf("fresh %v: the stored file was kept: %v", fresh, same)
 		}
 	}
-	got, err := os.ReadFile(final)
-	if err != nil || !bytes.Equal(got, data) {
-		t.Fatalf("after PutNew: %q, %v", got, err)
+	if got := readAll(t, s, sha); !bytes.Equal(got, data) {
+		t.Fatalf("after PutNew: %q", got)
 	}
 	entries, _ := os.ReadDir(filepath.Dir(final))
 	if len(entries) != 1 {

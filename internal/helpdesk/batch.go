@@ -93,7 +93,11 @@ func (s *Service) KeepDocuments(raws [][]byte, decisions []*ingest.Decision) *do
 				_, _ = b.PutNew(raws[i], d.SHA256) // the raw mail's, from Decide
 			}
 		case ingest.KindRefused:
-			_, _ = b.PutNew(raws[i], d.SHA256)
+			if len(raws[i]) > 0 {
+				_, _ = b.PutNew(raws[i], d.SHA256)
+			} else { // a mail too large to download: no mail of its own
+				_, _ = b.Put(raws[i])
+			}
 		}
 	}
 	return b.SyncLater()
