@@ -180,6 +180,20 @@ func TestDemoFollowsTheREADME(t *testing.T) {
 	if page, err := chromedp.Run(step, chromedp.Text(chromedp.CSS(".page-body"))); err != nil || !strings.Contains(page, "Automatic reply: Planned maintenance on Saturday") {
 		t.Fatalf("the out-of-office is not among the not imported emails (%v):\n%s", err, page)
 	}
+	// On a console page, with the menu fixed to the left edge (the window
+	// is 1,366 px wide), nothing covers the banner: its first words and
+	// its last are its own.
+	covered, err := chromedp.Run(step, chromedp.Evaluate[string](`(function(){
+		var b = document.getElementById("demo-banner"), r = b.getBoundingClientRect(), out = [];
+		[r.left + 2, r.right - 2].forEach(function(x){
+			var e = document.elementFromPoint(x, r.top + r.height / 2);
+			if (!e || !b.contains(e)) out.push((e ? e.tagName + "." + e.className : "nothing") + " at x=" + Math.round(x));
+		});
+		return out.join("; ");
+	})()`))
+	if err != nil || covered != "" {
+		t.Fatalf("the demo banner is covered: %s (%v)", covered, err)
+	}
 
 	// The acknowledgments went out through the demo mail server: the
 	// banner's "Mails sent" lists them and one opens with its text.
