@@ -54,7 +54,9 @@ func (h *Handler) receiverEdit(w http.ResponseWriter, r *http.Request) {
 	}
 	f.NamedByRules = named
 	if f.ApplicationID != 0 && f.Authorization == "" && f.Login != "" {
-		f.NoticeKind, f.NoticeText = "warning", "The authorization this receiver logged in with ("+f.Login+") no longer exists: choose another, or create one."
+		// Never made (a receiver brought over from GLPI, the demo's
+		// before its sign-in) or deleted since: the words fit both.
+		f.NoticeKind, f.NoticeText = "warning", "The application has no authorization for the login this receiver uses ("+f.Login+"): choose another, or create one."
 	}
 	h.showReceiverForm(w, r, http.StatusOK, f)
 }

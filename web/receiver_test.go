@@ -498,6 +498,19 @@ func TestReceiverCreateAuthorizationForAnotherUser(t *testing.T) {
 	if !strings.Contains(page.body, `<option value="`+authID+`" selected>`+alice+`</option>`) {
 		t.Fatal("the receiver form should show the new authorization selected")
 	}
+	const missing = "The application has no authorization for the login this receiver uses"
+	if strings.Contains(page.body, missing) {
+		t.Fatal("the form says the authorization is missing while it is selected")
+	}
+	// A login the application holds no authorization for (one never made,
+	// as a receiver brought over from GLPI has): the form says so.
+	db, _ := e.a.store.SQLDB()
+	if _, err := db.ExecContext(context.Background(), "UPDATE receivers SET login = ? WHERE id = ?", "carol@example.com", id); err != nil {
+		t.Fatal(err)
+	}
+	if page := e.c.get(rcvPath(id, "")); !strings.Contains(page.body, missing+" (carol@example.com): choose another, or create one.") {
+		t.Fatal("the form should say the application has no authorization for carol@example.com")
+	}
 }
 
 func TestReceiverTestConnection(t *testing.T) {
