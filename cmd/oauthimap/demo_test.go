@@ -118,11 +118,22 @@ func TestDemoFollowsTheREADME(t *testing.T) {
 	err = chromedp.Do(step,
 		chromedp.Click(chromedp.ID("signin")),
 		chromedp.WaitVisible(chromedp.ID("authorizations-table")),
-		// Assistance > Tickets
-		link("Tickets"),
 	)
 	if err != nil {
 		t.Fatalf("signing in at the demo provider: %v\n%s", err, logs.String())
+	}
+	// The receiver sends with the authorization just made: the application
+	// page has nothing to warn about (the demo's application was granted
+	// the permission to send beforehand).
+	if err := chromedp.Do(step, chromedp.Navigate(console+"/setup/oauthimap"), link(demo.ApplicationName), chromedp.WaitVisible(chromedp.ID("application-form"))); err != nil {
+		t.Fatal(err)
+	}
+	if warning, err := chromedp.Run(step, chromedp.Evaluate[string](`(document.getElementById("smtp-scope") || {innerText: ""}).innerText`)); err != nil || warning != "" {
+		t.Fatalf("the application page warns about sending (%v): %s", err, warning)
+	}
+	// Assistance > Tickets
+	if err := chromedp.Do(step, link("Tickets")); err != nil {
+		t.Fatal(err)
 	}
 	// The first ticket, then the rest of the first round: the hostile mail
 	// is the round's last.

@@ -106,6 +106,11 @@ func (w *World) Seed(ctx context.Context, st *store.Store) (*Seeded, error) {
 	if err := st.CreateApplication(ctx, app, u); err != nil {
 		return nil, fmt.Errorf("demo: application: %w", err)
 	}
+	// The receiver sends with its authorization (below): the demo's
+	// application was granted the permission to send beforehand, as a
+	// tenant's administrator grants an app registration's permissions, so
+	// the first sign-in's authorization sends as it collects.
+	w.IdP.Consent(app.OAuth().SMTPScope())
 	r := &store.Receiver{Name: ReceiverName, IsActive: true, Host: w.IMAP.Host(), Port: w.IMAP.Port(), Security: "none",
 		ApplicationID: &app.ID, Login: Mailbox, Folder: "INBOX", AcceptedFolder: "Accepted", RefusedFolder: "Refused",
 		FilesizeMax: store.DefaultFilesizeMax, RequesterField: "from", AddToToObserver: true, Budget: store.DefaultReceiverBudget,

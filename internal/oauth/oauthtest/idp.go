@@ -59,6 +59,7 @@ type IdP struct {
 	rogue        bool
 	strict       bool
 	brand        string
+	consented    []string // granted beforehand, see Consent
 }
 
 type codeGrant struct {
@@ -131,6 +132,16 @@ func (p *IdP) SetBrand(brand string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.brand = brand
+}
+
+// Consent grants the application scopes beforehand, as an administrator's
+// consent in Microsoft Entra ID does: Microsoft's tokens then carry every
+// consented permission of the resource, also those a sign-in did not ask
+// for. Google's tokens are unchanged.
+func (p *IdP) Consent(scopes ...string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.consented = append(p.consented, scopes...)
 }
 
 // ActiveUser returns the account a live access token was issued to, as

@@ -168,6 +168,9 @@ func (p *IdP) clientCredentials(f url.Values, google bool, tenant string) (map[s
 // issue creates the tokens; p.mu is held.
 func (p *IdP) issue(u *User, clientID, scope string, google bool, tenant, nonce string, withRefresh, withID bool) map[string]any {
 	now := p.now()
+	if !google && u != nil {
+		scope = withConsented(scope, p.consented)
+	}
 	at := "at." + randomToken(32)
 	p.access[at] = &accessGrant{user: u, clientID: clientID, scope: scope, expires: now.Add(p.accessTTL)}
 	secs := int(p.accessTTL / time.Second)
@@ -184,6 +187,18 @@ func (p *IdP) issue(u *User, clientID, scope string, google bool, tenant, nonce 
 		resp["id_token"] = p.idToken(u, clientID, google, nonce, now)
 	}
 	return resp
+}
+
+// withConsented adds to a granted scope string the consented scopes it
+// lacks.
+func withConsented(scope string, consented []string) string {
+	have := strings.Fields(scope)
+	for _, c := range consented {
+		if !slices.Contains(have, c) {
+			have = append(have, c)
+		}
+	}
+	return strings.Join(have, " ")
 }
 
 // idToken builds the claims of Microsoft's v2.0 or Google's id_token; p.mu is held.
