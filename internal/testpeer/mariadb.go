@@ -94,8 +94,7 @@ func MariaDBBufferPool(t testing.TB, bytes int64) {
 		t.Fatalf("mariadb: resize the buffer pool: %v\n%s", err, out)
 	}
 	for t0 := time.Now(); ; time.Sleep(50 * time.Millisecond) {
-		out, err := exec.Command("mariadb", "--no-defaults", "-S", maria.sock, "-uroot", "-N", "-B", "-e",
-			"SELECT @@innodb_buffer_pool_size; SHOW STATUS LIKE 'Innodb_buffer_pool_resize_status'").CombinedOutput()
+		out, err := maria.sql("SELECT @@innodb_buffer_pool_size; SHOW STATUS LIKE 'Innodb_buffer_pool_resize_status'", "-N", "-B")
 		if err != nil {
 			t.Fatalf("mariadb: buffer pool: %v\n%s", err, out)
 		}
@@ -116,8 +115,11 @@ func MariaDBBufferPool(t testing.TB, bytes int64) {
 	}
 }
 
-func (m *mariadb) sql(q string) ([]byte, error) {
-	return exec.Command("mariadb", "--no-defaults", "-S", m.sock, "-uroot", "-e", q).CombinedOutput()
+// sql runs q as root on the server's socket; flags go to the client
+// (-N -B: values alone, tab-separated).
+func (m *mariadb) sql(q string, flags ...string) ([]byte, error) {
+	args := append([]string{"--no-defaults", "-S", m.sock, "-uroot"}, flags...)
+	return exec.Command("mariadb", append(args, "-e", q)...).CombinedOutput()
 }
 
 func startMariaDB() *mariadb {
